@@ -1,0 +1,40 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+.PHONY: deps build run test bench format lint clean
+
+JOBS ?= $(shell nproc)
+CONFIG ?= config/dev.toml
+
+deps:
+	@scripts/install-deps
+
+# The release executable: build/release/teamcity-jira.
+build: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+# Brings the schema up to date, then serves until Ctrl-C.
+run: build
+	build/release/teamcity-jira migrate --config $(CONFIG)
+	build/release/teamcity-jira serve --config $(CONFIG)
+
+# The sanitized debug build and every test (unit, pg, e2e) against a throwaway PostgreSQL.
+test: deps
+	cmake --preset debug >/dev/null
+	cmake --build --preset debug -j $(JOBS)
+	scripts/with-test-postgres ctest --preset debug -j $(JOBS)
+
+# Micro-benchmarks on the release build (not part of make test).
+bench: deps
+	cmake --preset release -DTCJ_BUILD_BENCHMARKS=ON >/dev/null
+	cmake --build build/release -j $(JOBS)
+	@for b in build/release/*_benchmark; do echo "== $$b"; $$b; done
+
+format:
+	find src tests/support tests/e2e -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+lint:
+	cmake --preset debug >/dev/null
+	find src -name '*.cpp' -not -name '*_test.cpp' | xargs clang-tidy -p build/debug --quiet
+
+clean:
+	rm -rf build

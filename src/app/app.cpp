@@ -1,0 +1,162 @@
+#include "app/app.hpp"
+
+#include <csignal>
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "app/database.hpp"
+#include "app/health.hpp"
+#include "app/process_metrics.hpp"
+#include "app/routes.hpp"
+#include "connect/descriptor.hpp"
+#include "db/error.hpp"
+#include "db/migrations.hpp"
+#include "db/pool.hpp"
+#include "http/server.hpp"
+
+namespace tcj::app {
+namespace {
+
+// Startup failures are said once on standard error (for the operator at a terminal) and once in
+// the log (for whoever reads the logs).
+int Fail(const core::Logger& log, std::string_view event, const std::string& message) {
+  log.Error(event, {{"error", message}});
+  log.Flush();
+  std::fprintf(stderr, "teamcity-jira: %s\n", message.c_str());
+  return kExitFailure;
+}
+
+std::vector<db::Migration> KnownMigrations() {
+  auto parsed = db::ParseMigrations(db::EmbeddedMigrations());
+  // The embedded set is checked by tests at build time; a failure here is a broken build.
+  if (!parsed) throw std::logic_error(parsed.error().message);
+  return std::move(parsed).value();
+}
+
+http::ServerOptions ServerOptionsFrom(const config::ServerConfig& s) {
+  http::ServerOptions o;
+  o.io_threads = s.io_threads > 0 ? s.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.worker_threads = s.worker_threads;
+  o.default_body_limit = s.max_body_bytes;
+  o.header_timeout = s.header_timeout;
+  o.body_timeout = s.body_timeout;
+  o.idle_timeout = s.idle_timeout;
+  o.write_timeout = s.write_timeout;
+  return o;
+}
+
+int WaitForShutdownSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  while (true) {
+    int signal = 0;
+    if (sigwait(&set, &signal) == 0) return signal;
+  }
+}
+
+}  // namespace
+
+void BlockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void UnblockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
+int Serve(const config::Config& config, const core::Logger& log) {
+  core::MetricsRegistry metrics;
+  RegisterProcessMetrics(metrics);
+
+  auto endpoints = OpenDatabaseEndpoints(config, log);
+  if (!endpoints) return Fail(log, "serve.database_failed", endpoints.error().message);
+
+  const int required_version = static_cast<int>(KnownMigrations().size());
+  DatabaseHealth health(endpoints->runtime, required_version, log.With({{"component", "db.health"}}), metrics);
+  if (health.CheckOnce() == DatabaseState::schema_behind) {
+    return Fail(log, "serve.schema_behind",
+                fmt::format("the database schema is at version {}, this build needs {}: run `teamcity-jira migrate` "
+                            "with the same configuration first",
+                            health.applied_version(), required_version));
+  }
+  if (health.state() == DatabaseState::unreachable) {
+    log.Warn("serve.database_unreachable",
+             {{"database", endpoints->description}, {"note", "serving as not ready; retrying with backoff"}});
+  }
+
+  db::PoolMetrics pool_metrics(metrics);
+  db::Pool pool(endpoints->runtime, db::PoolOptions{.size = config.database.pool_size}, &pool_metrics);
+
+  http::HttpMetrics http_metrics(metrics);
+  http::Server server(ServerOptionsFrom(config.server), log.With({{"component", "http"}}), http_metrics);
+  std::atomic<bool> shutting_down{false};
+
+  http::Router public_routes;
+  AddPublicRoutes(public_routes, connect::BuildDescriptor(config), [&]() -> std::string {
+    if (shutting_down) return "shutting_down";
+    const DatabaseState s = health.state();
+    return s == DatabaseState::ready ? "" : std::string(ToString(s));
+  });
+  http::Router internal_routes;
+  AddInternalRoutes(internal_routes, metrics);
+  try {
+    public_routes.Validate();
+    internal_routes.Validate();
+    server.Listen("public", config.server.listen.host, config.server.listen.port, public_routes);
+    server.Listen("internal", config.server.metrics_listen.host, config.server.metrics_listen.port, internal_routes);
+  } catch (const std::exception& e) {
+    return Fail(log, "serve.listen_failed", e.what());
+  }
+
+  server.Start();
+  health.Start();
+  const std::string scheme = config.server.tls_enabled() ? "https" : "http";
+  log.Info("serve.listening",
+           {{"public", fmt::format("{}://{}:{}", scheme, config.server.listen.host, server.port("public"))},
+            {"internal", fmt::format("http://{}:{}", config.server.metrics_listen.host, server.port("internal"))},
+            {"public_url", config.server.public_url},
+            {"database", endpoints->description}});
+
+  const int signal = WaitForShutdownSignal();
+  log.Info("serve.stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"},
+                              {"grace_seconds", static_cast<std::int64_t>(config.server.shutdown_grace.count())}});
+  shutting_down = true;
+  server.Shutdown(config.server.shutdown_grace);
+  health.Stop();
+  log.Info("serve.stopped");
+  return kExitOk;
+}
+
+int Migrate(const config::Config& config, const core::Logger& log) {
+  auto endpoints = OpenDatabaseEndpoints(config, log);
+  if (!endpoints) return Fail(log, "migrate.database_failed", endpoints.error().message);
+  try {
+    auto admin = db::Connection::Open(endpoints->admin);
+    const auto migrations = KnownMigrations();
+    db::Migrator migrator(*admin, config.database.schema, log.With({{"component", "db.migrate"}}));
+    auto ran = migrator.Run(migrations);
+    if (!ran) return Fail(log, "migrate.failed", ran.error().message);
+    std::printf("schema %s is at version %zu (%d migration%s applied now)\n", config.database.schema.c_str(),
+                migrations.size(), *ran, *ran == 1 ? "" : "s");
+    return kExitOk;
+  } catch (const db::DbError& e) {
+    return Fail(log, "migrate.failed", e.what());
+  }
+}
+
+}  // namespace tcj::app

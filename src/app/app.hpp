@@ -1,0 +1,26 @@
+// app: wiring only. Builds every component from the Config and owns their start and stop order.
+#pragma once
+
+#include "config/config.hpp"
+#include "core/log.hpp"
+
+namespace tcj::app {
+
+// Exit codes of the commands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;  // bad configuration or arguments
+
+// Serves until SIGTERM or SIGINT, then shuts down gracefully. The caller must have blocked those
+// signals in every thread (BlockShutdownSignals) before any thread was created.
+int Serve(const config::Config& config, const core::Logger& log);
+
+// Applies pending migrations and reports the schema version.
+int Migrate(const config::Config& config, const core::Logger& log);
+
+// Blocks SIGTERM, SIGINT and SIGHUP so that Serve can wait for them with sigwait.
+void BlockShutdownSignals();
+// For the other commands: let SIGINT and SIGTERM end the program as usual.
+void UnblockShutdownSignals();
+
+}  // namespace tcj::app

@@ -1,0 +1,24 @@
+// app: where the database is (the embedded cluster or database.url) and how each role reaches it.
+#pragma once
+
+#include <memory>
+
+#include "config/config.hpp"
+#include "core/log.hpp"
+#include "core/result.hpp"
+#include "db/connection.hpp"
+#include "db/local_cluster.hpp"
+
+namespace tcj::app {
+
+// Owns the embedded cluster when there is one (stopping it on destruction if it started it).
+struct DatabaseEndpoints {
+  std::unique_ptr<db::LocalCluster> cluster;
+  db::ConnectionSettings runtime;  // the service's own role, search_path set to database.schema
+  db::ConnectionSettings admin;    // the role that runs migrations
+  std::string description;         // for log lines: where the data lives, never a password
+};
+
+core::Result<DatabaseEndpoints> OpenDatabaseEndpoints(const config::Config& config, const core::Logger& log);
+
+}  // namespace tcj::app

@@ -1,0 +1,22 @@
+// app: the route tables of the two listeners.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "core/metrics.hpp"
+#include "http/router.hpp"
+
+namespace tcj::app {
+
+// What /readyz reports: "" when ready, else a short reason code (never details).
+using ReadinessProbe = std::function<std::string()>;
+
+// The public listener: health, readiness, the Connect descriptor and its lifecycle callbacks.
+void AddPublicRoutes(http::Router& router, std::string descriptor_json, ReadinessProbe readiness);
+
+// The internal listener: /metrics only.
+void AddInternalRoutes(http::Router& router, const core::MetricsRegistry& metrics);
+
+}  // namespace tcj::app

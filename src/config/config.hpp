@@ -1,0 +1,112 @@
+// config: the one immutable Config, loaded once at startup from a TOML file and TCJ_* variables.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/log.hpp"
+#include "core/result.hpp"
+
+namespace tcj::config {
+
+struct HostPort {
+  std::string host;  // IPv6 without brackets
+  std::uint16_t port = 0;
+  std::string ToString() const;
+};
+
+struct ServerConfig {
+  HostPort listen{"127.0.0.1", 8080};
+  std::string public_url = "http://127.0.0.1:8080";  // no trailing slash
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  HostPort metrics_listen{"127.0.0.1", 9464};
+  int io_threads = 0;  // 0: one per CPU core
+  int worker_threads = 16;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::chrono::seconds header_timeout{10};
+  std::chrono::seconds body_timeout{30};
+  std::chrono::seconds idle_timeout{60};
+  std::chrono::seconds write_timeout{30};
+  std::chrono::seconds shutdown_grace{25};
+
+  bool tls_enabled() const { return !tls_cert_file.empty(); }
+};
+
+struct DatabaseConfig {
+  std::string url;          // empty: the embedded local cluster under data_dir
+  std::string migrate_url;  // empty: same as url (explicit mode) or the cluster's superuser (embedded)
+  std::string data_dir = ".local/postgres";
+  std::string schema = "app";
+  int pool_size = 16;
+
+  bool embedded() const { return url.empty(); }
+};
+
+struct SecretsConfig {
+  std::string keyring_file = ".local/keyring.json";
+};
+
+struct JiraConfig {
+  std::vector<std::string> allowed_site_hosts{"*.atlassian.net", "*.jira.com", "*.jira-dev.com"};
+  bool allow_http_sites = false;
+};
+
+struct ConnectConfig {
+  std::string app_key = "com.example.teamcity-jira";
+  std::string app_name = "TeamCity for Jira";
+  std::string install_keys_url = "https://connect-install-keys.atlassian.com";
+};
+
+struct OAuthConfig {
+  std::string token_url = "https://api.atlassian.com/oauth/token";
+  std::string api_url = "https://api.atlassian.com";
+};
+
+struct TeamCityConfig {
+  bool allow_private_networks = false;
+  std::chrono::seconds poll_interval{30};
+};
+
+struct RetentionConfig {
+  int uninstalled_days = 60;
+};
+
+struct LogConfig {
+  core::LogLevel level = core::LogLevel::info;
+};
+
+struct Config {
+  ServerConfig server;
+  DatabaseConfig database;
+  SecretsConfig secrets;
+  JiraConfig jira;
+  ConnectConfig connect;
+  OAuthConfig oauth;
+  TeamCityConfig teamcity;
+  RetentionConfig retention;
+  LogConfig log;
+};
+
+using Environment = std::vector<std::pair<std::string, std::string>>;
+
+// The TCJ_* variables of this process.
+Environment ProcessEnvironment();
+
+// Defaults, then the file (when given), then TCJ_<SECTION>_<KEY> variables. Unknown keys, unknown
+// TCJ_ variables and bad values are refused; the error message is one line naming the key and
+// where the value came from.
+core::Result<Config> LoadConfig(const std::optional<std::filesystem::path>& file, const Environment& env);
+
+// Every key this build understands, as "section.key", in documentation order.
+std::vector<std::string> KnownKeys();
+
+// The environment variable that overrides a key: "server.listen" -> "TCJ_SERVER_LISTEN".
+std::string EnvironmentVariableFor(std::string_view key);
+
+}  // namespace tcj::config

@@ -1,0 +1,96 @@
+// core: structured logging. Every line is one JSON object; secrets cannot be logged by construction.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace tcj::core {
+
+class Secret;
+
+enum class LogLevel { debug = 0, info = 1, warn = 2, error = 3 };
+
+std::optional<LogLevel> ParseLogLevel(std::string_view text);
+std::string_view ToString(LogLevel level);
+
+// One key/value of a log line. Only plain values convert; a Secret does not, so logging one is a
+// compile error rather than a leak. The key and any string value must outlive the log call.
+class LogField {
+ public:
+  using Value = std::variant<std::string_view, std::int64_t, std::uint64_t, double, bool>;
+
+  LogField(std::string_view key, std::string_view value) : key_(key), value_(value) {}
+  LogField(std::string_view key, const std::string& value) : key_(key), value_(std::string_view(value)) {}
+  LogField(std::string_view key, const char* value) : key_(key), value_(std::string_view(value)) {}
+  LogField(std::string_view key, bool value) : key_(key), value_(value) {}
+  LogField(std::string_view key, double value) : key_(key), value_(value) {}
+  template <std::signed_integral T>
+  LogField(std::string_view key, T value) : key_(key), value_(static_cast<std::int64_t>(value)) {}
+  template <std::unsigned_integral T>
+    requires(!std::same_as<T, bool>)
+  LogField(std::string_view key, T value) : key_(key), value_(static_cast<std::uint64_t>(value)) {}
+  LogField(std::string_view key, const Secret& value) = delete;
+
+  std::string_view key() const { return key_; }
+  const Value& value() const { return value_; }
+
+ private:
+  std::string_view key_;
+  Value value_;
+};
+
+// Where finished lines go. Implementations must be thread-safe.
+class LogSink {
+ public:
+  virtual ~LogSink() = default;
+  virtual void Write(LogLevel level, std::string_view line) = 0;
+  virtual void Flush() {}
+};
+
+// Lines to standard error through spdlog's asynchronous logger, so request threads never wait on
+// the terminal or a pipe. Flushes on destruction.
+std::shared_ptr<LogSink> MakeStderrSink();
+
+// Thread-safe; cheap to copy. Bound fields (With) are rendered once and repeated on every line.
+class Logger {
+ public:
+  Logger(std::shared_ptr<LogSink> sink, LogLevel level);
+
+  bool Enabled(LogLevel level) const { return level >= level_; }
+  void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {}) const;
+  void Debug(std::string_view event, std::initializer_list<LogField> fields = {}) const {
+    Log(LogLevel::debug, event, fields);
+  }
+  void Info(std::string_view event, std::initializer_list<LogField> fields = {}) const {
+    Log(LogLevel::info, event, fields);
+  }
+  void Warn(std::string_view event, std::initializer_list<LogField> fields = {}) const {
+    Log(LogLevel::warn, event, fields);
+  }
+  void Error(std::string_view event, std::initializer_list<LogField> fields = {}) const {
+    Log(LogLevel::error, event, fields);
+  }
+
+  // A logger that adds these fields to every line (e.g. the component, a tenant id).
+  Logger With(std::initializer_list<LogField> fields) const;
+
+  void Flush() const { sink_->Flush(); }
+
+ private:
+  std::shared_ptr<LogSink> sink_;
+  LogLevel level_;
+  std::string bound_;  // pre-rendered ,"key":value pairs
+};
+
+// Appends text to out as the inside of a JSON string (quotes not included). Invalid UTF-8 bytes
+// are replaced by U+FFFD so that a hostile input can never produce a line that is not JSON.
+void AppendJsonEscaped(std::string& out, std::string_view text);
+
+}  // namespace tcj::core

@@ -1,0 +1,30 @@
+// core: parsing absolute http(s) URLs into their parts, strictly.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace tcj::core {
+
+struct Url {
+  std::string scheme;  // "http" or "https", lower-case
+  std::string host;    // lower-case; IPv6 literals without brackets
+  std::uint16_t port = 0;  // explicit or the scheme's default
+  bool explicit_port = false;
+  std::string path;    // raw, "" when absent
+  std::string query;   // raw, without '?'
+
+  // scheme://host[:port] (brackets around IPv6), the port only when explicit.
+  std::string Origin() const;
+  // Origin + path, without the query.
+  std::string WithoutQuery() const;
+};
+
+// Accepts http and https URLs with a host. Refuses user info (credentials in URLs end up in
+// logs), fragments, control characters and spaces. The message says what is wrong.
+Result<Url> ParseUrl(std::string_view text);
+
+}  // namespace tcj::core

@@ -1,0 +1,155 @@
+#include "db/connection.hpp"
+
+#include <libpq-fe.h>
+
+#include "db/error.hpp"
+
+namespace tcj::db {
+namespace {
+
+std::string Trimmed(const char* message) {
+  std::string m = message != nullptr ? message : "";
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  return m;
+}
+
+}  // namespace
+
+ConnectionSettings ConnectionSettings::FromUrl(const std::string& url) {
+  ConnectionSettings s;
+  s.params.emplace_back("dbname", url);
+  return s;
+}
+
+ConnectionSettings ConnectionSettings::With(std::string key, std::string value) const {
+  ConnectionSettings s = *this;
+  // dbname is appended rather than replaced: the first dbname may be a whole URL, which libpq
+  // expands; a later dbname then overrides only the database name.
+  for (auto& [k, v] : s.params) {
+    if (k == key && k != "dbname") {
+      v = std::move(value);
+      return s;
+    }
+  }
+  s.params.emplace_back(std::move(key), std::move(value));
+  return s;
+}
+
+ConnectionSettings ConnectionSettings::WithSchema(const std::string& schema) const {
+  return With("options", "-c search_path=" + schema);
+}
+
+std::string ConnectionSettings::Describe() const {
+  // Ask libpq how it understood the settings, so URLs and key=value forms describe alike.
+  std::string host = "?";
+  std::string port = "5432";
+  std::string db = "?";
+  std::string user = "?";
+  // PQconninfoParse understands one string only; take the URL or key=value text if present.
+  for (const auto& [k, v] : params) {
+    if (k != "dbname") continue;
+    char* err = nullptr;
+    PQconninfoOption* opts = PQconninfoParse(v.c_str(), &err);
+    if (err != nullptr) PQfreemem(err);
+    if (opts == nullptr) continue;
+    for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+      if (o->val == nullptr) continue;
+      const std::string_view kw = o->keyword;
+      if (kw == "host") host = o->val;
+      if (kw == "port") port = o->val;
+      if (kw == "dbname") db = o->val;
+      if (kw == "user") user = o->val;
+    }
+    PQconninfoFree(opts);
+  }
+  for (const auto& [k, v] : params) {
+    if (k == "host") host = v;
+    if (k == "port") port = v;
+    if (k == "user") user = v;
+  }
+  return "host=" + host + " port=" + port + " dbname=" + db + " user=" + user;
+}
+
+std::unique_ptr<Connection> Connection::Open(const ConnectionSettings& settings) {
+  std::vector<const char*> keys;
+  std::vector<const char*> values;
+  bool has_timeout = false;
+  bool has_app = false;
+  for (const auto& [k, v] : settings.params) {
+    keys.push_back(k.c_str());
+    values.push_back(v.c_str());
+    has_timeout = has_timeout || k == "connect_timeout";
+    has_app = has_app || k == "application_name";
+  }
+  if (!has_timeout) {
+    keys.push_back("connect_timeout");
+    values.push_back("5");
+  }
+  if (!has_app) {
+    keys.push_back("application_name");
+    values.push_back("teamcity-jira");
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  PGconn* conn = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
+  if (conn == nullptr) {
+    throw DbError(DbErrorKind::connection, "", "out of memory while connecting to PostgreSQL");
+  }
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string message = "cannot connect to PostgreSQL (" + settings.Describe() + "): " + Trimmed(PQerrorMessage(conn));
+    PQfinish(conn);
+    throw DbError(DbErrorKind::connection, "08006", message);
+  }
+  return std::unique_ptr<Connection>(new Connection(conn));
+}
+
+Connection::~Connection() { PQfinish(conn_); }
+
+bool Connection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+bool Connection::idle() const { return PQtransactionStatus(conn_) == PQTRANS_IDLE; }
+
+bool Connection::in_failed_transaction() const { return PQtransactionStatus(conn_) == PQTRANS_INERROR; }
+
+void Connection::ThrowFrom(const pg_result* result) const {
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string sqlstate = state != nullptr ? state : "";
+  std::string message = Trimmed(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
+  if (message.empty()) message = Trimmed(PQerrorMessage(conn_));
+  DbErrorKind kind = ClassifySqlState(sqlstate);
+  if (!healthy()) kind = DbErrorKind::connection;
+  throw DbError(kind, std::move(sqlstate), message);
+}
+
+Rows Connection::Exec(std::string_view sql, std::span<const Param> params) {
+  const std::string text(sql);
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+  values.reserve(params.size());
+  for (const Param& p : params) {
+    values.push_back(p.is_null() ? nullptr : p.text().c_str());
+    lengths.push_back(p.is_null() ? 0 : static_cast<int>(p.text().size()));
+    formats.push_back(p.binary() ? 1 : 0);
+  }
+  std::shared_ptr<pg_result> result(
+      PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(), lengths.data(),
+                   formats.data(), /*resultFormat=*/0),
+      PQclear);
+  const ExecStatusType status = PQresultStatus(result.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    ThrowFrom(result.get());
+  }
+  return Rows(std::move(result));
+}
+
+void Connection::ExecScript(std::string_view sql) {
+  const std::string text(sql);
+  std::shared_ptr<pg_result> result(PQexec(conn_, text.c_str()), PQclear);
+  const ExecStatusType status = PQresultStatus(result.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    ThrowFrom(result.get());
+  }
+}
+
+}  // namespace tcj::db

@@ -1,0 +1,56 @@
+// db: one PostgreSQL connection (libpq). Not thread-safe; the Pool hands it to one user at a time.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "db/rows.hpp"
+
+struct pg_conn;
+
+namespace tcj::db {
+
+// Connection parameters as libpq keywords. A URL goes in as "dbname" and is expanded by libpq;
+// later entries override what the URL says.
+struct ConnectionSettings {
+  std::vector<std::pair<std::string, std::string>> params;
+
+  static ConnectionSettings FromUrl(const std::string& url);
+  ConnectionSettings With(std::string key, std::string value) const;
+  // Sets search_path for every session, so unqualified names resolve in our schema.
+  ConnectionSettings WithSchema(const std::string& schema) const;
+  // host, port, database and user, for messages; never the password.
+  std::string Describe() const;
+};
+
+class Connection {
+ public:
+  // Connects or throws DbError(connection) with libpq's reason.
+  static std::unique_ptr<Connection> Open(const ConnectionSettings& settings);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // One statement with parameters ($1, $2, ...), sent apart from the SQL text.
+  Rows Exec(std::string_view sql, std::span<const Param> params = {});
+  // Several statements in one string, no parameters (migrations).
+  void ExecScript(std::string_view sql);
+
+  // False once the connection is broken; the pool then drops it.
+  bool healthy() const;
+  // True when no transaction is open.
+  bool idle() const;
+  // True inside a transaction that an earlier error aborted (only ROLLBACK works now).
+  bool in_failed_transaction() const;
+
+ private:
+  explicit Connection(pg_conn* conn) : conn_(conn) {}
+  [[noreturn]] void ThrowFrom(const struct pg_result* result) const;
+  pg_conn* conn_;
+};
+
+}  // namespace tcj::db

@@ -1,0 +1,48 @@
+// db: DbError, what every database call throws, classified from SQLSTATE.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace tcj::db {
+
+enum class DbErrorKind {
+  connection,            // cannot connect, or the connection broke (class 08, 57P0x)
+  pool_exhausted,        // no connection became free in time
+  unique_violation,      // 23505
+  foreign_key_violation, // 23503
+  constraint_violation,  // other class 23
+  permission_denied,     // 42501, including row level security refusals
+  serialization,         // 40001, 40P01: the transaction can be retried as a whole
+  canceled,              // 57014: statement timeout or cancel
+  invalid_data,          // class 22
+  other,
+};
+
+std::string_view ToString(DbErrorKind kind);
+
+// Database failures are exceptions: they are rare, and the one place per entry point (HTTP
+// middleware, worker loop) turns them into a 503 or a retry. The message comes from the server and
+// never contains parameter values of ours.
+class DbError : public std::runtime_error {
+ public:
+  DbError(DbErrorKind kind, std::string sqlstate, const std::string& message)
+      : std::runtime_error(message), kind_(kind), sqlstate_(std::move(sqlstate)) {}
+
+  DbErrorKind kind() const { return kind_; }
+  const std::string& sqlstate() const { return sqlstate_; }
+  // True when the same work may succeed if tried again later.
+  bool retryable() const {
+    return kind_ == DbErrorKind::connection || kind_ == DbErrorKind::pool_exhausted ||
+           kind_ == DbErrorKind::serialization;
+  }
+
+ private:
+  DbErrorKind kind_;
+  std::string sqlstate_;
+};
+
+DbErrorKind ClassifySqlState(std::string_view sqlstate);
+
+}  // namespace tcj::db

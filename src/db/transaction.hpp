@@ -1,0 +1,58 @@
+// db: transactions. Everything that touches tenant data goes through TenantTransaction.
+#pragma once
+
+#include <array>
+#include <span>
+#include <string_view>
+
+#include "core/ids.hpp"
+#include "db/pool.hpp"
+
+namespace tcj::db {
+
+// BEGIN on construction; ROLLBACK on destruction unless Commit() was called. Not thread-safe.
+// Use it for data that belongs to no tenant (the migration table, the job scheduler through its
+// SECURITY DEFINER functions). Tenant data is invisible here: row level security shows no rows
+// when app.tenant_id is unset.
+class Transaction {
+ public:
+  explicit Transaction(Pool& pool);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  template <typename... Args>
+  Rows Exec(std::string_view sql, const Args&... args) {
+    const std::array<Param, sizeof...(Args)> params{Param(args)...};
+    return ExecParams(sql, params);
+  }
+  Rows ExecParams(std::string_view sql, std::span<const Param> params);
+
+  void Commit();
+
+ private:
+  Pool::Lease lease_;
+  bool finished_ = false;
+};
+
+// A transaction in which app.tenant_id is set (SET LOCAL, right after BEGIN), so row level
+// security limits every statement to this tenant's rows, whatever the SQL says. The setting ends
+// with the transaction, so a pooled connection never carries it over.
+class TenantTransaction {
+ public:
+  TenantTransaction(Pool& pool, core::TenantId tenant);
+
+  template <typename... Args>
+  Rows Exec(std::string_view sql, const Args&... args) {
+    return tx_.Exec(sql, args...);
+  }
+  Rows ExecParams(std::string_view sql, std::span<const Param> params) { return tx_.ExecParams(sql, params); }
+  void Commit() { tx_.Commit(); }
+  const core::TenantId& tenant() const { return tenant_; }
+
+ private:
+  Transaction tx_;
+  core::TenantId tenant_;
+};
+
+}  // namespace tcj::db

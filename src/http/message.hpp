@@ -1,0 +1,65 @@
+// http: the request and response types handlers see, free of Boost.Beast.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/ids.hpp"
+
+namespace tcj::http {
+
+// Header fields in arrival order; names compare case-insensitively.
+class Headers {
+ public:
+  void Add(std::string name, std::string value) { fields_.emplace_back(std::move(name), std::move(value)); }
+  // Replaces every field of that name with one.
+  void Set(std::string_view name, std::string value);
+  std::optional<std::string_view> Get(std::string_view name) const;
+  std::size_t Count(std::string_view name) const;
+  const std::vector<std::pair<std::string, std::string>>& fields() const { return fields_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+// Who a request was authenticated as. Filled by the route's authentication before the handler
+// runs; "none" routes get an empty principal.
+struct Principal {
+  std::optional<core::TenantId> tenant;
+  std::string subject;  // a user account id, an admin token id, ...
+};
+
+struct Request {
+  std::string method;  // as received, e.g. "GET"
+  std::string target;  // raw request-target: path and query
+  std::string path;    // raw path, before '?'
+  std::string query;   // raw query, after '?', "" when absent
+  Headers headers;
+  std::string body;
+  std::string remote_address;
+  std::string request_id;
+  std::vector<std::pair<std::string, std::string>> path_params;  // from {name} segments, decoded
+  Principal principal;
+
+  std::optional<std::string_view> PathParam(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  static Response Json(int status, std::string body);
+  static Response Text(int status, std::string body);
+  // The error shape of every JSON endpoint: {"error": {"code": "...", "message": "..."}}.
+  static Response Error(int status, std::string_view code, std::string_view message);
+};
+
+// Standard reason phrase, e.g. 404 -> "Not Found".
+std::string_view ReasonPhrase(int status);
+
+}  // namespace tcj::http

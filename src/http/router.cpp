@@ -1,0 +1,152 @@
+#include "http/router.hpp"
+
+#include "db/error.hpp"
+#include "http/uri.hpp"
+
+namespace tcj::http {
+namespace {
+
+std::vector<std::string_view> SplitPath(std::string_view path) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 1;  // paths start with '/'
+  while (start <= path.size()) {
+    const auto slash = path.find('/', start);
+    parts.push_back(path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return parts;
+}
+
+}  // namespace
+
+std::string_view ToString(AuthKind kind) {
+  switch (kind) {
+    case AuthKind::none: return "none";
+  }
+  return "unknown";
+}
+
+void Router::Add(Route route) {
+  const std::string where = route.method + " " + route.pattern;
+  if (!route.auth) {
+    throw RouteError("route " + where + " declares no authentication; every route must choose one");
+  }
+  if (!route.handler) {
+    throw RouteError("route " + where + " has no handler");
+  }
+  if (route.method.empty() || route.pattern.empty() || route.pattern.front() != '/') {
+    throw RouteError("route " + where + " needs a method and a pattern starting with /");
+  }
+  std::vector<Segment> segments;
+  for (std::string_view part : SplitPath(route.pattern)) {
+    Segment s;
+    if (part.size() >= 2 && part.front() == '{' && part.back() == '}') {
+      s.text = std::string(part.substr(1, part.size() - 2));
+      s.is_param = true;
+      if (s.text.empty()) throw RouteError("route " + where + " has an unnamed parameter");
+    } else if (part.find_first_of("{}") != std::string_view::npos) {
+      throw RouteError("route " + where + " has a malformed segment: " + std::string(part));
+    } else {
+      s.text = std::string(part);
+    }
+    segments.push_back(std::move(s));
+  }
+  for (const Route& existing : routes_) {
+    if (existing.method == route.method && existing.pattern == route.pattern) {
+      throw RouteError("route " + where + " is declared twice");
+    }
+  }
+  routes_.push_back(std::move(route));
+  patterns_.push_back(std::move(segments));
+}
+
+void Router::SetAuthenticator(AuthKind kind, std::shared_ptr<const Authenticator> authenticator) {
+  authenticators_[kind] = std::move(authenticator);
+}
+
+void Router::Validate() const {
+  for (const Route& r : routes_) {
+    if (*r.auth != AuthKind::none && !authenticators_.contains(*r.auth)) {
+      throw RouteError("route " + r.method + " " + r.pattern + " uses authentication '" +
+                       std::string(ToString(*r.auth)) + "', which has no authenticator");
+    }
+  }
+}
+
+RouteMatch Router::Match(std::string_view method, std::string_view raw_path) const {
+  RouteMatch best;
+  if (raw_path.empty() || raw_path.front() != '/') {
+    best.outcome = RouteMatch::Outcome::bad_path;
+    return best;
+  }
+  std::vector<std::string> decoded;
+  for (std::string_view part : SplitPath(raw_path)) {
+    auto d = PercentDecode(part);
+    if (!d) {
+      best.outcome = RouteMatch::Outcome::bad_path;
+      return best;
+    }
+    decoded.push_back(std::move(*d));
+  }
+  int best_literals = -1;
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    const auto& pattern = patterns_[i];
+    if (pattern.size() != decoded.size()) continue;
+    int literals = 0;
+    bool matches = true;
+    for (std::size_t k = 0; k < pattern.size() && matches; ++k) {
+      if (pattern[k].is_param) {
+        matches = !decoded[k].empty();
+      } else {
+        matches = pattern[k].text == decoded[k];
+        ++literals;
+      }
+    }
+    if (!matches) continue;
+    if (routes_[i].method != method) {
+      if (!best.allow.empty()) best.allow += ", ";
+      best.allow += routes_[i].method;
+      if (best.outcome == RouteMatch::Outcome::not_found) best.outcome = RouteMatch::Outcome::method_not_allowed;
+      continue;
+    }
+    if (literals <= best_literals) continue;
+    best_literals = literals;
+    best.outcome = RouteMatch::Outcome::found;
+    best.route = &routes_[i];
+    best.params.clear();
+    for (std::size_t k = 0; k < pattern.size(); ++k) {
+      if (pattern[k].is_param) best.params.emplace_back(pattern[k].text, decoded[k]);
+    }
+  }
+  return best;
+}
+
+Response Router::Dispatch(const Route& route, Request& request, const core::Logger& log) const {
+  try {
+    if (*route.auth != AuthKind::none) {
+      const auto& authenticator = authenticators_.at(*route.auth);
+      if (auto refusal = authenticator->Authenticate(request)) {
+        return std::move(*refusal);
+      }
+    }
+    return route.handler(request);
+  } catch (const db::DbError& e) {
+    log.Error("http.handler.database_error", {{"request_id", request.request_id},
+                                              {"route", route.pattern},
+                                              {"kind", db::ToString(e.kind())},
+                                              {"error", e.what()}});
+    if (e.retryable()) {
+      Response r = Response::Error(503, "unavailable", "The database is unavailable; try again shortly.");
+      r.headers.Set("Retry-After", "1");
+      return r;
+    }
+    return Response::Error(500, "internal", "Internal error; the request id is in the X-Request-Id header.");
+  } catch (const std::exception& e) {
+    log.Error("http.handler.exception",
+              {{"request_id", request.request_id}, {"route", route.pattern}, {"error", e.what()}});
+    return Response::Error(500, "internal", "Internal error; the request id is in the X-Request-Id header.");
+  }
+}
+
+}  // namespace tcj::http

@@ -1,0 +1,497 @@
+#include "http/server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <condition_variable>
+#include <ctime>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include "core/random.hpp"
+#include "http/uri.hpp"
+
+namespace tcj::http {
+
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+HttpMetrics::HttpMetrics(core::MetricsRegistry& registry)
+    : requests(registry.AddCounterFamily("http_requests_total", "HTTP requests answered, by route and status.",
+                                         {"listener", "route", "method", "status"})),
+      request_duration(registry.AddHistogramFamily(
+          "http_request_duration_seconds", "Time from the first byte of a request to its last response byte.",
+          {"listener", "route", "method", "status"}, core::LatencyBuckets())),
+      connections_open(registry.AddGauge("http_connections_open", "Client connections currently open.")),
+      connections_closed(registry.AddCounterFamily("http_connections_closed_total",
+                                                   "Client connections closed, by reason.", {"reason"})) {}
+
+namespace {
+
+class Session;
+struct Listener;
+
+// A per-thread request id source: ids need to be unique, not unpredictable.
+std::string NewRequestId() {
+  thread_local std::mt19937_64 engine = [] {
+    std::uint64_t seed = 0;
+    core::FillRandom(&seed, sizeof seed);
+    return std::mt19937_64(seed);
+  }();
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::uint64_t v = engine();
+  std::string id(16, '0');
+  for (char& c : id) {
+    c = kDigits[v & 0x0f];
+    v >>= 4;
+  }
+  return id;
+}
+
+// Accept a caller's X-Request-Id only if it is short and harmless in logs.
+bool AcceptableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// The Date header, formatted once per second per thread.
+std::string_view HttpDate() {
+  thread_local std::time_t cached_second = 0;
+  thread_local char buffer[64];
+  thread_local std::size_t length = 0;
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    length = std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached_second = now;
+  }
+  return {buffer, length};
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions o, core::Logger l, HttpMetrics& m)
+      : options(o), log(std::move(l)), metrics(m), ioc(std::max(1, o.io_threads)) {}
+
+  void Register(Session* s, std::weak_ptr<Session> weak) {
+    std::lock_guard lock(sessions_mutex);
+    sessions.emplace(s, std::move(weak));
+    metrics.connections_open.Set(static_cast<double>(sessions.size()));
+  }
+  void Unregister(Session* s) {
+    std::lock_guard lock(sessions_mutex);
+    sessions.erase(s);
+    metrics.connections_open.Set(static_cast<double>(sessions.size()));
+    sessions_changed.notify_all();
+  }
+  template <typename Fn>
+  void ForEachSession(Fn&& fn) {
+    std::vector<std::shared_ptr<Session>> alive;
+    {
+      std::lock_guard lock(sessions_mutex);
+      for (auto& [ptr, weak] : sessions) {
+        if (auto s = weak.lock()) alive.push_back(std::move(s));
+      }
+    }
+    for (auto& s : alive) fn(s);
+  }
+  bool WaitForSessions(Clock::time_point deadline) {
+    std::unique_lock lock(sessions_mutex);
+    return sessions_changed.wait_until(lock, deadline, [this] { return sessions.empty(); });
+  }
+
+  ServerOptions options;
+  core::Logger log;
+  HttpMetrics& metrics;
+  std::atomic<bool> draining{false};
+  std::atomic<bool> stopped{false};
+  std::mutex sessions_mutex;
+  std::condition_variable sessions_changed;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  // Declared after the session registry: handlers destroyed with the io_context unregister
+  // their sessions, so the registry must still exist then.
+  net::io_context ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::unique_ptr<net::thread_pool> workers;
+  std::vector<std::unique_ptr<Listener>> listeners;
+  std::vector<std::thread> threads;
+};
+
+namespace {
+
+struct Listener {
+  Listener(Server::Impl& s, std::string n, const tcp::endpoint& endpoint, const Router& r)
+      : server(s), name(std::move(n)), router(r), acceptor(net::make_strand(s.ioc)), retry_timer(s.ioc) {
+    beast::error_code ec;
+    const std::string where = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      throw ListenError("cannot listen on " + where + " for the " + name + " listener: " + ec.message());
+    }
+  }
+
+  void Accept();
+
+  Server::Impl& server;
+  std::string name;
+  const Router& router;
+  tcp::acceptor acceptor;
+  net::steady_timer retry_timer;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Server::Impl& server, Listener& listener, tcp::socket&& socket)
+      : server_(server), listener_(listener), stream_(std::move(socket)) {
+    beast::error_code ec;
+    const auto remote = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = remote.address().to_string();
+  }
+  ~Session() { server_.Unregister(this); }
+
+  void Start() {
+    server_.Register(this, weak_from_this());
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+  }
+
+  // On the session's strand: stop after the current exchange; an idle connection closes now.
+  void BeginShutdown() {
+    if (state_ == State::idle) {
+      close_reason_ = "shutdown";
+      beast::error_code ec;
+      stream_.socket().cancel(ec);
+    }
+  }
+
+  void ForceClose() {
+    close_reason_ = "shutdown";
+    beast::error_code ec;
+    stream_.socket().close(ec);
+  }
+
+  auto executor() { return stream_.get_executor(); }
+
+ private:
+  enum class State { reading, idle, handling, writing };
+
+  void WaitForNextRequest() {
+    if (server_.draining) return Close("shutdown");
+    if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
+    state_ = State::idle;
+    stream_.expires_after(server_.options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->buffer_.commit(n);
+      if (ec) {
+        return self->Close(ec == beast::error::timeout ? "idle_timeout"
+                           : self->close_reason_.empty() ? "client_closed"
+                                                          : self->close_reason_);
+      }
+      self->ReadHeader();
+    });
+  }
+
+  void ReadHeader() {
+    state_ = State::reading;
+    started_ = Clock::now();
+    route_ = nullptr;
+    close_after_ = false;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
+    parser_->body_limit(server_.options.default_body_limit);
+    stream_.expires_after(server_.options.header_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return Close("client_closed");
+    if (ec == beast::error::timeout) return Close("header_timeout");
+    if (ec == net::error::operation_aborted) return Close(close_reason_.empty() ? "aborted" : close_reason_);
+    if (ec == bhttp::error::header_limit) {
+      return RespondEarly(431, "headers_too_large", "The request headers are too large.");
+    }
+    if (ec) return RespondEarly(400, "bad_request", "The request is not valid HTTP/1.1.");
+
+    auto& req = parser_->get();
+    request_ = Request{};
+    request_.method = std::string(req.method_string());
+    request_.target = std::string(req.target());
+    const auto q = request_.target.find('?');
+    request_.path = request_.target.substr(0, q);
+    if (q != std::string::npos) request_.query = request_.target.substr(q + 1);
+    const auto id_it = req.find("X-Request-Id");
+    request_.request_id = (id_it != req.end() && AcceptableRequestId(id_it->value()))
+                              ? std::string(id_it->value())
+                              : NewRequestId();
+
+    RouteMatch match = listener_.router.Match(request_.method, request_.path);
+    switch (match.outcome) {
+      case RouteMatch::Outcome::bad_path:
+        return RespondEarly(400, "bad_request", "The request path is not valid.");
+      case RouteMatch::Outcome::not_found:
+        return RespondEarly(404, "not_found", "There is nothing at this address.");
+      case RouteMatch::Outcome::method_not_allowed: {
+        Response r = Response::Error(405, "method_not_allowed", "This address does not accept that method.");
+        r.headers.Set("Allow", match.allow);
+        return RespondEarly(std::move(r));
+      }
+      case RouteMatch::Outcome::found:
+        break;
+    }
+    route_ = match.route;
+    request_.path_params = std::move(match.params);
+    const std::size_t limit = route_->max_body_bytes != 0 ? route_->max_body_bytes : server_.options.default_body_limit;
+    if (const auto length = parser_->content_length(); length && *length > limit) {
+      return RespondEarly(413, "body_too_large", "The request body is too large.");
+    }
+    parser_->body_limit(limit);
+    if (parser_->is_done()) return Dispatch();
+
+    const auto expect = req.find(bhttp::field::expect);
+    if (expect != req.end() && beast::iequals(expect->value(), "100-continue")) {
+      // Tell the client to go on; it would otherwise wait before sending the body.
+      continue_ = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+      stream_.expires_after(server_.options.write_timeout);
+      return bhttp::async_write(stream_, *continue_,
+                                [self = shared_from_this()](beast::error_code wec, std::size_t) {
+                                  if (wec) return self->Close("write_error");
+                                  self->ReadBody();
+                                });
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    stream_.expires_after(server_.options.body_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec == bhttp::error::body_limit) {
+        return self->RespondEarly(413, "body_too_large", "The request body is too large.");
+      }
+      if (ec == beast::error::timeout) return self->Close("body_timeout");
+      if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return self->Close("client_closed");
+      if (ec == net::error::operation_aborted) return self->Close("aborted");
+      if (ec) return self->RespondEarly(400, "bad_request", "The request body could not be read.");
+      self->Dispatch();
+    });
+  }
+
+  void Dispatch() {
+    state_ = State::handling;
+    auto& req = parser_->get();
+    keep_alive_ = req.keep_alive();
+    for (const auto& field : req) {
+      request_.headers.Add(std::string(field.name_string()), std::string(field.value()));
+    }
+    request_.body = std::move(req.body());
+    request_.remote_address = remote_;
+    if (route_->execution == Execution::io_thread) {
+      return Respond(listener_.router.Dispatch(*route_, request_, server_.log));
+    }
+    net::post(*server_.workers, [self = shared_from_this()]() mutable {
+      Response response = self->listener_.router.Dispatch(*self->route_, self->request_, self->server_.log);
+      auto executor = self->executor();
+      net::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
+        self->Respond(std::move(response));
+      });
+    });
+  }
+
+  // A response before (or instead of) reading the body: the connection cannot be reused safely
+  // unless the whole request has been read.
+  void RespondEarly(int status, std::string_view code, std::string_view message) {
+    RespondEarly(Response::Error(status, code, message));
+  }
+  void RespondEarly(Response response) {
+    if (!parser_ || !parser_->is_header_done() || !parser_->is_done()) close_after_ = true;
+    if (request_.request_id.empty()) request_.request_id = NewRequestId();
+    keep_alive_ = parser_ && parser_->is_header_done() && parser_->get().keep_alive();
+    Respond(std::move(response));
+  }
+
+  void Respond(Response response) {
+    state_ = State::writing;
+    status_ = response.status;
+    response_ = {};
+    response_.version(11);
+    response_.result(static_cast<unsigned>(response.status));
+    for (const auto& [name, value] : response.headers.fields()) {
+      response_.insert(name, value);
+    }
+    response_.set(bhttp::field::date, HttpDate());
+    response_.set("X-Request-Id", request_.request_id);
+    const bool keep = keep_alive_ && !close_after_ && !server_.draining;
+    response_.keep_alive(keep);
+    response_.body() = std::move(response.body);
+    response_.prepare_payload();
+    stream_.expires_after(server_.options.write_timeout);
+    bhttp::async_write(stream_, response_, [self = shared_from_this(), keep](beast::error_code ec, std::size_t bytes) {
+      self->Finished(bytes);
+      if (ec) return self->Close(ec == beast::error::timeout ? "write_timeout" : "write_error");
+      if (!keep) return self->close_after_ ? self->LingeringClose() : self->Close("not_keep_alive");
+      self->WaitForNextRequest();
+    });
+  }
+
+  // Access log line and metrics for one answered request.
+  void Finished(std::size_t bytes_out) {
+    const double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+    const std::string route = route_ != nullptr ? route_->pattern : "unmatched";
+    const std::string status = std::to_string(status_);
+    const std::string method = request_.method.empty() ? "-" : request_.method;
+    auto& m = server_.metrics;
+    m.requests.Labels({listener_.name, route, method, status}).Inc();
+    m.request_duration.Labels({listener_.name, route, method, status}).Observe(seconds);
+    const std::string query = RedactQuery(request_.query);
+    server_.log.Info("http.request", {{"request_id", request_.request_id},
+                                      {"listener", listener_.name},
+                                      {"method", method},
+                                      {"route", route},
+                                      {"path", request_.path},
+                                      {"query", query},
+                                      {"status", status_},
+                                      {"duration_ms", seconds * 1000.0},
+                                      {"bytes_out", bytes_out},
+                                      {"remote", remote_}});
+  }
+
+  void Close(std::string_view reason) {
+    server_.metrics.connections_closed.Labels({reason}).Inc();
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  // After answering a request whose body we did not read, keep reading (and discarding) briefly so
+  // the client receives our answer instead of a reset.
+  void LingeringClose() {
+    server_.metrics.connections_closed.Labels({"request_refused"}).Inc();
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    buffer_.consume(buffer_.size());
+    Drain(0);
+  }
+  void Drain(std::size_t drained) {
+    if (drained > 256 * 1024) return;
+    stream_.expires_after(std::chrono::seconds(2));
+    stream_.async_read_some(buffer_.prepare(16 * 1024),
+                            [self = shared_from_this(), drained](beast::error_code ec, std::size_t n) {
+                              self->buffer_.consume(self->buffer_.size());
+                              if (!ec) self->Drain(drained + n);
+                            });
+  }
+
+  Server::Impl& server_;
+  Listener& listener_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<bhttp::response<bhttp::empty_body>> continue_;
+  bhttp::response<bhttp::string_body> response_;
+  Request request_;
+  const Route* route_ = nullptr;
+  State state_ = State::reading;
+  Clock::time_point started_ = Clock::now();
+  int status_ = 0;
+  bool keep_alive_ = false;
+  bool close_after_ = false;
+  std::string remote_;
+  std::string close_reason_;
+};
+
+void Listener::Accept() {
+  acceptor.async_accept(net::make_strand(server.ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+    if (ec) {
+      // Out of descriptors or similar: say so, wait a little, keep serving the connections we have.
+      server.log.Warn("http.accept_failed", {{"listener", name}, {"error", ec.message()}});
+      retry_timer.expires_after(std::chrono::milliseconds(100));
+      retry_timer.async_wait([this](beast::error_code) { Accept(); });
+      return;
+    }
+    std::make_shared<Session>(server, *this, std::move(socket))->Start();
+    Accept();
+  });
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options, core::Logger log, HttpMetrics& metrics)
+    : impl_(std::make_unique<Impl>(options, std::move(log), metrics)) {}
+
+Server::~Server() { Shutdown(std::chrono::milliseconds(0)); }
+
+void Server::Listen(const std::string& name, const std::string& host, std::uint16_t port, const Router& router) {
+  beast::error_code ec;
+  const auto address = net::ip::make_address(host, ec);
+  if (ec) {
+    throw ListenError("cannot listen on " + host + ":" + std::to_string(port) + " for the " + name +
+                      " listener: not an IP address");
+  }
+  impl_->listeners.push_back(std::make_unique<Listener>(*impl_, name, tcp::endpoint(address, port), router));
+}
+
+std::uint16_t Server::port(const std::string& name) const {
+  for (const auto& l : impl_->listeners) {
+    if (l->name == name) return l->acceptor.local_endpoint().port();
+  }
+  return 0;
+}
+
+bool Server::draining() const { return impl_->draining; }
+
+void Server::Start() {
+  impl_->work.emplace(impl_->ioc.get_executor());
+  impl_->workers = std::make_unique<net::thread_pool>(static_cast<std::size_t>(std::max(1, impl_->options.worker_threads)));
+  for (auto& l : impl_->listeners) {
+    net::dispatch(l->acceptor.get_executor(), [listener = l.get()] { listener->Accept(); });
+  }
+  const int n = std::max(1, impl_->options.io_threads);
+  for (int i = 0; i < n; ++i) {
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+}
+
+void Server::Shutdown(std::chrono::milliseconds grace) {
+  if (impl_->stopped.exchange(true)) return;
+  impl_->draining = true;
+  if (impl_->threads.empty()) return;  // never started
+  for (auto& l : impl_->listeners) {
+    net::post(l->acceptor.get_executor(), [listener = l.get()] {
+      beast::error_code ec;
+      listener->acceptor.close(ec);
+      listener->retry_timer.cancel();
+    });
+  }
+  impl_->ForEachSession([](const std::shared_ptr<Session>& s) {
+    net::post(s->executor(), [s] { s->BeginShutdown(); });
+  });
+  if (!impl_->WaitForSessions(Clock::now() + grace)) {
+    impl_->log.Warn("http.shutdown.grace_expired", {{"grace_ms", static_cast<std::int64_t>(grace.count())}});
+    impl_->ForEachSession([](const std::shared_ptr<Session>& s) {
+      net::post(s->executor(), [s] { s->ForceClose(); });
+    });
+    impl_->WaitForSessions(Clock::now() + std::chrono::seconds(2));
+  }
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  impl_->workers->join();
+}
+
+}  // namespace tcj::http

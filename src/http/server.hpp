@@ -1,0 +1,73 @@
+// http: the HTTP/1.1 server (Boost.Beast behind a pimpl): limits, timeouts, keep-alive, request
+// ids, access logs, metrics and graceful shutdown.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "http/router.hpp"
+
+namespace tcj::http {
+
+struct ServerOptions {
+  int io_threads = 1;
+  int worker_threads = 4;
+  std::size_t header_limit = 16 * 1024;
+  std::size_t default_body_limit = 1024 * 1024;
+  // From the first byte of a request to the end of its headers: what stops slowloris.
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{30'000};
+  // A kept-alive connection with no new request is closed after this.
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds write_timeout{30'000};
+};
+
+// The server's metrics, declared once.
+struct HttpMetrics {
+  explicit HttpMetrics(core::MetricsRegistry& registry);
+  core::Family<core::Counter>& requests;
+  core::Family<core::Histogram>& request_duration;
+  core::Gauge& connections_open;
+  core::Family<core::Counter>& connections_closed;
+};
+
+class ListenError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Thread-safe. Listeners are added before Start(); routers must outlive the server.
+class Server {
+ public:
+  Server(ServerOptions options, core::Logger log, HttpMetrics& metrics);
+  ~Server();  // shuts down without grace if still running
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens right away, so "address in use" is a startup error (ListenError, with the
+  // address and the reason). Port 0 picks a free port; see port().
+  void Listen(const std::string& name, const std::string& host, std::uint16_t port, const Router& router);
+  std::uint16_t port(const std::string& name) const;
+
+  // Starts the I/O threads and the worker pool; returns at once.
+  void Start();
+
+  // Graceful stop: stop accepting, close idle keep-alive connections, let requests in flight
+  // finish (their responses say Connection: close) until grace runs out, then close what is left.
+  // Blocks until every thread has stopped. Idempotent.
+  void Shutdown(std::chrono::milliseconds grace);
+
+  bool draining() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tcj::http

@@ -1,0 +1,75 @@
+'use strict';
+// Assembles the fake Atlassian cloud: one HTTP server playing the install-keys
+// host, any number of Jira sites (/sites/{name}), the OAuth token endpoint and
+// API gateway, and the /_control/ API.
+const { Router } = require('../lib/router');
+const { createServer } = require('../lib/server');
+const { FaultTable } = require('../lib/faults');
+const { RequestLog } = require('../lib/request-log');
+const { addCommonControlRoutes } = require('../lib/control-common');
+const { json, text } = require('../lib/respond');
+const { HttpError } = require('../lib/http-error');
+const { InstallKeys } = require('./install-keys');
+const { OAuthRegistry, addOAuthRoutes, addOAuthControlRoutes } = require('./oauth');
+const { addConnectRoutes } = require('./connect-routes');
+const { addAtlassianControlRoutes } = require('./control');
+
+const DEFAULT_SETTINGS = { maxBodyBytes: 1024 * 1024, leewaySeconds: 0 };
+
+function createAtlassianFake({ debug = () => {} } = {}) {
+  const faults = new FaultTable();
+  const log = new RequestLog();
+  const state = {
+    origin: null,
+    sites: new Map(),
+    keys: new InstallKeys(),
+    oauth: new OAuthRegistry(),
+    settings: { ...DEFAULT_SETTINGS },
+    siteByCloudId(cloudId) {
+      for (const s of this.sites.values()) if (s.cloudId === cloudId) return s;
+      return null;
+    },
+    siteOr404(name) {
+      const s = this.sites.get(name);
+      if (!s) throw new HttpError(404, { error: `no site ${name}` });
+      return s;
+    },
+    reset() {
+      this.sites.clear();
+      this.oauth.reset();
+      this.keys.resetCounts();
+      this.keys.pemStyle = 'lf';
+      this.settings = { ...DEFAULT_SETTINGS };
+      faults.clear();
+      log.clear();
+    },
+  };
+
+  const router = new Router();
+  router.add('GET', '/install-keys/:kid', async (ctx) => {
+    const pem = state.keys.fetch(ctx.params.kid);
+    return pem ? text(200, pem, 'application/x-pem-file') : text(404, 'Not Found');
+  });
+  addConnectRoutes(router, state);
+  addOAuthRoutes(router, state);
+  addCommonControlRoutes(router, { faults, log });
+  addAtlassianControlRoutes(router, state);
+  addOAuthControlRoutes(router, state);
+
+  const server = createServer({
+    router, faults, log,
+    notFound: (ctx) => json(404, { error: `No route for ${ctx.req.method} ${ctx.path}` }),
+    onError: (err) => debug(`error: ${err && err.stack}`),
+  });
+
+  return {
+    server, state, faults, log,
+    setOrigin(origin) {
+      state.origin = origin;
+      for (const s of state.sites.values()) s.origin = origin;
+    },
+    shutdown() { faults.clear(); },
+  };
+}
+
+module.exports = { createAtlassianFake };

@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+'use strict';
+// Entry point: node tests/fakes/atlassian/main.js [--port N] [--host 127.0.0.1]
+const { runMain } = require('../lib/startup');
+const { createAtlassianFake } = require('./app');
+
+runMain(async ({ debug }) => createAtlassianFake({ debug }));

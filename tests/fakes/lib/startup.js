@@ -1,0 +1,87 @@
+'use strict';
+// Startup protocol shared by both fakes:
+//   node main.js [--port N] [--host 127.0.0.1] [--ignore-stdin] [--verbose]
+// On listening, exactly one JSON line goes to stdout:
+//   {"listening":{"host":"127.0.0.1","port":12345}}
+// Nothing else is ever written to stdout. The process exits on SIGTERM/SIGINT and
+// when stdin reaches EOF, so a fake whose parent test died does not linger.
+
+function parseArgs(argv) {
+  const opts = { port: 0, host: '127.0.0.1', ignoreStdin: false, verbose: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--port') opts.port = Number(next());
+    else if (a.startsWith('--port=')) opts.port = Number(a.slice(7));
+    else if (a === '--host') opts.host = next();
+    else if (a.startsWith('--host=')) opts.host = a.slice(7);
+    else if (a === '--ignore-stdin') opts.ignoreStdin = true;
+    else if (a === '--verbose') opts.verbose = true;
+    else throw new Error(`unknown argument: ${a}`);
+  }
+  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error('--port must be 0..65535');
+  return opts;
+}
+
+// app: { server, setOrigin(origin), shutdown?() }
+async function runMain(makeApp, argv = process.argv.slice(2)) {
+  let opts;
+  try {
+    opts = parseArgs(argv);
+  } catch (err) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  const debug = opts.verbose || process.env.FAKE_VERBOSE === '1'
+    ? (msg) => process.stderr.write(`${msg}\n`) : () => {};
+  const app = await makeApp({ debug });
+  await new Promise((resolve, reject) => {
+    app.server.once('error', reject);
+    app.server.listen(opts.port, opts.host, resolve);
+  });
+  const { port } = app.server.address();
+  const urlHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
+  app.setOrigin(`http://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${port}`);
+  process.stdout.write(`${JSON.stringify({ listening: { host: opts.host, port } })}\n`);
+
+  let stopping = false;
+  const stop = (why) => {
+    if (stopping) return;
+    stopping = true;
+    debug(`stopping: ${why}`);
+    if (app.shutdown) app.shutdown();
+    app.server.close(() => process.exit(0));
+    app.server.closeAllConnections();
+    setTimeout(() => process.exit(0), 1000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  if (!opts.ignoreStdin) {
+    process.stdin.on('end', () => stop('stdin EOF'));
+    process.stdin.on('error', () => stop('stdin error'));
+    process.stdin.on('data', () => {}); // input is ignored; we only watch for EOF
+    process.stdin.resume();
+  }
+  return app;
+}
+
+// For in-process use by tests: listen on an ephemeral loopback port.
+async function listenLocal(app) {
+  await new Promise((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${app.server.address().port}`;
+  app.setOrigin(origin);
+  return origin;
+}
+
+async function closeLocal(app) {
+  if (app.shutdown) app.shutdown();
+  await new Promise((resolve) => {
+    app.server.close(() => resolve());
+    app.server.closeAllConnections();
+  });
+}
+
+module.exports = { parseArgs, runMain, listenLocal, closeLocal };
