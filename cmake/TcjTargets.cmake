@@ -24,6 +24,9 @@ function(tcj_test_binary name label)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} tcj_test_support GTest::gtest GTest::gmock GTest::gtest_main)
+  # Tests find the repository's files (config/example.toml, tests/fixtures) and the built executable.
+  target_compile_definitions(${name} PRIVATE TCJ_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+                                             TCJ_BINARY_DIR="${PROJECT_BINARY_DIR}")
   tcj_set_warnings(${name})
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <atomic>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -48,6 +49,21 @@ http::ServerOptions ServerOptionsFrom(const config::ServerConfig& s) {
   return o;
 }
 
+// A message when the database answers and its schema is older than this build; nothing when it
+// is current or cannot be reached (then serving starts not-ready and keeps checking).
+std::optional<std::string> SchemaBehind(const db::ConnectionSettings& settings, int required_version) {
+  try {
+    auto conn = db::Connection::Open(settings);
+    const int applied = db::AppliedVersion(*conn);
+    if (applied >= required_version) return std::nullopt;
+    return fmt::format("the database schema is at version {}, this build needs {}: run `teamcity-jira migrate` "
+                       "with the same configuration first",
+                       applied, required_version);
+  } catch (const db::DbError&) {
+    return std::nullopt;
+  }
+}
+
 int WaitForShutdownSignal() {
   sigset_t set;
   sigemptyset(&set);
@@ -87,13 +103,11 @@ int Serve(const config::Config& config, const core::Logger& log) {
   if (!endpoints) return Fail(log, "serve.database_failed", endpoints.error().message);
 
   const int required_version = static_cast<int>(KnownMigrations().size());
-  DatabaseHealth health(endpoints->runtime, required_version, log.With({{"component", "db.health"}}), metrics);
-  if (health.CheckOnce() == DatabaseState::schema_behind) {
-    return Fail(log, "serve.schema_behind",
-                fmt::format("the database schema is at version {}, this build needs {}: run `teamcity-jira migrate` "
-                            "with the same configuration first",
-                            health.applied_version(), required_version));
+  if (auto behind = SchemaBehind(endpoints->version_check, required_version)) {
+    return Fail(log, "serve.schema_behind", *behind);
   }
+  DatabaseHealth health(endpoints->runtime, required_version, log.With({{"component", "db.health"}}), metrics);
+  health.CheckOnce();
   if (health.state() == DatabaseState::unreachable) {
     log.Warn("serve.database_unreachable",
              {{"database", endpoints->description}, {"note", "serving as not ready; retrying with backoff"}});

@@ -16,6 +16,9 @@ struct DatabaseEndpoints {
   std::unique_ptr<db::LocalCluster> cluster;
   db::ConnectionSettings runtime;  // the service's own role, search_path set to database.schema
   db::ConnectionSettings admin;    // the role that runs migrations
+  // What the startup check reads the schema version with. Embedded: the superuser, so that a
+  // cluster nobody migrated yet (no runtime role) is reported as "behind", not "unreachable".
+  db::ConnectionSettings version_check;
   std::string description;         // for log lines: where the data lives, never a password
 };
 

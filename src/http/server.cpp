@@ -26,7 +26,7 @@ HttpMetrics::HttpMetrics(core::MetricsRegistry& registry)
     : requests(registry.AddCounterFamily("http_requests_total", "HTTP requests answered, by route and status.",
                                          {"listener", "route", "method", "status"})),
       request_duration(registry.AddHistogramFamily(
-          "http_request_duration_seconds", "Time from the first byte of a request to its last response byte.",
+          "http_request_duration_seconds", "Time from the first byte of a request until its response is ready to send.",
           {"listener", "route", "method", "status"}, core::LatencyBuckets())),
       connections_open(registry.AddGauge("http_connections_open", "Client connections currently open.")),
       connections_closed(registry.AddCounterFamily("http_connections_closed_total",
@@ -339,9 +339,11 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.keep_alive(keep);
     response_.body() = std::move(response.body);
     response_.prepare_payload();
+    // Recorded before writing, so that whoever has read the response can also find its log line
+    // and its count.
+    Finished(response_.body().size());
     stream_.expires_after(server_.options.write_timeout);
-    bhttp::async_write(stream_, response_, [self = shared_from_this(), keep](beast::error_code ec, std::size_t bytes) {
-      self->Finished(bytes);
+    bhttp::async_write(stream_, response_, [self = shared_from_this(), keep](beast::error_code ec, std::size_t) {
       if (ec) return self->Close(ec == beast::error::timeout ? "write_timeout" : "write_error");
       if (!keep) return self->close_after_ ? self->LingeringClose() : self->Close("not_keep_alive");
       self->WaitForNextRequest();
@@ -349,7 +351,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Access log line and metrics for one answered request.
-  void Finished(std::size_t bytes_out) {
+  void Finished(std::size_t body_bytes) {
     const double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
     const std::string route = route_ != nullptr ? route_->pattern : "unmatched";
     const std::string status = std::to_string(status_);
@@ -366,7 +368,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                       {"query", query},
                                       {"status", status_},
                                       {"duration_ms", seconds * 1000.0},
-                                      {"bytes_out", bytes_out},
+                                      {"body_bytes", body_bytes},
                                       {"remote", remote_}});
   }
 

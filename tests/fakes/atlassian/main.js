@@ -4,4 +4,7 @@
 const { runMain } = require('../lib/startup');
 const { createAtlassianFake } = require('./app');
 
-runMain(async ({ debug }) => createAtlassianFake({ debug }));
+runMain(async ({ debug }) => createAtlassianFake({ debug })).catch((err) => {
+  process.stderr.write(`${err && err.stack}\n`);
+  process.exit(1);
+});

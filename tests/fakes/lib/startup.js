@@ -37,21 +37,15 @@ async function runMain(makeApp, argv = process.argv.slice(2)) {
   }
   const debug = opts.verbose || process.env.FAKE_VERBOSE === '1'
     ? (msg) => process.stderr.write(`${msg}\n`) : () => {};
-  const app = await makeApp({ debug });
-  await new Promise((resolve, reject) => {
-    app.server.once('error', reject);
-    app.server.listen(opts.port, opts.host, resolve);
-  });
-  const { port } = app.server.address();
-  const urlHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
-  app.setOrigin(`http://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${port}`);
-  process.stdout.write(`${JSON.stringify({ listening: { host: opts.host, port } })}\n`);
-
+  // Signal and stdin handlers go in before the announcement line: a parent may
+  // send SIGTERM the instant it has read the port.
+  let app = null;
   let stopping = false;
   const stop = (why) => {
     if (stopping) return;
     stopping = true;
     debug(`stopping: ${why}`);
+    if (!app || !app.server.listening) process.exit(0);
     if (app.shutdown) app.shutdown();
     app.server.close(() => process.exit(0));
     app.server.closeAllConnections();
@@ -65,6 +59,17 @@ async function runMain(makeApp, argv = process.argv.slice(2)) {
     process.stdin.on('data', () => {}); // input is ignored; we only watch for EOF
     process.stdin.resume();
   }
+
+  app = await makeApp({ debug });
+  await new Promise((resolve, reject) => {
+    app.server.once('error', reject);
+    app.server.listen(opts.port, opts.host, resolve);
+  });
+  const { port } = app.server.address();
+  const urlHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
+  app.setOrigin(`http://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${port}`);
+  if (stopping) return app;
+  process.stdout.write(`${JSON.stringify({ listening: { host: opts.host, port } })}\n`);
   return app;
 }
 

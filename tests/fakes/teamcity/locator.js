@@ -11,7 +11,8 @@ function tcError(status, message) {
   return new HttpError(status, { errors: [{ message }] });
 }
 
-// Returns { single: string|null, dims: Map<name, [{value, raw}]>, order: [names] }.
+// Returns { single: string|null, dims: Map<name, [{value, raw, b64}]>, order: [names] }.
+// b64 marks values that were $base64-escaped: they are literal, never re-parsed.
 function parseLocator(text) {
   if (text === undefined || text === null || text === '') throw new LocatorError('Invalid locator. Cannot be empty.');
   if (text.length > 2 && text.startsWith('(') && text.endsWith(')') && closesAtEnd(text)) {
@@ -37,6 +38,7 @@ function parseLocator(text) {
     }
     let raw = '';
     let value = '';
+    let b64 = false;
     if (j >= text.length || text[j] === ',') {
       i = j + 1;
     } else {
@@ -62,10 +64,11 @@ function parseLocator(text) {
         const decoded = tryBase64(value);
         if (decoded === null) throw new LocatorError(`Invalid Base64url character sequence: '${value.slice(8)}'`);
         value = decoded;
+        b64 = true;
       }
     }
     if (!dims.has(name)) { dims.set(name, []); order.push(name); }
-    dims.get(name).push({ value, raw });
+    dims.get(name).push({ value, raw, b64 });
   }
   return { single: null, dims, order };
 }

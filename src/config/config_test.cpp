@@ -1,0 +1,156 @@
+#include "config/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "support/child_process.hpp"
+
+namespace tcj::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testing::MakeTempDir("tcj-config"); }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path Write(const std::string& text) {
+    const fs::path file = dir_ / "config.toml";
+    std::ofstream(file) << text;
+    return file;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ConfigTest, DefaultsWithoutFileOrEnvironment) {
+  auto c = LoadConfig(std::nullopt, {});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->server.listen.ToString(), "127.0.0.1:8080");
+  EXPECT_EQ(c->server.public_url, "http://127.0.0.1:8080");
+  EXPECT_EQ(c->server.metrics_listen.port, 9464);
+  EXPECT_TRUE(c->database.embedded());
+  EXPECT_EQ(c->teamcity.poll_interval, std::chrono::seconds(30));
+  EXPECT_EQ(c->retention.uninstalled_days, 60);
+  EXPECT_EQ(c->jira.allowed_site_hosts.size(), 3u);
+}
+
+TEST_F(ConfigTest, ReadsTheFile) {
+  auto c = LoadConfig(Write(R"(
+[server]
+listen = "[::1]:9000"
+public_url = "https://ci.example.com/jira-app/"
+[jira]
+allowed_site_hosts = ["*.atlassian.net", "Jira.Example.com"]
+[teamcity]
+poll_interval_seconds = 45
+)"),
+                      {});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->server.listen.host, "::1");
+  EXPECT_EQ(c->server.listen.port, 9000);
+  EXPECT_EQ(c->server.public_url, "https://ci.example.com/jira-app");  // trailing slash removed
+  EXPECT_EQ(c->jira.allowed_site_hosts[1], "jira.example.com");
+  EXPECT_EQ(c->teamcity.poll_interval, std::chrono::seconds(45));
+}
+
+TEST_F(ConfigTest, RefusesUnknownKeyNamingItAndTheLine) {
+  auto c = LoadConfig(Write("[server]\nlisten = \"127.0.0.1:1\"\nlisen = \"x\"\n"), {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("unknown key server.lisen"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("config.toml:3"), std::string::npos) << c.error().message;
+  EXPECT_EQ(c.error().message.find('\n'), std::string::npos);
+}
+
+TEST_F(ConfigTest, RefusesUnknownSectionAndTopLevelKeys) {
+  EXPECT_FALSE(LoadConfig(Write("[sever]\nlisten = \"x\"\n"), {}).ok());
+  EXPECT_FALSE(LoadConfig(Write("listen = \"127.0.0.1:1\"\n"), {}).ok());
+}
+
+TEST_F(ConfigTest, RefusesWrongType) {
+  auto c = LoadConfig(Write("[teamcity]\npoll_interval_seconds = \"30\"\n"), {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("teamcity.poll_interval_seconds"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("whole number"), std::string::npos) << c.error().message;
+}
+
+TEST_F(ConfigTest, RefusesBadValues) {
+  for (const char* text : {"[server]\nlisten = \"localhost\"\n", "[server]\nlisten = \"1.2.3.4:99999\"\n",
+                           "[server]\npublic_url = \"ftp://x\"\n", "[server]\npublic_url = \"https://x/?a=1\"\n",
+                           "[teamcity]\npoll_interval_seconds = 0\n", "[log]\nlevel = \"loud\"\n",
+                           "[connect]\napp_key = \"has space\"\n", "[jira]\nallowed_site_hosts = [\"*.*.com\"]\n",
+                           "[database]\nschema = \"Robert'); DROP\"\n", "[server]\ntls_cert_file = \"c.pem\"\n",
+                           "[database]\nurl = \"mysql://x\"\n"}) {
+    EXPECT_FALSE(LoadConfig(Write(text), {}).ok()) << text;
+  }
+}
+
+TEST_F(ConfigTest, RefusesBrokenToml) {
+  auto c = LoadConfig(Write("[server\nlisten = 1\n"), {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("not valid TOML"), std::string::npos) << c.error().message;
+}
+
+TEST_F(ConfigTest, MissingFileIsAnError) {
+  auto c = LoadConfig(dir_ / "nope.toml", {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("nope.toml"), std::string::npos);
+}
+
+TEST_F(ConfigTest, EnvironmentOverridesTheFile) {
+  const auto file = Write("[server]\nlisten = \"127.0.0.1:1000\"\n[jira]\nallow_http_sites = false\n");
+  auto c = LoadConfig(file, {{"TCJ_SERVER_LISTEN", "0.0.0.0:2000"},
+                             {"TCJ_JIRA_ALLOW_HTTP_SITES", "true"},
+                             {"TCJ_JIRA_ALLOWED_SITE_HOSTS", "a.example.com, *.b.example.com"},
+                             {"TCJ_TEAMCITY_POLL_INTERVAL_SECONDS", "12"}});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->server.listen.ToString(), "0.0.0.0:2000");
+  EXPECT_TRUE(c->jira.allow_http_sites);
+  EXPECT_EQ(c->jira.allowed_site_hosts, (std::vector<std::string>{"a.example.com", "*.b.example.com"}));
+  EXPECT_EQ(c->teamcity.poll_interval, std::chrono::seconds(12));
+}
+
+TEST_F(ConfigTest, BadEnvironmentValueNamesTheVariable) {
+  auto c = LoadConfig(std::nullopt, {{"TCJ_TEAMCITY_POLL_INTERVAL_SECONDS", "often"}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("TCJ_TEAMCITY_POLL_INTERVAL_SECONDS"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("teamcity.poll_interval_seconds"), std::string::npos) << c.error().message;
+}
+
+TEST_F(ConfigTest, RefusesUnknownTcjVariables) {
+  auto c = LoadConfig(std::nullopt, {{"TCJ_SERVER_LISTN", "x"}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("TCJ_SERVER_LISTN"), std::string::npos);
+  EXPECT_TRUE(LoadConfig(std::nullopt, {{"PATH", "/bin"}, {"TEAMCITY_JIRA_TEST_PG", "x"}}).ok());
+}
+
+TEST(ConfigNames, EnvironmentVariableNames) {
+  EXPECT_EQ(EnvironmentVariableFor("server.listen"), "TCJ_SERVER_LISTEN");
+  EXPECT_EQ(EnvironmentVariableFor("teamcity.poll_interval_seconds"), "TCJ_TEAMCITY_POLL_INTERVAL_SECONDS");
+}
+
+// config/example.toml is the configuration reference: it must parse, and document every key.
+TEST(ConfigExample, DocumentsEveryKeyAndParses) {
+  const fs::path example = fs::path(TCJ_SOURCE_DIR) / "config" / "example.toml";
+  auto c = LoadConfig(example, {});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  std::ifstream in(example);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const std::string& key : KnownKeys()) {
+    const auto dot = key.find('.');
+    const std::string section = "[" + key.substr(0, dot) + "]";
+    const std::string name = "\n" + key.substr(dot + 1) + " = ";
+    const auto section_at = text.find(section);
+    ASSERT_NE(section_at, std::string::npos) << section;
+    const auto next_section = text.find("\n[", section_at + 1);
+    const auto key_at = text.find(name, section_at);
+    EXPECT_TRUE(key_at != std::string::npos && key_at < next_section) << key << " is not in config/example.toml";
+  }
+  EXPECT_TRUE(LoadConfig(fs::path(TCJ_SOURCE_DIR) / "config" / "dev.toml", {}).ok());
+}
+
+}  // namespace
+}  // namespace tcj::config

@@ -1,0 +1,99 @@
+#include "db/transaction.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/uuid.hpp"
+#include "db/error.hpp"
+#include "support/pg_test.hpp"
+
+namespace tcj::db {
+namespace {
+
+class TransactionTest : public testing::PgTest {
+ protected:
+  core::TenantId tenant_{core::NewUuid()};
+
+  void Insert(TenantTransaction& tx, const std::string& site) {
+    tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url) VALUES ($1, 'oauth', $2)", tenant_, site);
+  }
+  std::int64_t Count() {
+    TenantTransaction tx(pool(), tenant_);
+    return tx.Exec("SELECT count(*) FROM tenants")[0].Int(0);
+  }
+};
+
+TEST_F(TransactionTest, RollsBackUnlessCommitted) {
+  {
+    TenantTransaction tx(pool(), tenant_);
+    Insert(tx, "https://a.example");
+  }
+  EXPECT_EQ(Count(), 0);
+  {
+    TenantTransaction tx(pool(), tenant_);
+    Insert(tx, "https://a.example");
+    tx.Commit();
+  }
+  EXPECT_EQ(Count(), 1);
+}
+
+TEST_F(TransactionTest, ErrorsAreClassifiedAndTheConnectionIsReusable) {
+  {
+    TenantTransaction tx(pool(), tenant_);
+    Insert(tx, "https://a.example");
+    tx.Commit();
+  }
+  try {
+    TenantTransaction tx(pool(), tenant_);
+    Insert(tx, "https://b.example");
+    FAIL() << "duplicate primary key accepted";
+  } catch (const DbError& e) {
+    EXPECT_EQ(e.kind(), DbErrorKind::unique_violation);
+    EXPECT_EQ(e.sqlstate(), "23505");
+  }
+  EXPECT_EQ(Count(), 1);
+}
+
+TEST_F(TransactionTest, CommitAfterAFailedStatementThrows) {
+  TenantTransaction tx(pool(), tenant_);
+  EXPECT_THROW(tx.Exec("SELECT 1/0"), DbError);
+  EXPECT_THROW(tx.Commit(), DbError);
+}
+
+TEST_F(TransactionTest, ParametersAreNeverInterpolated) {
+  TenantTransaction tx(pool(), tenant_);
+  const std::string hostile = "x'); DROP TABLE tenants; --";
+  Insert(tx, hostile);
+  EXPECT_EQ(tx.Exec("SELECT site_url FROM tenants")[0].String(0), hostile);
+  const Rows r = tx.Exec("SELECT $1::bytea, $2::bigint, $3::text IS NULL, $4::boolean", Param::Bytes(std::string("\0\xff", 2)),
+                         static_cast<long long>(1) << 40, std::optional<std::string>{}, true);
+  EXPECT_EQ(r[0].Bytes(0), std::string("\0\xff", 2));
+  EXPECT_EQ(r[0].Int(1), 1LL << 40);
+  EXPECT_TRUE(r[0].Bool(2));
+  EXPECT_TRUE(r[0].Bool(3));
+}
+
+TEST_F(TransactionTest, PoolGivesUpWhenExhausted) {
+  Pool tiny(RuntimeSettings(), PoolOptions{.size = 1, .acquire_timeout = std::chrono::milliseconds(50)});
+  auto held = tiny.Acquire();
+  try {
+    auto second = tiny.Acquire();
+    FAIL() << "a pool of one lent two connections";
+  } catch (const DbError& e) {
+    EXPECT_EQ(e.kind(), DbErrorKind::pool_exhausted);
+  }
+}
+
+TEST_F(TransactionTest, UnreachableDatabaseIsAConnectionError) {
+  Pool nowhere(ConnectionSettings::FromUrl("host=/nonexistent-socket-dir port=1 user=x dbname=x connect_timeout=1"),
+               PoolOptions{.size = 1});
+  try {
+    Transaction tx(nowhere);
+    FAIL() << "connected to nothing";
+  } catch (const DbError& e) {
+    EXPECT_EQ(e.kind(), DbErrorKind::connection);
+    EXPECT_TRUE(e.retryable());
+  }
+}
+
+}  // namespace
+}  // namespace tcj::db
