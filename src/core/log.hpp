@@ -54,9 +54,11 @@ class LogSink {
   virtual void Flush() {}
 };
 
-// Lines to standard error through spdlog's asynchronous logger, so request threads never wait on
-// the terminal or a pipe. Flushes on destruction.
+// Lines to standard error, written in batches by a background thread so that request threads
+// never wait on the terminal, a pipe or a disk. Flushes on destruction.
 std::shared_ptr<LogSink> MakeStderrSink();
+// The same for any descriptor (tests use a pipe). The descriptor must outlive the sink.
+std::shared_ptr<LogSink> MakeFdSink(int fd);
 
 // Thread-safe; cheap to copy. Bound fields (With) are rendered once and repeated on every line.
 class Logger {

@@ -1,6 +1,10 @@
 #include "core/log.hpp"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
+
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "core/secret.hpp"
@@ -56,6 +60,35 @@ TEST(Log, HostileTextStaysValidJson) {
   EXPECT_NE(text.find("quote\" backslash\\ newline\n nul"), std::string::npos);
   EXPECT_NE(text.find("\xc3\xa9"), std::string::npos);  // valid UTF-8 kept
   EXPECT_EQ(text.find('\xff'), std::string::npos);
+}
+
+TEST(Log, FdSinkWritesEveryLineInOrderAndFlushes) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  std::string received;
+  std::thread reader([&] {
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fds[0], buf, sizeof buf)) > 0) received.append(buf, static_cast<std::size_t>(n));
+  });
+  {
+    auto sink = MakeFdSink(fds[1]);
+    Logger log(sink, LogLevel::info);
+    for (int i = 0; i < 20000; ++i) log.Info("line", {{"i", i}});
+    log.Flush();
+  }
+  close(fds[1]);
+  reader.join();
+  close(fds[0]);
+  std::size_t count = 0;
+  std::size_t start = 0;
+  for (std::size_t nl = received.find('\n'); nl != std::string::npos; nl = received.find('\n', start)) {
+    const auto line = nlohmann::json::parse(received.substr(start, nl - start));
+    EXPECT_EQ(line["i"], count);
+    ++count;
+    start = nl + 1;
+  }
+  EXPECT_EQ(count, 20000u);
 }
 
 TEST(Log, ParsesLevels) {
