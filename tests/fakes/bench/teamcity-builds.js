@@ -20,7 +20,8 @@ function get(agent, origin, path) {
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
         if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode} for ${path}`));
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        const buf = Buffer.concat(chunks);
+        resolve({ json: JSON.parse(buf.toString('utf8')), bytes: buf.length });
       });
     });
     req.on('error', reject);
@@ -40,7 +41,7 @@ async function main() {
   const genMs = Date.now() - t0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: parallel });
   // Split the history into `parallel` ranges by project so clients page independently.
-  const projects = (await get(agent, fake.origin, '/tc/bench/app/rest/projects?locator=parentProject:(id:_Root)&fields=project(id)')).project.map((p) => p.id);
+  const projects = (await get(agent, fake.origin, '/tc/bench/app/rest/projects?locator=parentProject:(id:_Root)&fields=project(id)')).json.project.map((p) => p.id);
   const queues = projects.map((p) => `/tc/bench/app/rest/builds?locator=${encodeURIComponent(`affectedProject:(id:${p}),defaultFilter:false,state:any,branch:default:any,count:100`)}&fields=${encodeURIComponent(FIELDS)}`);
   let got = 0;
   let pages = 0;
@@ -49,10 +50,10 @@ async function main() {
   await Promise.all(queues.map(async (first) => {
     let path = first;
     while (path) {
-      const page = await get(agent, fake.origin, path);
+      const { json: page, bytes: n } = await get(agent, fake.origin, path);
       pages++;
       got += page.build.length;
-      bytes += JSON.stringify(page).length;
+      bytes += n;
       path = page.nextHref ? `/tc/bench${page.nextHref}` : null;
     }
   }));

@@ -2,7 +2,6 @@
 // Control routes both fakes expose identically: faults and the request log.
 const { json, empty } = require('./respond');
 const { readJson } = require('./body');
-const { HttpError } = require('./http-error');
 
 function addCommonControlRoutes(router, { faults, log }) {
   router.add('POST', '/_control/faults', async (ctx) => {
@@ -27,11 +26,4 @@ function addCommonControlRoutes(router, { faults, log }) {
   router.add('DELETE', '/_control/requests', async () => { log.clear(); return empty(204); });
 }
 
-function requireFields(body, names) {
-  if (!body || typeof body !== 'object') throw new HttpError(400, { error: 'JSON object body required' });
-  for (const n of names) {
-    if (body[n] === undefined || body[n] === null || body[n] === '') throw new HttpError(400, { error: `"${n}" is required` });
-  }
-}
-
-module.exports = { addCommonControlRoutes, requireFields };
+module.exports = { addCommonControlRoutes };

@@ -2,7 +2,6 @@
 // Minimal method+path router. Patterns use ":name" for one segment and a final
 // "*name" for the rest of the path. Routes are grouped by first segment so a
 // lookup only walks the few routes that can match.
-const { HttpError } = require('./http-error');
 
 function compile(pattern) {
   return pattern.split('/').filter(Boolean).map((seg) => {
@@ -61,8 +60,4 @@ function matchSegs(segs, parts) {
   return segs.length === parts.length ? params : null;
 }
 
-function notFound(path) {
-  return new HttpError(404, { error: `No route for ${path}` });
-}
-
-module.exports = { Router, notFound };
+module.exports = { Router };

@@ -223,11 +223,11 @@ function compileBuildLocator(server, text, principal, { queueOnly = false } = {}
   if (first(loc, 'sinceBuild') !== undefined) add(sinceBuildFilter(server, first(loc, 'sinceBuild')));
   if (first(loc, 'sinceDate') !== undefined) {
     const d = parseDateOr400(first(loc, 'sinceDate'));
-    add((b) => (b.state === 'queued' ? true : (b.startDate || b.queuedDate) > d));
+    add((b) => buildTime(b) > d);
   }
   if (first(loc, 'untilDate') !== undefined) {
     const d = parseDateOr400(first(loc, 'untilDate'));
-    add((b) => b.state !== 'queued' && (b.startDate || b.queuedDate) < d);
+    add((b) => buildTime(b) < d);
   }
   for (const [dim, kind] of [['startDate', 'startDate'], ['finishDate', 'finishDate'], ['queuedDate', 'queuedDate']]) {
     if (first(loc, dim) !== undefined) add(dateDim(first(loc, dim), server, kind));
@@ -246,12 +246,19 @@ function compileBuildLocator(server, text, principal, { queueOnly = false } = {}
   return { pred, states, count, start, lookupLimit, loc, byId: null, visible };
 }
 
+// A build's "time" for sinceBuild/sinceDate/untilDate is its start date, or its
+// queued date when it never started (canceled in the queue); queued builds are
+// always newer than any cut-off.
+function buildTime(b) {
+  return b.state === 'queued' ? Infinity : (b.startDate ?? b.queuedDate);
+}
+
 function sinceBuildFilter(server, text) {
   const id = Number(refValue(text));
   if (!Number.isFinite(id)) throw tcError(400, `Invalid sinceBuild locator '${text}'`);
   const ref = server.builds.get(id);
   if (!ref || ref.state === 'queued' || ref.startDate === null) return (b) => b.id > id;
-  return (b) => b.startDate === null || b.startDate > ref.startDate || (b.startDate === ref.startDate && b.id !== ref.id);
+  return (b) => buildTime(b) > ref.startDate || (buildTime(b) === ref.startDate && b.id !== ref.id);
 }
 
 // Runs a compiled locator over the server's ordered builds.

@@ -36,7 +36,7 @@ function generate(server, cfg) {
 
   const lastSuccess = new Map(); // buildTypeId + branch -> latest successful build so far
   for (let i = 0; i < total; i++) {
-    const queuedAt = start + i * interval + rng.int(0, Math.floor(interval / 2));
+    const queuedAt = start + i * interval + rng.int(0, Math.floor(interval / 2000)) * 1000; // whole seconds, like TeamCity dates
     const isDeploy = deployTypes.length > 0 && rng.chance(0.12);
     const bt = isDeploy ? rng.pick(deployTypes) : rng.pick(regularTypes);
     const onDefault = isDeploy || rng.chance(0.6);

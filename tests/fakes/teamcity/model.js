@@ -46,8 +46,9 @@ class TcServer {
     return this.cfg.rootUrl || `${this.origin}/tc/${this.name}`;
   }
 
+  // Whole seconds: TeamCity shows second precision, so tests can compare exactly.
   now() {
-    return Date.now() + this.clockOffsetMs;
+    return Math.floor((Date.now() + this.clockOffsetMs) / 1000) * 1000;
   }
 
   touch(build) {

@@ -25,22 +25,32 @@ function isDefault(v) {
   return v === false || v === 0 || (Array.isArray(v) && v.length === 0);
 }
 
+// Which fields a (bean, spec) pair emits never changes, so it is planned once:
+// specs come from the parseFields cache (or are the SHORT/LONG constants) and
+// beans are module-level arrays. This keeps per-build work to the getters.
+const plans = new WeakMap(); // spec -> Map(bean array -> plan)
+
+function planFor(fields, s) {
+  let bySpec = plans.get(s);
+  if (!bySpec) { bySpec = new Map(); plans.set(s, bySpec); }
+  let plan = bySpec.get(fields);
+  if (plan) return plan;
+  plan = [];
+  for (const f of fields) {
+    const item = s.items ? s.items.get(f.name) : undefined;
+    if (item !== undefined) plan.push({ f, explicit: true, childSpec: item || SHORT });
+    else if (includedByForm(s.base, f.form)) plan.push({ f, explicit: false, childSpec: s.base === 'allDeep' ? ALL_DEEP : SHORT });
+  }
+  bySpec.set(fields, plan);
+  return plan;
+}
+
 function render(bean, entity, spec, ctx) {
   const s = spec || SHORT;
   const out = {};
-  const fields = typeof bean === 'function' ? bean() : bean;
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i];
-    let explicit = false;
-    let childSpec;
-    if (s.items && s.items.has(f.name)) {
-      explicit = true;
-      childSpec = s.items.get(f.name) || SHORT;
-    } else if (!includedByForm(s.base, f.form)) {
-      continue;
-    } else {
-      childSpec = s.base === 'allDeep' ? ALL_DEEP : SHORT;
-    }
+  const plan = planFor(typeof bean === 'function' ? bean() : bean, s);
+  for (let i = 0; i < plan.length; i++) {
+    const { f, explicit, childSpec } = plan[i];
     let v = f.get(entity, ctx, childSpec);
     if (v === undefined || v === null) continue;
     if (f.bean) {

@@ -86,7 +86,7 @@ function out(rc, bean, entity, defaultSpec) {
 
 function listBuilds(rc, queueOnly) {
   const locText = rc.ctx.query.get('locator') || null;
-  const q = compileBuildLocator(rc.server, locText || (queueOnly ? 'state:queued' : 'count:100'), rc.principal, { queueOnly });
+  const q = compileBuildLocator(rc.server, locText || 'count:100', rc.principal, { queueOnly });
   const r = runQuery(rc.server, q);
   const links = pageLinks(rc.path, rc.ctx.rawQuery, locText, { start: r.start, count: r.count, lookupLimit: r.lookupLimit, limitReached: r.limitReached, size: r.items.length });
   return out(rc, beans.buildList, { list: r.items, ...links }, SHORT);
@@ -244,4 +244,4 @@ function oneChange(rc, locText) {
   return out(rc, beans.change, c, LONG);
 }
 
-module.exports = { addTeamCityRoutes, HttpError };
+module.exports = { addTeamCityRoutes };
