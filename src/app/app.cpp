@@ -10,6 +10,7 @@
 
 #include "app/database.hpp"
 #include "app/health.hpp"
+#include "app/keyring.hpp"
 #include "app/process_metrics.hpp"
 #include "app/routes.hpp"
 #include "connect/descriptor.hpp"
@@ -17,6 +18,8 @@
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
 #include "http/server.hpp"
+#include "tenants/key_rotation.hpp"
+#include "tenants/secret_box.hpp"
 
 namespace tcj::app {
 namespace {
@@ -64,6 +67,23 @@ std::optional<std::string> SchemaBehind(const db::ConnectionSettings& settings, 
   }
 }
 
+// secrets_records{column,key_id}: tells the operator when an old master key is no longer used.
+void RegisterSecretUsageMetric(core::MetricsRegistry& metrics, db::Pool& pool) {
+  metrics.AddCallbackGaugeFamily(
+      "secrets_records", "Encrypted records per column and master key id.", {"column", "key_id"},
+      [&pool]() {
+        core::MetricsRegistry::LabeledValues values;
+        try {
+          for (const auto& u : tenants::ReadKeyUsage(pool)) {
+            values.push_back({{u.column, u.key_id}, static_cast<double>(u.records)});
+          }
+        } catch (const db::DbError&) {
+          // No database, no figure; db_ready says why.
+        }
+        return values;
+      });
+}
+
 int WaitForShutdownSignal() {
   sigset_t set;
   sigemptyset(&set);
@@ -99,6 +119,8 @@ int Serve(const config::Config& config, const core::Logger& log) {
   core::MetricsRegistry metrics;
   RegisterProcessMetrics(metrics);
 
+  auto keyring = OpenKeyring(config, log);
+  if (!keyring) return Fail(log, "serve.keyring_failed", keyring.error().message);
   auto endpoints = OpenDatabaseEndpoints(config, log);
   if (!endpoints) return Fail(log, "serve.database_failed", endpoints.error().message);
 
@@ -115,6 +137,10 @@ int Serve(const config::Config& config, const core::Logger& log) {
 
   db::PoolMetrics pool_metrics(metrics);
   db::Pool pool(endpoints->runtime, db::PoolOptions{.size = config.database.pool_size}, &pool_metrics);
+  crypto::OsRandom random;
+  tenants::SecretMetrics secret_metrics(metrics);
+  const tenants::SecretBox secrets(*keyring, random, secret_metrics, log.With({{"component", "secrets"}}));
+  RegisterSecretUsageMetric(metrics, pool);
 
   http::HttpMetrics http_metrics(metrics);
   http::Server server(ServerOptionsFrom(config.server), log.With({{"component", "http"}}), http_metrics);

@@ -38,13 +38,18 @@ std::vector<double> LatencyBuckets() {
           0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30};
 }
 
+struct CallbackFamily {
+  std::vector<std::string> labels;
+  std::function<MetricsRegistry::LabeledValues()> read;
+};
+
 struct MetricsRegistry::Entry {
   std::string name;
   std::string help;
   std::string type;
   std::variant<std::monostate, std::unique_ptr<Counter>, std::unique_ptr<Gauge>,
                std::unique_ptr<Family<Counter>>, std::unique_ptr<Family<Gauge>>,
-               std::unique_ptr<Family<Histogram>>, std::function<double()>>
+               std::unique_ptr<Family<Histogram>>, std::function<double()>, CallbackFamily>
       metric;
 };
 
@@ -106,6 +111,12 @@ Family<Histogram>& MetricsRegistry::AddHistogramFamily(std::string name, std::st
 void MetricsRegistry::AddCallbackGauge(std::string name, std::string help, std::function<double()> read) {
   auto& e = Register(std::move(name), std::move(help), "gauge");
   e.metric.emplace<std::function<double()>>(std::move(read));
+}
+
+void MetricsRegistry::AddCallbackGaugeFamily(std::string name, std::string help, std::vector<std::string> labels,
+                                             std::function<LabeledValues()> read) {
+  auto& e = Register(std::move(name), std::move(help), "gauge");
+  e.metric.emplace<CallbackFamily>(CallbackFamily{std::move(labels), std::move(read)});
 }
 
 namespace {
@@ -184,6 +195,8 @@ std::string MetricsRegistry::RenderPrometheus() const {
             AppendSample(out, e->name, kNone, kNone, static_cast<double>(m->value()));
           } else if constexpr (std::is_same_v<T, std::function<double()>>) {
             AppendSample(out, e->name, kNone, kNone, m());
+          } else if constexpr (std::is_same_v<T, CallbackFamily>) {
+            for (const auto& [values, value] : m.read()) AppendSample(out, e->name, m.labels, values, value);
           } else if constexpr (std::is_same_v<T, std::unique_ptr<Family<Counter>>> ||
                                std::is_same_v<T, std::unique_ptr<Family<Gauge>>>) {
             m->ForEach([&](const std::vector<std::string>& values, const auto& child) {

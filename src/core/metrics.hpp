@@ -122,6 +122,10 @@ class MetricsRegistry {
                                         std::vector<double> buckets);
   // A gauge whose value is read when scraped (resident memory, pool sizes, rows per key id).
   void AddCallbackGauge(std::string name, std::string help, std::function<double()> read);
+  // The same with labels: read() returns (label values, value) pairs at scrape time.
+  using LabeledValues = std::vector<std::pair<std::vector<std::string>, double>>;
+  void AddCallbackGaugeFamily(std::string name, std::string help, std::vector<std::string> labels,
+                              std::function<LabeledValues()> read);
 
   std::string RenderPrometheus() const;
 

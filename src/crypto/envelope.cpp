@@ -2,11 +2,13 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <stdexcept>
 
 namespace tcj::crypto {
 namespace {
@@ -29,30 +31,57 @@ struct Wiped {
   static constexpr std::size_t size() { return N; }
 };
 
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
+// OpenSSL 3 looks algorithms up by name and allocates contexts on every implicit use, which cost
+// more than the cryptography itself for records this small. Each thread keeps one initialised
+// context per operation and only re-keys it.
+struct CipherContexts {
+  CipherContexts() {
+    EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+    EVP_EncryptInit_ex2(seal, cipher, nullptr, nullptr, nullptr);
+    EVP_CIPHER_CTX_ctrl(seal, EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr);
+    EVP_DecryptInit_ex2(open, cipher, nullptr, nullptr, nullptr);
+    EVP_CIPHER_CTX_ctrl(open, EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr);
+    EVP_CIPHER_free(cipher);
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    hmac = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);
+    char digest[] = "SHA512";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    EVP_MAC_CTX_set_params(hmac, params);
+  }
+  ~CipherContexts() {
+    EVP_CIPHER_CTX_free(seal);
+    EVP_CIPHER_CTX_free(open);
+    EVP_MAC_CTX_free(hmac);
+  }
+  EVP_CIPHER_CTX* seal = EVP_CIPHER_CTX_new();
+  EVP_CIPHER_CTX* open = EVP_CIPHER_CTX_new();
+  EVP_MAC_CTX* hmac = nullptr;
+};
+
+CipherContexts& Contexts() {
+  thread_local CipherContexts contexts;
+  return contexts;
+}
 
 const std::uint8_t* Bytes(std::string_view s) { return reinterpret_cast<const std::uint8_t*>(s.data()); }
 
 // AES-256-GCM with a 12-byte nonce and 16-byte tag; output = ciphertext || tag.
 bool GcmSeal(const std::uint8_t* key, const std::uint8_t* nonce, std::string_view aad, const std::uint8_t* in,
              std::size_t in_len, std::string& out) {
-  CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  EVP_CIPHER_CTX* ctx = Contexts().seal;
   int len = 0;
-  if (!ctx || EVP_EncryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) != 1 ||
-      EVP_EncryptInit_ex2(ctx.get(), nullptr, key, nonce, nullptr) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1) {
+  if (EVP_EncryptInit_ex2(ctx, nullptr, key, nonce, nullptr) != 1 ||
+      EVP_EncryptUpdate(ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1) {
     return false;
   }
   const std::size_t start = out.size();
   out.resize(start + in_len + kTagBytes);
   auto* dst = reinterpret_cast<std::uint8_t*>(out.data()) + start;
-  if (EVP_EncryptUpdate(ctx.get(), dst, &len, in, static_cast<int>(in_len)) != 1 ||
-      EVP_EncryptFinal_ex(ctx.get(), dst + len, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, dst + in_len) != 1) {
-    return false;
-  }
-  return true;
+  return EVP_EncryptUpdate(ctx, dst, &len, in, static_cast<int>(in_len)) == 1 &&
+         EVP_EncryptFinal_ex(ctx, dst + len, &len) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes, dst + in_len) == 1;
 }
 
 // Opens ciphertext || tag into out (out.size() must be sealed.size() - tag); false if not authentic.
@@ -60,22 +89,24 @@ bool GcmOpen(const std::uint8_t* key, const std::uint8_t* nonce, std::string_vie
              std::uint8_t* out) {
   if (sealed.size() < kTagBytes) return false;
   const std::size_t n = sealed.size() - kTagBytes;
-  CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  EVP_CIPHER_CTX* ctx = Contexts().open;
   int len = 0;
   std::array<std::uint8_t, kTagBytes> tag{};
   std::copy_n(Bytes(sealed) + n, kTagBytes, tag.begin());
-  return ctx && EVP_DecryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
-         EVP_DecryptInit_ex2(ctx.get(), nullptr, key, nonce, nullptr) == 1 &&
-         EVP_DecryptUpdate(ctx.get(), nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) == 1 &&
-         EVP_DecryptUpdate(ctx.get(), out, &len, Bytes(sealed), static_cast<int>(n)) == 1 &&
-         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) == 1 &&
-         EVP_DecryptFinal_ex(ctx.get(), out + len, &len) == 1;
+  return EVP_DecryptInit_ex2(ctx, nullptr, key, nonce, nullptr) == 1 &&
+         EVP_DecryptUpdate(ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) == 1 &&
+         EVP_DecryptUpdate(ctx, out, &len, Bytes(sealed), static_cast<int>(n)) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) == 1 &&
+         EVP_DecryptFinal_ex(ctx, out + len, &len) == 1;
 }
 
 void HmacSha512(const std::uint8_t* key, std::size_t key_len, std::string_view data, std::uint8_t out[64]) {
-  unsigned int len = 64;
-  HMAC(EVP_sha512(), key, static_cast<int>(key_len), Bytes(data), data.size(), out, &len);
+  EVP_MAC_CTX* ctx = Contexts().hmac;
+  std::size_t len = 0;
+  if (EVP_MAC_init(ctx, key, key_len, nullptr) != 1 || EVP_MAC_update(ctx, Bytes(data), data.size()) != 1 ||
+      EVP_MAC_final(ctx, out, &len, 64) != 1 || len != 64) {
+    throw std::runtime_error("HMAC-SHA512 failed in OpenSSL");
+  }
 }
 
 // HKDF-SHA512: extract with salt = message id, then expand to 32 bytes for the two labels.
@@ -163,14 +194,13 @@ core::Result<std::string> Encrypt(const KeySource& keys, RandomSource& random, c
   const Layout l = LayoutFor(kek.id.size());
   const std::string aad_context = CanonicalContext(context);
 
-  Wiped<kDekBytes> dek;
-  std::array<std::uint8_t, kMessageIdBytes> message_id{};
-  std::array<std::uint8_t, kNonceBytes> wrap_nonce{};
-  std::array<std::uint8_t, kNonceBytes> data_nonce{};
-  random.Fill(dek.bytes);
-  random.Fill(message_id);
-  random.Fill(wrap_nonce);
-  random.Fill(data_nonce);
+  // One draw for everything random, in this order: data key, message id, wrap nonce, data nonce.
+  Wiped<kDekBytes + kMessageIdBytes + 2 * kNonceBytes> fresh;
+  random.Fill(fresh.bytes);
+  const std::uint8_t* dek = fresh.data();
+  const std::uint8_t* message_id = dek + kDekBytes;
+  const std::uint8_t* wrap_nonce = message_id + kMessageIdBytes;
+  const std::uint8_t* data_nonce = wrap_nonce + kNonceBytes;
 
   std::string out;
   out.reserve(l.payload + plaintext.size() + kTagBytes);
@@ -178,20 +208,20 @@ core::Result<std::string> Encrypt(const KeySource& keys, RandomSource& random, c
   out.push_back(static_cast<char>(kSuite));
   out.push_back(static_cast<char>(kek.id.size()));
   out += kek.id;
-  out.append(reinterpret_cast<const char*>(message_id.data()), message_id.size());
-  out.append(reinterpret_cast<const char*>(wrap_nonce.data()), wrap_nonce.size());
+  out.append(reinterpret_cast<const char*>(message_id), kMessageIdBytes);
+  out.append(reinterpret_cast<const char*>(wrap_nonce), kNonceBytes);
 
   const std::string wrap_aad = "WRAP" + out.substr(0, l.wrap_nonce) + aad_context;
-  if (!GcmSeal(Bytes(kek.key.reveal()), wrap_nonce.data(), wrap_aad, dek.data(), dek.size(), out)) {
+  if (!GcmSeal(Bytes(kek.key.reveal()), wrap_nonce, wrap_aad, dek, kDekBytes, out)) {
     return core::Error::Make(core::ErrorKind::internal, "crypto.encrypt", "AES-GCM failed in OpenSSL");
   }
   DerivedKeys derived;
-  Derive(dek.data(), out.substr(l.message_id, kMessageIdBytes), derived);
+  Derive(dek, out.substr(l.message_id, kMessageIdBytes), derived);
   out.append(reinterpret_cast<const char*>(derived.commitment.data()), kCommitmentBytes);
-  out.append(reinterpret_cast<const char*>(data_nonce.data()), data_nonce.size());
+  out.append(reinterpret_cast<const char*>(data_nonce), kNonceBytes);
 
   const std::string data_aad = out + aad_context;
-  if (!GcmSeal(derived.enc_key.data(), data_nonce.data(), data_aad, Bytes(plaintext), plaintext.size(), out)) {
+  if (!GcmSeal(derived.enc_key.data(), data_nonce, data_aad, Bytes(plaintext), plaintext.size(), out)) {
     return core::Error::Make(core::ErrorKind::internal, "crypto.encrypt", "AES-GCM failed in OpenSSL");
   }
   return out;

@@ -90,7 +90,7 @@ TEST_F(EnvelopeTest, ReproducesTheSpecificationVectorByteForByte) {
             "0003000463726564002432623165356338612d306337652d346434652d396437612d3366306431623263346535660007707572"
             "706f736500137465616d636974792d63726564656e7469616c000674656e616e74002438663134653435662d636565612d3436"
             "37612d393537352d356632613165376330623131");
-  ScriptedRandom scripted({std::string(32, '\x11'), std::string(32, '\x22'), std::string(12, '\x33'),
+  ScriptedRandom scripted({std::string(32, '\x11') + std::string(32, '\x22') + std::string(12, '\x33') +
                            std::string(12, '\x44')});
   auto c = Encrypt(keys_, scripted, kContext, kPlaintext);
   ASSERT_TRUE(c.ok());

@@ -100,6 +100,8 @@ std::unique_ptr<Connection> Connection::Open(const ConnectionSettings& settings)
     PQfinish(conn);
     throw DbError(DbErrorKind::connection, "08006", message);
   }
+  // Server notices (e.g. "drop cascades to ...") would go to standard error; we have no use for them.
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<Connection>(new Connection(conn));
 }
 

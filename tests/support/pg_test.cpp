@@ -19,15 +19,17 @@ db::ConnectionSettings TestAdminSettings() {
   return db::ConnectionSettings::FromUrl(conninfo);
 }
 
+PgTest::PgTest()
+    : schema_("t_" + core::RandomHex(8)),
+      pool_(std::make_unique<db::Pool>(RuntimeSettings(), db::PoolOptions{.size = 4})) {}
+
 void PgTest::SetUp() {
-  schema_ = "t_" + core::RandomHex(8);
   auto admin = db::Connection::Open(TestAdminSettings());
   auto migrations = db::ParseMigrations(db::EmbeddedMigrations());
   ASSERT_TRUE(migrations.ok()) << migrations.error().message;
   db::Migrator migrator(*admin, schema_, core::Logger(std::make_shared<CaptureSink>(), core::LogLevel::error));
   auto ran = migrator.Run(*migrations);
   ASSERT_TRUE(ran.ok()) << ran.error().message;
-  pool_ = std::make_unique<db::Pool>(RuntimeSettings(), db::PoolOptions{.size = 4});
 }
 
 void PgTest::TearDown() {

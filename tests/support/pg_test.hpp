@@ -18,6 +18,9 @@ db::ConnectionSettings TestAdminSettings();
 
 class PgTest : public ::testing::Test {
  protected:
+  // The pool exists from construction (it connects lazily), so fixtures may hand it to members;
+  // the schema is built in SetUp.
+  PgTest();
   void SetUp() override;
   void TearDown() override;
 

@@ -1,0 +1,201 @@
+#include "tenants/server_store.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/uuid.hpp"
+#include "db/error.hpp"
+#include "db/transaction.hpp"
+
+namespace tcj::tenants {
+namespace {
+
+constexpr const char* kColumns =
+    "server_id, name, url, auth_kind, "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+    "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+
+ServerRecord FromRow(const db::Row& row) {
+  ServerRecord r;
+  r.id = core::ServerId(row.String(0));
+  r.name = row.String(1);
+  r.url = row.String(2);
+  r.auth_kind = ParseTeamCityAuthKind(row.Text(3)).value_or(TeamCityAuthKind::guest);
+  r.created_at = row.String(4);
+  r.updated_at = row.String(5);
+  return r;
+}
+
+// The sealed plaintext: the URL and the secret fields, as JSON. Built by hand so that the secret
+// is copied only into this string, which the caller wipes.
+core::Secret CredentialJson(const std::string& url, const TeamCityCredentials& c) {
+  std::string json = "{\"url\":\"";
+  core::AppendJsonEscaped(json, url);
+  if (c.kind == TeamCityAuthKind::token) {
+    json += "\",\"token\":\"";
+    core::AppendJsonEscaped(json, c.token.reveal());
+  } else {
+    json += "\",\"username\":\"";
+    core::AppendJsonEscaped(json, c.username);
+    json += "\",\"password\":\"";
+    core::AppendJsonEscaped(json, c.password.reveal());
+  }
+  json += "\"}";
+  return core::Secret(std::move(json));
+}
+
+core::Error Unavailable() {
+  return core::Error::Make(core::ErrorKind::unavailable, "secrets.unavailable",
+                           "The stored credential is unavailable; enter it again.");
+}
+
+core::Error NameTaken(const std::string& name) {
+  return core::Error::Make(core::ErrorKind::conflict, "servers.name_taken",
+                           "A TeamCity server named \"" + name + "\" exists already.");
+}
+
+}  // namespace
+
+std::string_view ToString(TeamCityAuthKind kind) {
+  switch (kind) {
+    case TeamCityAuthKind::token: return "token";
+    case TeamCityAuthKind::basic: return "basic";
+    case TeamCityAuthKind::guest: return "guest";
+  }
+  return "guest";
+}
+
+std::optional<TeamCityAuthKind> ParseTeamCityAuthKind(std::string_view text) {
+  if (text == "token") return TeamCityAuthKind::token;
+  if (text == "basic") return TeamCityAuthKind::basic;
+  if (text == "guest") return TeamCityAuthKind::guest;
+  return std::nullopt;
+}
+
+std::optional<EncryptedSecret> ServerStore::SealFor(const core::TenantId& tenant, const core::ServerId& id,
+                                                    const std::string& url,
+                                                    const TeamCityCredentials& credentials) const {
+  if (credentials.kind == TeamCityAuthKind::guest) return std::nullopt;
+  return box_.Seal(kTeamCityCredentials, tenant, id.str(), CredentialJson(url, credentials));
+}
+
+core::Result<ServerRecord> ServerStore::Create(const core::TenantId& tenant, const std::string& name,
+                                               const std::string& url, const TeamCityCredentials& credentials) {
+  const core::ServerId id(core::NewUuid());
+  const auto sealed = SealFor(tenant, id, url, credentials);
+  try {
+    db::TenantTransaction tx(pool_, tenant);
+    const db::Rows rows = tx.Exec(std::string("INSERT INTO teamcity_servers (tenant_id, server_id, name, url, "
+                                              "auth_kind, credentials) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ") +
+                                      kColumns,
+                                  tenant, id, name, url, std::string(ToString(credentials.kind)),
+                                  sealed ? db::Param::Bytes(sealed->stored()) : db::Param(nullptr));
+    tx.Commit();
+    return FromRow(rows[0]);
+  } catch (const db::DbError& e) {
+    if (e.kind() == db::DbErrorKind::unique_violation) return NameTaken(name);
+    throw;
+  }
+}
+
+std::vector<ServerRecord> ServerStore::List(const core::TenantId& tenant) {
+  db::TenantTransaction tx(pool_, tenant);
+  std::vector<ServerRecord> out;
+  for (db::Row row : tx.Exec(std::string("SELECT ") + kColumns + " FROM teamcity_servers ORDER BY name")) {
+    out.push_back(FromRow(row));
+  }
+  return out;
+}
+
+std::optional<ServerRecord> ServerStore::Get(const core::TenantId& tenant, const core::ServerId& id) {
+  if (!core::IsUuid(id.str())) return std::nullopt;
+  db::TenantTransaction tx(pool_, tenant);
+  const db::Rows rows =
+      tx.Exec(std::string("SELECT ") + kColumns + " FROM teamcity_servers WHERE tenant_id = $1 AND server_id = $2",
+              tenant, id);
+  if (rows.empty()) return std::nullopt;
+  return FromRow(rows[0]);
+}
+
+core::Result<TeamCityCredentials> ServerStore::Credentials(const core::TenantId& tenant, const core::ServerId& id) {
+  if (!core::IsUuid(id.str())) {
+    return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
+  }
+  db::TenantTransaction tx(pool_, tenant);
+  const db::Rows rows = tx.Exec(
+      "SELECT url, auth_kind, credentials FROM teamcity_servers WHERE tenant_id = $1 AND server_id = $2", tenant, id);
+  if (rows.empty()) {
+    return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
+  }
+  TeamCityCredentials out;
+  out.kind = ParseTeamCityAuthKind(rows[0].Text(1)).value_or(TeamCityAuthKind::guest);
+  if (out.kind == TeamCityAuthKind::guest) return out;
+  auto opened = box_.Open(kTeamCityCredentials, tenant, id.str(), EncryptedSecret::FromStored(rows[0].Bytes(2)));
+  if (!opened) return std::move(opened).take_error();
+  nlohmann::json doc = nlohmann::json::parse(opened->reveal(), nullptr, false);
+  auto take = [&doc](const char* field) -> std::optional<std::string> {
+    if (!doc.is_object() || !doc.contains(field) || !doc[field].is_string()) return std::nullopt;
+    std::string value = doc[field].get<std::string>();
+    core::SecureWipe(doc[field].get_ref<std::string&>());
+    return value;
+  };
+  const auto sealed_url = take("url");
+  if (!sealed_url || *sealed_url != rows[0].String(0)) return Unavailable();  // the row was pointed elsewhere
+  if (out.kind == TeamCityAuthKind::token) {
+    auto token = take("token");
+    if (!token) return Unavailable();
+    out.token = core::Secret(std::move(*token));
+  } else {
+    auto username = take("username");
+    auto password = take("password");
+    if (!username || !password) return Unavailable();
+    out.username = std::move(*username);
+    out.password = core::Secret(std::move(*password));
+  }
+  return out;
+}
+
+core::Result<ServerRecord> ServerStore::Update(const core::TenantId& tenant, const core::ServerId& id,
+                                               const ServerChange& change) {
+  auto current = Get(tenant, id);
+  if (!current) return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
+  const std::string url = change.url.value_or(current->url);
+  if (url != current->url && !change.credentials && current->auth_kind != TeamCityAuthKind::guest) {
+    return core::Error::Make(core::ErrorKind::invalid_input, "servers.credentials_required",
+                             "Enter the credentials again when changing the server URL.");
+  }
+  try {
+    db::TenantTransaction tx(pool_, tenant);
+    db::Rows rows = [&] {
+      if (change.credentials) {
+        const auto sealed = SealFor(tenant, id, url, *change.credentials);
+        return tx.Exec(std::string("UPDATE teamcity_servers SET name = $3, url = $4, auth_kind = $5, credentials = $6, "
+                                   "updated_at = now() WHERE tenant_id = $1 AND server_id = $2 RETURNING ") +
+                           kColumns,
+                       tenant, id, change.name.value_or(current->name), url,
+                       std::string(ToString(change.credentials->kind)),
+                       sealed ? db::Param::Bytes(sealed->stored()) : db::Param(nullptr));
+      }
+      return tx.Exec(std::string("UPDATE teamcity_servers SET name = $3, updated_at = now() "
+                                 "WHERE tenant_id = $1 AND server_id = $2 RETURNING ") +
+                         kColumns,
+                     tenant, id, change.name.value_or(current->name));
+    }();
+    tx.Commit();
+    if (rows.empty()) return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
+    return FromRow(rows[0]);
+  } catch (const db::DbError& e) {
+    if (e.kind() == db::DbErrorKind::unique_violation) return NameTaken(change.name.value_or(current->name));
+    throw;
+  }
+}
+
+bool ServerStore::Delete(const core::TenantId& tenant, const core::ServerId& id) {
+  if (!core::IsUuid(id.str())) return false;
+  db::TenantTransaction tx(pool_, tenant);
+  const bool deleted =
+      tx.Exec("DELETE FROM teamcity_servers WHERE tenant_id = $1 AND server_id = $2", tenant, id).affected() > 0;
+  tx.Commit();
+  return deleted;
+}
+
+}  // namespace tcj::tenants

@@ -1,0 +1,69 @@
+// tenants: the TeamCity servers a tenant connected, with their credentials sealed in SecretBox.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "core/result.hpp"
+#include "core/secret.hpp"
+#include "db/pool.hpp"
+#include "tenants/secret_box.hpp"
+
+namespace tcj::tenants {
+
+enum class TeamCityAuthKind { token, basic, guest };
+
+std::string_view ToString(TeamCityAuthKind kind);
+std::optional<TeamCityAuthKind> ParseTeamCityAuthKind(std::string_view text);
+
+struct TeamCityCredentials {
+  TeamCityAuthKind kind = TeamCityAuthKind::guest;
+  core::Secret token;     // kind token
+  std::string username;   // kind basic
+  core::Secret password;  // kind basic
+};
+
+struct ServerRecord {
+  core::ServerId id;
+  std::string name;
+  std::string url;
+  TeamCityAuthKind auth_kind = TeamCityAuthKind::guest;
+  std::string created_at;  // RFC 3339
+  std::string updated_at;
+};
+
+struct ServerChange {
+  std::optional<std::string> name = std::nullopt;
+  std::optional<std::string> url = std::nullopt;
+  std::optional<TeamCityCredentials> credentials = std::nullopt;
+};
+
+// Every call runs in its own TenantTransaction: row level security limits it to that tenant, so a
+// server id of another tenant is simply not found. Thread-safe.
+class ServerStore {
+ public:
+  ServerStore(db::Pool& pool, const SecretBox& box) : pool_(pool), box_(box) {}
+
+  // Fails with conflict when the tenant already has a server of that name.
+  core::Result<ServerRecord> Create(const core::TenantId& tenant, const std::string& name, const std::string& url,
+                                    const TeamCityCredentials& credentials);
+  std::vector<ServerRecord> List(const core::TenantId& tenant);
+  std::optional<ServerRecord> Get(const core::TenantId& tenant, const core::ServerId& id);
+  // The decrypted credentials; a generic unavailable error when they cannot be opened (wrong key,
+  // a row edited behind our back, a URL that differs from the one sealed with them).
+  core::Result<TeamCityCredentials> Credentials(const core::TenantId& tenant, const core::ServerId& id);
+  // Credentials are sealed together with the URL, so a new URL needs new credentials.
+  core::Result<ServerRecord> Update(const core::TenantId& tenant, const core::ServerId& id, const ServerChange& change);
+  bool Delete(const core::TenantId& tenant, const core::ServerId& id);
+
+ private:
+  std::optional<EncryptedSecret> SealFor(const core::TenantId& tenant, const core::ServerId& id,
+                                         const std::string& url, const TeamCityCredentials& credentials) const;
+
+  db::Pool& pool_;
+  const SecretBox& box_;
+};
+
+}  // namespace tcj::tenants

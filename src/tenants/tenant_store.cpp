@@ -1,0 +1,57 @@
+#include "tenants/tenant_store.hpp"
+
+#include <cassert>
+
+#include "core/uuid.hpp"
+#include "db/migrations.hpp"
+#include "db/transaction.hpp"
+
+namespace tcj::tenants {
+namespace {
+
+bool IsJiraSecretColumn(const EncryptedColumn& c) {
+  return c.table == "tenants" && (c.column == kConnectSharedSecret.column || c.column == kOAuthClientSecret.column);
+}
+
+}  // namespace
+
+TenantRecord TenantStore::Create(TenantKind kind, const std::string& site_url, const std::string& display_name) {
+  TenantRecord r{core::TenantId(core::NewUuid()), kind, site_url, display_name, "active"};
+  db::TenantTransaction tx(pool_, r.id);
+  tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, display_name) VALUES ($1, $2, $3, $4)", r.id,
+          kind == TenantKind::connect ? "connect" : "oauth", site_url, display_name);
+  tx.Commit();
+  return r;
+}
+
+std::optional<TenantRecord> TenantStore::Get(const core::TenantId& tenant) {
+  db::TenantTransaction tx(pool_, tenant);
+  const db::Rows rows =
+      tx.Exec("SELECT kind, site_url, display_name, state FROM tenants WHERE tenant_id = $1", tenant);
+  if (rows.empty()) return std::nullopt;
+  return TenantRecord{tenant, rows[0].Text(0) == "oauth" ? TenantKind::oauth : TenantKind::connect,
+                      rows[0].String(1), rows[0].String(2), rows[0].String(3)};
+}
+
+void TenantStore::SetJiraSecret(const core::TenantId& tenant, const EncryptedColumn& column,
+                                const core::Secret& secret) {
+  assert(IsJiraSecretColumn(column));
+  const EncryptedSecret sealed = box_.Seal(column, tenant, tenant.str(), secret);
+  db::TenantTransaction tx(pool_, tenant);
+  tx.Exec("UPDATE tenants SET " + db::QuoteIdentifier(column.column) + " = $2, updated_at = now() WHERE tenant_id = $1",
+          tenant, db::Param::Bytes(sealed.stored()));
+  tx.Commit();
+}
+
+core::Result<core::Secret> TenantStore::JiraSecret(const core::TenantId& tenant, const EncryptedColumn& column) {
+  assert(IsJiraSecretColumn(column));
+  db::TenantTransaction tx(pool_, tenant);
+  const db::Rows rows =
+      tx.Exec("SELECT " + db::QuoteIdentifier(column.column) + " FROM tenants WHERE tenant_id = $1", tenant);
+  if (rows.empty() || rows[0].IsNull(0)) {
+    return core::Error::Make(core::ErrorKind::not_found, "tenants.no_secret", "The Jira site has no stored secret.");
+  }
+  return box_.Open(column, tenant, tenant.str(), EncryptedSecret::FromStored(rows[0].Bytes(0)));
+}
+
+}  // namespace tcj::tenants

@@ -1,0 +1,107 @@
+// Helpers shared by the end-to-end tests: the executable, pg_ctl, polling.
+#pragma once
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/child_process.hpp"
+#include "support/raw_http.hpp"
+
+namespace tcj::e2e {
+
+inline const std::string kExecutable = std::string(TCJ_BINARY_DIR) + "/teamcity-jira";
+
+inline std::string PgBin(const std::string& program) {
+  std::filesystem::path best;
+  for (const auto& e : std::filesystem::directory_iterator("/usr/lib/postgresql")) {
+    if (std::filesystem::exists(e.path() / "bin" / program)) best = e.path() / "bin" / program;
+  }
+  return best.string();
+}
+
+// pg_ctl as the user that owns the cluster.
+inline testing::CommandResult PgCtl(const std::filesystem::path& data_dir, std::vector<std::string> args) {
+  std::vector<std::string> argv;
+  if (geteuid() == 0) argv = {"runuser", "-u", "postgres", "--"};
+  argv.push_back(PgBin("pg_ctl"));
+  argv.push_back("-D");
+  argv.push_back(data_dir.string());
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::RunCommand(argv);
+}
+
+inline testing::CommandResult StartCluster(const std::filesystem::path& data_dir) {
+  return PgCtl(data_dir, {"-l", (data_dir / "server.log").string(), "-w", "start"});
+}
+
+inline int StatusOf(std::uint16_t port, const std::string& path) {
+  auto r = testing::HttpGet(port, path);
+  return r ? r->status : 0;
+}
+
+// Polls until path answers with status (for state that changes in the background).
+inline bool EventuallyStatus(std::uint16_t port, const std::string& path, int status, std::chrono::seconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    if (StatusOf(port, path) == status) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return false;
+}
+
+// A temporary folder with an embedded cluster and a keyring, and the executable run against it.
+class E2ETest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testing::MakeTempDir("tcj-e2e"); }
+  void TearDown() override {
+    serve_.reset();
+    PgCtl(data_dir(), {"-m", "immediate", "stop"});
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::filesystem::path data_dir() const { return dir_ / "pg"; }
+  std::filesystem::path keyring() const { return dir_ / "keyring.json"; }
+
+  std::vector<std::string> Env(std::vector<std::string> extra = {}) const {
+    std::vector<std::string> env = {"TCJ_DATABASE_DATA_DIR=" + data_dir().string(),
+                                    "TCJ_SECRETS_KEYRING_FILE=" + keyring().string(),
+                                    "TCJ_SERVER_LISTEN=127.0.0.1:0", "TCJ_SERVER_METRICS_LISTEN=127.0.0.1:0",
+                                    "TCJ_SERVER_SHUTDOWN_GRACE_SECONDS=5"};
+    env.insert(env.end(), extra.begin(), extra.end());
+    return env;
+  }
+
+  void Migrate() {
+    auto r = testing::RunCommand({kExecutable, "migrate"}, Env());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    ASSERT_NE(r.output.find("schema app is at version"), std::string::npos) << r.output;
+  }
+
+  // Starts serve and reads the ports it reports in its "serve.listening" log line.
+  void Serve(std::vector<std::string> extra_env = {}) {
+    serve_ = std::make_unique<testing::ChildProcess>(std::vector<std::string>{kExecutable, "serve"}, Env(std::move(extra_env)),
+                                            dir_ / "serve.log");
+    auto out = serve_->WaitForOutput("serve.listening", std::chrono::seconds(60));
+    ASSERT_TRUE(out.has_value()) << serve_->Output();
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(*out, m, std::regex(R"re("public":"http://127\.0\.0\.1:(\d+)")re"))) << *out;
+    public_port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+    ASSERT_TRUE(std::regex_search(*out, m, std::regex(R"re("internal":"http://127\.0\.0\.1:(\d+)")re"))) << *out;
+    internal_port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<testing::ChildProcess> serve_;
+  std::uint16_t public_port_ = 0;
+  std::uint16_t internal_port_ = 0;
+};
+
+}  // namespace tcj::e2e
