@@ -131,6 +131,27 @@ TEST_F(KeysE2E, RotateReencryptAfterAKillStatusAndRemove) {
   ExpectAllReadable();  // every record opens without the old key: nothing lost, nothing double-encrypted
 }
 
+TEST_F(KeysE2E, MetricsCountRecordsPerKeyAndNothingSecretIsLogged) {
+  Migrate();
+  ASSERT_EQ(Keys({"generate", "--output", keyring().string(), "--id", "kek-m"}).exit_code, 0);
+  ASSERT_EQ(e2e::StartCluster(data_dir()).exit_code, 0);
+  SeedServers(3);
+  Serve();
+  auto metrics = testing::HttpGet(internal_port_, "/metrics");
+  ASSERT_TRUE(metrics.has_value());
+  EXPECT_NE(metrics->body.find(R"(secrets_records{column="teamcity_servers.credentials",key_id="kek-m"} 3)"),
+            std::string::npos)
+      << metrics->body;
+  auto status = Keys({"status"});
+  serve_->Signal(SIGTERM);
+  ASSERT_TRUE(serve_->WaitForExit(30s).has_value());
+  for (const auto& [server, expected] : tokens_) {
+    EXPECT_EQ(serve_->Output().find(expected.second), std::string::npos);
+    EXPECT_EQ(metrics->body.find(expected.second), std::string::npos);
+    EXPECT_EQ(status.output.find(expected.second), std::string::npos);
+  }
+}
+
 TEST_F(KeysE2E, GenerateAddsAStagedKeyAndPrintsNewKeyrings) {
   auto printed = Keys({"generate", "--id", "kek-a"});
   ASSERT_EQ(printed.exit_code, 0);
