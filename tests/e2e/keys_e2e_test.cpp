@@ -36,23 +36,37 @@ class KeysE2E : public e2e::E2ETest {
     return s.WithSchema("app");
   }
 
-  // Stores `count` token credentials through the real repository, with the keyring on disk.
-  void SeedServers(int count) {
-    auto ring = crypto::Keyring::Load(keyring());
-    ASSERT_TRUE(ring.ok()) << ring.error().message;
-    db::Pool pool(Runtime(), {.size = 2});
+  // The real repositories over the embedded database, with the keyring as it is on disk now.
+  struct Stores {
+    explicit Stores(crypto::Keyring ring, const db::ConnectionSettings& settings,
+                    const std::shared_ptr<testing::CaptureSink>& sink)
+        : keyring(std::move(ring)), pool(settings, {.size = 2}), metrics(registry),
+          box(keyring, random, metrics, core::Logger(sink, core::LogLevel::info)), tenants(pool, box),
+          servers(pool, box) {}
+    crypto::Keyring keyring;
+    db::Pool pool;
     crypto::OsRandom random;
     core::MetricsRegistry registry;
-    tenants::SecretMetrics metrics(registry);
-    tenants::SecretBox box(*ring, random, metrics, core::Logger(sink_, core::LogLevel::info));
-    tenants::TenantStore tenant_store(pool, box);
-    tenants::ServerStore servers(pool, box);
-    auto tenant = tenant_store.Create(tenants::TenantKind::oauth, "https://x.atlassian.net", "");
+    tenants::SecretMetrics metrics;
+    tenants::SecretBox box;
+    tenants::TenantStore tenants;
+    tenants::ServerStore servers;
+  };
+  std::unique_ptr<Stores> OpenStores() {
+    auto ring = crypto::Keyring::Load(keyring());
+    EXPECT_TRUE(ring.ok()) << (ring.ok() ? "" : ring.error().message);
+    return std::make_unique<Stores>(std::move(ring).value(), Runtime(), sink_);
+  }
+
+  // Stores `count` token credentials through the real repository.
+  void SeedServers(int count) {
+    auto stores = OpenStores();
+    auto tenant = stores->tenants.Create(tenants::TenantKind::oauth, "https://x.atlassian.net", "");
     for (int i = 0; i < count; ++i) {
       tenants::TeamCityCredentials c;
       c.kind = tenants::TeamCityAuthKind::token;
       c.token = core::Secret("e2e-token-" + std::to_string(i));
-      auto s = servers.Create(tenant.id, "tc" + std::to_string(i), "https://tc.example.com", c);
+      auto s = stores->servers.Create(tenant.id, "tc" + std::to_string(i), "https://tc.example.com", c);
       ASSERT_TRUE(s.ok());
       tokens_[s->id.str()] = {tenant.id.str(), std::string(c.token.reveal())};
     }
@@ -60,16 +74,9 @@ class KeysE2E : public e2e::E2ETest {
 
   // Every stored credential opens with the keyring on disk and equals what was stored.
   void ExpectAllReadable() {
-    auto ring = crypto::Keyring::Load(keyring());
-    ASSERT_TRUE(ring.ok());
-    db::Pool pool(Runtime(), {.size = 2});
-    crypto::OsRandom random;
-    core::MetricsRegistry registry;
-    tenants::SecretMetrics metrics(registry);
-    tenants::SecretBox box(*ring, random, metrics, core::Logger(sink_, core::LogLevel::info));
-    tenants::ServerStore servers(pool, box);
+    auto stores = OpenStores();
     for (const auto& [server, expected] : tokens_) {
-      auto creds = servers.Credentials(core::TenantId(expected.first), core::ServerId(server));
+      auto creds = stores->servers.Credentials(core::TenantId(expected.first), core::ServerId(server));
       ASSERT_TRUE(creds.ok()) << creds.error().message;
       EXPECT_EQ(creds->token.reveal(), expected.second);
     }
