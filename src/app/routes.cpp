@@ -1,6 +1,5 @@
 #include "app/routes.hpp"
 
-#include "connect/descriptor.hpp"
 
 namespace tcj::app {
 
@@ -13,14 +12,14 @@ void AddPublicRoutes(http::Router& router, std::string descriptor_json, Readines
   // Liveness: the process answers. Says nothing else (it is anonymous).
   router.Add({.method = "GET",
               .pattern = "/healthz",
-              .auth = AuthKind::none,
+              .auth = {AuthKind::none},
               .execution = Execution::io_thread,
               .handler = [](Request&) { return Response::Json(200, R"({"status":"ok"})"); }});
 
   // Readiness: the database is reachable, its schema is current, and we are not shutting down.
   router.Add({.method = "GET",
               .pattern = "/readyz",
-              .auth = AuthKind::none,
+              .auth = {AuthKind::none},
               .execution = Execution::io_thread,
               .handler = [readiness = std::move(readiness)](Request&) {
                 const std::string reason = readiness();
@@ -32,33 +31,19 @@ void AddPublicRoutes(http::Router& router, std::string descriptor_json, Readines
 
   router.Add({.method = "GET",
               .pattern = "/atlassian-connect.json",
-              .auth = AuthKind::none,
+              .auth = {AuthKind::none},
               .execution = Execution::io_thread,
               .handler = [descriptor = std::move(descriptor_json)](Request&) {
                 Response r = Response::Json(200, descriptor);
                 r.headers.Set("Cache-Control", "no-cache");
                 return r;
               }});
-
-  // The lifecycle callbacks are declared in the descriptor; verifying and storing installations
-  // is the work of the Jira-side issue. Until then they refuse clearly instead of pretending.
-  for (const char* path : {connect::LifecyclePaths::kInstalled, connect::LifecyclePaths::kUninstalled,
-                           connect::LifecyclePaths::kEnabled, connect::LifecyclePaths::kDisabled}) {
-    router.Add({.method = "POST",
-                .pattern = path,
-                .auth = AuthKind::none,
-                .execution = Execution::io_thread,
-                .handler = [](Request&) {
-                  return Response::Error(501, "not_implemented",
-                                         "Installing through Atlassian Connect is not available in this version.");
-                }});
-  }
 }
 
 void AddInternalRoutes(http::Router& router, const core::MetricsRegistry& metrics) {
   router.Add({.method = "GET",
               .pattern = "/metrics",
-              .auth = AuthKind::none,
+              .auth = {AuthKind::none},
               .execution = Execution::worker_pool,
               .handler = [&metrics](Request&) {
                 Response r;

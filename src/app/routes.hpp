@@ -13,7 +13,7 @@ namespace tcj::app {
 // What /readyz reports: "" when ready, else a short reason code (never details).
 using ReadinessProbe = std::function<std::string()>;
 
-// The public listener: health, readiness, the Connect descriptor and its lifecycle callbacks.
+// The public listener's anonymous routes: health, readiness and the Connect descriptor.
 void AddPublicRoutes(http::Router& router, std::string descriptor_json, ReadinessProbe readiness);
 
 // The internal listener: /metrics only.

@@ -1,12 +1,9 @@
 #include "crypto/jwt.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rsa.h>
-
 #include <gtest/gtest.h>
 
 #include "core/base64.hpp"
+#include "support/test_rsa.hpp"
 
 namespace tcj::crypto {
 namespace {
@@ -84,42 +81,12 @@ TEST(Jwt, TamperingBreaksTheSignature) {
   EXPECT_TRUE(!f.ok() || !VerifyHs256(*f, "s"));
 }
 
-// An RSA key made for the test, and RS256 signing (the service only verifies).
-struct TestRsa {
-  TestRsa() {
-    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nullptr);
-    EVP_PKEY_keygen_init(ctx);
-    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048);
-    EVP_PKEY_keygen(ctx, &key);
-    EVP_PKEY_CTX_free(ctx);
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_PUBKEY(bio, key);
-    char* data = nullptr;
-    const long len = BIO_get_mem_data(bio, &data);
-    pem.assign(data, static_cast<std::size_t>(len));
-    BIO_free(bio);
-  }
-  ~TestRsa() { EVP_PKEY_free(key); }
-  std::string Sign(const std::string& header, const std::string& claims) const {
-    const std::string input = core::Base64UrlEncode(header) + "." + core::Base64UrlEncode(claims);
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key);
-    std::size_t len = 0;
-    EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size());
-    std::string sig(len, '\0');
-    EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
-                   reinterpret_cast<const unsigned char*>(input.data()), input.size());
-    EVP_MD_CTX_free(ctx);
-    return input + "." + core::Base64UrlEncode(sig.substr(0, len));
-  }
-  EVP_PKEY* key = nullptr;
-  std::string pem;
-};
+using testing::TestRsa;
 
 TEST(Jwt, VerifiesRs256AndRefusesKeyConfusion) {
   const TestRsa rsa;
   const TestRsa other;
-  auto key = RsaPublicKey::FromPem(rsa.pem);
+  auto key = RsaPublicKey::FromPem(rsa.pem());
   ASSERT_TRUE(key.ok()) << key.error().message;
   auto good = DecodeJwt(rsa.Sign(R"({"alg":"RS256","kid":"k1"})", R"({"iss":"client"})"));
   ASSERT_TRUE(good.ok());
@@ -128,7 +95,7 @@ TEST(Jwt, VerifiesRs256AndRefusesKeyConfusion) {
   auto by_other = DecodeJwt(other.Sign(R"({"alg":"RS256","kid":"k1"})", R"({"iss":"client"})"));
   EXPECT_FALSE(key->VerifyRs256(*by_other));
   // The classic confusion: an HS256 token whose HMAC key is the public key's PEM text.
-  auto confused = DecodeJwt(SignHs256(R"({"iss":"client"})", rsa.pem));
+  auto confused = DecodeJwt(SignHs256(R"({"iss":"client"})", rsa.pem()));
   ASSERT_TRUE(confused.ok());
   EXPECT_FALSE(key->VerifyRs256(*confused));
 }
@@ -136,12 +103,12 @@ TEST(Jwt, VerifiesRs256AndRefusesKeyConfusion) {
 TEST(Jwt, ParsesPemWithCrlfAndWithoutTheFinalNewline) {
   const TestRsa rsa;
   std::string crlf;
-  for (char c : rsa.pem) {
+  for (char c : rsa.pem()) {
     if (c == '\n') crlf += "\r\n";
     else crlf.push_back(c);
   }
   EXPECT_TRUE(RsaPublicKey::FromPem(crlf).ok());
-  std::string trimmed = rsa.pem;
+  std::string trimmed = rsa.pem();
   while (!trimmed.empty() && trimmed.back() == '\n') trimmed.pop_back();
   EXPECT_TRUE(RsaPublicKey::FromPem(trimmed).ok());
   EXPECT_FALSE(RsaPublicKey::FromPem("-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n").ok());

@@ -29,8 +29,10 @@ class Headers {
 // Who a request was authenticated as. Filled by the route's authentication before the handler
 // runs; "none" routes get an empty principal.
 struct Principal {
+  std::string kind;  // the AuthKind that accepted the request, as text ("" for none)
   std::optional<core::TenantId> tenant;
-  std::string subject;  // a user account id, an admin token id, ...
+  std::string subject;     // the Atlassian account id of the user, or the admin token id
+  std::string client_key;  // Connect: the site's client key
 };
 
 struct Request {

@@ -1,5 +1,7 @@
 #include "http/router.hpp"
 
+#include <algorithm>
+
 #include "db/error.hpp"
 #include "http/uri.hpp"
 
@@ -23,14 +25,21 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 std::string_view ToString(AuthKind kind) {
   switch (kind) {
     case AuthKind::none: return "none";
+    case AuthKind::connect_install: return "connect_install";
+    case AuthKind::connect_jwt: return "connect_jwt";
+    case AuthKind::connect_context: return "connect_context";
+    case AuthKind::local_admin: return "local_admin";
   }
   return "unknown";
 }
 
 void Router::Add(Route route) {
   const std::string where = route.method + " " + route.pattern;
-  if (!route.auth) {
+  if (route.auth.empty()) {
     throw RouteError("route " + where + " declares no authentication; every route must choose one");
+  }
+  if (route.auth.size() > 1 && std::find(route.auth.begin(), route.auth.end(), AuthKind::none) != route.auth.end()) {
+    throw RouteError("route " + where + " combines anonymous access with authentication");
   }
   if (!route.handler) {
     throw RouteError("route " + where + " has no handler");
@@ -67,9 +76,11 @@ void Router::SetAuthenticator(AuthKind kind, std::shared_ptr<const Authenticator
 
 void Router::Validate() const {
   for (const Route& r : routes_) {
-    if (*r.auth != AuthKind::none && !authenticators_.contains(*r.auth)) {
-      throw RouteError("route " + r.method + " " + r.pattern + " uses authentication '" +
-                       std::string(ToString(*r.auth)) + "', which has no authenticator");
+    for (AuthKind kind : r.auth) {
+      if (kind != AuthKind::none && !authenticators_.contains(kind)) {
+        throw RouteError("route " + r.method + " " + r.pattern + " uses authentication '" +
+                         std::string(ToString(kind)) + "', which has no authenticator");
+      }
     }
   }
 }
@@ -124,10 +135,19 @@ RouteMatch Router::Match(std::string_view method, std::string_view raw_path) con
 
 Response Router::Dispatch(const Route& route, Request& request, const core::Logger& log) const {
   try {
-    if (*route.auth != AuthKind::none) {
-      const auto& authenticator = authenticators_.at(*route.auth);
-      if (auto refusal = authenticator->Authenticate(request)) {
-        return std::move(*refusal);
+    if (route.auth.front() != AuthKind::none) {
+      bool accepted = false;
+      for (AuthKind kind : route.auth) {
+        const auto& authenticator = authenticators_.at(kind);
+        if (!authenticator->Recognizes(request)) continue;
+        if (auto refusal = authenticator->Authenticate(request)) return std::move(*refusal);
+        request.principal.kind = std::string(ToString(kind));
+        accepted = true;
+        break;
+      }
+      if (!accepted) {
+        log.Info("http.auth.missing", {{"request_id", request.request_id}, {"route", route.pattern}});
+        return Response::Error(401, "unauthenticated", "Authentication is required.");
       }
     }
     return route.handler(request);

@@ -15,9 +15,13 @@
 
 namespace tcj::http {
 
-// How a route authenticates its callers. Every route must choose one; there is no default.
+// How a route authenticates its callers. Every route must choose; there is no default.
 enum class AuthKind {
-  none,  // anonymous: the descriptor, health checks, static assets
+  none,             // anonymous: the descriptor, health checks, static assets
+  connect_install,  // Atlassian's RS256 signed-install token: installed and uninstalled callbacks
+  connect_jwt,      // HS256 with the tenant's shared secret and a qsh computed over this request
+  connect_context,  // HS256 context token of our own pages (qsh is the literal "context-qsh")
+  local_admin,      // a local admin token or session, for the standalone admin pages
 };
 
 std::string_view ToString(AuthKind kind);
@@ -31,7 +35,9 @@ using Handler = std::function<Response(Request&)>;
 struct Route {
   std::string method;            // GET, POST, ...
   std::string pattern;           // "/api/v1/servers/{id}": literal segments and {name} parameters
-  std::optional<AuthKind> auth;  // required; a route without it is refused at startup
+  // Required: a route without it is refused at startup. Several kinds: whichever recognises the
+  // request's credentials decides; a token of another kind is never accepted.
+  std::vector<AuthKind> auth;
   std::size_t max_body_bytes = 0;  // 0: the server's default (server.max_body_bytes)
   Execution execution = Execution::worker_pool;
   Handler handler;
@@ -43,11 +49,14 @@ class RouteError : public std::logic_error {
   using std::logic_error::logic_error;
 };
 
-// Checks a request for one authentication kind: fills request.principal and returns nothing, or
-// returns the response that refuses it (401/403 with a generic body; reasons go to the log).
+// Checks a request for one authentication kind. Recognizes: does the request carry this kind's
+// credentials at all? Authenticate: fills request.principal and returns nothing, or returns the
+// response that refuses it (400 malformed, 401, 503 when a key server is down; generic bodies,
+// the reason goes to the log).
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
+  virtual bool Recognizes(const Request& request) const = 0;
   virtual std::optional<Response> Authenticate(Request& request) const = 0;
 };
 

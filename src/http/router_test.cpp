@@ -13,23 +13,23 @@ Handler Ok(std::string body) {
 
 TEST(Router, RefusesARouteWithoutAuthentication) {
   Router r;
-  EXPECT_THROW(r.Add({.method = "GET", .pattern = "/x", .auth = std::nullopt, .handler = Ok("x")}), RouteError);
+  EXPECT_THROW(r.Add({.method = "GET", .pattern = "/x", .auth = {}, .handler = Ok("x")}), RouteError);
 }
 
 TEST(Router, RefusesMalformedAndDuplicateRoutes) {
   Router r;
-  EXPECT_THROW(r.Add({.method = "GET", .pattern = "x", .auth = AuthKind::none, .handler = Ok("x")}), RouteError);
-  EXPECT_THROW(r.Add({.method = "GET", .pattern = "/a/{}", .auth = AuthKind::none, .handler = Ok("x")}), RouteError);
-  EXPECT_THROW(r.Add({.method = "GET", .pattern = "/a/b{c}", .auth = AuthKind::none, .handler = Ok("x")}), RouteError);
-  EXPECT_THROW(r.Add({.method = "GET", .pattern = "/a", .auth = AuthKind::none, .handler = nullptr}), RouteError);
-  r.Add({.method = "GET", .pattern = "/a", .auth = AuthKind::none, .handler = Ok("x")});
-  EXPECT_THROW(r.Add({.method = "GET", .pattern = "/a", .auth = AuthKind::none, .handler = Ok("y")}), RouteError);
+  EXPECT_THROW(r.Add({.method = "GET", .pattern = "x", .auth = {AuthKind::none}, .handler = Ok("x")}), RouteError);
+  EXPECT_THROW(r.Add({.method = "GET", .pattern = "/a/{}", .auth = {AuthKind::none}, .handler = Ok("x")}), RouteError);
+  EXPECT_THROW(r.Add({.method = "GET", .pattern = "/a/b{c}", .auth = {AuthKind::none}, .handler = Ok("x")}), RouteError);
+  EXPECT_THROW(r.Add({.method = "GET", .pattern = "/a", .auth = {AuthKind::none}, .handler = nullptr}), RouteError);
+  r.Add({.method = "GET", .pattern = "/a", .auth = {AuthKind::none}, .handler = Ok("x")});
+  EXPECT_THROW(r.Add({.method = "GET", .pattern = "/a", .auth = {AuthKind::none}, .handler = Ok("y")}), RouteError);
 }
 
 TEST(Router, MatchesLiteralsBeforeParametersAndDecodesParameters) {
   Router r;
-  r.Add({.method = "GET", .pattern = "/api/v1/servers/{id}", .auth = AuthKind::none, .handler = Ok("one")});
-  r.Add({.method = "GET", .pattern = "/api/v1/servers/new", .auth = AuthKind::none, .handler = Ok("new")});
+  r.Add({.method = "GET", .pattern = "/api/v1/servers/{id}", .auth = {AuthKind::none}, .handler = Ok("one")});
+  r.Add({.method = "GET", .pattern = "/api/v1/servers/new", .auth = {AuthKind::none}, .handler = Ok("new")});
   auto m = r.Match("GET", "/api/v1/servers/a%20b");
   ASSERT_EQ(m.outcome, RouteMatch::Outcome::found);
   EXPECT_EQ(m.route->pattern, "/api/v1/servers/{id}");
@@ -40,8 +40,8 @@ TEST(Router, MatchesLiteralsBeforeParametersAndDecodesParameters) {
 
 TEST(Router, DistinguishesNotFoundFromWrongMethod) {
   Router r;
-  r.Add({.method = "GET", .pattern = "/a", .auth = AuthKind::none, .handler = Ok("x")});
-  r.Add({.method = "PUT", .pattern = "/a", .auth = AuthKind::none, .handler = Ok("x")});
+  r.Add({.method = "GET", .pattern = "/a", .auth = {AuthKind::none}, .handler = Ok("x")});
+  r.Add({.method = "PUT", .pattern = "/a", .auth = {AuthKind::none}, .handler = Ok("x")});
   EXPECT_EQ(r.Match("GET", "/b").outcome, RouteMatch::Outcome::not_found);
   EXPECT_EQ(r.Match("GET", "/a/").outcome, RouteMatch::Outcome::not_found);
   auto m = r.Match("DELETE", "/a");
@@ -53,7 +53,7 @@ TEST(Router, DistinguishesNotFoundFromWrongMethod) {
 
 TEST(Router, TurnsHandlerExceptionsIntoGeneric500) {
   Router r;
-  r.Add({.method = "GET", .pattern = "/boom", .auth = AuthKind::none, .handler = [](Request&) -> Response {
+  r.Add({.method = "GET", .pattern = "/boom", .auth = {AuthKind::none}, .handler = [](Request&) -> Response {
            throw std::runtime_error("secret detail");
          }});
   auto sink = std::make_shared<testing::CaptureSink>();

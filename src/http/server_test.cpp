@@ -22,15 +22,15 @@ class ServerTest : public ::testing::Test {
   void SetUp() override {
     router_.Add({.method = "GET",
                  .pattern = "/hello",
-                 .auth = AuthKind::none,
+                 .auth = {AuthKind::none},
                  .execution = Execution::io_thread,
                  .handler = [](Request& r) { return Response::Text(200, "hello " + r.remote_address); }});
     router_.Add({.method = "POST",
                  .pattern = "/echo",
-                 .auth = AuthKind::none,
+                 .auth = {AuthKind::none},
                  .max_body_bytes = 1024,
                  .handler = [](Request& r) { return Response::Text(200, r.body); }});
-    router_.Add({.method = "GET", .pattern = "/slow", .auth = AuthKind::none, .handler = [this](Request&) {
+    router_.Add({.method = "GET", .pattern = "/slow", .auth = {AuthKind::none}, .handler = [this](Request&) {
                    slow_started_.count_down();
                    release_slow_.get_future().wait();
                    return Response::Text(200, "finally");

@@ -1,0 +1,196 @@
+#include "http/client.hpp"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <mutex>
+
+namespace tcj::http {
+namespace {
+
+using core::Error;
+using core::ErrorKind;
+
+struct Transfer {
+  const ClientRequest* request = nullptr;
+  ClientResponse response;
+  bool too_large = false;
+  bool refused_address = false;
+};
+
+std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const std::size_t n = size * count;
+  if (t->response.body.size() + n > t->request->max_response_bytes) {
+    t->too_large = true;
+    return 0;  // aborts the transfer
+  }
+  t->response.body.append(data, n);
+  return n;
+}
+
+std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const std::size_t n = size * count;
+  std::string_view line(data, n);
+  if (line.starts_with("HTTP/")) {
+    t->response.headers = Headers{};  // a new response (after 100 Continue, say) starts over
+    return n;
+  }
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return n;
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  t->response.headers.Add(std::string(line.substr(0, colon)), std::string(value));
+  return n;
+}
+
+curl_socket_t OnOpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
+  auto* t = static_cast<Transfer*>(user);
+  if (t->request->allow_address) {
+    char ip[INET6_ADDRSTRLEN] = {};
+    if (address->family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&address->addr)->sin_addr, ip, sizeof ip);
+    } else if (address->family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&address->addr)->sin6_addr, ip, sizeof ip);
+    }
+    if (!t->request->allow_address(ip)) {
+      t->refused_address = true;
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
+std::string HostOf(const std::string& url) {
+  CURLU* u = curl_url();
+  std::string host = "the server";
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    char* h = nullptr;
+    if (curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
+      host = h;
+      curl_free(h);
+    }
+  }
+  curl_url_cleanup(u);
+  return host;
+}
+
+Error TransportError(CURLcode code, const Transfer& t, const std::string& url) {
+  const std::string host = HostOf(url);
+  if (t.refused_address) {
+    return Error::Make(ErrorKind::forbidden, "http.refused_address",
+                       host + " resolves to an address this service may not connect to");
+  }
+  if (t.too_large) {
+    return Error::Make(ErrorKind::bad_payload, "http.too_large",
+                       host + " sent a response larger than " + std::to_string(t.request->max_response_bytes) + " bytes");
+  }
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return Error::Retryable(ErrorKind::unavailable, "http.dns", "the name " + host + " could not be resolved (DNS)");
+    case CURLE_COULDNT_CONNECT:
+      return Error::Retryable(ErrorKind::unavailable, "http.connect", "could not connect to " + host);
+    case CURLE_OPERATION_TIMEDOUT:
+      return Error::Retryable(ErrorKind::timeout, "http.timeout", host + " did not answer in time");
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+      return Error::Make(ErrorKind::unavailable, "http.tls",
+                         "the TLS connection to " + host + " failed: " + curl_easy_strerror(code));
+    case CURLE_FILESIZE_EXCEEDED:
+      return Error::Make(ErrorKind::bad_payload, "http.too_large",
+                         host + " sent a response larger than " + std::to_string(t.request->max_response_bytes) + " bytes");
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+      return Error::Retryable(ErrorKind::unavailable, "http.connection",
+                              "the connection to " + host + " broke: " + curl_easy_strerror(code));
+    default:
+      return Error::Retryable(ErrorKind::unavailable, "http.protocol",
+                              "the request to " + host + " failed: " + curl_easy_strerror(code));
+  }
+}
+
+class CurlClient final : public HttpClient {
+ public:
+  explicit CurlClient(std::string user_agent) : user_agent_(std::move(user_agent)) {
+    static std::once_flag init;
+    std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  }
+
+  core::Result<ClientResponse> Send(const ClientRequest& request) override {
+    CURL* curl = Handle();
+    curl_easy_reset(curl);  // keeps the connection cache of this thread's handle
+    Transfer transfer;
+    transfer.request = &request;
+
+    curl_slist* headers = nullptr;
+    for (const auto& [name, value] : request.headers.fields()) {
+      headers = curl_slist_append(headers, (name + ": " + value).c_str());
+    }
+    // No "Expect: 100-continue" round trip for our small bodies.
+    headers = curl_slist_append(headers, "Expect:");
+
+    curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    if (request.method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    }
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, user_agent_.c_str());
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_response_bytes));
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+    curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, OnOpenSocket);
+    curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &transfer);
+
+    const CURLcode code = curl_easy_perform(curl);
+    curl_slist_free_all(headers);
+    if (code != CURLE_OK) return TransportError(code, transfer, request.url);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    transfer.response.status = static_cast<int>(status);
+    return std::move(transfer.response);
+  }
+
+ private:
+  // One handle per thread: libcurl handles are not thread-safe, and keeping one keeps its
+  // connections alive between requests.
+  static CURL* Handle() {
+    thread_local std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> handle(curl_easy_init(), curl_easy_cleanup);
+    return handle.get();
+  }
+
+  std::string user_agent_;
+};
+
+}  // namespace
+
+std::shared_ptr<HttpClient> MakeCurlClient(std::string user_agent) {
+  return std::make_shared<CurlClient>(std::move(user_agent));
+}
+
+}  // namespace tcj::http

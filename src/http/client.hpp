@@ -1,0 +1,51 @@
+// http: the outbound HTTP client (libcurl behind a pimpl) for Jira, Atlassian and TeamCity.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "http/message.hpp"
+
+namespace tcj::http {
+
+struct ClientRequest {
+  std::string method = "GET";
+  std::string url{};
+  Headers headers{};
+  std::string body{};
+  std::chrono::milliseconds connect_timeout{5'000};
+  std::chrono::milliseconds total_timeout{30'000};
+  std::size_t max_response_bytes = 8 * 1024 * 1024;
+  // Asked with the IP address before every connection; false refuses it (the SSRF guard). Unset:
+  // every address is allowed.
+  std::function<bool(const std::string& ip)> allow_address{};
+};
+
+struct ClientResponse {
+  int status = 0;
+  Headers headers;
+  std::string body;
+};
+
+// The interface the clients of other systems depend on, so tests can substitute a fake.
+// Implementations are thread-safe.
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  // Transport failures come back as errors whose code says what failed (http.dns, http.connect,
+  // http.tls, http.timeout, http.too_large, http.refused_address, http.protocol) with a message
+  // naming the host, never a header value or body. Any HTTP status is a response, not an error.
+  virtual core::Result<ClientResponse> Send(const ClientRequest& request) = 0;
+};
+
+// libcurl with: TLS 1.2+ and certificate and host name verification always on, redirects never
+// followed, only http and https, proxies from the standard environment variables, connections
+// reused per thread, gzip accepted (the size cap applies after decompression), and the given
+// User-Agent.
+std::shared_ptr<HttpClient> MakeCurlClient(std::string user_agent);
+
+}  // namespace tcj::http

@@ -1,0 +1,104 @@
+#include "tenants/connect_registry.hpp"
+
+#include "core/uuid.hpp"
+#include "db/error.hpp"
+#include "db/transaction.hpp"
+
+namespace tcj::tenants {
+namespace {
+
+std::optional<ConnectTenant> Lookup(db::Pool& pool, const std::string& client_key) {
+  db::Transaction tx(pool);
+  const db::Rows rows = tx.Exec("SELECT tenant_id, state, site_url, connect_shared_secret "
+                                "FROM connect_tenant_lookup($1)",
+                                client_key);
+  if (rows.empty()) return std::nullopt;
+  ConnectTenant t{core::TenantId(rows[0].String(0)), rows[0].String(1), rows[0].String(2), std::nullopt};
+  if (!rows[0].IsNull(3)) t.shared_secret = EncryptedSecret::FromStored(rows[0].Bytes(3));
+  return t;
+}
+
+}  // namespace
+
+std::optional<ConnectTenant> ConnectRegistry::Find(const std::string& client_key) {
+  const auto now = clock_.Monotonic();
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = cache_.find(client_key); it != cache_.end() && it->second.expires > now) return it->second.tenant;
+  }
+  auto found = Lookup(pool_, client_key);
+  std::lock_guard lock(mutex_);
+  if (cache_.size() > 10'000) cache_.clear();  // bounded: client keys come from requests
+  cache_[client_key] = Cached{found, now + kCacheTtl};
+  return found;
+}
+
+core::Result<core::Secret> ConnectRegistry::SharedSecret(const ConnectTenant& tenant) const {
+  if (!tenant.shared_secret) {
+    return core::Error::Make(core::ErrorKind::unauthenticated, "connect.no_secret", "the site has no shared secret");
+  }
+  return box_.Open(kConnectSharedSecret, tenant.id, tenant.id.str(), *tenant.shared_secret);
+}
+
+InstallOutcome ConnectRegistry::Install(const Installation& in) {
+  Forget(in.client_key);
+  const std::optional<std::string> oauth_client_id =
+      in.oauth_client_id.empty() ? std::nullopt : std::optional<std::string>(in.oauth_client_id);
+  const std::string display_url = in.display_url.empty() ? in.base_url : in.display_url;
+  for (int attempt = 0;; ++attempt) {
+    const auto existing = Lookup(pool_, in.client_key);
+    const core::TenantId id = existing ? existing->id : core::TenantId(core::NewUuid());
+    const EncryptedSecret sealed = box_.Seal(kConnectSharedSecret, id, id.str(), in.shared_secret);
+    try {
+      db::TenantTransaction tx(pool_, id);
+      if (existing) {
+        tx.Exec("UPDATE tenants SET connect_shared_secret = $2, site_url = $3, display_url = $4, oauth_client_id = $5, "
+                "state = 'active', uninstalled_at = NULL, installed_at = now(), updated_at = now() "
+                "WHERE tenant_id = $1",
+                id, db::Param::Bytes(sealed.stored()), in.base_url, display_url, oauth_client_id);
+      } else {
+        tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, display_url, client_key, oauth_client_id, "
+                "connect_shared_secret, installed_at) VALUES ($1, 'connect', $2, $3, $4, $5, $6, now())",
+                id, in.base_url, display_url, in.client_key, oauth_client_id, db::Param::Bytes(sealed.stored()));
+      }
+      tx.Commit();
+      Forget(in.client_key);
+      return InstallOutcome{id, !existing};
+    } catch (const db::DbError& e) {
+      // Two first installs of one site at once: the loser finds the winner's row and updates it.
+      if (e.kind() != db::DbErrorKind::unique_violation || attempt > 0) throw;
+    }
+  }
+}
+
+bool ConnectRegistry::Uninstall(const std::string& client_key) {
+  Forget(client_key);
+  const auto existing = Lookup(pool_, client_key);
+  if (!existing) return false;
+  db::TenantTransaction tx(pool_, existing->id);
+  tx.Exec("UPDATE tenants SET state = 'uninstalled', uninstalled_at = coalesce(uninstalled_at, now()), "
+          "updated_at = now() WHERE tenant_id = $1",
+          existing->id);
+  tx.Commit();
+  Forget(client_key);
+  return true;
+}
+
+bool ConnectRegistry::SetEnabled(const std::string& client_key, bool enabled) {
+  Forget(client_key);
+  const auto existing = Lookup(pool_, client_key);
+  if (!existing) return false;
+  db::TenantTransaction tx(pool_, existing->id);
+  tx.Exec("UPDATE tenants SET state = $2, updated_at = now() WHERE tenant_id = $1 AND state <> 'uninstalled'",
+          existing->id, enabled ? "active" : "disabled");
+  tx.Commit();
+  Forget(client_key);
+  return true;
+}
+
+void ConnectRegistry::Forget(const std::string& client_key) {
+  std::lock_guard lock(mutex_);
+  cache_.erase(client_key);
+}
+
+}  // namespace tcj::tenants

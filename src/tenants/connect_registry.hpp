@@ -1,0 +1,76 @@
+// tenants: Connect installations: who a client key is, and the lifecycle writes.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/result.hpp"
+#include "core/secret.hpp"
+#include "db/pool.hpp"
+#include "tenants/secret_box.hpp"
+
+namespace tcj::tenants {
+
+// A Connect tenant as authentication needs it.
+struct ConnectTenant {
+  core::TenantId id;
+  std::string state;     // active, disabled, uninstalled
+  std::string site_url;  // the stored baseUrl: the only Jira URL we ever call for this tenant
+  std::optional<EncryptedSecret> shared_secret;
+};
+
+// What a verified `installed` callback carries.
+struct Installation {
+  std::string client_key;
+  core::Secret shared_secret;
+  std::string base_url;
+  std::string display_url;
+  std::string oauth_client_id;
+};
+
+struct InstallOutcome {
+  core::TenantId tenant;
+  bool created = false;  // false: a reinstall of a known site (its settings kept)
+};
+
+// Thread-safe. Lookups are cached for a few seconds (JWT verification happens on every request
+// from Jira); every write of this process clears the entry at once, so a replaced shared secret
+// stops working immediately here and within kCacheTtl on other processes.
+class ConnectRegistry {
+ public:
+  static constexpr std::chrono::seconds kCacheTtl{5};
+
+  ConnectRegistry(db::Pool& pool, const SecretBox& box, const core::Clock& clock)
+      : pool_(pool), box_(box), clock_(clock) {}
+
+  std::optional<ConnectTenant> Find(const std::string& client_key);
+  core::Result<core::Secret> SharedSecret(const ConnectTenant& tenant) const;
+
+  // Creates the tenant, or finds the known one again (after an uninstall too) and writes the new
+  // secret, base URL and display URL in one transaction. Idempotent.
+  InstallOutcome Install(const Installation& installation);
+  // Marks the tenant uninstalled (its data stays for the retention period). False when unknown.
+  bool Uninstall(const std::string& client_key);
+  // enabled/disabled: pauses or resumes the tenant; an uninstalled tenant stays uninstalled.
+  bool SetEnabled(const std::string& client_key, bool enabled);
+
+ private:
+  void Forget(const std::string& client_key);
+
+  struct Cached {
+    std::optional<ConnectTenant> tenant;
+    std::chrono::steady_clock::time_point expires;
+  };
+  db::Pool& pool_;
+  const SecretBox& box_;
+  const core::Clock& clock_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Cached> cache_;
+};
+
+}  // namespace tcj::tenants
