@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test` (see README.md).
-.PHONY: deps build run test bench format lint clean
+.PHONY: deps build run test bench fuzz format lint clean
 
 JOBS ?= $(shell nproc)
 CONFIG ?= config/dev.toml
@@ -28,6 +28,17 @@ bench: deps
 	cmake --preset release -DTCJ_BUILD_BENCHMARKS=ON >/dev/null
 	cmake --build build/release -j $(JOBS)
 	@for b in build/release/*_benchmark; do echo "== $$b"; $$b; done
+
+# Every libFuzzer target for FUZZ_SECONDS each (default 60), with a corpus kept under build/fuzz.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+	@for f in build/fuzz/*_fuzz; do \
+	  name=$$(basename $$f); mkdir -p build/fuzz/corpus/$$name; \
+	  echo "== $$name for $(FUZZ_SECONDS) s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -print_final_stats=1 build/fuzz/corpus/$$name || exit 1; \
+	done
 
 format:
 	find src tests/support tests/e2e -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
