@@ -13,10 +13,11 @@
 #include "app/keyring.hpp"
 #include "app/process_metrics.hpp"
 #include "app/routes.hpp"
+#include "app/services.hpp"
+#include "core/version.hpp"
 #include "connect/descriptor.hpp"
 #include "db/error.hpp"
 #include "db/migrations.hpp"
-#include "db/pool.hpp"
 #include "http/server.hpp"
 #include "tenants/key_rotation.hpp"
 #include "tenants/secret_box.hpp"
@@ -116,9 +117,6 @@ void UnblockShutdownSignals() {
 }
 
 int Serve(const config::Config& config, const core::Logger& log) {
-  core::MetricsRegistry metrics;
-  RegisterProcessMetrics(metrics);
-
   auto keyring = OpenKeyring(config, log);
   if (!keyring) return Fail(log, "serve.keyring_failed", keyring.error().message);
   auto endpoints = OpenDatabaseEndpoints(config, log);
@@ -128,32 +126,30 @@ int Serve(const config::Config& config, const core::Logger& log) {
   if (auto behind = SchemaBehind(endpoints->version_check, required_version)) {
     return Fail(log, "serve.schema_behind", *behind);
   }
-  DatabaseHealth health(endpoints->runtime, required_version, log.With({{"component", "db.health"}}), metrics);
-  health.CheckOnce();
-  if (health.state() == DatabaseState::unreachable) {
+  const std::string database = endpoints->description;
+  Services services(config, log, std::move(*keyring), std::move(*endpoints));
+  RegisterProcessMetrics(services.metrics);
+  RegisterSecretUsageMetric(services.metrics, services.pool);
+
+  DatabaseHealth health(services.endpoints.runtime, required_version, log.With({{"component", "db.health"}}),
+                        services.metrics);
+  if (health.CheckOnce() == DatabaseState::unreachable) {
     log.Warn("serve.database_unreachable",
-             {{"database", endpoints->description}, {"note", "serving as not ready; retrying with backoff"}});
+             {{"database", database}, {"note", "serving as not ready; retrying with backoff"}});
   }
 
-  db::PoolMetrics pool_metrics(metrics);
-  db::Pool pool(endpoints->runtime, db::PoolOptions{.size = config.database.pool_size}, &pool_metrics);
-  crypto::OsRandom random;
-  tenants::SecretMetrics secret_metrics(metrics);
-  const tenants::SecretBox secrets(*keyring, random, secret_metrics, log.With({{"component", "secrets"}}));
-  RegisterSecretUsageMetric(metrics, pool);
-
-  http::HttpMetrics http_metrics(metrics);
+  http::HttpMetrics http_metrics(services.metrics);
   http::Server server(ServerOptionsFrom(config.server), log.With({{"component", "http"}}), http_metrics);
   std::atomic<bool> shutting_down{false};
-
   http::Router public_routes;
   AddPublicRoutes(public_routes, connect::BuildDescriptor(config), [&]() -> std::string {
     if (shutting_down) return "shutting_down";
     const DatabaseState s = health.state();
     return s == DatabaseState::ready ? "" : std::string(ToString(s));
   });
+  AddJiraFacingRoutes(public_routes, services);
   http::Router internal_routes;
-  AddInternalRoutes(internal_routes, metrics);
+  AddInternalRoutes(internal_routes, services.metrics);
   try {
     public_routes.Validate();
     internal_routes.Validate();
@@ -170,7 +166,8 @@ int Serve(const config::Config& config, const core::Logger& log) {
            {{"public", fmt::format("{}://{}:{}", scheme, config.server.listen.host, server.port("public"))},
             {"internal", fmt::format("http://{}:{}", config.server.metrics_listen.host, server.port("internal"))},
             {"public_url", config.server.public_url},
-            {"database", endpoints->description}});
+            {"database", database},
+            {"version", core::kVersion}});
 
   const int signal = WaitForShutdownSignal();
   log.Info("serve.stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"},

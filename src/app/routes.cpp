@@ -1,5 +1,10 @@
 #include "app/routes.hpp"
 
+#include "app/services.hpp"
+#include "connect/lifecycle.hpp"
+#include "web/local_admin_auth.hpp"
+#include "web/servers_api.hpp"
+
 
 namespace tcj::app {
 
@@ -38,6 +43,23 @@ void AddPublicRoutes(http::Router& router, std::string descriptor_json, Readines
                 r.headers.Set("Cache-Control", "no-cache");
                 return r;
               }});
+}
+
+void AddJiraFacingRoutes(http::Router& router, Services& services) {
+  const connect::ConnectAuthContext context = services.ConnectContext();
+  using Mode = connect::ConnectJwtAuthenticator::QshMode;
+  router.SetAuthenticator(AuthKind::connect_install,
+                          std::make_shared<connect::ConnectInstallAuthenticator>(context, services.install_keys));
+  router.SetAuthenticator(AuthKind::connect_jwt, std::make_shared<connect::ConnectJwtAuthenticator>(
+                                                     context, services.connect_registry, Mode::computed));
+  router.SetAuthenticator(AuthKind::connect_context, std::make_shared<connect::ConnectJwtAuthenticator>(
+                                                         context, services.connect_registry, Mode::context));
+  router.SetAuthenticator(AuthKind::local_admin,
+                          std::make_shared<web::LocalAdminAuthenticator>(services.admin_tokens, context.log,
+                                                                         services.auth_metrics.rejections));
+  connect::AddLifecycleRoutes(router, services.connect_registry, services.config.connect.app_key,
+                              services.log.With({{"component", "connect"}}), {});
+  web::AddServerRoutes(router, services.servers, services.admin_access, services.http_client);
 }
 
 void AddInternalRoutes(http::Router& router, const core::MetricsRegistry& metrics) {

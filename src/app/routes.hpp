@@ -10,11 +10,17 @@
 
 namespace tcj::app {
 
+class Services;
+
 // What /readyz reports: "" when ready, else a short reason code (never details).
 using ReadinessProbe = std::function<std::string()>;
 
 // The public listener's anonymous routes: health, readiness and the Connect descriptor.
 void AddPublicRoutes(http::Router& router, std::string descriptor_json, ReadinessProbe readiness);
+
+// The public listener's routes for Jira and admins: Connect lifecycle callbacks and the admin API,
+// with the authenticators they need.
+void AddJiraFacingRoutes(http::Router& router, Services& services);
 
 // The internal listener: /metrics only.
 void AddInternalRoutes(http::Router& router, const core::MetricsRegistry& metrics);

@@ -9,7 +9,8 @@
 
 #include "app/app.hpp"
 #include "app/keys_commands.hpp"
-#include "cli/version.hpp"
+#include "app/sites_commands.hpp"
+#include "core/version.hpp"
 #include "config/config.hpp"
 
 namespace tcj::cli {
@@ -37,7 +38,7 @@ core::Logger MakeLogger(const config::Config& config) {
 int Run(int argc, char** argv) {
   CLI::App cli{"TeamCity for Jira: links TeamCity builds and deployments to Jira Cloud issues."};
   cli.require_subcommand(1);
-  cli.set_version_flag("--version", kVersion);
+  cli.set_version_flag("--version", core::kVersion);
 
   std::string config_file;
   auto add_config_option = [&config_file](CLI::App* command) {
@@ -82,6 +83,41 @@ int Run(int argc, char** argv) {
   add_config_option(keys_remove);
   keys_remove->add_option("--id", remove_id, "Key id to remove")->required();
 
+  CLI::App* sites = cli.add_subcommand("sites", "Jira sites connected with OAuth 2.0 client credentials.");
+  sites->require_subcommand(1);
+  std::string site_url;
+  std::string client_id;
+  std::string secret_file;
+  CLI::App* sites_add = sites->add_subcommand(
+      "add", "Connect a Jira Cloud site with OAuth credentials made in Jira (Settings, Apps, OAuth credentials).");
+  add_config_option(sites_add);
+  sites_add->add_option("--url", site_url, "The site, e.g. https://example.atlassian.net")->required();
+  sites_add->add_option("--client-id", client_id, "The OAuth client id")->required();
+  sites_add->add_option("--client-secret-file", secret_file,
+                        "File holding the client secret (default: read it from standard input)");
+  CLI::App* sites_list = sites->add_subcommand("list", "List every Jira site this service knows.");
+  add_config_option(sites_list);
+  std::string site;
+  CLI::App* sites_remove = sites->add_subcommand("remove", "Stop serving a site; its data is deleted after retention.");
+  add_config_option(sites_remove);
+  sites_remove->add_option("--site", site, "Site URL or tenant id")->required();
+
+  CLI::App* tokens = cli.add_subcommand("admin-tokens", "Tokens for the standalone admin pages and API.");
+  tokens->require_subcommand(1);
+  std::string token_name = "admin";
+  std::string token_id;
+  CLI::App* tokens_create = tokens->add_subcommand("create", "Create a token; it is printed once.");
+  add_config_option(tokens_create);
+  tokens_create->add_option("--site", site, "Site URL or tenant id")->required();
+  tokens_create->add_option("--name", token_name, "What the token is for");
+  CLI::App* tokens_list = tokens->add_subcommand("list", "List the tokens of a site (never the tokens themselves).");
+  add_config_option(tokens_list);
+  tokens_list->add_option("--site", site, "Site URL or tenant id")->required();
+  CLI::App* tokens_revoke = tokens->add_subcommand("revoke", "Revoke a token at once.");
+  add_config_option(tokens_revoke);
+  tokens_revoke->add_option("--site", site, "Site URL or tenant id")->required();
+  tokens_revoke->add_option("--id", token_id, "The token id from `admin-tokens list`")->required();
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -94,7 +130,7 @@ int Run(int argc, char** argv) {
     app::UnblockShutdownSignals();
   }
   if (version->parsed()) {
-    std::printf("teamcity-jira %s\n", kVersion);
+    std::printf("teamcity-jira %s\n", core::kVersion);
     return app::kExitOk;
   }
   auto config = LoadOrComplain(config_file);
@@ -111,6 +147,12 @@ int Run(int argc, char** argv) {
   if (keys_reencrypt->parsed()) return app::KeysReencrypt(*config, log, batch_size, crash_after);
   if (keys_status->parsed()) return app::KeysStatus(*config, log);
   if (keys_remove->parsed()) return app::KeysRemove(*config, log, remove_id);
+  if (sites_add->parsed()) return app::SitesAdd(*config, log, site_url, client_id, secret_file);
+  if (sites_list->parsed()) return app::SitesList(*config, log);
+  if (sites_remove->parsed()) return app::SitesRemove(*config, log, site);
+  if (tokens_create->parsed()) return app::AdminTokensCreate(*config, log, site, token_name);
+  if (tokens_list->parsed()) return app::AdminTokensList(*config, log, site);
+  if (tokens_revoke->parsed()) return app::AdminTokensRevoke(*config, log, site, token_id);
   return app::kExitUsage;
 }
 

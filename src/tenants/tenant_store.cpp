@@ -3,6 +3,7 @@
 #include <cassert>
 
 #include "core/uuid.hpp"
+#include "db/error.hpp"
 #include "db/migrations.hpp"
 #include "db/transaction.hpp"
 
@@ -16,7 +17,7 @@ bool IsJiraSecretColumn(const EncryptedColumn& c) {
 }  // namespace
 
 TenantRecord TenantStore::Create(TenantKind kind, const std::string& site_url, const std::string& display_name) {
-  TenantRecord r{core::TenantId(core::NewUuid()), kind, site_url, display_name, "active"};
+  TenantRecord r{core::TenantId(core::NewUuid()), kind, site_url, display_name, "active", "", "", ""};
   db::TenantTransaction tx(pool_, r.id);
   tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, display_name) VALUES ($1, $2, $3, $4)", r.id,
           kind == TenantKind::connect ? "connect" : "oauth", site_url, display_name);
@@ -26,11 +27,43 @@ TenantRecord TenantStore::Create(TenantKind kind, const std::string& site_url, c
 
 std::optional<TenantRecord> TenantStore::Get(const core::TenantId& tenant) {
   db::TenantTransaction tx(pool_, tenant);
-  const db::Rows rows =
-      tx.Exec("SELECT kind, site_url, display_name, state FROM tenants WHERE tenant_id = $1", tenant);
+  const db::Rows rows = tx.Exec(
+      "SELECT kind, site_url, display_name, state, coalesce(client_key, ''), coalesce(cloud_id, ''), "
+      "coalesce(oauth_client_id, '') FROM tenants WHERE tenant_id = $1",
+      tenant);
   if (rows.empty()) return std::nullopt;
   return TenantRecord{tenant, rows[0].Text(0) == "oauth" ? TenantKind::oauth : TenantKind::connect,
-                      rows[0].String(1), rows[0].String(2), rows[0].String(3)};
+                      rows[0].String(1), rows[0].String(2), rows[0].String(3), rows[0].String(4),
+                      rows[0].String(5), rows[0].String(6)};
+}
+
+core::Result<TenantRecord> TenantStore::CreateOAuthSite(const NewOAuthSite& site) {
+  const core::TenantId id(core::NewUuid());
+  const EncryptedSecret sealed = box_.Seal(kOAuthClientSecret, id, id.str(), site.client_secret);
+  try {
+    db::TenantTransaction tx(pool_, id);
+    tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, cloud_id, oauth_client_id, oauth_client_secret, "
+            "installed_at) VALUES ($1, 'oauth', $2, $3, $4, $5, now())",
+            id, site.site_url, site.cloud_id, site.client_id, db::Param::Bytes(sealed.stored()));
+    tx.Commit();
+  } catch (const db::DbError& e) {
+    if (e.kind() == db::DbErrorKind::unique_violation) {
+      return core::Error::Make(core::ErrorKind::conflict, "sites.exists",
+                               "the site " + site.site_url + " is connected already");
+    }
+    throw;
+  }
+  return TenantRecord{id, TenantKind::oauth, site.site_url, "", "active", "", site.cloud_id, site.client_id};
+}
+
+bool TenantStore::MarkUninstalled(const core::TenantId& tenant) {
+  db::TenantTransaction tx(pool_, tenant);
+  const bool changed = tx.Exec("UPDATE tenants SET state = 'uninstalled', uninstalled_at = now(), updated_at = now() "
+                               "WHERE tenant_id = $1 AND state <> 'uninstalled'",
+                               tenant)
+                           .affected() > 0;
+  tx.Commit();
+  return changed;
 }
 
 void TenantStore::SetJiraSecret(const core::TenantId& tenant, const EncryptedColumn& column,

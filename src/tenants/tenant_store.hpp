@@ -20,6 +20,17 @@ struct TenantRecord {
   std::string site_url;
   std::string display_name;
   std::string state;  // active, disabled, uninstalled
+  std::string client_key;       // Connect
+  std::string cloud_id;         // OAuth
+  std::string oauth_client_id;  // OAuth
+};
+
+// An OAuth 2.0 client-credentials site, as `sites add` registers it.
+struct NewOAuthSite {
+  std::string site_url;
+  std::string cloud_id;
+  std::string client_id;
+  core::Secret client_secret;
 };
 
 // Thread-safe; each call is one TenantTransaction.
@@ -28,6 +39,10 @@ class TenantStore {
   TenantStore(db::Pool& pool, const SecretBox& box) : pool_(pool), box_(box) {}
 
   TenantRecord Create(TenantKind kind, const std::string& site_url, const std::string& display_name);
+  // Fails with conflict when a site with that cloud id exists already.
+  core::Result<TenantRecord> CreateOAuthSite(const NewOAuthSite& site);
+  // Marks the tenant uninstalled (its data is then purged after the retention period).
+  bool MarkUninstalled(const core::TenantId& tenant);
   std::optional<TenantRecord> Get(const core::TenantId& tenant);
   // Stores the Connect shared secret or the OAuth client secret (column picks which).
   void SetJiraSecret(const core::TenantId& tenant, const EncryptedColumn& column, const core::Secret& secret);

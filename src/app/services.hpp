@@ -1,0 +1,65 @@
+// app: the long-lived components of `serve`, built from the Config in dependency order and
+// destroyed in reverse. Wiring only: no behaviour lives here.
+#pragma once
+
+#include <memory>
+
+#include "app/database.hpp"
+#include "config/config.hpp"
+#include "connect/authenticators.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "crypto/keyring.hpp"
+#include "db/pool.hpp"
+#include "http/client.hpp"
+#include "jira/admin_check.hpp"
+#include "jira/devinfo_client.hpp"
+#include "jira/oauth_tokens.hpp"
+#include "jira/site_access.hpp"
+#include "tenants/admin_tokens.hpp"
+#include "tenants/connect_registry.hpp"
+#include "tenants/secret_box.hpp"
+#include "tenants/server_store.hpp"
+#include "tenants/tenant_store.hpp"
+#include "web/admin_access.hpp"
+
+namespace tcj::app {
+
+// The User-Agent of every outbound request.
+std::string UserAgent();
+
+class Services {
+ public:
+  Services(const config::Config& config, const core::Logger& log, crypto::Keyring keyring,
+           DatabaseEndpoints endpoints);
+
+  // The Connect authentication settings of this deployment.
+  connect::ConnectAuthContext ConnectContext();
+
+  const config::Config& config;
+  core::Logger log;
+  core::SystemClock clock;
+  core::MetricsRegistry metrics;
+  crypto::Keyring keyring;
+  DatabaseEndpoints endpoints;
+  db::PoolMetrics pool_metrics{metrics};
+  db::Pool pool;
+  crypto::OsRandom random;
+  tenants::SecretMetrics secret_metrics{metrics};
+  tenants::SecretBox secrets;
+  std::shared_ptr<http::HttpClient> http_client;
+  tenants::TenantStore tenants{pool, secrets};
+  tenants::ServerStore servers{pool, secrets};
+  tenants::ConnectRegistry connect_registry{pool, secrets, clock};
+  tenants::AdminTokenStore admin_tokens{pool};
+  connect::AuthMetrics auth_metrics{metrics};
+  std::shared_ptr<connect::InstallKeys> install_keys;
+  jira::OAuthTokens oauth_tokens;
+  jira::SiteAccess sites;
+  jira::DevInfoMetrics devinfo_metrics{metrics};
+  jira::DevInfoClient devinfo;
+  web::AdminAccess admin_access;
+};
+
+}  // namespace tcj::app

@@ -1,0 +1,151 @@
+#include "app/sites_commands.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "app/app.hpp"
+#include "app/database.hpp"
+#include "app/keyring.hpp"
+#include "app/services.hpp"
+#include "connect/lifecycle_payload.hpp"
+#include "db/error.hpp"
+#include "jira/oauth_sites.hpp"
+#include "tenants/site_directory.hpp"
+
+namespace tcj::app {
+namespace {
+
+int Complain(const std::string& message) {
+  std::fprintf(stderr, "teamcity-jira: %s\n", message.c_str());
+  return kExitFailure;
+}
+
+// The components a command needs: the database, the keyring and the outbound client.
+core::Result<std::unique_ptr<Services>> OpenServices(const config::Config& config, const core::Logger& log) {
+  auto keyring = OpenKeyring(config, log);
+  if (!keyring) return std::move(keyring).take_error();
+  auto endpoints = OpenDatabaseEndpoints(config, log);
+  if (!endpoints) return std::move(endpoints).take_error();
+  return std::make_unique<Services>(config, log, std::move(*keyring), std::move(*endpoints));
+}
+
+core::Result<std::string> ReadSecret(const std::string& file) {
+  std::string text;
+  if (file.empty() || file == "-") {
+    std::getline(std::cin, text);
+  } else {
+    std::ifstream in(file);
+    if (!in) return core::Error::Make(core::ErrorKind::invalid_input, "sites.secret_file", "cannot read " + file);
+    std::getline(in, text);
+  }
+  while (!text.empty() && (text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  if (text.empty()) {
+    return core::Error::Make(core::ErrorKind::invalid_input, "sites.no_secret", "the client secret is empty");
+  }
+  return text;
+}
+
+// Runs body with the services; database failures become one clear line.
+template <typename Fn>
+int WithServices(const config::Config& config, const core::Logger& log, Fn&& body) {
+  auto services = OpenServices(config, log);
+  if (!services) return Complain(services.error().message);
+  try {
+    return body(**services);
+  } catch (const db::DbError& e) {
+    return Complain(e.what());
+  }
+}
+
+std::optional<tenants::SiteSummary> FindOrComplain(Services& s, const std::string& site) {
+  auto found = tenants::FindSite(s.pool, site);
+  if (!found) Complain("no Jira site " + site + " (see `teamcity-jira sites list`)");
+  return found;
+}
+
+}  // namespace
+
+int SitesAdd(const config::Config& config, const core::Logger& log, const std::string& url,
+             const std::string& client_id, const std::string& secret_file) {
+  const connect::SitePolicy policy{config.jira.allowed_site_hosts, config.jira.allow_http_sites};
+  if (!policy.Allows(url)) {
+    return Complain(url + " is not an allowed Jira site (jira.allowed_site_hosts, https unless jira.allow_http_sites)");
+  }
+  auto secret = ReadSecret(secret_file);
+  if (!secret) return Complain(secret.error().message);
+  const core::Secret client_secret(std::move(*secret));
+  return WithServices(config, log, [&](Services& s) {
+    auto added = jira::AddOAuthSite(*s.http_client, s.oauth_tokens, s.tenants, url, client_id, client_secret);
+    if (!added) return Complain(added.error().message);
+    std::printf("added %s (tenant %s, cloud id %s)\ncreate an admin token for it: teamcity-jira admin-tokens create "
+                "--site %s\n",
+                added->site_url.c_str(), added->id.str().c_str(), added->cloud_id.c_str(), added->site_url.c_str());
+    return kExitOk;
+  });
+}
+
+int SitesList(const config::Config& config, const core::Logger& log) {
+  return WithServices(config, log, [&](Services& s) {
+    const auto sites = tenants::ListSites(s.pool);
+    if (sites.empty()) std::printf("no Jira sites yet\n");
+    for (const auto& site : sites) {
+      std::printf("%s  %-7s  %-11s  %s%s\n", site.tenant.str().c_str(), site.kind.c_str(), site.state.c_str(),
+                  site.site_url.c_str(),
+                  site.uninstalled_at.empty() ? "" : ("  (uninstalled " + site.uninstalled_at + ")").c_str());
+    }
+    return kExitOk;
+  });
+}
+
+int SitesRemove(const config::Config& config, const core::Logger& log, const std::string& site) {
+  return WithServices(config, log, [&](Services& s) {
+    const auto found = FindOrComplain(s, site);
+    if (!found) return kExitFailure;
+    s.tenants.MarkUninstalled(found->tenant);
+    std::printf("removed %s: nothing is sent to it any more; its settings are deleted after %d days\n",
+                found->site_url.c_str(), config.retention.uninstalled_days);
+    return kExitOk;
+  });
+}
+
+int AdminTokensCreate(const config::Config& config, const core::Logger& log, const std::string& site,
+                      const std::string& name) {
+  return WithServices(config, log, [&](Services& s) {
+    const auto found = FindOrComplain(s, site);
+    if (!found) return kExitFailure;
+    if (name.empty() || name.size() > 100) return Complain("--name must be 1 to 100 characters");
+    const core::Secret token = s.admin_tokens.Create(found->tenant, name);
+    std::printf("%s\n", std::string(token.reveal()).c_str());
+    std::fprintf(stderr, "this token for %s is shown only once; sign in at %s/admin with it\n",
+                 found->site_url.c_str(), config.server.public_url.c_str());
+    return kExitOk;
+  });
+}
+
+int AdminTokensList(const config::Config& config, const core::Logger& log, const std::string& site) {
+  return WithServices(config, log, [&](Services& s) {
+    const auto found = FindOrComplain(s, site);
+    if (!found) return kExitFailure;
+    for (const auto& t : s.admin_tokens.List(found->tenant)) {
+      std::printf("%s  %-20s  created %s  %s%s\n", t.token_id.c_str(), t.name.c_str(), t.created_at.c_str(),
+                  t.last_used_at.empty() ? "never used" : ("last used " + t.last_used_at).c_str(),
+                  t.revoked ? "  (revoked)" : "");
+    }
+    return kExitOk;
+  });
+}
+
+int AdminTokensRevoke(const config::Config& config, const core::Logger& log, const std::string& site,
+                      const std::string& token_id) {
+  return WithServices(config, log, [&](Services& s) {
+    const auto found = FindOrComplain(s, site);
+    if (!found) return kExitFailure;
+    if (!s.admin_tokens.Revoke(found->tenant, token_id)) return Complain("no active token " + token_id);
+    std::printf("revoked %s\n", token_id.c_str());
+    return kExitOk;
+  });
+}
+
+}  // namespace tcj::app

@@ -1,0 +1,26 @@
+// app: the operator's commands for Jira sites (teamcity-jira sites ...) and local admin tokens
+// (teamcity-jira admin-tokens ...).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "config/config.hpp"
+#include "core/log.hpp"
+
+namespace tcj::app {
+
+// The client secret is read from secret_file, or from standard input when it is "-" or empty;
+// never from the command line, where it would end up in shell history and process listings.
+int SitesAdd(const config::Config& config, const core::Logger& log, const std::string& url,
+             const std::string& client_id, const std::string& secret_file);
+int SitesList(const config::Config& config, const core::Logger& log);
+int SitesRemove(const config::Config& config, const core::Logger& log, const std::string& site);
+
+int AdminTokensCreate(const config::Config& config, const core::Logger& log, const std::string& site,
+                      const std::string& name);
+int AdminTokensList(const config::Config& config, const core::Logger& log, const std::string& site);
+int AdminTokensRevoke(const config::Config& config, const core::Logger& log, const std::string& site,
+                      const std::string& token_id);
+
+}  // namespace tcj::app

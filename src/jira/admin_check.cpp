@@ -1,0 +1,40 @@
+#include "jira/admin_check.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace tcj::jira {
+
+core::Result<bool> PermissionsApiAdminCheck::IsJiraAdmin(const core::TenantId& tenant, const std::string& account_id) {
+  auto handle = sites_.For(tenant);
+  if (!handle) return std::move(handle).take_error();
+  if (handle->site.kind != SiteKind::connect) {
+    return core::Error::Make(core::ErrorKind::forbidden, "jira.no_users", "OAuth sites have no Jira users here");
+  }
+  const std::string url = handle->site.base_url + "/rest/api/3/permissions/check";
+  auto header = handle->auth->Header("POST", url);
+  if (!header) return std::move(header).take_error();
+  http::ClientRequest request{.method = "POST", .url = url};
+  request.headers.Set("Authorization", std::move(*header));
+  request.headers.Set("Content-Type", "application/json");
+  request.headers.Set("Accept", "application/json");
+  request.body = nlohmann::json{{"accountId", account_id}, {"globalPermissions", {"ADMINISTER"}}}.dump();
+  request.total_timeout = std::chrono::seconds(10);
+  request.max_response_bytes = 256 * 1024;
+  auto response = http_->Send(request);
+  if (!response) return std::move(response).take_error();
+  if (response->status != 200) {
+    return core::Error::Make(core::ErrorKind::unavailable, "jira.permissions_check",
+                             "Jira's permission check answered " + std::to_string(response->status));
+  }
+  const auto doc = nlohmann::json::parse(response->body, nullptr, false);
+  if (!doc.is_object() || !doc.contains("globalPermissions") || !doc["globalPermissions"].is_array()) {
+    return core::Error::Make(core::ErrorKind::bad_payload, "jira.permissions_check",
+                             "Jira's permission check answered something unreadable");
+  }
+  for (const auto& p : doc["globalPermissions"]) {
+    if (p.is_string() && p.get<std::string>() == "ADMINISTER") return true;
+  }
+  return false;
+}
+
+}  // namespace tcj::jira

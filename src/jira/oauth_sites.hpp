@@ -1,0 +1,23 @@
+// jira: connecting a site with OAuth 2.0 client credentials (`teamcity-jira sites add`).
+#pragma once
+
+#include <string>
+
+#include "core/result.hpp"
+#include "core/secret.hpp"
+#include "http/client.hpp"
+#include "jira/oauth_tokens.hpp"
+#include "tenants/tenant_store.hpp"
+
+namespace tcj::jira {
+
+// The site's cloud id from the unauthenticated {site}/_edge/tenant_info.
+core::Result<std::string> FetchCloudId(http::HttpClient& http, const std::string& site_url);
+
+// Looks the site up, checks the credentials by getting a token, and stores the site with its
+// client secret sealed.
+core::Result<tenants::TenantRecord> AddOAuthSite(http::HttpClient& http, OAuthTokens& tokens,
+                                                 tenants::TenantStore& store, const std::string& site_url,
+                                                 const std::string& client_id, const core::Secret& client_secret);
+
+}  // namespace tcj::jira

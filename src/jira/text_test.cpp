@@ -1,0 +1,87 @@
+#include "jira/text.hpp"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace tcj::jira {
+namespace {
+
+std::string Repeat(std::string_view piece, std::size_t times) {
+  std::string out;
+  for (std::size_t i = 0; i < times; ++i) out.append(piece);
+  return out;
+}
+
+TEST(Utf8, RecognisesValidAndInvalidSequences) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(IsValidUtf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"));  // é € 😀
+  EXPECT_FALSE(IsValidUtf8("\x80"));                                 // stray continuation byte
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));                             // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));                         // UTF-16 surrogate
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));                     // above U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xE2\x82"));                             // truncated
+  EXPECT_FALSE(IsValidUtf8("\xFF"));
+}
+
+TEST(Utf8, RepairReplacesInvalidSequencesAndKeepsTheRest) {
+  std::string text =
+      "a\xFF"
+      "b\xE2\x82"
+      "c\xC3\xA9";
+  EXPECT_TRUE(RepairUtf8(text));
+  EXPECT_EQ(text,
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD"
+            "c\xC3\xA9");
+  EXPECT_TRUE(IsValidUtf8(text));
+  EXPECT_FALSE(RepairUtf8(text));  // already valid: unchanged
+}
+
+TEST(JiraLength, CountsUtf16CodeUnitsLikeJava) {
+  EXPECT_EQ(JiraLength("abc"), 3U);
+  EXPECT_EQ(JiraLength("\xC3\xA9"), 1U);          // é: 2 bytes, 1 character
+  EXPECT_EQ(JiraLength("\xE6\x97\xA5"), 1U);      // 日: 3 bytes, 1 character
+  EXPECT_EQ(JiraLength("\xF0\x9F\x98\x80"), 2U);  // 😀: a surrogate pair in Java
+}
+
+TEST(CutToJiraLength, CutsTwoByteCharactersAtABoundary) {
+  std::string text = Repeat("\xC3\xA9", 300);  // 300 × é = 600 bytes
+  EXPECT_TRUE(CutToJiraLength(text, 255));
+  EXPECT_TRUE(IsValidUtf8(text));
+  EXPECT_EQ(JiraLength(text), 255U);
+  EXPECT_EQ(text.size(), 510U);
+}
+
+TEST(CutToJiraLength, NeverSplitsACharacterThatDoesNotFit) {
+  std::string text = "a" + Repeat("\xF0\x9F\x98\x80", 200);  // 1 + 200 × 2 units
+  EXPECT_TRUE(CutToJiraLength(text, 255));
+  EXPECT_TRUE(IsValidUtf8(text));
+  EXPECT_EQ(JiraLength(text), 255U);  // "a" + 127 emoji
+  EXPECT_EQ(text.size(), 1U + 127U * 4U);
+
+  std::string odd = Repeat("\xF0\x9F\x98\x80", 200);
+  CutToJiraLength(odd, 255);
+  EXPECT_EQ(JiraLength(odd), 254U);  // the 128th emoji would need units 255 and 256
+  EXPECT_TRUE(IsValidUtf8(odd));
+}
+
+TEST(CutToJiraLength, LeavesShortTextAlone) {
+  std::string text = Repeat("x", 255);
+  EXPECT_FALSE(CutToJiraLength(text, 255));
+  EXPECT_EQ(text.size(), 255U);
+}
+
+TEST(SafeExcerpt, MakesOneShortPrintableLine) {
+  EXPECT_EQ(SafeExcerpt("  line one\r\nline\ttwo\x1B[31m  ", 100), "line one line two [31m");
+  EXPECT_EQ(SafeExcerpt("bad \xFF byte", 100), "bad byte");
+  EXPECT_EQ(SafeExcerpt("evil\xE2\x80\xAEtxt.exe", 100), "evil txt.exe");  // right-to-left override
+  const std::string cut = SafeExcerpt(Repeat("word ", 100), 20);
+  EXPECT_EQ(JiraLength(cut), 20U);
+  EXPECT_EQ(cut, "word word word word\xE2\x80\xA6");
+  EXPECT_EQ(SafeExcerpt(Repeat("x", 20), 20), Repeat("x", 20));  // fits exactly: no ellipsis
+}
+
+}  // namespace
+}  // namespace tcj::jira

@@ -1,0 +1,212 @@
+#include "web/servers_api.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/url.hpp"
+#include "teamcity/server_probe.hpp"
+
+namespace tcj::web {
+namespace {
+
+using http::AuthKind;
+using http::Request;
+using http::Response;
+using nlohmann::json;
+using tenants::TeamCityAuthKind;
+
+const std::vector<AuthKind> kAdminAuth = {AuthKind::connect_context, AuthKind::local_admin};
+
+Response FieldError(std::string_view field, std::string_view message) {
+  json body = {{"error", {{"code", "invalid_input"}, {"message", message}, {"field", field}}}};
+  return Response::Json(400, body.dump());
+}
+
+Response ErrorResponse(const core::Error& e) {
+  int status = 500;
+  switch (e.kind) {
+    case core::ErrorKind::invalid_input: status = 400; break;
+    case core::ErrorKind::not_found: status = 404; break;
+    case core::ErrorKind::conflict: status = 409; break;
+    case core::ErrorKind::forbidden: status = 403; break;
+    case core::ErrorKind::unavailable:
+    case core::ErrorKind::timeout: status = 503; break;
+    default: break;
+  }
+  return Response::Error(status, e.code, e.message);
+}
+
+Response NotFound() { return Response::Error(404, "not_found", "No such TeamCity server."); }
+
+json ServerJson(const tenants::ServerRecord& s) {
+  json auth = {{"type", std::string(tenants::ToString(s.auth_kind))}};
+  if (s.auth_kind == TeamCityAuthKind::token) auth["token"] = "set";
+  if (s.auth_kind == TeamCityAuthKind::basic) auth["password"] = "set";
+  return {{"id", s.id.str()}, {"name", s.name}, {"url", s.url}, {"auth", auth},
+          {"created_at", s.created_at}, {"updated_at", s.updated_at}};
+}
+
+// What a create or update body says, checked field by field.
+struct ServerInput {
+  std::optional<std::string> name;
+  std::optional<std::string> url;
+  std::optional<tenants::TeamCityCredentials> credentials;
+};
+
+std::optional<Response> ReadString(const json& doc, const char* field, std::size_t max, std::optional<std::string>& out,
+                                   const std::string& path = "") {
+  const auto it = doc.find(field);
+  if (it == doc.end()) return std::nullopt;
+  const std::string name = path + field;
+  if (!it->is_string()) return FieldError(name, "must be a string");
+  const std::string& v = it->get_ref<const std::string&>();
+  if (v.empty() || v.size() > max) return FieldError(name, "must be 1 to " + std::to_string(max) + " characters");
+  out = v;
+  return std::nullopt;
+}
+
+std::optional<Response> ParseInput(const Request& request, bool require_all, ServerInput& in) {
+  json doc = json::parse(request.body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return FieldError("", "the body must be a JSON object");
+  for (const auto& [key, value] : doc.items()) {
+    if (key != "name" && key != "url" && key != "auth") return FieldError(key, "unknown field");
+  }
+  if (auto e = ReadString(doc, "name", 100, in.name)) return e;
+  if (auto e = ReadString(doc, "url", 2000, in.url)) return e;
+  if (in.url) {
+    auto parsed = core::ParseUrl(*in.url);
+    if (!parsed) return FieldError("url", parsed.error().message);
+    if (!parsed->query.empty()) return FieldError("url", "the server URL must not have a query string");
+    std::string path = parsed->path;
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    in.url = parsed->Origin() + path;
+  }
+  if (const auto auth = doc.find("auth"); auth != doc.end()) {
+    if (!auth->is_object()) return FieldError("auth", "must be an object with a type");
+    std::optional<std::string> type;
+    if (auto e = ReadString(*auth, "type", 10, type, "auth.")) return e;
+    tenants::TeamCityCredentials c;
+    if (type == "token") {
+      std::optional<std::string> token;
+      if (auto e = ReadString(*auth, "token", 4096, token, "auth.")) return e;
+      if (!token) return FieldError("auth.token", "is required for token authentication");
+      c.kind = TeamCityAuthKind::token;
+      c.token = core::Secret(std::move(*token));
+    } else if (type == "basic") {
+      std::optional<std::string> username;
+      std::optional<std::string> password;
+      if (auto e = ReadString(*auth, "username", 255, username, "auth.")) return e;
+      if (auto e = ReadString(*auth, "password", 4096, password, "auth.")) return e;
+      if (!username) return FieldError("auth.username", "is required for basic authentication");
+      if (!password) return FieldError("auth.password", "is required for basic authentication");
+      c.kind = TeamCityAuthKind::basic;
+      c.username = std::move(*username);
+      c.password = core::Secret(std::move(*password));
+    } else if (type == "guest") {
+      c.kind = TeamCityAuthKind::guest;
+    } else {
+      return FieldError("auth.type", "must be token, basic or guest");
+    }
+    in.credentials = std::move(c);
+  }
+  if (require_all) {
+    if (!in.name) return FieldError("name", "is required");
+    if (!in.url) return FieldError("url", "is required");
+    if (!in.credentials) return FieldError("auth", "is required");
+  }
+  return std::nullopt;
+}
+
+Response ProbeResponse(const core::Result<teamcity::ProbeReport>& report) {
+  if (!report) {
+    json body = {{"ok", false}, {"problem", {{"code", report.error().code}, {"message", report.error().message}}}};
+    return Response::Json(200, body.dump());
+  }
+  json body = {{"ok", true},
+               {"version", report->version},
+               {"projects", report->projects},
+               {"build_types", report->build_types}};
+  return Response::Json(200, body.dump());
+}
+
+// Runs handler for administrators only.
+http::Handler AdminOnly(AdminAccess& access, std::function<Response(Request&)> handler) {
+  return [&access, handler = std::move(handler)](Request& request) {
+    if (auto denied = access.Require(request)) return std::move(*denied);
+    return handler(request);
+  };
+}
+
+}  // namespace
+
+void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminAccess& access,
+                     std::shared_ptr<http::HttpClient> http_client) {
+  router.Add({.method = "GET", .pattern = "/api/v1/servers", .auth = kAdminAuth,
+              .handler = AdminOnly(access, [&servers](Request& r) {
+                json list = json::array();
+                for (const auto& s : servers.List(*r.principal.tenant)) list.push_back(ServerJson(s));
+                return Response::Json(200, json{{"servers", list}}.dump());
+              })});
+
+  router.Add({.method = "POST", .pattern = "/api/v1/servers", .auth = kAdminAuth, .max_body_bytes = 64 * 1024,
+              .handler = AdminOnly(access, [&servers](Request& r) {
+                ServerInput in;
+                if (auto bad = ParseInput(r, true, in)) return std::move(*bad);
+                auto created = servers.Create(*r.principal.tenant, *in.name, *in.url, *in.credentials);
+                if (!created) return ErrorResponse(created.error());
+                Response res = Response::Json(201, ServerJson(*created).dump());
+                res.headers.Set("Location", "/api/v1/servers/" + created->id.str());
+                return res;
+              })});
+
+  router.Add({.method = "POST", .pattern = "/api/v1/servers/test", .auth = kAdminAuth, .max_body_bytes = 64 * 1024,
+              .handler = AdminOnly(access, [http_client](Request& r) {
+                ServerInput in;
+                if (auto bad = ParseInput(r, false, in)) return std::move(*bad);
+                if (!in.url) return FieldError("url", "is required");
+                if (!in.credentials) return FieldError("auth", "is required");
+                return ProbeResponse(teamcity::ProbeServer(*http_client, {*in.url, std::move(*in.credentials)}));
+              })});
+
+  router.Add({.method = "GET", .pattern = "/api/v1/servers/{id}", .auth = kAdminAuth,
+              .handler = AdminOnly(access, [&servers](Request& r) {
+                auto s = servers.Get(*r.principal.tenant, core::ServerId(std::string(*r.PathParam("id"))));
+                return s ? Response::Json(200, ServerJson(*s).dump()) : NotFound();
+              })});
+
+  router.Add({.method = "PUT", .pattern = "/api/v1/servers/{id}", .auth = kAdminAuth, .max_body_bytes = 64 * 1024,
+              .handler = AdminOnly(access, [&servers](Request& r) {
+                ServerInput in;
+                if (auto bad = ParseInput(r, false, in)) return std::move(*bad);
+                auto updated = servers.Update(*r.principal.tenant, core::ServerId(std::string(*r.PathParam("id"))),
+                                              tenants::ServerChange{in.name, in.url, std::move(in.credentials)});
+                if (!updated) {
+                  if (updated.error().code == "servers.credentials_required") {
+                    return FieldError("auth", updated.error().message);
+                  }
+                  return ErrorResponse(updated.error());
+                }
+                return Response::Json(200, ServerJson(*updated).dump());
+              })});
+
+  router.Add({.method = "DELETE", .pattern = "/api/v1/servers/{id}", .auth = kAdminAuth,
+              .handler = AdminOnly(access, [&servers](Request& r) {
+                if (!servers.Delete(*r.principal.tenant, core::ServerId(std::string(*r.PathParam("id"))))) {
+                  return NotFound();
+                }
+                Response res;
+                res.status = 204;
+                return res;
+              })});
+
+  router.Add({.method = "POST", .pattern = "/api/v1/servers/{id}/test", .auth = kAdminAuth,
+              .handler = AdminOnly(access, [&servers, http_client](Request& r) {
+                const core::ServerId id(std::string(*r.PathParam("id")));
+                const auto server = servers.Get(*r.principal.tenant, id);
+                if (!server) return NotFound();
+                auto credentials = servers.Credentials(*r.principal.tenant, id);
+                if (!credentials) return ProbeResponse(std::move(credentials).take_error());
+                return ProbeResponse(teamcity::ProbeServer(*http_client, {server->url, std::move(*credentials)}));
+              })});
+}
+
+}  // namespace tcj::web
