@@ -27,7 +27,8 @@ core::Result<tenants::TenantRecord> AddOAuthSite(http::HttpClient& http, OAuthTo
                                                  const std::string& client_id, const core::Secret& client_secret) {
   auto parsed = core::ParseUrl(site_url);
   if (!parsed) return std::move(parsed).take_error();
-  const std::string site = parsed->Origin();
+  std::string site = parsed->WithoutQuery();
+  while (!site.empty() && site.back() == '/') site.pop_back();
   auto cloud_id = FetchCloudId(http, site);
   if (!cloud_id) return std::move(cloud_id).take_error();
   auto token = tokens.Get(client_id, client_secret);
