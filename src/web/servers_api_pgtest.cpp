@@ -1,0 +1,196 @@
+// The admin API for TeamCity servers: validation, tenant isolation (security-bar tests 9-11),
+// write-only secrets. Authentication is stubbed here (its own suites test it): a header names the
+// tenant and principal kind.
+#include "web/servers_api.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/capture_sink.hpp"
+#include "support/pg_test.hpp"
+#include "support/test_keys.hpp"
+#include "tenants/tenant_store.hpp"
+
+namespace tcj::web {
+namespace {
+
+using nlohmann::json;
+
+// Trusts X-Test-Tenant (and X-Test-User for a Jira user's context token, else a local admin
+// token): only for these tests.
+class HeaderAuthenticator final : public http::Authenticator {
+ public:
+  explicit HeaderAuthenticator(bool jira_user) : jira_user_(jira_user) {}
+  bool Recognizes(const http::Request& r) const override {
+    return r.headers.Get("X-Test-Tenant").has_value() && r.headers.Get("X-Test-User").has_value() == jira_user_;
+  }
+  std::optional<http::Response> Authenticate(http::Request& r) const override {
+    r.principal.tenant = core::TenantId(std::string(*r.headers.Get("X-Test-Tenant")));
+    r.principal.subject = std::string(r.headers.Get("X-Test-User").value_or("token-1"));
+    return std::nullopt;
+  }
+
+ private:
+  bool jira_user_;
+};
+
+class AdminByList final : public jira::AdminCheck {
+ public:
+  core::Result<bool> IsJiraAdmin(const core::TenantId&, const std::string& account) override {
+    ++calls;
+    if (account == "acc-broken") {
+      return core::Error::Make(core::ErrorKind::unavailable, "x", "permission API down");
+    }
+    return account == "acc-admin";
+  }
+  int calls = 0;
+};
+
+class NoHttp final : public http::HttpClient {
+ public:
+  core::Result<http::ClientResponse> Send(const http::ClientRequest& r) override {
+    return core::Error::Retryable(core::ErrorKind::unavailable, "http.dns",
+                                  "the name " + r.url.substr(8, r.url.find('/', 8) - 8) + " could not be resolved (DNS)");
+  }
+};
+
+class ServersApiTest : public testing::PgTest {
+ protected:
+  void SetUp() override {
+    PgTest::SetUp();
+    keys_.Add("kek-1", 'k', true);
+    a_ = tenants_.Create(tenants::TenantKind::connect, "https://a.atlassian.net", "").id;
+    b_ = tenants_.Create(tenants::TenantKind::connect, "https://b.atlassian.net", "").id;
+    router_.SetAuthenticator(http::AuthKind::local_admin, std::make_shared<HeaderAuthenticator>(false));
+    router_.SetAuthenticator(http::AuthKind::connect_context, std::make_shared<HeaderAuthenticator>(true));
+    AddServerRoutes(router_, servers_, access_, std::make_shared<NoHttp>());
+    router_.Validate();
+  }
+
+  // As a local admin of tenant, or, with an account, as that Jira user (a Connect context token).
+  http::Response Call(const std::string& method, const std::string& path, const core::TenantId& tenant,
+                      const std::string& body = "", const std::string& account = "") {
+    http::Request r;
+    r.method = method;
+    r.path = path;
+    r.body = body;
+    r.request_id = "t";
+    r.headers.Add("X-Test-Tenant", tenant.str());
+    if (!account.empty()) r.headers.Add("X-Test-User", account);
+    const auto m = router_.Match(method, path);
+    EXPECT_EQ(m.outcome, http::RouteMatch::Outcome::found) << method << " " << path;
+    r.path_params = m.params;
+    return router_.Dispatch(*m.route, r, log_);
+  }
+  http::Response AsUser(const std::string& method, const std::string& path, const core::TenantId& tenant,
+                        const std::string& account, const std::string& body = "") {
+    return Call(method, path, tenant, body, account);
+  }
+
+  std::string CreateIn(const core::TenantId& tenant, const std::string& name) {
+    const auto res = Call("POST", "/api/v1/servers", tenant,
+                          json{{"name", name}, {"url", "https://tc.example.com/"}, {"auth", {{"type", "token"}, {"token", "tok-" + name}}}}.dump());
+    EXPECT_EQ(res.status, 201) << res.body;
+    return json::parse(res.body)["id"];
+  }
+
+  std::shared_ptr<testing::CaptureSink> sink_ = std::make_shared<testing::CaptureSink>();
+  core::Logger log_{sink_, core::LogLevel::info};
+  testing::TestKeys keys_;
+  crypto::OsRandom random_;
+  core::MetricsRegistry registry_;
+  tenants::SecretMetrics metrics_{registry_};
+  tenants::SecretBox box_{keys_, random_, metrics_, log_};
+  tenants::TenantStore tenants_{pool(), box_};
+  tenants::ServerStore servers_{pool(), box_};
+  core::ManualClock clock_;
+  std::shared_ptr<AdminByList> admin_check_ = std::make_shared<AdminByList>();
+  AdminAccess access_{admin_check_, clock_, log_};
+  http::Router router_;
+  core::TenantId a_;
+  core::TenantId b_;
+};
+
+TEST_F(ServersApiTest, CreateReadUpdateDeleteWithWriteOnlySecrets) {
+  const std::string id = CreateIn(a_, "main");
+  const auto got = Call("GET", "/api/v1/servers/" + id, a_);
+  ASSERT_EQ(got.status, 200);
+  const auto server = json::parse(got.body);
+  EXPECT_EQ(server["url"], "https://tc.example.com");
+  EXPECT_EQ(server["auth"], json({{"type", "token"}, {"token", "set"}}));
+  EXPECT_EQ(got.body.find("tok-main"), std::string::npos);
+  const auto renamed = Call("PUT", "/api/v1/servers/" + id, a_, R"({"name":"renamed"})");
+  EXPECT_EQ(renamed.status, 200);
+  EXPECT_EQ(json::parse(renamed.body)["name"], "renamed");
+  EXPECT_EQ(json::parse(Call("GET", "/api/v1/servers", a_).body)["servers"].size(), 1u);
+  EXPECT_EQ(Call("DELETE", "/api/v1/servers/" + id, a_).status, 204);
+  EXPECT_EQ(Call("GET", "/api/v1/servers/" + id, a_).status, 404);
+}
+
+TEST_F(ServersApiTest, AnotherTenantsIdsAre404AndItsDataIsInvisible) {
+  const std::string a_server = CreateIn(a_, "a-only");
+  CreateIn(b_, "b-only");
+  for (const auto& [method, path, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"GET", "/api/v1/servers/" + a_server, ""},
+           {"PUT", "/api/v1/servers/" + a_server, R"({"name":"stolen"})"},
+           {"DELETE", "/api/v1/servers/" + a_server, ""},
+           {"POST", "/api/v1/servers/" + a_server + "/test", ""}}) {
+    EXPECT_EQ(Call(method, path, b_, body).status, 404) << method;
+  }
+  const auto b_list = Call("GET", "/api/v1/servers", b_).body;
+  EXPECT_EQ(b_list.find("a-only"), std::string::npos);
+  EXPECT_EQ(json::parse(Call("GET", "/api/v1/servers/" + a_server, a_).body)["name"], "a-only");
+}
+
+TEST_F(ServersApiTest, OnlyJiraAdministratorsAndFailsClosed) {
+  EXPECT_EQ(AsUser("GET", "/api/v1/servers", a_, "acc-admin").status, 200);
+  const auto denied = AsUser("POST", "/api/v1/servers", a_, "acc-user",
+                             R"({"name":"x","url":"https://tc.example.com","auth":{"type":"guest"}})");
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_TRUE(servers_.List(a_).empty()) << "nothing written";
+  EXPECT_EQ(AsUser("GET", "/api/v1/servers", a_, "acc-broken").status, 403);  // the check failed: no
+  const int calls = admin_check_->calls;
+  AsUser("GET", "/api/v1/servers", a_, "acc-admin");
+  EXPECT_EQ(admin_check_->calls, calls) << "the answer is cached for a minute";
+  clock_.Advance(std::chrono::seconds(61));
+  AsUser("GET", "/api/v1/servers", a_, "acc-admin");
+  EXPECT_EQ(admin_check_->calls, calls + 1);
+}
+
+TEST_F(ServersApiTest, BadInputNamesTheField) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"not json", ""},
+      {R"({"url":"https://x","auth":{"type":"guest"}})", "name"},
+      {R"({"name":"","url":"https://x","auth":{"type":"guest"}})", "name"},
+      {R"({"name":"x","url":"ftp://x","auth":{"type":"guest"}})", "url"},
+      {R"({"name":"x","url":"https://u:p@x","auth":{"type":"guest"}})", "url"},
+      {R"({"name":"x","url":"https://x?a=1","auth":{"type":"guest"}})", "url"},
+      {R"({"name":"x","url":"https://x"})", "auth"},
+      {R"({"name":"x","url":"https://x","auth":{"type":"magic"}})", "auth.type"},
+      {R"({"name":"x","url":"https://x","auth":{"type":"token"}})", "auth.token"},
+      {R"({"name":"x","url":"https://x","auth":{"type":"basic","username":"u"}})", "auth.password"},
+      {R"({"name":5,"url":"https://x","auth":{"type":"guest"}})", "name"},
+      {R"({"name":"x","url":"https://x","auth":{"type":"guest"},"extra":1})", "extra"},
+  };
+  for (const auto& [body, field] : cases) {
+    const auto res = Call("POST", "/api/v1/servers", a_, body);
+    EXPECT_EQ(res.status, 400) << body;
+    EXPECT_EQ(json::parse(res.body)["error"]["field"], field) << body;
+  }
+  CreateIn(a_, "dup");
+  EXPECT_EQ(Call("POST", "/api/v1/servers", a_, R"({"name":"dup","url":"https://y","auth":{"type":"guest"}})").status, 409);
+}
+
+TEST_F(ServersApiTest, TestConnectionReportsTheProblemInWords) {
+  const auto res = Call("POST", "/api/v1/servers/test", a_,
+                        R"({"url":"https://tc.nowhere.example","auth":{"type":"token","token":"zzz-secret"}})");
+  ASSERT_EQ(res.status, 200);
+  const auto body = json::parse(res.body);
+  EXPECT_EQ(body["ok"], false);
+  EXPECT_EQ(body["problem"]["code"], "http.dns");
+  EXPECT_NE(body["problem"]["message"].get<std::string>().find("tc.nowhere.example"), std::string::npos);
+  EXPECT_EQ(res.body.find("zzz-secret"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tcj::web
