@@ -27,7 +27,7 @@ test: deps
 bench: deps
 	cmake --preset release -DTCJ_BUILD_BENCHMARKS=ON >/dev/null
 	cmake --build build/release -j $(JOBS)
-	@for b in build/release/*_benchmark; do echo "== $$b"; $$b; done
+	@for b in build/release/*_benchmark; do echo "== $$b"; scripts/with-test-postgres $$b || exit 1; done
 
 # Every libFuzzer target for FUZZ_SECONDS each (default 60), with a corpus kept under build/fuzz.
 FUZZ_SECONDS ?= 60

@@ -35,6 +35,22 @@ std::string_view CheckTimes(const crypto::JwtClaims& claims, const core::Clock& 
   return "";
 }
 
+// The value of the jwt parameter of a query or form body, decoded (the last one when repeated);
+// other parameters are not decoded at all, which matters on every request from Jira.
+std::optional<std::string> JwtParameter(std::string_view query) {
+  std::optional<std::string> found;
+  std::size_t start = 0;
+  while (start < query.size()) {
+    const std::size_t amp = std::min(query.find('&', start), query.size());
+    const std::string_view pair = query.substr(start, amp - start);
+    if (pair.starts_with("jwt=")) {
+      if (auto value = http::PercentDecode(pair.substr(4), /*form=*/true)) found = std::move(*value);
+    }
+    start = amp + 1;
+  }
+  return found;
+}
+
 }  // namespace
 
 AuthMetrics::AuthMetrics(core::MetricsRegistry& registry)
@@ -42,20 +58,11 @@ AuthMetrics::AuthMetrics(core::MetricsRegistry& registry)
                                            {"kind", "reason"})) {}
 
 std::optional<ExtractedToken> ExtractConnectToken(const http::Request& request) {
-  std::optional<std::string> from_query;
+  std::optional<std::string> from_query = JwtParameter(request.query);
   std::optional<std::string> from_body;
-  if (auto query = http::ParseQuery(request.query)) {
-    for (const auto& [name, value] : *query) {
-      if (name == "jwt") from_query = value;
-    }
-  }
   const auto content_type = request.headers.Get("Content-Type");
   if (content_type && strncasecmp(content_type->data(), "application/x-www-form-urlencoded", 33) == 0) {
-    if (auto form = http::ParseQuery(request.body)) {
-      for (const auto& [name, value] : *form) {
-        if (name == "jwt") from_body = value;
-      }
-    }
+    from_body = JwtParameter(request.body);
   }
   if (from_query) return ExtractedToken{*from_query, from_body.has_value()};
   if (from_body) return ExtractedToken{*from_body, false};
@@ -72,7 +79,7 @@ std::string_view EventOfPath(std::string_view path) {
 
 ConnectJwtAuthenticator::ConnectJwtAuthenticator(ConnectAuthContext context, tenants::ConnectRegistry& registry,
                                                  QshMode mode)
-    : context_(std::move(context)), registry_(registry), mode_(mode) {}
+    : context_(std::move(context)), base_path_(PathOf(context_.public_url)), registry_(registry), mode_(mode) {}
 
 bool ConnectJwtAuthenticator::Recognizes(const http::Request& request) const {
   return ExtractConnectToken(request).has_value();
@@ -107,15 +114,15 @@ std::optional<http::Response> ConnectJwtAuthenticator::Authenticate(http::Reques
   if (tenant->state == "uninstalled") return Reject(request, "uninstalled");
   auto secret = registry_.SharedSecret(*tenant);
   if (!secret) return Reject(request, "secret_unavailable");
-  if (!crypto::VerifyHs256(*jwt, secret->reveal())) return Reject(request, "bad_signature");
+  if (!crypto::VerifyHs256(*jwt, (*secret)->reveal())) return Reject(request, "bad_signature");
   if (const auto times = CheckTimes(jwt->claims, *context_.clock); !times.empty()) return Reject(request, times);
   if (!jwt->claims.qsh) return Reject(request, "missing_qsh");
   if (mode_ == QshMode::context) {
     if (*jwt->claims.qsh != kContextQsh) return Reject(request, "computed_qsh_on_context_route");
   } else {
     if (*jwt->claims.qsh == kContextQsh) return Reject(request, "context_token_on_computed_route");
-    const std::string expected = QueryStringHash(request.method, request.path, request.query,
-                                                 PathOf(context_.public_url), PathForm::decoded);
+    const std::string expected =
+        QueryStringHash(request.method, request.path, request.query, base_path_, PathForm::decoded);
     if (*jwt->claims.qsh != expected) return Reject(request, "wrong_qsh");
   }
   request.principal.client_key = *jwt->claims.iss;
@@ -124,7 +131,7 @@ std::optional<http::Response> ConnectJwtAuthenticator::Authenticate(http::Reques
 }
 
 ConnectInstallAuthenticator::ConnectInstallAuthenticator(ConnectAuthContext context, std::shared_ptr<InstallKeys> keys)
-    : context_(std::move(context)), keys_(std::move(keys)) {}
+    : context_(std::move(context)), base_path_(PathOf(context_.public_url)), keys_(std::move(keys)) {}
 
 bool ConnectInstallAuthenticator::Recognizes(const http::Request& request) const {
   return ExtractConnectToken(request).has_value();
@@ -176,8 +183,8 @@ std::optional<http::Response> ConnectInstallAuthenticator::Authenticate(http::Re
     return Reject(request, "wrong_audience");
   }
   if (!jwt->claims.qsh) return Reject(request, "missing_qsh");
-  const std::string expected = QueryStringHash(request.method, request.path, request.query,
-                                               PathOf(context_.public_url), PathForm::decoded);
+  const std::string expected =
+      QueryStringHash(request.method, request.path, request.query, base_path_, PathForm::decoded);
   if (*jwt->claims.qsh != expected) return Reject(request, "wrong_qsh");
   // The signature covers method, path and query, not the body: only iss ties the body to Atlassian.
   if (!jwt->claims.iss || *jwt->claims.iss != payload->client_key) return Reject(request, "issuer_mismatch");

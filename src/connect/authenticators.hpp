@@ -53,6 +53,7 @@ class ConnectJwtAuthenticator final : public http::Authenticator {
  private:
   std::optional<http::Response> Reject(const http::Request& request, std::string_view reason) const;
   ConnectAuthContext context_;
+  std::string base_path_;  // of public_url, stripped from request paths for the qsh
   tenants::ConnectRegistry& registry_;
   QshMode mode_;
 };
@@ -69,6 +70,7 @@ class ConnectInstallAuthenticator final : public http::Authenticator {
  private:
   std::optional<http::Response> Reject(const http::Request& request, std::string_view reason, int status = 401) const;
   ConnectAuthContext context_;
+  std::string base_path_;
   std::shared_ptr<InstallKeys> keys_;
 };
 

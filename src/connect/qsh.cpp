@@ -43,10 +43,10 @@ std::string CanonicalQuery(std::string_view raw_query) {
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
     const auto name = http::PercentDecode(pair.substr(0, eq), /*form=*/true);
-    const auto value =
-        eq == std::string_view::npos ? std::optional<std::string>("") : http::PercentDecode(pair.substr(eq + 1), true);
     const std::string decoded_name = name.value_or(std::string(pair.substr(0, eq)));
     if (decoded_name == "jwt") continue;
+    const auto value =
+        eq == std::string_view::npos ? std::optional<std::string>("") : http::PercentDecode(pair.substr(eq + 1), true);
     params[http::PercentEncode(decoded_name)].push_back(value.value_or(std::string(pair.substr(eq + 1))));
   }
   std::string out;

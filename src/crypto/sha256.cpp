@@ -7,9 +7,11 @@
 namespace tcj::crypto {
 
 std::array<std::uint8_t, 32> Sha256(std::string_view data) {
+  // Fetched once: OpenSSL 3 would look the algorithm up by name on every call.
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   std::array<std::uint8_t, 32> digest{};
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &len, EVP_sha256(), nullptr) != 1 || len != digest.size()) {
+  if (EVP_Digest(data.data(), data.size(), digest.data(), &len, md, nullptr) != 1 || len != digest.size()) {
     throw std::runtime_error("SHA-256 failed in OpenSSL");
   }
   return digest;
@@ -17,12 +19,11 @@ std::array<std::uint8_t, 32> Sha256(std::string_view data) {
 
 std::string ToHex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0x0f]);
+  std::string out(bytes.size() * 2, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    out[2 * i] = kDigits[b >> 4];
+    out[2 * i + 1] = kDigits[b & 0x0f];
   }
   return out;
 }

@@ -27,8 +27,9 @@ bool IsSecretName(std::string_view name) {
 }  // namespace
 
 std::optional<std::string> PercentDecode(std::string_view text, bool form) {
-  std::string out;
-  out.reserve(text.size());
+  if (text.find_first_of(form ? "%+" : "%") == std::string_view::npos) return std::string(text);
+  std::string out(text.size(), '\0');
+  std::size_t n = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '%') {
@@ -36,32 +37,32 @@ std::optional<std::string> PercentDecode(std::string_view text, bool form) {
       const int hi = Hex(text[i + 1]);
       const int lo = Hex(text[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
-      out.push_back(static_cast<char>(hi * 16 + lo));
+      out[n++] = static_cast<char>(hi * 16 + lo);
       i += 2;
-    } else if (form && c == '+') {
-      out.push_back(' ');
     } else {
-      out.push_back(c);
+      out[n++] = form && c == '+' ? ' ' : c;
     }
   }
+  out.resize(n);
   return out;
 }
 
 std::string PercentEncode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
+  std::string out(text.size() * 3, '\0');
+  std::size_t n = 0;
   for (char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
         c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
+      out[n++] = static_cast<char>(c);
     } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0f]);
+      out[n++] = '%';
+      out[n++] = kHex[c >> 4];
+      out[n++] = kHex[c & 0x0f];
     }
   }
+  out.resize(n);
   return out;
 }
 

@@ -7,20 +7,21 @@
 namespace tcj::tenants {
 namespace {
 
-std::optional<ConnectTenant> Lookup(db::Pool& pool, const std::string& client_key) {
+std::shared_ptr<const ConnectTenant> Lookup(db::Pool& pool, const std::string& client_key) {
   db::Transaction tx(pool);
   const db::Rows rows = tx.Exec("SELECT tenant_id, state, site_url, connect_shared_secret "
                                 "FROM connect_tenant_lookup($1)",
                                 client_key);
-  if (rows.empty()) return std::nullopt;
-  ConnectTenant t{core::TenantId(rows[0].String(0)), rows[0].String(1), rows[0].String(2), std::nullopt};
-  if (!rows[0].IsNull(3)) t.shared_secret = EncryptedSecret::FromStored(rows[0].Bytes(3));
+  if (rows.empty()) return nullptr;
+  auto t = std::make_shared<ConnectTenant>(
+      ConnectTenant{core::TenantId(rows[0].String(0)), client_key, rows[0].String(1), rows[0].String(2), std::nullopt});
+  if (!rows[0].IsNull(3)) t->shared_secret = EncryptedSecret::FromStored(rows[0].Bytes(3));
   return t;
 }
 
 }  // namespace
 
-std::optional<ConnectTenant> ConnectRegistry::Find(const std::string& client_key) {
+std::shared_ptr<const ConnectTenant> ConnectRegistry::Find(const std::string& client_key) {
   const auto now = clock_.Monotonic();
   {
     std::lock_guard lock(mutex_);
@@ -29,15 +30,30 @@ std::optional<ConnectTenant> ConnectRegistry::Find(const std::string& client_key
   auto found = Lookup(pool_, client_key);
   std::lock_guard lock(mutex_);
   if (cache_.size() > 10'000) cache_.clear();  // bounded: client keys come from requests
-  cache_[client_key] = Cached{found, now + kCacheTtl};
+  cache_[client_key] = Cached{found, nullptr, now + kCacheTtl};
   return found;
 }
 
-core::Result<core::Secret> ConnectRegistry::SharedSecret(const ConnectTenant& tenant) const {
+core::Result<std::shared_ptr<const core::Secret>> ConnectRegistry::SharedSecret(const ConnectTenant& tenant) {
   if (!tenant.shared_secret) {
     return core::Error::Make(core::ErrorKind::unauthenticated, "connect.no_secret", "the site has no shared secret");
   }
-  return box_.Open(kConnectSharedSecret, tenant.id, tenant.id.str(), *tenant.shared_secret);
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = cache_.find(tenant.client_key);
+    if (it != cache_.end() && it->second.secret && it->second.tenant && it->second.tenant->id == tenant.id &&
+        it->second.expires > clock_.Monotonic()) {
+      return it->second.secret;
+    }
+  }
+  auto opened = box_.Open(kConnectSharedSecret, tenant.id, tenant.id.str(), *tenant.shared_secret);
+  if (!opened) return std::move(opened).take_error();
+  auto secret = std::make_shared<const core::Secret>(std::move(*opened));
+  std::lock_guard lock(mutex_);
+  if (auto it = cache_.find(tenant.client_key); it != cache_.end() && it->second.tenant && it->second.tenant->id == tenant.id) {
+    it->second.secret = secret;
+  }
+  return secret;
 }
 
 InstallOutcome ConnectRegistry::Install(const Installation& in) {

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -19,6 +20,7 @@ namespace tcj::tenants {
 // A Connect tenant as authentication needs it.
 struct ConnectTenant {
   core::TenantId id;
+  std::string client_key;
   std::string state;     // active, disabled, uninstalled
   std::string site_url;  // the stored baseUrl: the only Jira URL we ever call for this tenant
   std::optional<EncryptedSecret> shared_secret;
@@ -38,9 +40,9 @@ struct InstallOutcome {
   bool created = false;  // false: a reinstall of a known site (its settings kept)
 };
 
-// Thread-safe. Lookups are cached for a few seconds (JWT verification happens on every request
-// from Jira); every write of this process clears the entry at once, so a replaced shared secret
-// stops working immediately here and within kCacheTtl on other processes.
+// Thread-safe. Lookups and opened secrets are cached for a few seconds (JWT verification happens
+// on every request from Jira); every write of this process clears the entry at once, so a replaced
+// shared secret stops working immediately here and within kCacheTtl on other processes.
 class ConnectRegistry {
  public:
   static constexpr std::chrono::seconds kCacheTtl{5};
@@ -48,8 +50,9 @@ class ConnectRegistry {
   ConnectRegistry(db::Pool& pool, const SecretBox& box, const core::Clock& clock)
       : pool_(pool), box_(box), clock_(clock) {}
 
-  std::optional<ConnectTenant> Find(const std::string& client_key);
-  core::Result<core::Secret> SharedSecret(const ConnectTenant& tenant) const;
+  // nullptr when the client key is unknown. Shared, immutable: cheap on every request.
+  std::shared_ptr<const ConnectTenant> Find(const std::string& client_key);
+  core::Result<std::shared_ptr<const core::Secret>> SharedSecret(const ConnectTenant& tenant);
 
   // Creates the tenant, or finds the known one again (after an uninstall too) and writes the new
   // secret, base URL and display URL in one transaction. Idempotent.
@@ -63,7 +66,8 @@ class ConnectRegistry {
   void Forget(const std::string& client_key);
 
   struct Cached {
-    std::optional<ConnectTenant> tenant;
+    std::shared_ptr<const ConnectTenant> tenant;
+    std::shared_ptr<const core::Secret> secret;  // opened once per entry: verifying a JWT is then a hash away
     std::chrono::steady_clock::time_point expires;
   };
   db::Pool& pool_;

@@ -10,9 +10,10 @@
 namespace tcj::tenants {
 namespace {
 
-bool IsJiraSecretColumn(const EncryptedColumn& c) {
+[[maybe_unused]] bool IsJiraSecretColumn(const EncryptedColumn& c) {
   return c.table == "tenants" && (c.column == kConnectSharedSecret.column || c.column == kOAuthClientSecret.column);
 }
+
 
 }  // namespace
 
