@@ -522,6 +522,14 @@ core::Result<std::string> SerializeDeploymentsRequest(std::span<const Deployment
   return DumpEnvelope("deployments", std::move(records), properties, provider_product);
 }
 
+std::string BuildRecordJson(const Build& build) {
+  return BuildJson(build).dump(-1, ' ', false, OutJson::error_handler_t::replace);
+}
+
+std::string DeploymentRecordJson(const Deployment& deployment) {
+  return DeploymentJson(deployment).dump(-1, ' ', false, OutJson::error_handler_t::replace);
+}
+
 core::Result<SubmitBuildsResponse> ParseSubmitBuildsResponse(std::string_view body) {
   constexpr std::string_view kWhat = "builds";
   return NoThrow(kWhat, [&]() -> core::Result<SubmitBuildsResponse> {

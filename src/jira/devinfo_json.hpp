@@ -36,6 +36,13 @@ core::Result<std::string> SerializeBuildsRequest(std::span<const Build> builds, 
 core::Result<std::string> SerializeDeploymentsRequest(std::span<const Deployment> deployments,
                                                       const Properties& properties, std::string_view provider_product);
 
+// One record as it appears in a request (the outbox stores records in this form), and back. The
+// readers take only what the writers produce: records of our own, not input from outside.
+std::string BuildRecordJson(const Build& build);
+std::string DeploymentRecordJson(const Deployment& deployment);
+core::Result<Build> ParseBuildRecord(std::string_view json);
+core::Result<Deployment> ParseDeploymentRecord(std::string_view json);
+
 // The 202 bodies. The arrays may be absent (read as empty); when present they must have the
 // documented shape. Each rejection keeps at most 20 messages of at most 300 characters.
 core::Result<SubmitBuildsResponse> ParseSubmitBuildsResponse(std::string_view body);

@@ -118,7 +118,9 @@ TEST_F(KeyRotationTest, EveryByteaColumnIsAKnownEncryptedColumnAndCounted) {
   EXPECT_EQ(found, known) << "a bytea column is missing from kEncryptedColumns, or the reverse";
 
   Seed(1, 1);
-  tenant_store_.SetJiraSecret(core::TenantId(expected_.begin()->first.first), kOAuthClientSecret, core::Secret("x"));
+  const core::TenantId tenant(expected_.begin()->first.first);
+  tenant_store_.SetJiraSecret(tenant, kOAuthClientSecret, core::Secret("x"));
+  ASSERT_TRUE(servers_.RotateWebhookSecret(tenant, core::ServerId(expected_.begin()->first.second)).ok());
   std::set<std::string> counted;
   for (const auto& u : ReadKeyUsage(pool())) counted.insert(u.column);
   EXPECT_EQ(counted, known) << "maintenance_secret_key_usage() misses a column";

@@ -19,6 +19,7 @@ std::string_view ToString(SecretPurpose purpose) {
     case SecretPurpose::teamcity_credential: return "teamcity-credential";
     case SecretPurpose::connect_shared_secret: return "connect-shared-secret";
     case SecretPurpose::oauth_client_secret: return "oauth-client-secret";
+    case SecretPurpose::teamcity_webhook_secret: return "teamcity-webhook-secret";
   }
   return "unknown";
 }

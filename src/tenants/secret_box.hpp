@@ -15,7 +15,7 @@
 
 namespace tcj::tenants {
 
-enum class SecretPurpose { teamcity_credential, connect_shared_secret, oauth_client_secret };
+enum class SecretPurpose { teamcity_credential, connect_shared_secret, oauth_client_secret, teamcity_webhook_secret };
 
 std::string_view ToString(SecretPurpose purpose);
 
@@ -36,10 +36,13 @@ inline constexpr EncryptedColumn kOAuthClientSecret{"tenants", "tenant_id", "oau
 inline constexpr EncryptedColumn kTeamCityCredentials{"teamcity_servers", "server_id", "credentials",
                                                       SecretPurpose::teamcity_credential};
 
+inline constexpr EncryptedColumn kWebhookSecret{"teamcity_servers", "server_id", "webhook_secret",
+                                                SecretPurpose::teamcity_webhook_secret};
+
 // Every encrypted column. `keys reencrypt` and `keys status` walk this list, and a pg test checks
 // that every bytea column of the schema is on it.
-inline constexpr std::array<EncryptedColumn, 3> kEncryptedColumns = {kConnectSharedSecret, kOAuthClientSecret,
-                                                                     kTeamCityCredentials};
+inline constexpr std::array<EncryptedColumn, 4> kEncryptedColumns = {kConnectSharedSecret, kOAuthClientSecret,
+                                                                     kTeamCityCredentials, kWebhookSecret};
 
 // A sealed value as stored: opaque bytes. Made by SecretBox::Seal, or read back from its column.
 class EncryptedSecret {

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/base64.hpp"
+#include "core/random.hpp"
 #include "core/uuid.hpp"
 #include "db/error.hpp"
 #include "db/transaction.hpp"
@@ -196,6 +198,22 @@ bool ServerStore::Delete(const core::TenantId& tenant, const core::ServerId& id)
       tx.Exec("DELETE FROM teamcity_servers WHERE tenant_id = $1 AND server_id = $2", tenant, id).affected() > 0;
   tx.Commit();
   return deleted;
+}
+
+core::Result<core::Secret> ServerStore::RotateWebhookSecret(const core::TenantId& tenant, const core::ServerId& id) {
+  std::string bytes(24, '\0');
+  core::FillRandom(bytes.data(), bytes.size());
+  core::Secret secret("whs_" + core::Base64UrlEncode(bytes));
+  core::SecureWipe(bytes);
+  const EncryptedSecret sealed = box_.Seal(kWebhookSecret, tenant, id.str(), secret);
+  db::TenantTransaction tx(pool_, tenant);
+  const bool found = tx.Exec("UPDATE teamcity_servers SET webhook_secret = $3, updated_at = now() "
+                             "WHERE tenant_id = $1 AND server_id = $2",
+                             tenant, id, db::Param::Bytes(sealed.stored()))
+                         .affected() > 0;
+  tx.Commit();
+  if (!found) return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
+  return secret;
 }
 
 }  // namespace tcj::tenants

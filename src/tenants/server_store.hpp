@@ -58,6 +58,9 @@ class ServerStore {
   core::Result<ServerRecord> Update(const core::TenantId& tenant, const core::ServerId& id, const ServerChange& change);
   bool Delete(const core::TenantId& tenant, const core::ServerId& id);
 
+  // A new random webhook secret for the server (the old one stops working), to be shown once.
+  core::Result<core::Secret> RotateWebhookSecret(const core::TenantId& tenant, const core::ServerId& id);
+
  private:
   std::optional<EncryptedSecret> SealFor(const core::TenantId& tenant, const core::ServerId& id,
                                          const std::string& url, const TeamCityCredentials& credentials) const;
