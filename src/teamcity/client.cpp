@@ -1,0 +1,191 @@
+#include "teamcity/client.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/base64.hpp"
+#include "http/uri.hpp"
+#include "teamcity/parse.hpp"
+
+namespace tcj::teamcity {
+
+const char* const kBuildFields =
+    "count,nextHref,build(id,buildTypeId,number,status,state,running,composite,failedToStart,personal,history,"
+    "branchName,defaultBranch,webUrl,statusText,queuedDate,startDate,finishDate,canceledInfo(timestamp,text),"
+    "testOccurrences(count,passed,failed,ignored,muted,newFailed),"
+    "revisions(revision(version,vcsBranchName,vcs-root-instance(id,vcs-root-id,name))),"
+    "snapshot-dependencies(build(id,buildTypeId)),"
+    "changes($locator(count:100),count,change(id,version,username,date,comment)),"
+    "relatedIssues(issueUsage(issue(id))),"
+    "properties($locator(name:jira.issueKeys),property(name,value)),"
+    "buildType(id,internalId,name,projectId,projectName,type),triggered(type))";
+
+namespace {
+
+// The single-build form of the same fields (no collection wrapper).
+std::string SingleBuildFields() {
+  std::string f = kBuildFields;
+  const auto open = f.find("build(");
+  f = f.substr(open + 6);
+  f.pop_back();  // the wrapper's ')'
+  return f;
+}
+
+core::Error BadPayload(const std::string& what, const core::Error& e) {
+  return core::Error::Make(core::ErrorKind::bad_payload, "teamcity.bad_payload",
+                           "TeamCity's answer to " + what + " could not be read: " + e.message);
+}
+
+class RestClient final : public Client {
+ public:
+  RestClient(std::shared_ptr<http::HttpClient> http, ServerConnection server, ClientOptions options)
+      : http_(std::move(http)), server_(std::move(server)), options_(std::move(options)) {}
+
+  core::Result<ServerInfo> Server() override {
+    auto body = Get("/app/rest/server");
+    if (!body) return std::move(body).take_error();
+    auto info = ParseServerInfo(*body);
+    if (!info) return BadPayload("/app/rest/server", info.error());
+    return info;
+  }
+
+  core::Result<std::vector<BuildTypeRef>> BuildTypes() override {
+    auto body = Get("/app/rest/buildTypes?locator=templateFlag:false,count:100000&fields=count,buildType(id,internalId,"
+                    "name,projectId,projectName,type)");
+    if (!body) return std::move(body).take_error();
+    auto types = ParseBuildTypes(*body);
+    if (!types) return BadPayload("the build configurations", types.error());
+    return types;
+  }
+
+  core::Result<std::vector<Project>> Projects() override {
+    auto body = Get("/app/rest/projects?locator=archived:false,count:100000&fields=count,project(id,internalId,name,"
+                    "parentProjectId,archived)");
+    if (!body) return std::move(body).take_error();
+    auto projects = ParseProjects(*body);
+    if (!projects) return BadPayload("the projects", projects.error());
+    return projects;
+  }
+
+  core::Result<BuildsPage> Builds(const std::string& locator) override {
+    return Page("/app/rest/builds?locator=" + http::PercentEncode(locator) + "&fields=" + http::PercentEncode(kBuildFields),
+                false);
+  }
+
+  core::Result<BuildsPage> NextPage(const std::string& next_href) override {
+    // A server-relative path of the same server, never another host.
+    if (next_href.empty() || next_href.front() != '/' || next_href.find("://") != std::string::npos ||
+        next_href.starts_with("//")) {
+      return core::Error::Make(core::ErrorKind::bad_payload, "teamcity.bad_payload",
+                               "TeamCity sent a nextHref that is not a path of this server");
+    }
+    return Page(next_href, true);
+  }
+
+  core::Result<std::optional<Build>> BuildById(std::int64_t id) override {
+    static const std::string fields = http::PercentEncode(SingleBuildFields());
+    auto response = Send("/app/rest/builds/id:" + std::to_string(id) + "?fields=" + fields, false);
+    if (!response) return std::move(response).take_error();
+    if (response->status == 404) return std::optional<Build>{};
+    if (response->status != 200) return ErrorFromResponse(*response);
+    auto build = ParseBuild(response->body);
+    if (!build) return BadPayload("build " + std::to_string(id), build.error());
+    return std::optional<Build>(std::move(*build));
+  }
+
+  core::Result<std::vector<Change>> Changes(std::int64_t build_id, std::size_t max_changes) override {
+    std::vector<Change> all;
+    std::string path = "/app/rest/changes?locator=" + http::PercentEncode("build:(id:" + std::to_string(build_id) + "),count:1000") +
+                       "&fields=" + http::PercentEncode("nextHref,change(id,version,username,date,comment)");
+    bool href = false;
+    while (all.size() < max_changes) {
+      auto response = Send(path, href);
+      if (!response) return std::move(response).take_error();
+      if (response->status != 200) return ErrorFromResponse(*response);
+      auto page = ParseChangesPage(response->body);
+      if (!page) return BadPayload("the changes of build " + std::to_string(build_id), page.error());
+      for (auto& c : page->changes) {
+        if (all.size() >= max_changes) break;
+        all.push_back(std::move(c));
+      }
+      if (!page->next_href || page->changes.empty()) break;
+      path = *page->next_href;
+      href = true;
+    }
+    return all;
+  }
+
+  core::Result<std::int64_t> CountBuilds(const std::string& locator) override {
+    auto body = Get("/app/rest/builds?locator=" + http::PercentEncode(locator + ",count:10000000,lookupLimit:10000000") +
+                    "&fields=count");
+    if (!body) return std::move(body).take_error();
+    const auto doc = nlohmann::json::parse(*body, nullptr, false);
+    if (!doc.is_object() || !doc.contains("count") || !doc["count"].is_number_integer()) {
+      return core::Error::Make(core::ErrorKind::bad_payload, "teamcity.bad_payload",
+                               "TeamCity's count of builds is not a number");
+    }
+    return doc["count"].get<std::int64_t>();
+  }
+
+  core::Result<std::optional<std::string>> BuildParameter(std::int64_t build_id, const std::string& name) override {
+    auto response = Send("/app/rest/builds/id:" + std::to_string(build_id) + "/resultingProperties", false);
+    if (!response) return std::move(response).take_error();
+    if (response->status == 404) return std::optional<std::string>{};
+    if (response->status != 200) return ErrorFromResponse(*response);
+    const auto doc = nlohmann::json::parse(response->body, nullptr, false);
+    if (!doc.is_object() || (doc.contains("property") && !doc["property"].is_array())) {
+      return core::Error::Make(core::ErrorKind::bad_payload, "teamcity.bad_payload",
+                               "TeamCity's parameters of build " + std::to_string(build_id) + " could not be read");
+    }
+    for (const auto& p : doc.value("property", nlohmann::json::array())) {
+      if (p.is_object() && p.value("name", "") == name && p.contains("value") && p["value"].is_string()) {
+        return std::optional<std::string>(p["value"].get<std::string>());
+      }
+    }
+    return std::optional<std::string>{};
+  }
+
+ private:
+  core::Result<http::ClientResponse> Send(const std::string& path, bool is_href) {
+    http::ClientRequest request = MakeRequest(server_, path);
+    if (is_href) request.url = server_.base_url + path;  // hrefs carry their own auth prefix
+    request.connect_timeout = options_.connect_timeout;
+    request.total_timeout = options_.total_timeout;
+    request.max_response_bytes = options_.max_response_bytes;
+    request.allow_address = options_.allow_address;
+    return http_->Send(request);
+  }
+
+  core::Result<std::string> Get(const std::string& path) {
+    auto response = Send(path, false);
+    if (!response) return std::move(response).take_error();
+    if (response->status != 200) return ErrorFromResponse(*response);
+    return std::move(response->body);
+  }
+
+  core::Result<BuildsPage> Page(const std::string& path, bool is_href) {
+    auto response = Send(path, is_href);
+    if (!response) return std::move(response).take_error();
+    if (response->status != 200) return ErrorFromResponse(*response);
+    auto page = ParseBuildsPage(response->body);
+    if (!page) return BadPayload("a page of builds", page.error());
+    return page;
+  }
+
+  std::shared_ptr<http::HttpClient> http_;
+  ServerConnection server_;
+  ClientOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Client> MakeRestClient(std::shared_ptr<http::HttpClient> http, ServerConnection server,
+                                       ClientOptions options) {
+  return std::make_unique<RestClient>(std::move(http), std::move(server), std::move(options));
+}
+
+std::string LocatorValue(std::string_view value) {
+  if (value.find_first_of("(),:$") == std::string_view::npos) return std::string(value);
+  return "($base64:" + core::Base64UrlEncode(value) + ")";
+}
+
+}  // namespace tcj::teamcity
