@@ -161,6 +161,7 @@ int Serve(const config::Config& config, const core::Logger& log) {
 
   server.Start();
   health.Start();
+  services.sync_engine.Start();
   const std::string scheme = config.server.tls_enabled() ? "https" : "http";
   log.Info("serve.listening",
            {{"public", fmt::format("{}://{}:{}", scheme, config.server.listen.host, server.port("public"))},
@@ -174,6 +175,7 @@ int Serve(const config::Config& config, const core::Logger& log) {
                               {"grace_seconds", static_cast<std::int64_t>(config.server.shutdown_grace.count())}});
   shutting_down = true;
   server.Shutdown(config.server.shutdown_grace);
+  services.sync_engine.Stop(config.server.shutdown_grace);
   health.Stop();
   log.Info("serve.stopped");
   return kExitOk;

@@ -2,8 +2,10 @@
 
 #include "app/services.hpp"
 #include "connect/lifecycle.hpp"
+#include "sync/server_removal.hpp"
 #include "web/local_admin_auth.hpp"
 #include "web/servers_api.hpp"
+#include "web/sync_api.hpp"
 
 
 namespace tcj::app {
@@ -57,9 +59,21 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
   router.SetAuthenticator(AuthKind::local_admin,
                           std::make_shared<web::LocalAdminAuthenticator>(services.admin_tokens, context.log,
                                                                          services.auth_metrics.rejections));
+  router.SetAuthenticator(AuthKind::webhook_secret,
+                          std::make_shared<web::WebhookAuthenticator>(services.servers, context.log,
+                                                                      services.auth_metrics.rejections));
+  sync::Engine& engine = services.sync_engine;
   connect::AddLifecycleRoutes(router, services.connect_registry, services.config.connect.app_key,
-                              services.log.With({{"component", "connect"}}), {});
-  web::AddServerRoutes(router, services.servers, services.admin_access, services.http_client);
+                              services.log.With({{"component", "connect"}}),
+                              {.uninstalled = [&engine](const core::TenantId& t) { engine.TenantUninstalled(t); }});
+  web::AddServerRoutes(
+      router, services.servers, services.admin_access, services.http_client,
+      {.added = [&engine](const core::TenantId& t, const core::ServerId& s) { engine.ServerAdded(t, s); },
+       .remove = [&engine](const core::TenantId& t, const core::ServerId& s) {
+         return sync::RequestServerRemoval(engine.context(), t, s);
+       }});
+  web::AddSyncRoutes(router, engine.context(), services.servers, services.admin_access,
+                     services.config.server.public_url);
 }
 
 void AddInternalRoutes(http::Router& router, const core::MetricsRegistry& metrics) {

@@ -1,8 +1,33 @@
 #include "app/services.hpp"
 
+#include <unistd.h>
+
+#include <array>
+
 #include "core/version.hpp"
 
 namespace tcj::app {
+namespace {
+
+// Unique per process, readable in the jobs table: the host and the process id.
+std::string WorkerId() {
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+  return std::string(host.data()) + ":" + std::to_string(getpid());
+}
+
+sync::EngineOptions EngineOptionsFrom(const config::Config& c) {
+  sync::EngineOptions o;
+  o.sync.poll_interval = c.teamcity.poll_interval;
+  o.sync.backfill_days = c.teamcity.backfill_days;
+  o.sync.max_changes_per_build = static_cast<std::size_t>(c.teamcity.max_changes_per_build);
+  o.workers.threads = c.sync.workers;
+  o.workers.per_tenant = c.sync.jobs_per_tenant;
+  o.worker_id = WorkerId();
+  return o;
+}
+
+}  // namespace
 
 std::string UserAgent() { return std::string("teamcity-jira/") + core::kVersion + " (+https://www.jetbrains.com/teamcity/)"; }
 
@@ -19,7 +44,8 @@ Services::Services(const config::Config& c, const core::Logger& l, crypto::Keyri
       sites(tenants, oauth_tokens, config.connect.app_key, clock),
       devinfo(http_client, config.oauth.api_url, "TeamCity", devinfo_metrics, log.With({{"component", "jira"}})),
       admin_access(std::make_shared<jira::PermissionsApiAdminCheck>(sites, http_client), clock,
-                   log.With({{"component", "admin"}})) {}
+                   log.With({{"component", "admin"}})),
+      sync_engine(pool, servers, sites, devinfo, http_client, metrics, log, clock, EngineOptionsFrom(config)) {}
 
 connect::ConnectAuthContext Services::ConnectContext() {
   return connect::ConnectAuthContext{config.server.public_url,

@@ -17,6 +17,7 @@
 #include "jira/devinfo_client.hpp"
 #include "jira/oauth_tokens.hpp"
 #include "jira/site_access.hpp"
+#include "sync/engine.hpp"
 #include "tenants/admin_tokens.hpp"
 #include "tenants/connect_registry.hpp"
 #include "tenants/secret_box.hpp"
@@ -60,6 +61,7 @@ class Services {
   jira::DevInfoMetrics devinfo_metrics{metrics};
   jira::DevInfoClient devinfo;
   web::AdminAccess admin_access;
+  sync::Engine sync_engine;
 };
 
 }  // namespace tcj::app

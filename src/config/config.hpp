@@ -71,6 +71,13 @@ struct OAuthConfig {
 struct TeamCityConfig {
   bool allow_private_networks = false;
   std::chrono::seconds poll_interval{30};
+  int backfill_days = 30;             // history read when a server is added
+  int max_changes_per_build = 10'000;  // changes read per build (keys beyond are not found)
+};
+
+struct SyncConfig {
+  int workers = 4;          // job threads per process
+  int jobs_per_tenant = 2;  // one tenant's jobs running at once, across every process
 };
 
 struct RetentionConfig {
@@ -89,6 +96,7 @@ struct Config {
   ConnectConfig connect;
   OAuthConfig oauth;
   TeamCityConfig teamcity;
+  SyncConfig sync;
   RetentionConfig retention;
   LogConfig log;
 };

@@ -29,6 +29,7 @@ std::string_view ToString(AuthKind kind) {
     case AuthKind::connect_jwt: return "connect_jwt";
     case AuthKind::connect_context: return "connect_context";
     case AuthKind::local_admin: return "local_admin";
+    case AuthKind::webhook_secret: return "webhook_secret";
   }
   return "unknown";
 }

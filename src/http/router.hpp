@@ -22,6 +22,7 @@ enum class AuthKind {
   connect_jwt,      // HS256 with the tenant's shared secret and a qsh computed over this request
   connect_context,  // HS256 context token of our own pages (qsh is the literal "context-qsh")
   local_admin,      // a local admin token or session, for the standalone admin pages
+  webhook_secret,   // a TeamCity server's webhook secret, for the server named in the path
 };
 
 std::string_view ToString(AuthKind kind);

@@ -216,4 +216,17 @@ core::Result<core::Secret> ServerStore::RotateWebhookSecret(const core::TenantId
   return secret;
 }
 
+std::optional<core::TenantId> ServerStore::WebhookTenant(const core::ServerId& id, std::string_view presented) {
+  if (!core::IsUuid(id.str()) || presented.empty()) return std::nullopt;
+  db::Transaction tx(pool_);
+  const db::Rows rows = tx.Exec("SELECT tenant_id, webhook_secret FROM webhook_target($1)", id);
+  tx.Commit();
+  if (rows.empty() || rows[0].IsNull(1)) return std::nullopt;
+  const core::TenantId tenant(rows[0].String(0));
+  auto opened = box_.Open(kWebhookSecret, tenant, id.str(), EncryptedSecret::FromStored(rows[0].Bytes(1)));
+  if (!opened) return std::nullopt;
+  if (!opened->Equals(presented)) return std::nullopt;
+  return tenant;
+}
+
 }  // namespace tcj::tenants

@@ -61,6 +61,11 @@ class ServerStore {
   // A new random webhook secret for the server (the old one stops working), to be shown once.
   core::Result<core::Secret> RotateWebhookSecret(const core::TenantId& tenant, const core::ServerId& id);
 
+  // The tenant of a webhook's server and whether `presented` is its webhook secret (constant-time).
+  // nullopt when the server is unknown, being removed, its tenant uninstalled, it has no secret, or
+  // the secret does not match: the caller cannot tell these apart, and neither can an attacker.
+  std::optional<core::TenantId> WebhookTenant(const core::ServerId& id, std::string_view presented);
+
  private:
   std::optional<EncryptedSecret> SealFor(const core::TenantId& tenant, const core::ServerId& id,
                                          const std::string& url, const TeamCityCredentials& credentials) const;

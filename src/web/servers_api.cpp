@@ -139,7 +139,7 @@ http::Handler AdminOnly(AdminAccess& access, std::function<Response(Request&)> h
 }  // namespace
 
 void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminAccess& access,
-                     std::shared_ptr<http::HttpClient> http_client) {
+                     std::shared_ptr<http::HttpClient> http_client, ServerHooks hooks) {
   router.Add({.method = "GET", .pattern = "/api/v1/servers", .auth = kAdminAuth,
               .handler = AdminOnly(access, [&servers](Request& r) {
                 json list = json::array();
@@ -148,11 +148,12 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
               })});
 
   router.Add({.method = "POST", .pattern = "/api/v1/servers", .auth = kAdminAuth, .max_body_bytes = 64 * 1024,
-              .handler = AdminOnly(access, [&servers](Request& r) {
+              .handler = AdminOnly(access, [&servers, added = hooks.added](Request& r) {
                 ServerInput in;
                 if (auto bad = ParseInput(r, true, in)) return std::move(*bad);
                 auto created = servers.Create(*r.principal.tenant, *in.name, *in.url, *in.credentials);
                 if (!created) return ErrorResponse(created.error());
+                if (added) added(*r.principal.tenant, created->id);
                 Response res = Response::Json(201, ServerJson(*created).dump());
                 res.headers.Set("Location", "/api/v1/servers/" + created->id.str());
                 return res;
@@ -189,10 +190,13 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
               })});
 
   router.Add({.method = "DELETE", .pattern = "/api/v1/servers/{id}", .auth = kAdminAuth,
-              .handler = AdminOnly(access, [&servers](Request& r) {
-                if (!servers.Delete(*r.principal.tenant, core::ServerId(std::string(*r.PathParam("id"))))) {
-                  return NotFound();
+              .handler = AdminOnly(access, [&servers, remove = hooks.remove](Request& r) {
+                const core::ServerId id(std::string(*r.PathParam("id")));
+                if (remove) {
+                  if (!servers.Get(*r.principal.tenant, id) || !remove(*r.principal.tenant, id)) return NotFound();
+                  return Response::Json(202, json{{"id", id.str()}, {"status", "removing"}}.dump());
                 }
+                if (!servers.Delete(*r.principal.tenant, id)) return NotFound();
                 Response res;
                 res.status = 204;
                 return res;

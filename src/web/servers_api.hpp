@@ -1,6 +1,7 @@
 // web: the admin API for TeamCity servers (/api/v1/servers), tenant-scoped, administrators only.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "http/client.hpp"
@@ -13,7 +14,17 @@ namespace tcj::web {
 // Every route accepts a Connect context token of a Jira administrator or a local admin token,
 // runs in the caller's tenant (another tenant's id is a 404), and answers JSON errors
 // {"error": {"code", "message", "field"?}}. Secrets are write-only: responses say "set".
+struct ServerHooks {
+  // A server was created: start syncing it.
+  std::function<void(const core::TenantId&, const core::ServerId&)> added{};
+  // Starts removing a server (its records in Jira first); false when the tenant has no such server.
+  // Unset: the server's row is deleted at once.
+  std::function<bool(const core::TenantId&, const core::ServerId&)> remove{};
+};
+
+// DELETE answers 202 {"status": "removing"} when the removal runs in the background (hooks.remove),
+// 204 otherwise.
 void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminAccess& access,
-                     std::shared_ptr<http::HttpClient> http_client);
+                     std::shared_ptr<http::HttpClient> http_client, ServerHooks hooks = {});
 
 }  // namespace tcj::web

@@ -1,0 +1,218 @@
+#include "sync/backfill.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "db/transaction.hpp"
+#include "sync/build_store.hpp"
+#include "sync/server_session.hpp"
+#include "teamcity/dates.hpp"
+
+namespace tcj::sync {
+namespace {
+
+using nlohmann::json;
+
+// Where a backfill stands, as stored in server_sync.backfill.
+struct Progress {
+  std::string state;  // queued, running, done
+  int days = 30;
+  std::string since;  // TeamCity date: builds that finished after it
+  std::size_t scope = 0;
+  std::optional<std::string> next_href;
+  int pages = 0;  // pages read in this scope
+  std::int64_t total = 0, seen = 0;
+  std::int64_t lowest_build_id = 0;
+  std::string requested_at, finished_at, last_error;
+
+  static Progress From(const std::string& text) {
+    Progress p;
+    const json doc = json::parse(text, nullptr, false);
+    if (!doc.is_object()) return p;
+    p.state = doc.value("state", "");
+    p.days = doc.value("days", 30);
+    p.since = doc.value("since", "");
+    p.scope = doc.value("scope", std::size_t{0});
+    if (doc.contains("next_href") && doc["next_href"].is_string()) p.next_href = doc["next_href"].get<std::string>();
+    p.pages = doc.value("pages", 0);
+    p.total = doc.value("total", std::int64_t{0});
+    p.seen = doc.value("seen", std::int64_t{0});
+    p.lowest_build_id = doc.value("lowest_build_id", std::int64_t{0});
+    p.requested_at = doc.value("requested_at", "");
+    p.finished_at = doc.value("finished_at", "");
+    p.last_error = doc.value("last_error", "");
+    return p;
+  }
+
+  std::string Json() const {
+    return json{{"state", state},
+                {"days", days},
+                {"since", since},
+                {"scope", scope},
+                {"next_href", next_href ? json(*next_href) : json(nullptr)},
+                {"pages", pages},
+                {"total", total},
+                {"seen", seen},
+                {"remaining", std::max<std::int64_t>(total - seen, 0)},
+                {"lowest_build_id", lowest_build_id},
+                {"requested_at", requested_at},
+                {"finished_at", finished_at},
+                {"last_error", last_error}}
+        .dump();
+  }
+};
+
+void Save(SyncContext& context, const core::TenantId& tenant, const core::ServerId& server, const Progress& progress) {
+  db::TenantTransaction tx(context.pool, tenant);
+  RecordBackfill(tx, server, progress.Json());
+  tx.Commit();
+}
+
+std::string LocatorFor(const std::string& scope, const std::string& since) {
+  return scope + "defaultFilter:false,state:finished,finishDate:(date:" + since + ",condition:after)";
+}
+
+// Starts the walk: the window in TeamCity's clock, and how many builds it holds.
+core::Status Start(SyncContext& context, ServerSession& session, Progress& progress) {
+  auto info = session.client().Server();
+  if (!info) return std::move(info).take_error();
+  const auto now = teamcity::ParseTeamCityDate(info->current_time);
+  if (!now) {
+    return core::Error::Make(core::ErrorKind::bad_payload, "teamcity.bad_date",
+                             "TeamCity's clock is not in its usual date format (was rest.defaultDateFormat changed?)");
+  }
+  progress.since = teamcity::FormatTeamCityDate(*now - std::chrono::hours(24) * progress.days);
+  progress.total = 0;
+  for (const auto& scope : session.Scopes()) {
+    auto count = session.client().CountBuilds(LocatorFor(scope, progress.since));
+    if (!count) return std::move(count).take_error();
+    progress.total += *count;
+  }
+  progress.state = "running";
+  progress.scope = 0;
+  progress.pages = 0;
+  progress.next_href.reset();
+  progress.seen = 0;
+  progress.lowest_build_id = 0;
+  progress.last_error.clear();
+  (void)context;
+  return core::Ok();
+}
+
+// Reads and stores the next page; false when the walk is over.
+core::Result<bool> NextPage(SyncContext& context, ServerSession& session, Progress& progress, JobContext& job) {
+  const auto scopes = session.Scopes();
+  if (progress.scope >= scopes.size()) return false;
+  auto page = progress.next_href ? session.client().NextPage(*progress.next_href)
+                                 : session.client().Builds(LocatorFor(scopes[progress.scope], progress.since));
+  if (!page) return std::move(page).take_error();
+  context.metrics.builds_read.Inc(page->builds.size());
+  BuildsById builds;
+  for (auto& build : page->builds) {
+    const std::int64_t id = build.id;
+    builds.insert_or_assign(id, std::move(build));
+  }
+  if (auto complete = session.Complete(builds, job); !complete) return std::move(complete).take_error();
+
+  progress.seen += static_cast<std::int64_t>(page->builds.size());
+  for (const auto& [id, build] : builds) {
+    if (progress.lowest_build_id == 0 || id < progress.lowest_build_id) progress.lowest_build_id = id;
+  }
+  ++progress.pages;
+  const bool scope_done = !page->next_href || page->builds.empty();
+  if (scope_done) {
+    ++progress.scope;
+    progress.pages = 0;
+    progress.next_href.reset();
+  } else {
+    progress.next_href = page->next_href;
+  }
+
+  db::TenantTransaction tx(context.pool, session.tenant());
+  const auto saved = SaveBuilds(tx, session.server(), session.Map(builds));
+  RecordBackfill(tx, session.server(), progress.Json());
+  tx.Commit();
+  context.metrics.builds_changed.Inc(static_cast<std::uint64_t>(saved.changed));
+  return progress.scope < scopes.size();
+}
+
+void Finish(SyncContext& context, ServerSession& session, Progress& progress) {
+  progress.state = "done";
+  progress.total = std::max(progress.total, progress.seen);
+  progress.finished_at = teamcity::ToRfc3339(context.clock.Now());
+  db::TenantTransaction tx(context.pool, session.tenant());
+  if (progress.lowest_build_id > 0) RefreshDeployments(tx, session.server(), progress.lowest_build_id);
+  RecordBackfill(tx, session.server(), progress.Json());
+  tx.Commit();
+}
+
+}  // namespace
+
+core::Status RequestBackfill(SyncContext& context, const core::TenantId& tenant, const core::ServerId& server, int days) {
+  if (days < 1 || days > kMaxBackfillDays) {
+    return core::Error::Make(core::ErrorKind::invalid_input, "settings.days",
+                             "days must be a whole number from 1 to " + std::to_string(kMaxBackfillDays) + ".");
+  }
+  Progress progress;
+  progress.state = "queued";
+  progress.days = days;
+  progress.requested_at = teamcity::ToRfc3339(context.clock.Now());
+  Save(context, tenant, server, progress);
+  context.queue.Enqueue(tenant, JobKind::backfill, BackfillKey(server), ServerPayload(server));
+  if (context.wake_workers) context.wake_workers();
+  return core::Ok();
+}
+
+JobOutcome RunBackfill(SyncContext& context, const Job& job, JobContext& job_context) {
+  const auto server = ServerOfPayload(job.payload);
+  if (!server) return JobOutcome::Dead("the backfill job does not name a server");
+  Progress progress;
+  {
+    db::TenantTransaction tx(context.pool, job.tenant);
+    progress = Progress::From(LoadSyncState(tx, *server).backfill_json);
+    tx.Commit();
+  }
+  if (progress.state != "queued" && progress.state != "running") return JobOutcome::Done();
+  auto session = ServerSession::Open(context, job.tenant, *server);
+  if (!session) {
+    if (session.error().kind == core::ErrorKind::not_found) return JobOutcome::Done();
+    return JobOutcome::Retry(session.error().message);
+  }
+  auto& gauge = context.metrics.backfill_remaining.Labels({server->str()});
+
+  auto fail = [&](const core::Error& error) {
+    progress.last_error = error.message;
+    Save(context, job.tenant, *server, progress);
+    return JobOutcome::Retry(error.message, error.retry_after);
+  };
+  if (progress.state == "queued") {
+    if (auto started = Start(context, **session, progress); !started) return fail(started.error());
+    Save(context, job.tenant, *server, progress);
+  }
+  for (int i = 0; i < context.options.backfill_pages_per_run; ++i) {
+    auto more = NextPage(context, **session, progress, job_context);
+    if (!more) {
+      if (more.error().code == "sync.lease_lost") return JobOutcome::Done();
+      return fail(more.error());
+    }
+    gauge.Set(static_cast<double>(std::max<std::int64_t>(progress.total - progress.seen, 0)));
+    if (!*more) {
+      Finish(context, **session, progress);
+      gauge.Set(0);
+      break;
+    }
+    if (!job_context.KeepAlive() || job_context.stopping()) break;
+  }
+  {
+    db::TenantTransaction tx(context.pool, job.tenant);
+    const bool pending = PendingCount(tx) > 0;
+    tx.Commit();
+    if (pending) {
+      context.queue.Enqueue(job.tenant, JobKind::send, kSendKey);
+      if (context.wake_workers) context.wake_workers();
+    }
+  }
+  if (progress.state == "done") return JobOutcome::Done();
+  return JobOutcome::Again(std::chrono::milliseconds(0));
+}
+
+}  // namespace tcj::sync

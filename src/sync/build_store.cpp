@@ -1,0 +1,280 @@
+#include "sync/build_store.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "jira/devinfo_json.hpp"
+#include "teamcity/dates.hpp"
+
+namespace tcj::sync {
+namespace {
+
+using nlohmann::json;
+
+std::string IdArray(const std::vector<std::int64_t>& ids) {
+  std::string text = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) text += ',';
+    text += std::to_string(ids[i]);
+  }
+  return text + "}";
+}
+
+json FoundJson(const std::vector<issuekeys::Found>& found) {
+  json out = json::array();
+  for (const auto& f : found) {
+    out.push_back({{"key", f.key}, {"source", issuekeys::ToString(f.source)}, {"where", f.where}});
+  }
+  return out;
+}
+
+json DroppedJson(const std::vector<issuekeys::Dropped>& dropped) {
+  json out = json::array();
+  for (const auto& d : dropped) {
+    out.push_back({{"text", d.text}, {"source", issuekeys::ToString(d.source)}, {"where", d.where}, {"reason", d.reason}});
+  }
+  return out;
+}
+
+json NotesJson(const std::vector<jira::PrepareNote>& notes) {
+  json out = json::array();
+  for (const auto& n : notes) out.push_back({{"field", n.field}, {"message", n.message}, {"dropped", n.dropped}});
+  return out;
+}
+
+json TimeOrNull(const std::optional<std::chrono::system_clock::time_point>& t) {
+  return t ? json(teamcity::ToRfc3339(*t)) : json(nullptr);
+}
+
+std::vector<std::string> RecordKeys(const MappedBuild& mapped) {
+  if (const auto* d = std::get_if<jira::Deployment>(&mapped.record)) return d->issue_keys;
+  if (const auto* b = std::get_if<jira::Build>(&mapped.record)) return b->issue_keys;
+  return mapped.keys.keys;
+}
+
+json RowJson(const MappedBuild& mapped, const OutboxEntry& entry) {
+  json tests = nullptr;
+  if (mapped.tests) {
+    tests = {{"count", mapped.tests->count},   {"passed", mapped.tests->passed},   {"failed", mapped.tests->failed},
+             {"ignored", mapped.tests->ignored}, {"muted", mapped.tests->muted}, {"new_failed", mapped.tests->new_failed}};
+  }
+  return {
+      {"build_id", mapped.build_id},
+      {"build_type_id", mapped.build_type_id},
+      {"build_type_name", mapped.build_type_name},
+      {"project_name", mapped.project_name},
+      {"number", mapped.number},
+      {"branch", mapped.branch},
+      {"teamcity_state", teamcity::ToString(mapped.teamcity_state)},
+      {"status", mapped.status},
+      {"jira_state", jira::ToString(mapped.jira_state)},
+      {"web_url", mapped.web_url},
+      {"started_at", TimeOrNull(mapped.started_at)},
+      {"finished_at", TimeOrNull(mapped.finished_at)},
+      {"tests", tests},
+      {"is_deployment", mapped.environment.has_value()},
+      {"environment", mapped.environment ? json(mapped.environment->name) : json(nullptr)},
+      {"environment_type", mapped.environment ? json(jira::ToString(mapped.environment->type)) : json(nullptr)},
+      {"upstream_build_id", mapped.upstream_build_id ? json(*mapped.upstream_build_id) : json(nullptr)},
+      {"issue_keys", RecordKeys(mapped)},
+      {"keys_found", FoundJson(mapped.keys.found)},
+      {"keys_dropped", DroppedJson(mapped.keys.dropped)},
+      {"notes", NotesJson(entry.notes)},
+      {"record", entry.record_json.empty() ? json(nullptr) : json(entry.record_json)},
+      {"fingerprint", entry.fingerprint},
+      {"personal", mapped.personal},
+      {"skip_reason", mapped.skip_reason},
+  };
+}
+
+// One statement per batch: a page of builds costs one round trip, not one per build. A new update
+// sequence number only where the fingerprint changed.
+constexpr const char* kUpsert = R"sql(
+INSERT INTO builds AS b (tenant_id, server_id, build_id, build_type_id, build_type_name, project_name, number, branch,
+                         teamcity_state, status, jira_state, web_url, started_at, finished_at, tests, is_deployment,
+                         environment, environment_type, upstream_build_id, issue_keys, keys_found, keys_dropped, notes,
+                         record, fingerprint, usn, personal, skip_reason, jira_outcome)
+SELECT $1, $2, r.build_id, r.build_type_id, r.build_type_name, r.project_name, r.number, r.branch, r.teamcity_state,
+       r.status, r.jira_state, r.web_url, r.started_at, r.finished_at, r.tests, r.is_deployment, r.environment,
+       r.environment_type, r.upstream_build_id, ARRAY(SELECT jsonb_array_elements_text(r.issue_keys)), r.keys_found,
+       r.keys_dropped, r.notes, r.record::jsonb, r.fingerprint, nextval('update_sequence'), r.personal, r.skip_reason,
+       CASE WHEN r.record IS NULL THEN 'not_sent' END
+  FROM jsonb_to_recordset($3::jsonb) AS r(build_id bigint, build_type_id text, build_type_name text, project_name text,
+       number text, branch text, teamcity_state text, status text, jira_state text, web_url text,
+       started_at timestamptz, finished_at timestamptz, tests jsonb, is_deployment boolean, environment text,
+       environment_type text, upstream_build_id bigint, issue_keys jsonb, keys_found jsonb, keys_dropped jsonb,
+       notes jsonb, record text, fingerprint text, personal boolean, skip_reason text)
+ON CONFLICT (tenant_id, server_id, build_id) DO UPDATE SET
+  build_type_id = excluded.build_type_id, build_type_name = excluded.build_type_name,
+  project_name = excluded.project_name, number = excluded.number, branch = excluded.branch,
+  teamcity_state = excluded.teamcity_state, status = excluded.status, jira_state = excluded.jira_state,
+  web_url = excluded.web_url, started_at = excluded.started_at, finished_at = excluded.finished_at,
+  tests = excluded.tests, is_deployment = excluded.is_deployment, environment = excluded.environment,
+  environment_type = excluded.environment_type, upstream_build_id = excluded.upstream_build_id,
+  issue_keys = excluded.issue_keys, keys_found = excluded.keys_found, keys_dropped = excluded.keys_dropped,
+  notes = excluded.notes, record = excluded.record, fingerprint = excluded.fingerprint, usn = excluded.usn,
+  personal = excluded.personal, skip_reason = excluded.skip_reason,
+  jira_outcome = CASE WHEN excluded.record IS NULL THEN 'not_sent' ELSE b.jira_outcome END, updated_at = now()
+WHERE b.fingerprint IS DISTINCT FROM excluded.fingerprint
+  -- A build never goes back from finished to running or from running to queued: two jobs that read
+  -- the same build at different times may commit in either order.
+  AND (CASE excluded.teamcity_state WHEN 'queued' THEN 0 WHEN 'running' THEN 1 ELSE 2 END)
+      >= (CASE b.teamcity_state WHEN 'queued' THEN 0 WHEN 'running' THEN 1 ELSE 2 END)
+)sql";
+
+int Upsert(db::TenantTransaction& tx, const core::ServerId& server, const json& rows) {
+  if (rows.empty()) return 0;
+  return static_cast<int>(tx.Exec(kUpsert, tx.tenant(), server, rows.dump(-1, ' ', false, json::error_handler_t::replace)).affected());
+}
+
+std::vector<std::string> OwnKeys(const json& found) {
+  std::vector<std::string> keys;
+  for (const auto& f : found) {
+    const std::string key = f.value("key", "");
+    if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  }
+  return keys;
+}
+
+bool FromParameter(const json& found) {
+  return std::any_of(found.begin(), found.end(), [](const json& f) { return f.value("source", "") == "parameter"; });
+}
+
+}  // namespace
+
+SaveResult SaveBuilds(db::TenantTransaction& tx, const core::ServerId& server, std::vector<MappedBuild> builds) {
+  // Builds first: a deployment in the same batch finds the builds it deploys.
+  std::stable_partition(builds.begin(), builds.end(), [](const MappedBuild& m) { return !m.environment; });
+  SaveResult result;
+  json rows = json::array();
+  auto flush = [&] {
+    const int changed = Upsert(tx, server, rows);
+    result.changed += changed;
+    result.unchanged += static_cast<int>(rows.size()) - changed;
+    rows = json::array();
+  };
+  bool deployments_started = false;
+  for (MappedBuild& mapped : builds) {
+    if (mapped.environment && !deployments_started) {
+      flush();
+      deployments_started = true;
+    }
+    if (mapped.environment && std::holds_alternative<jira::Deployment>(mapped.record)) {
+      AddDeployedKeys(mapped, DeployedKeys(tx, server,
+                                           {mapped.build_id, mapped.build_type_id, mapped.environment->name,
+                                            mapped.upstream_build_id}));
+    }
+    rows.push_back(RowJson(mapped, PrepareForOutbox(mapped)));
+  }
+  flush();
+  return result;
+}
+
+std::vector<std::string> DeployedKeys(db::TenantTransaction& tx, const core::ServerId& server,
+                                      const DeploymentRef& deployment) {
+  if (!deployment.upstream_build_id) return {};
+  const db::Rows rows = tx.Exec(R"sql(
+WITH upstream AS (
+  SELECT build_type_id, branch FROM builds WHERE tenant_id = $6 AND server_id = $1 AND build_id = $2
+), previous AS (
+  SELECT upstream_build_id FROM builds
+   WHERE tenant_id = $6 AND server_id = $1 AND is_deployment AND build_type_id = $3 AND environment = $4 AND build_id < $5
+     AND jira_state = 'successful' AND upstream_build_id IS NOT NULL
+   ORDER BY build_id DESC LIMIT 1
+), bounds AS (
+  SELECT CASE WHEN p.upstream_build_id IS NULL OR p.upstream_build_id >= $2 THEN $2 - 1 ELSE p.upstream_build_id END AS after
+    FROM (SELECT 1) one LEFT JOIN previous p ON true
+)
+SELECT b.issue_keys FROM builds b, upstream u, bounds
+ WHERE b.tenant_id = $6 AND b.server_id = $1 AND b.build_type_id = u.build_type_id AND b.branch = u.branch
+   AND b.build_id > bounds.after AND b.build_id <= $2 AND NOT b.personal AND NOT b.is_deployment
+ ORDER BY b.build_id DESC
+)sql",
+                                server, *deployment.upstream_build_id, deployment.build_type_id, deployment.environment,
+                                deployment.build_id, tx.tenant());
+  std::vector<std::string> keys;
+  for (db::Row row : rows) {
+    // A text[] comes back as {A-1,"B-2"}: keys never hold commas, quotes or braces.
+    std::string_view text = row.Text(0);
+    if (text.size() < 2) continue;
+    text = text.substr(1, text.size() - 2);
+    while (!text.empty()) {
+      const auto comma = text.find(',');
+      std::string_view key = text.substr(0, comma);
+      if (key.size() >= 2 && key.front() == '"') key = key.substr(1, key.size() - 2);
+      if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.emplace_back(key);
+      if (comma == std::string_view::npos) break;
+      text.remove_prefix(comma + 1);
+    }
+  }
+  return keys;
+}
+
+std::set<std::int64_t> KnownBuildIds(db::TenantTransaction& tx, const core::ServerId& server,
+                                     const std::vector<std::int64_t>& ids) {
+  std::set<std::int64_t> known;
+  if (ids.empty()) return known;
+  for (db::Row row : tx.Exec("SELECT build_id FROM builds WHERE tenant_id = $3 AND server_id = $1 AND build_id = ANY($2::bigint[])",
+                             server, IdArray(ids), tx.tenant())) {
+    known.insert(row.Int(0));
+  }
+  return known;
+}
+
+std::vector<std::int64_t> OpenBuildIds(db::TenantTransaction& tx, const core::ServerId& server) {
+  std::vector<std::int64_t> ids;
+  for (db::Row row : tx.Exec("SELECT build_id FROM builds WHERE tenant_id = $1 AND server_id = $2 "
+                             "AND teamcity_state IN ('queued', 'running') ORDER BY build_id",
+                             tx.tenant(), server)) {
+    ids.push_back(row.Int(0));
+  }
+  return ids;
+}
+
+void MarkDeleted(db::TenantTransaction& tx, const core::ServerId& server, std::int64_t build_id) {
+  tx.Exec("UPDATE builds SET teamcity_state = 'deleted', updated_at = now() "
+          "WHERE tenant_id = $3 AND server_id = $1 AND build_id = $2",
+          server, build_id, tx.tenant());
+}
+
+int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, std::int64_t since_build_id) {
+  const db::Rows rows = tx.Exec(
+      "SELECT build_id, build_type_id, environment, upstream_build_id, record::text, keys_found::text, teamcity_state, "
+      "status, skip_reason FROM builds WHERE tenant_id = $3 AND server_id = $1 AND is_deployment "
+      "AND record IS NOT NULL AND build_id >= $2 ORDER BY build_id",
+      server, since_build_id, tx.tenant());
+  int changed = 0;
+  for (db::Row row : rows) {
+    const json found = json::parse(row.Text(5), nullptr, false);
+    if (!found.is_array() || FromParameter(found)) continue;
+    auto record = jira::ParseDeploymentRecord(row.Text(4));
+    if (!record) continue;
+    std::vector<std::string> keys = OwnKeys(found);
+    for (auto& key : DeployedKeys(tx, server, {row.Int(0), row.String(1), row.String(2), row.OptionalInt(3)})) {
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+    }
+    jira::Deployment deployment = std::move(*record);
+    const std::vector<std::string> before = deployment.issue_keys;
+    deployment.issue_keys = keys;
+    auto prepared = jira::PrepareDeployments({deployment});
+    if (prepared.deployments.empty() || prepared.deployments.front().issue_keys == before) continue;
+    const std::string record_json = jira::DeploymentRecordJson(prepared.deployments.front());
+    tx.Exec("UPDATE builds SET record = $3::jsonb, issue_keys = ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), "
+            "fingerprint = $5, usn = nextval('update_sequence'), updated_at = now() "
+            "WHERE tenant_id = $6 AND server_id = $1 AND build_id = $2",
+            server, row.Int(0), record_json, json(keys).dump(),
+            OutboxFingerprint(record_json, row.Text(6), row.Text(7), row.Text(8), prepared.notes), tx.tenant());
+    ++changed;
+  }
+  return changed;
+}
+
+std::int64_t PendingCount(db::TenantTransaction& tx) {
+  return tx.Exec("SELECT count(*) FROM builds WHERE tenant_id = $1 AND record IS NOT NULL "
+                 "AND sent_usn IS DISTINCT FROM usn",
+                 tx.tenant())[0]
+      .Int(0);
+}
+
+}  // namespace tcj::sync

@@ -1,0 +1,59 @@
+// sync: the builds table: every build we know, mapped for Jira (the outbox), and its diagnostics.
+#pragma once
+
+// These functions run inside the caller's TenantTransaction, so that what a poll learned and where
+// its cursor stands are committed together, or not at all.
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "db/transaction.hpp"
+#include "sync/mapping.hpp"
+
+namespace tcj::sync {
+
+struct SaveResult {
+  int changed = 0;    // rows inserted or updated (each got a new update sequence number)
+  int unchanged = 0;  // builds whose fingerprint was already stored: nothing written
+};
+
+// Writes the builds whose fingerprint changed, each with a fresh update sequence number, so a later
+// state always wins in Jira. Builds go before deployments, and every deployment gets the keys of
+// the builds it deploys (DeployedKeys) before it is stored.
+SaveResult SaveBuilds(db::TenantTransaction& tx, const core::ServerId& server, std::vector<MappedBuild> builds);
+
+// The issue keys a deployment deploys: those of the builds of its upstream configuration on the
+// upstream's branch after the build the previous successful deployment to the same environment
+// deployed, up to and including its own upstream build; newest first. Only the upstream's own keys
+// when there is no such previous deployment (or it deployed a newer build: a rollback).
+struct DeploymentRef {
+  std::int64_t build_id = 0;
+  std::string build_type_id;
+  std::string environment;
+  std::optional<std::int64_t> upstream_build_id;
+};
+std::vector<std::string> DeployedKeys(db::TenantTransaction& tx, const core::ServerId& server,
+                                      const DeploymentRef& deployment);
+
+// Of these build ids, the ones already stored.
+std::set<std::int64_t> KnownBuildIds(db::TenantTransaction& tx, const core::ServerId& server,
+                                     const std::vector<std::int64_t>& ids);
+
+// Builds we last saw queued or running: polled until they finish or disappear.
+std::vector<std::int64_t> OpenBuildIds(db::TenantTransaction& tx, const core::ServerId& server);
+
+// A build TeamCity no longer has (404): it stops being tracked; Jira keeps what it was sent.
+void MarkDeleted(db::TenantTransaction& tx, const core::ServerId& server, std::int64_t build_id);
+
+// Recomputes the keys of the server's stored deployments with ids of at least since_build_id (after
+// a backfill: the builds they deploy may have arrived after them). Returns how many changed.
+int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, std::int64_t since_build_id);
+
+// Records waiting for Jira in this tenant.
+std::int64_t PendingCount(db::TenantTransaction& tx);
+
+}  // namespace tcj::sync

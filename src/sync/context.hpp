@@ -1,0 +1,78 @@
+// sync: what every sync job needs (database, stores, the TeamCity client factory, site facts, options).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "db/pool.hpp"
+#include "sync/queue.hpp"
+#include "teamcity/client.hpp"
+#include "tenants/server_store.hpp"
+
+namespace tcj::sync {
+
+struct SyncOptions {
+  std::chrono::seconds poll_interval{30};
+  // Finished builds are read again from this long before the cursor: TeamCity does not write
+  // finish dates in finish order to the second, and a short overlap costs a few re-reads.
+  std::chrono::minutes overlap{5};
+  // Recently finished builds are read again this often, over this window, for statuses changed by
+  // hand, which move no date.
+  std::chrono::minutes reread_every{15};
+  std::chrono::hours reread_window{6};
+  std::size_t max_changes_per_build = 10'000;
+  int max_pages_per_query = 1'000;
+  int backfill_days = 30;
+  int backfill_pages_per_run = 20;
+  std::chrono::seconds send_budget{20};  // one send job's share of a worker before it yields
+};
+
+// What the Jira site tells about keys: its project keys when they can be listed, and its host
+// (links to it still count as mentions).
+struct SiteFacts {
+  std::optional<std::set<std::string>> project_keys;
+  std::string host;
+};
+
+using ClientFactory = std::function<std::unique_ptr<teamcity::Client>(teamcity::ServerConnection)>;
+using SiteFactsSource = std::function<SiteFacts(const core::TenantId&)>;
+
+struct SyncMetrics {
+  explicit SyncMetrics(core::MetricsRegistry& registry);
+  core::Family<core::Counter>& polls;           // {outcome}: ok, failed
+  core::Counter& builds_read;                   // builds read from TeamCity
+  core::Counter& builds_changed;                // of those, new or changed (a new record for Jira)
+  core::Family<core::Counter>& records_sent;    // {kind, outcome}: accepted, rejected, failed
+  core::Family<core::Gauge>& backfill_remaining;  // {server}
+};
+
+struct SyncContext {
+  db::Pool& pool;
+  tenants::ServerStore& servers;
+  JobQueue& queue;
+  ClientFactory clients;
+  SiteFactsSource site_facts;
+  std::function<void()> wake_workers;  // work was enqueued
+  SyncOptions options;
+  core::Logger log;
+  const core::Clock& clock;
+  SyncMetrics& metrics;
+};
+
+// Job payloads and dedup keys: one poll, one backfill and one removal per server; one send per tenant.
+std::string ServerPayload(const core::ServerId& server);
+std::optional<core::ServerId> ServerOfPayload(const std::string& payload);
+std::string PollKey(const core::ServerId& server);
+std::string BackfillKey(const core::ServerId& server);
+std::string RemovalKey(const core::ServerId& server);
+inline constexpr const char* kSendKey = "send";
+
+}  // namespace tcj::sync

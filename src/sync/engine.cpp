@@ -1,0 +1,117 @@
+#include "sync/engine.hpp"
+
+#include "core/url.hpp"
+#include "db/error.hpp"
+#include "jira/projects.hpp"
+#include "sync/backfill.hpp"
+#include "sync/poller.hpp"
+#include "sync/server_removal.hpp"
+
+namespace tcj::sync {
+
+Engine::Engine(db::Pool& pool, tenants::ServerStore& servers, jira::SiteAccess& sites, jira::DevInfoClient& devinfo,
+               std::shared_ptr<http::HttpClient> http, core::MetricsRegistry& metrics, core::Logger log,
+               const core::Clock& clock, EngineOptions options)
+    : sites_(sites),
+      http_(std::move(http)),
+      options_(std::move(options)),
+      metrics_(metrics),
+      worker_metrics_(metrics),
+      queue_(pool, options_.worker_id),
+      context_{.pool = pool,
+               .servers = servers,
+               .queue = queue_,
+               .clients = [http = http_, teamcity = options_.teamcity](teamcity::ServerConnection server) {
+                 return teamcity::MakeRestClient(http, std::move(server), teamcity);
+               },
+               .site_facts = [this](const core::TenantId& tenant) { return FactsFor(tenant); },
+               .wake_workers = [this] {
+                 if (workers_) workers_->Wake();
+               },
+               .options = options_.sync,
+               .log = log.With({{"component", "sync"}}),
+               .clock = clock,
+               .metrics = metrics_},
+      delivery_{sites, devinfo, jira::RetryOptions{}} {
+  workers_ = std::make_unique<Workers>(queue_, options_.workers, context_.log, worker_metrics_);
+  workers_->Register(JobKind::poll, [this](const Job& job, JobContext& c) { return RunPoll(context_, job, c); });
+  workers_->Register(JobKind::send, [this](const Job& job, JobContext& c) { return RunSend(context_, delivery_, job, c); });
+  workers_->Register(JobKind::backfill, [this](const Job& job, JobContext& c) { return RunBackfill(context_, job, c); });
+  workers_->Register(JobKind::delete_server,
+                     [this](const Job& job, JobContext& c) { return RunServerRemoval(context_, delivery_, job, c); });
+}
+
+Engine::~Engine() { Stop(std::chrono::milliseconds(0)); }
+
+void Engine::Start() {
+  workers_->Start();
+  // Every server keeps a poll job: recreated here if one was lost (a job killed by hand, a
+  // restore from backup), at start and every minute.
+  maintenance_ = std::thread([this] {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      try {
+        if (const int created = queue_.EnsurePollJobs(); created > 0) {
+          context_.log.Info("sync.poll_jobs_created", {{"jobs", created}});
+          workers_->Wake();
+        }
+      } catch (const db::DbError& e) {
+        context_.log.Warn("sync.ensure_poll_jobs_failed", {{"error", e.what()}});
+      }
+      lock.lock();
+      stop_cv_.wait_for(lock, std::chrono::minutes(1), [this] { return stopping_; });
+    }
+  });
+}
+
+void Engine::Stop(std::chrono::milliseconds grace) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (maintenance_.joinable()) maintenance_.join();
+  workers_->Stop(grace);
+}
+
+void Engine::ServerAdded(const core::TenantId& tenant, const core::ServerId& server) {
+  queue_.Enqueue(tenant, JobKind::poll, PollKey(server), ServerPayload(server));
+  if (auto requested = RequestBackfill(context_, tenant, server, options_.sync.backfill_days); !requested) {
+    context_.log.Warn("sync.backfill_not_requested", {{"server", server.str()}, {"error", requested.error().message}});
+  }
+  workers_->Wake();
+}
+
+void Engine::TenantUninstalled(const core::TenantId& tenant) {
+  const int killed = queue_.KillTenantJobs(tenant, "the app was uninstalled from the Jira site");
+  context_.log.Info("sync.tenant_stopped", {{"tenant", tenant.str()}, {"jobs", killed}});
+}
+
+SiteFacts Engine::FactsFor(const core::TenantId& tenant) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = facts_.find(tenant.str()); it != facts_.end() && it->second.expires > now) return it->second.facts;
+  }
+  SiteFacts facts;
+  auto ttl = std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.project_keys_ttl);
+  if (auto site = sites_.For(tenant)) {
+    if (auto url = core::ParseUrl(site->site.base_url)) facts.host = url->host;
+    if (site->site.kind == jira::SiteKind::connect) {
+      if (auto keys = jira::ListProjectKeys(*http_, site->site, *site->auth)) {
+        facts.project_keys = std::move(*keys);
+      } else {
+        // Without the list, keys fall back to the allowlist or the upper-case rule; ask again soon.
+        context_.log.Warn("sync.project_keys_unavailable", {{"tenant", tenant.str()}, {"error", keys.error().message}});
+        ttl = std::chrono::minutes(1);
+      }
+    }
+  }
+  std::lock_guard lock(mutex_);
+  facts_[tenant.str()] = CachedFacts{facts, now + ttl};
+  return facts;
+}
+
+}  // namespace tcj::sync

@@ -1,0 +1,75 @@
+// sync: the sync engine as `serve` runs it: the job queue, its workers and the four kinds of job.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "db/pool.hpp"
+#include "http/client.hpp"
+#include "jira/devinfo_client.hpp"
+#include "jira/site_access.hpp"
+#include "sync/context.hpp"
+#include "sync/queue.hpp"
+#include "sync/sender.hpp"
+#include "sync/workers.hpp"
+#include "tenants/server_store.hpp"
+
+namespace tcj::sync {
+
+struct EngineOptions {
+  SyncOptions sync;
+  WorkerOptions workers;
+  teamcity::ClientOptions teamcity;
+  std::string worker_id;  // unique per process: host and pid
+  std::chrono::minutes project_keys_ttl{10};
+};
+
+// Thread-safe. Start() begins claiming jobs; Stop() hands unfinished ones back.
+class Engine {
+ public:
+  Engine(db::Pool& pool, tenants::ServerStore& servers, jira::SiteAccess& sites, jira::DevInfoClient& devinfo,
+         std::shared_ptr<http::HttpClient> http, core::MetricsRegistry& metrics, core::Logger log,
+         const core::Clock& clock, EngineOptions options);
+  ~Engine();
+
+  void Start();
+  void Stop(std::chrono::milliseconds grace);
+
+  SyncContext& context() { return context_; }
+  JobQueue& queue() { return queue_; }
+
+  // A server was added: poll it now and backfill its history.
+  void ServerAdded(const core::TenantId& tenant, const core::ServerId& server);
+  // The tenant uninstalled the app: nothing runs for it any more.
+  void TenantUninstalled(const core::TenantId& tenant);
+
+ private:
+  SiteFacts FactsFor(const core::TenantId& tenant);
+
+  jira::SiteAccess& sites_;
+  std::shared_ptr<http::HttpClient> http_;
+  EngineOptions options_;
+  SyncMetrics metrics_;
+  WorkerMetrics worker_metrics_;
+  JobQueue queue_;
+  SyncContext context_;
+  Delivery delivery_;
+  std::unique_ptr<Workers> workers_;
+  std::thread maintenance_;
+  std::mutex mutex_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  struct CachedFacts {
+    SiteFacts facts;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::map<std::string, CachedFacts> facts_;
+};
+
+}  // namespace tcj::sync

@@ -1,0 +1,182 @@
+#include "sync/poller.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "db/error.hpp"
+#include "db/transaction.hpp"
+#include "sync/build_store.hpp"
+#include "sync/server_session.hpp"
+#include "teamcity/dates.hpp"
+
+namespace tcj::sync {
+namespace {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+std::string DateLocator(const char* dimension, TimePoint after) {
+  return std::string(dimension) + ":(date:" + teamcity::FormatTeamCityDate(after) + ",condition:after)";
+}
+
+// The latest finish date among the builds, if later than the cursor.
+std::optional<TimePoint> LatestFinish(const BuildsById& builds, std::optional<TimePoint> cursor) {
+  for (const auto& [id, build] : builds) {
+    if (build.state != teamcity::BuildState::finished) continue;
+    const auto finished = teamcity::ParseTeamCityDate(build.finish_date);
+    if (finished && (!cursor || *finished > *cursor)) cursor = finished;
+  }
+  return cursor;
+}
+
+struct PollResult {
+  std::optional<std::string> cursor_time;
+  std::optional<std::string> server_version;
+  bool reread = false;
+  std::int64_t read = 0;
+  SaveResult saved;
+};
+
+core::Result<PollResult> Poll(SyncContext& context, ServerSession& session, const SyncState& state, JobContext& job) {
+  PollResult result;
+  teamcity::Client& client = session.client();
+
+  // The server's clock starts the cursor; its version is shown to the admin.
+  std::optional<TimePoint> cursor;
+  if (state.cursor_time) cursor = teamcity::ParseTeamCityDate(*state.cursor_time);
+  if (!cursor || !state.server_version) {
+    auto info = client.Server();
+    if (!info) return std::move(info).take_error();
+    result.server_version = info->version;
+    if (!cursor) {
+      cursor = teamcity::ParseTeamCityDate(info->current_time);
+      if (!cursor) {
+        return core::Error::Make(core::ErrorKind::bad_payload, "teamcity.bad_date",
+                                 "TeamCity's clock is not in its usual date format (was rest.defaultDateFormat changed?)");
+      }
+    }
+  }
+
+  const auto now = context.clock.Now();
+  result.reread = !state.last_reread_at || now - *state.last_reread_at >= context.options.reread_every;
+  const TimePoint since = *cursor - (result.reread ? std::chrono::duration_cast<std::chrono::seconds>(context.options.reread_window)
+                                                   : std::chrono::duration_cast<std::chrono::seconds>(context.options.overlap));
+
+  BuildsById builds;
+  for (const std::string& scope : session.Scopes()) {
+    for (const std::string& locator :
+         {scope + "defaultFilter:false,state:finished," + DateLocator("finishDate", since),
+          scope + "defaultFilter:false,state:running", scope + "defaultFilter:false,state:queued"}) {
+      if (auto read = session.ReadAll(locator, builds, job); !read) return std::move(read).take_error();
+    }
+  }
+
+  // Builds we track as open that none of the lists returned: look them up one by one.
+  std::vector<std::int64_t> open;
+  {
+    db::TenantTransaction tx(context.pool, session.tenant());
+    open = OpenBuildIds(tx, session.server());
+    tx.Commit();
+  }
+  std::vector<std::int64_t> gone;
+  for (std::int64_t id : open) {
+    if (builds.contains(id)) continue;
+    if (!job.KeepAlive()) return LeaseLost();
+    auto build = client.BuildById(id);
+    if (!build) return std::move(build).take_error();
+    if (*build) {
+      builds.emplace(id, std::move(**build));
+    } else {
+      gone.push_back(id);
+    }
+  }
+
+  if (auto complete = session.Complete(builds, job); !complete) return std::move(complete).take_error();
+  result.read = static_cast<std::int64_t>(builds.size());
+  const auto latest = LatestFinish(builds, cursor);
+  result.cursor_time = teamcity::FormatTeamCityDate(*latest);
+
+  db::TenantTransaction tx(context.pool, session.tenant());
+  result.saved = SaveBuilds(tx, session.server(), session.Map(builds));
+  for (std::int64_t id : gone) MarkDeleted(tx, session.server(), id);
+  RecordPollSuccess(tx, session.server(),
+                    {result.cursor_time, result.server_version, result.reread, result.read});
+  const bool pending = PendingCount(tx) > 0;
+  tx.Commit();
+  context.metrics.builds_changed.Inc(static_cast<std::uint64_t>(result.saved.changed));
+  if (pending) {
+    context.queue.Enqueue(session.tenant(), JobKind::send, kSendKey);
+    if (context.wake_workers) context.wake_workers();
+  }
+  return result;
+}
+
+// Failures are logged when they start, when their kind changes and when they end: a server that is
+// down for a day gives two lines, not thousands.
+void LogFailure(SyncContext& context, const Job& job, const core::ServerId& server, const SyncState& before,
+                const core::Error& error, int failures) {
+  if (failures == 1 || before.last_error_code != error.code) {
+    context.log.Warn("sync.poll_failed", {{"tenant", job.tenant.str()},
+                                          {"server", server.str()},
+                                          {"code", error.code},
+                                          {"error", error.message},
+                                          {"failures", failures}});
+  }
+}
+
+}  // namespace
+
+std::chrono::milliseconds NextPollDelay(std::chrono::seconds interval, int consecutive_failures) {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  auto base = std::chrono::duration_cast<std::chrono::milliseconds>(interval);
+  const auto cap = std::chrono::milliseconds(std::chrono::minutes(10));
+  for (int i = 0; i < std::min(consecutive_failures, 16) && base < cap; ++i) base *= 2;
+  base = std::min(base, std::max(cap, std::chrono::duration_cast<std::chrono::milliseconds>(interval)));
+  std::uniform_real_distribution<double> jitter(0.9, 1.1);
+  return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(base.count()) * jitter(random)));
+}
+
+JobOutcome RunPoll(SyncContext& context, const Job& job, JobContext& job_context) {
+  const auto server = ServerOfPayload(job.payload);
+  if (!server) return JobOutcome::Dead("the poll job does not name a server");
+  SyncState state;
+  try {
+    {
+      db::TenantTransaction tx(context.pool, job.tenant);
+      state = LoadSyncState(tx, *server);
+      tx.Commit();
+    }
+    auto session = ServerSession::Open(context, job.tenant, *server);
+    core::Result<PollResult> polled = session ? Poll(context, **session, state, job_context)
+                                              : core::Result<PollResult>(session.error());
+    if (!polled && polled.error().code == "servers.not_found") return JobOutcome::Done();  // removed
+    if (!polled && polled.error().code == "sync.lease_lost") return JobOutcome::Done();     // another worker has it
+    if (polled) {
+      context.metrics.polls.Labels({"ok"}).Inc();
+      if (state.consecutive_failures > 0) {
+        context.log.Info("sync.poll_recovered", {{"tenant", job.tenant.str()},
+                                                 {"server", server->str()},
+                                                 {"failures", state.consecutive_failures}});
+      }
+      return JobOutcome::Again(NextPollDelay(context.options.poll_interval, 0));
+    }
+    context.metrics.polls.Labels({"failed"}).Inc();
+    int failures = 0;
+    {
+      db::TenantTransaction tx(context.pool, job.tenant);
+      failures = RecordPollFailure(tx, *server, polled.error());
+      tx.Commit();
+    }
+    LogFailure(context, job, *server, state, polled.error(), failures);
+    auto delay = NextPollDelay(context.options.poll_interval, failures);
+    if (polled.error().retry_after) {
+      delay = std::max(delay, std::chrono::duration_cast<std::chrono::milliseconds>(*polled.error().retry_after));
+    }
+    return JobOutcome::Again(delay);
+  } catch (const db::DbError& e) {
+    // PostgreSQL restarting: nothing was committed, so the next poll reads the same builds again.
+    context.log.Warn("sync.poll_db_error", {{"tenant", job.tenant.str()}, {"server", server->str()}, {"error", e.what()}});
+    return JobOutcome::Again(NextPollDelay(context.options.poll_interval, 1));
+  }
+}
+
+}  // namespace tcj::sync

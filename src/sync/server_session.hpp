@@ -1,0 +1,67 @@
+// sync: one job's work with one TeamCity server: reading builds completely and mapping them.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "core/result.hpp"
+#include "sync/context.hpp"
+#include "sync/mapping.hpp"
+#include "sync/server_state.hpp"
+#include "sync/workers.hpp"
+
+namespace tcj::sync {
+
+using BuildsById = std::map<std::int64_t, teamcity::Build>;
+
+class ServerSession {
+ public:
+  // not_found when the server is gone or being removed; unavailable when its credentials cannot be
+  // opened.
+  static core::Result<std::unique_ptr<ServerSession>> Open(SyncContext& context, const core::TenantId& tenant,
+                                                           const core::ServerId& server);
+
+  teamcity::Client& client() { return *client_; }
+  const PollTarget& target() const { return target_; }
+  const core::TenantId& tenant() const { return tenant_; }
+  const core::ServerId& server() const { return server_; }
+
+  // The locator prefixes of what is synced: one per configured project ("affectedProject:(id:P),"),
+  // or one empty prefix for the whole server.
+  std::vector<std::string> Scopes() const;
+
+  // Every page of the locator, added to `into` (the same build twice is kept once: pages shift while
+  // TeamCity adds builds). Stops with an error when the job lost its lease.
+  core::Status ReadAll(const std::string& locator, BuildsById& into, JobContext& job);
+
+  // What mapping needs beyond a page: changes past the nested first 100, the builds deployments
+  // deploy when they are not stored yet (added to `builds`), environment parameters of rules.
+  core::Status Complete(BuildsById& builds, JobContext& job);
+
+  std::vector<MappedBuild> Map(const BuildsById& builds) const;
+
+ private:
+  ServerSession(SyncContext& context, core::TenantId tenant, core::ServerId server, PollTarget target,
+                std::unique_ptr<teamcity::Client> client, ServerContext mapping)
+      : context_(context),
+        tenant_(std::move(tenant)),
+        server_(std::move(server)),
+        target_(std::move(target)),
+        client_(std::move(client)),
+        mapping_(std::move(mapping)) {}
+
+  SyncContext& context_;
+  core::TenantId tenant_;
+  core::ServerId server_;
+  PollTarget target_;
+  std::unique_ptr<teamcity::Client> client_;
+  ServerContext mapping_;
+};
+
+// The job's lease was lost: another worker owns it now.
+core::Error LeaseLost();
+
+}  // namespace tcj::sync

@@ -1,0 +1,97 @@
+#include "sync/status.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "db/transaction.hpp"
+#include "sync/context.hpp"
+
+namespace tcj::sync {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kTime = "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+
+std::string Time(const char* column) {
+  char buffer[160];
+  std::snprintf(buffer, sizeof buffer, kTime, column);
+  return buffer;
+}
+
+json TextOrNull(const db::Row& row, int column) {
+  return row.IsNull(column) ? json(nullptr) : json(row.String(column));
+}
+
+json JobJson(db::TenantTransaction& tx, const std::string& dedup_key) {
+  const db::Rows rows = tx.Exec("SELECT state, " + Time("next_run_at") +
+                                    ", last_error, dead_reason, attempts FROM jobs WHERE tenant_id = $1 AND dedup_key = $2 "
+                                    "ORDER BY (state IN ('queued', 'running')) DESC, updated_at DESC LIMIT 1",
+                                tx.tenant(), dedup_key);
+  if (rows.empty()) return nullptr;
+  const db::Row row = rows[0];
+  return {{"state", row.String(0)},
+          {"next_run_at", TextOrNull(row, 1)},
+          {"last_error", TextOrNull(row, 2)},
+          {"dead_reason", TextOrNull(row, 3)},
+          {"attempts", row.Int(4)}};
+}
+
+}  // namespace
+
+std::optional<std::string> ServerStatusJson(db::Pool& pool, const core::TenantId& tenant, const core::ServerId& server) {
+  db::TenantTransaction tx(pool, tenant);
+  const db::Rows servers = tx.Exec("SELECT name, url, deleting FROM teamcity_servers WHERE tenant_id = $1 AND server_id = $2",
+                                   tenant, server);
+  if (servers.empty()) return std::nullopt;
+  const bool removing = servers[0].Bool(2);
+
+  json doc = {{"id", server.str()}, {"name", servers[0].String(0)}, {"url", servers[0].String(1)}};
+  const db::Rows sync = tx.Exec("SELECT " + Time("last_poll_at") + ", " + Time("last_success_at") +
+                                    ", consecutive_failures, last_error_code, last_error, server_version, cursor_time, "
+                                    "builds_seen, backfill::text FROM server_sync WHERE tenant_id = $1 AND server_id = $2",
+                                tenant, server);
+  int failures = 0;
+  bool polled = false;
+  if (!sync.empty()) {
+    const db::Row row = sync[0];
+    polled = !row.IsNull(0);
+    failures = static_cast<int>(row.Int(2));
+    doc["last_poll_at"] = TextOrNull(row, 0);
+    doc["last_success_at"] = TextOrNull(row, 1);
+    doc["consecutive_failures"] = failures;
+    doc["last_error"] = row.IsNull(3) ? json(nullptr) : json{{"code", row.String(3)}, {"message", row.String(4)}};
+    doc["teamcity_version"] = TextOrNull(row, 5);
+    doc["cursor"] = TextOrNull(row, 6);
+    doc["builds_read"] = row.Int(7);
+    json backfill = row.IsNull(8) ? json(nullptr) : json::parse(row.Text(8), nullptr, false);
+    if (backfill.is_object()) {
+      for (const char* internal : {"next_href", "scope", "pages", "lowest_build_id", "since"}) backfill.erase(internal);
+    }
+    doc["backfill"] = backfill.is_discarded() ? json(nullptr) : backfill;
+  } else {
+    doc["last_poll_at"] = nullptr;
+    doc["last_error"] = nullptr;
+    doc["backfill"] = nullptr;
+  }
+  doc["state"] = removing ? "removing" : failures > 0 ? "failing" : polled ? "syncing" : "waiting";
+
+  const db::Rows counts = tx.Exec(
+      "SELECT count(*), count(*) FILTER (WHERE record IS NOT NULL AND sent_usn IS DISTINCT FROM usn), "
+      "count(*) FILTER (WHERE jira_outcome = 'accepted' AND sent_usn = usn), "
+      "count(*) FILTER (WHERE jira_outcome = 'rejected' AND sent_usn = usn), "
+      "count(*) FILTER (WHERE record IS NULL), count(*) FILTER (WHERE is_deployment), "
+      "count(*) FILTER (WHERE teamcity_state IN ('queued', 'running')) "
+      "FROM builds WHERE tenant_id = $1 AND server_id = $2",
+      tenant, server);
+  const db::Row c = counts[0];
+  doc["builds"] = {{"total", c.Int(0)},   {"pending", c.Int(1)},     {"accepted", c.Int(2)}, {"rejected", c.Int(3)},
+                   {"not_sent", c.Int(4)}, {"deployments", c.Int(5)}, {"open", c.Int(6)}};
+  doc["jobs"] = {{"poll", JobJson(tx, PollKey(server))},
+                 {"backfill", JobJson(tx, BackfillKey(server))},
+                 {"send", JobJson(tx, kSendKey)},
+                 {"removal", JobJson(tx, RemovalKey(server))}};
+  tx.Commit();
+  return doc.dump();
+}
+
+}  // namespace tcj::sync
