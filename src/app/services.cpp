@@ -20,9 +20,11 @@ sync::EngineOptions EngineOptionsFrom(const config::Config& c) {
   sync::EngineOptions o;
   o.sync.poll_interval = c.teamcity.poll_interval;
   o.sync.backfill_days = c.teamcity.backfill_days;
+  o.sync.reread_every = c.teamcity.reread_interval;
   o.sync.max_changes_per_build = static_cast<std::size_t>(c.teamcity.max_changes_per_build);
   o.workers.threads = c.sync.workers;
   o.workers.per_tenant = c.sync.jobs_per_tenant;
+  o.workers.lease = c.sync.lease;
   o.worker_id = WorkerId();
   return o;
 }

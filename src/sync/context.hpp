@@ -26,7 +26,7 @@ struct SyncOptions {
   std::chrono::minutes overlap{5};
   // Recently finished builds are read again this often, over this window, for statuses changed by
   // hand, which move no date.
-  std::chrono::minutes reread_every{15};
+  std::chrono::seconds reread_every{900};
   std::chrono::hours reread_window{6};
   std::size_t max_changes_per_build = 10'000;
   int max_pages_per_query = 1'000;

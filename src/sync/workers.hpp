@@ -53,7 +53,7 @@ using JobHandler = std::function<JobOutcome(const Job&, JobContext&)>;
 
 struct WorkerOptions {
   int threads = 4;
-  std::chrono::seconds lease{120};
+  std::chrono::seconds lease{60};
   int per_tenant = 2;      // jobs of one tenant running at once, across all processes
   int max_attempts = 8;    // retries before a job is dead
   core::BackoffPolicy backoff{.base = std::chrono::seconds(2), .cap = std::chrono::minutes(10)};

@@ -1,6 +1,9 @@
 // Helpers shared by the end-to-end tests: the executable, pg_ctl, polling.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -40,6 +43,19 @@ inline testing::CommandResult PgCtl(const std::filesystem::path& data_dir, std::
 
 inline testing::CommandResult StartCluster(const std::filesystem::path& data_dir) {
   return PgCtl(data_dir, {"-l", (data_dir / "server.log").string(), "-w", "start"});
+}
+
+// A loopback port that was free a moment ago (for a service whose URL must be known in advance).
+inline std::uint16_t FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
 }
 
 inline int StatusOf(std::uint16_t port, const std::string& path) {

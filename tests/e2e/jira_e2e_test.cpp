@@ -1,8 +1,5 @@
 // The Jira side end to end: the built executable against the fake Atlassian cloud, which plays
 // Jira (signing lifecycle callbacks, minting tokens, checking our JWTs with atlassian-jwt).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -31,24 +28,13 @@ double IsoMillis(const std::string& iso) {
   return static_cast<double>(timegm(&tm)) * 1000.0 + std::stod(iso.substr(20, 3));
 }
 
-std::uint16_t FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 class JiraE2E : public e2e::E2ETest {
  protected:
   void SetUp() override {
     E2ETest::SetUp();
     fake_ = std::make_unique<testing::NodeFake>("atlassian", dir_);
-    port_ = FreePort();
+    port_ = e2e::FreePort();
     app_url_ = "http://127.0.0.1:" + std::to_string(port_);
   }
   void TearDown() override {

@@ -1,0 +1,468 @@
+// The sync engine end to end: the built executable between the fake TeamCity and the fake Atlassian
+// cloud. The fake TeamCity knows, for every build it generated, the issue keys it deliberately
+// wrote; these tests check that what ends up in the fake Jira is exactly what that history implies.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <ctime>
+#include <map>
+#include <set>
+
+#include "e2e_support.hpp"
+#include "support/node_fake.hpp"
+
+namespace tcj {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+std::string IsoDaysAgo(int days) {
+  const std::time_t t = std::time(nullptr) - static_cast<std::time_t>(days) * 86400;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+template <typename Predicate>
+bool Eventually(Predicate&& done, std::chrono::seconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(200ms);
+  }
+  return done();
+}
+
+// What Jira should hold for one TeamCity build.
+struct Expected {
+  std::string state;
+  std::set<std::string> keys;
+  bool deployment = false;
+};
+
+std::set<std::string> Strings(const json& list) {
+  std::set<std::string> out;
+  if (list.is_array()) {
+    for (const auto& v : list) out.insert(v.get<std::string>());
+  }
+  return out;
+}
+
+std::string JiraStateOf(const json& b) {
+  const std::string state = b["state"];
+  if (state == "queued") return b["canceled"] == true ? "cancelled" : "pending";
+  if (state == "running") return b["canceled"] == true ? "cancelled" : "in_progress";
+  if (b["canceled"] == true) return "cancelled";
+  if (b["failedToStart"] == true) return "failed";
+  if (b["status"] == "SUCCESS") return "successful";
+  if (b["status"] == "FAILURE" || b["status"] == "ERROR") return "failed";
+  return "unknown";
+}
+
+class SyncE2E : public e2e::E2ETest {
+ protected:
+  void SetUp() override {
+    E2ETest::SetUp();
+    jira_ = std::make_unique<testing::NodeFake>("atlassian", dir_);
+    teamcity_ = std::make_unique<testing::NodeFake>("teamcity", dir_);
+  }
+  void TearDown() override {
+    serve_.reset();
+    jira_.reset();
+    teamcity_.reset();
+    E2ETest::TearDown();
+  }
+
+  std::vector<std::string> SyncEnv(int poll_seconds) const {
+    return {"TCJ_SERVER_PUBLIC_URL=http://127.0.0.1:" + std::to_string(port_),
+            "TCJ_SERVER_LISTEN=127.0.0.1:" + std::to_string(port_),
+            "TCJ_CONNECT_INSTALL_KEYS_URL=" + jira_->base() + "/install-keys",
+            "TCJ_JIRA_ALLOWED_SITE_HOSTS=127.0.0.1",
+            "TCJ_JIRA_ALLOW_HTTP_SITES=true",
+            "TCJ_TEAMCITY_POLL_INTERVAL_SECONDS=" + std::to_string(poll_seconds),
+            "TCJ_TEAMCITY_REREAD_INTERVAL_SECONDS=" + std::to_string(std::max(poll_seconds, 4)),
+            // A killed process's jobs come back when their lease runs out.
+            "TCJ_SYNC_LEASE_SECONDS=5"};
+  }
+
+  // Migrates, starts serve, installs the app in the fake site "acme" (projects ABC and DEMO).
+  void StartService(int poll_seconds) {
+    port_ = e2e::FreePort();  // the descriptor's baseUrl must be known before serve starts
+    Migrate();
+    Serve(SyncEnv(poll_seconds));
+    jira_->Post("/_control/sites", {{"name", "acme"}, {"admins", {"acc-admin"}}});
+    const json installed = jira_->Post("/_control/sites/acme/install", {{"appBaseUrl", "http://127.0.0.1:" + std::to_string(port_)}});
+    ASSERT_EQ(installed["status"], 204) << installed.dump();
+  }
+
+  void CreateTeamCity(const std::string& name, int builds, json extra = json::object()) {
+    json config = {{"name", name}, {"token", "tok-" + name}, {"builds", builds}, {"guest", true},
+                   {"startTime", IsoDaysAgo(3)}, {"intervalSeconds", 3 * 86400 / std::max(builds, 1)}};
+    config.update(extra);
+    int status = 0;
+    teamcity_->Post("/_control/servers", config, &status);
+    ASSERT_EQ(status, 201);
+  }
+
+  int Api(const std::string& method, const std::string& path, const std::string& body = "", json* answer = nullptr) {
+    const std::string token = jira_->Post("/_control/sites/acme/tokens", {{"kind", "context"}, {"accountId", "acc-admin"}})["token"];
+    auto r = testing::HttpRequest(port_, method, path, body,
+                                  "Authorization: JWT " + token + "\r\nContent-Type: application/json\r\n");
+    if (answer != nullptr && r) *answer = json::parse(r->body, nullptr, false);
+    return r ? r->status : 0;
+  }
+
+  std::string AddServer(const std::string& name) {
+    json created;
+    const json body = {{"name", name},
+                       {"url", teamcity_->base() + "/tc/" + name},
+                       {"auth", {{"type", "token"}, {"token", "tok-" + name}}}};
+    EXPECT_EQ(Api("POST", "/api/v1/servers", body.dump(), &created), 201) << created.dump();
+    return created.value("id", "");
+  }
+
+  json Status(const std::string& server) {
+    json status;
+    Api("GET", "/api/v1/servers/" + server + "/status", "", &status);
+    return status;
+  }
+
+  // The backfill has finished and Jira has answered for every record.
+  bool Synced(const std::string& server) {
+    json s = Status(server);  // not const: a missing field reads as null
+    return s.is_object() && s["backfill"].is_object() && s["backfill"]["state"] == "done" &&
+           s["last_success_at"].is_string() && s["builds"]["pending"] == 0;
+  }
+
+  // Every build of the fake TeamCity, id-ascending.
+  std::vector<json> History(const std::string& name) {
+    std::vector<json> builds;
+    for (int start = 0;;) {
+      const json page = teamcity_->Get("/_control/servers/" + name + "/builds?start=" + std::to_string(start) + "&count=1000");
+      for (const auto& b : page["builds"]) builds.push_back(b);
+      if (page["next"].is_null()) break;
+      start = page["next"];
+    }
+    return builds;
+  }
+
+  bool HasRevisions(const std::string& name, std::int64_t id) {
+    const json build = teamcity_->Get("/tc/" + name + "/guestAuth/app/rest/builds/id:" + std::to_string(id) +
+                                      "?fields=revisions(revision(version))");
+    return build.contains("revisions") && !build["revisions"].value("revision", json::array()).empty();
+  }
+
+  // What the fake TeamCity's history implies Jira holds, by "<pipelineId>#<number>". A deployment's
+  // keys are its own (or its jira.issueKeys parameter's) and those of every build of the deployed
+  // configuration on the deployed branch after the build the previous successful deployment to the
+  // same environment deployed, up to the deployed build.
+  std::map<std::string, Expected> ExpectedRecords(const std::string& name, const std::string& server_id) {
+    std::map<std::string, std::string> internal_ids;
+    const json types = teamcity_->Get("/tc/" + name + "/guestAuth/app/rest/buildTypes?fields=buildType(id,internalId)");
+    for (const auto& t : types["buildType"]) {
+      internal_ids[t["id"]] = t["internalId"];
+    }
+    const std::vector<json> history = History(name);
+    std::map<std::int64_t, json> by_id;
+    for (const auto& b : history) by_id[b["id"].get<std::int64_t>()] = b;
+
+    std::map<std::string, Expected> expected;
+    for (const auto& b : history) {
+      if (b["personal"] == true) continue;
+      const auto& sources = b["intendedIssueKeySources"];
+      Expected e{JiraStateOf(b), {}, b["deployment"] == true};
+      if (!e.deployment || !sources["parameter"].is_null()) {
+        e.keys = Strings(b["intendedIssueKeys"]);
+      } else {
+        e.keys = Strings(sources["branch"]);
+        for (const auto& k : Strings(sources["commits"])) e.keys.insert(k);
+        if (!b["snapshotDependencies"].empty()) {
+          const std::int64_t up = b["snapshotDependencies"][0];
+          const std::int64_t id = b["id"];
+          std::optional<std::int64_t> previous_up;
+          for (const auto& [other_id, d] : by_id) {
+            if (other_id >= id) break;
+            if (d["deployment"] == true && d["buildTypeId"] == b["buildTypeId"] && d["environment"] == b["environment"] &&
+                JiraStateOf(d) == "successful" && d["personal"] != true && !d["snapshotDependencies"].empty()) {
+              previous_up = d["snapshotDependencies"][0].get<std::int64_t>();
+            }
+          }
+          const std::int64_t after = previous_up && *previous_up < up ? *previous_up : up - 1;
+          if (by_id.contains(up)) {
+            const json& u = by_id[up];
+            for (const auto& [other_id, c] : by_id) {
+              if (other_id <= after || other_id > up) continue;
+              if (c["buildTypeId"] == u["buildTypeId"] && c["branch"] == u["branch"] && c["personal"] != true &&
+                  c["deployment"] != true) {
+                for (const auto& k : Strings(c["intendedIssueKeys"])) e.keys.insert(k);
+              }
+            }
+          }
+        }
+      }
+      // Jira takes no build without an issue key; a deployment it takes with its commits alone (Jira
+      // links those to issues through the repositories' own integrations).
+      if (e.keys.empty() && !(e.deployment && HasRevisions(name, b["id"]))) continue;
+      const std::string pipeline = server_id + "-" + internal_ids[b["buildTypeId"]];
+      expected[pipeline + "#" + std::to_string(b["id"].get<std::int64_t>())] = std::move(e);
+    }
+    return expected;
+  }
+
+  struct Stored {
+    std::string state;
+    std::set<std::string> keys;
+    std::int64_t usn = 0;
+    bool deployment = false;
+  };
+
+  std::map<std::string, Stored> StoredRecords() {
+    std::map<std::string, Stored> stored;
+    const json builds = jira_->Get("/_control/sites/acme/builds");
+    for (const auto& b : builds["builds"]) {
+      stored[b["pipelineId"].get<std::string>() + "#" + std::to_string(b["buildNumber"].get<std::int64_t>())] =
+          Stored{b["data"]["state"], Strings(b["data"]["issueKeys"]), b["updateSequenceNumber"], false};
+    }
+    const json deployments = jira_->Get("/_control/sites/acme/deployments");
+    for (const auto& d : deployments["deployments"]) {
+      std::set<std::string> keys;
+      for (const auto& a : d["data"]["associations"]) {
+        if (a["associationType"] == "issueKeys") keys = Strings(a["values"]);
+      }
+      stored[d["pipelineId"].get<std::string>() + "#" + std::to_string(d["deploymentSequenceNumber"].get<std::int64_t>())] =
+          Stored{d["data"]["state"], keys, d["updateSequenceNumber"], true};
+    }
+    return stored;
+  }
+
+  // Jira holds exactly the expected records: same states, same keys (a capped record holds a subset
+  // of the size of the cap).
+  void ExpectJiraMatchesHistory(const std::string& name, const std::string& server_id) {
+    const auto expected = ExpectedRecords(name, server_id);
+    const auto stored = StoredRecords();
+    ASSERT_FALSE(expected.empty());
+    int deployments = 0;
+    for (const auto& [key, e] : expected) {
+      const auto it = stored.find(key);
+      if (it == stored.end()) {
+        ADD_FAILURE() << key << " is missing from Jira";
+        continue;
+      }
+      deployments += e.deployment ? 1 : 0;
+      EXPECT_EQ(it->second.deployment, e.deployment) << key;
+      EXPECT_EQ(it->second.state, e.state) << key;
+      const std::size_t cap = e.deployment ? 500 : 100;
+      if (e.keys.size() <= cap) {
+        EXPECT_EQ(it->second.keys, e.keys) << key;
+      } else {
+        EXPECT_EQ(it->second.keys.size(), cap) << key;
+        for (const auto& k : it->second.keys) EXPECT_TRUE(e.keys.contains(k)) << key << " " << k;
+      }
+    }
+    for (const auto& [key, s] : stored) {
+    EXPECT_TRUE(expected.contains(key)) << key << " should not be in Jira; it has " << json(s.keys).dump();
+  }
+    EXPECT_GT(deployments, 0) << "the history has deployments with keys";
+  }
+
+  std::int64_t SuccessfulPolls() {
+    const auto metrics = testing::HttpGet(internal_port_, "/metrics");
+    std::smatch m;
+    if (!metrics || !std::regex_search(metrics->body, m, std::regex(R"re(sync_polls_total\{outcome="ok"\} (\d+))re"))) return 0;
+    return std::stoll(m[1]);
+  }
+
+  std::unique_ptr<testing::NodeFake> jira_;
+  std::unique_ptr<testing::NodeFake> teamcity_;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(SyncE2E, JiraEndsUpWithExactlyWhatTheHistoryImpliesAndLaterStatesWin) {
+  constexpr int kPollSeconds = 2;
+  StartService(kPollSeconds);
+  CreateTeamCity("main", 600);
+  const std::string server = AddServer("main");
+  ASSERT_FALSE(server.empty());
+  ASSERT_TRUE(Eventually([&] { return Synced(server); }, 180s)) << Status(server).dump(2);
+  ExpectJiraMatchesHistory("main", server);
+
+  const json status = Status(server);
+  EXPECT_EQ(status["state"], "syncing") << status.dump(2);
+  EXPECT_EQ(status["backfill"]["remaining"], 0);
+  EXPECT_GT(status["builds"]["accepted"].get<int>(), 100);
+  EXPECT_GT(status["builds"]["not_sent"].get<int>(), 0) << "builds without keys and personal builds are kept, unsent";
+  EXPECT_EQ(status["teamcity_version"], "2025.07 (build 197242)");
+
+  // A running build finishes: its new state reaches Jira with a higher sequence number within two
+  // polls that started after the change (a third one may have been under way at that moment).
+  std::int64_t running = 0;
+  for (const auto& b : History("main")) {
+    if (b["state"] == "running" && b["personal"] != true && b["deployment"] != true && !b["intendedIssueKeys"].empty()) {
+      running = b["id"];
+    }
+  }
+  ASSERT_NE(running, 0);
+  const auto before = StoredRecords();
+  std::string key;
+  for (const auto& [k, s] : before) {
+    if (k.ends_with("#" + std::to_string(running))) key = k;
+  }
+  ASSERT_FALSE(key.empty());
+  ASSERT_EQ(before.at(key).state, "in_progress");
+  const std::int64_t polls_before = SuccessfulPolls();
+  int status_code = 0;
+  teamcity_->Post("/_control/servers/main/builds/" + std::to_string(running) + "/finish", {{"status", "FAILURE"}},
+                  &status_code);
+  ASSERT_EQ(status_code, 200);
+  ASSERT_TRUE(Eventually([&] { return StoredRecords()[key].state == "failed"; }, 60s));
+  EXPECT_LE(SuccessfulPolls() - polls_before, 3);
+  EXPECT_GT(StoredRecords()[key].usn, before.at(key).usn);
+
+  // An admin marks a failed build successful by hand: no date moves, the periodic re-read finds it.
+  std::int64_t failed = 0;
+  for (const auto& b : History("main")) {
+    if (b["state"] == "finished" && b["status"] == "FAILURE" && b["canceled"] != true && b["failedToStart"] != true &&
+        b["personal"] != true && b["deployment"] != true && !b["intendedIssueKeys"].empty()) {
+      failed = b["id"];
+    }
+  }
+  ASSERT_NE(failed, 0);
+  teamcity_->Post("/_control/servers/main/builds/" + std::to_string(failed) + "/status", {{"status", "SUCCESS"}}, &status_code);
+  ASSERT_EQ(status_code, 200);
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& [k, s] : StoredRecords()) {
+      if (k.ends_with("#" + std::to_string(failed))) return s.state == "successful";
+    }
+    return false;
+  }, 60s));
+  ExpectJiraMatchesHistory("main", server);
+}
+
+TEST_F(SyncE2E, AWebhookTriggersAnEarlyPollAndNeedsTheServersSecret) {
+  StartService(/*poll_seconds=*/3600);
+  CreateTeamCity("main", 200);
+  const std::string server = AddServer("main");
+  ASSERT_TRUE(Eventually([&] { return Synced(server); }, 120s)) << Status(server).dump(2);
+
+  json webhook;
+  ASSERT_EQ(Api("POST", "/api/v1/servers/" + server + "/webhook", "", &webhook), 200);
+  const std::string secret = webhook["secret"];
+  EXPECT_EQ(webhook["url"], "http://127.0.0.1:" + std::to_string(port_) + "/webhooks/teamcity/" + server);
+  const std::string path = "/webhooks/teamcity/" + server;
+  EXPECT_EQ(testing::HttpRequest(port_, "POST", path, "{}", "Authorization: Bearer wrong\r\n")->status, 401);
+  EXPECT_EQ(testing::HttpRequest(port_, "POST", path, "{}", "")->status, 401);
+  EXPECT_EQ(testing::HttpRequest(port_, "POST", "/webhooks/teamcity/not-a-server", "{}", "Authorization: Bearer " + secret + "\r\n")->status, 401);
+
+  // A new build: with an hour between polls, only the webhook can bring it in.
+  int code = 0;
+  const json added = teamcity_->Post("/_control/servers/main/builds",
+                                     {{"buildTypeId", "Backend_Build"}, {"state", "finished"}, {"branch", "feature/ABC-77-webhook"},
+                                      {"changes", {"ABC-78 hooked"}}}, &code);
+  ASSERT_EQ(code, 201) << added.dump();
+  // TeamCity's own webhooks send the secret as php-auth-pw.
+  auto accepted = testing::HttpRequest(port_, "POST", path, R"({"eventType":"BUILD_FINISHED"})", "php-auth-user: teamcity\r\nphp-auth-pw: " + secret + "\r\n");
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->status, 202);
+  const std::string number = std::to_string(added["id"].get<std::int64_t>());
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& [k, s] : StoredRecords()) {
+      if (k.ends_with("#" + number)) return s.keys == std::set<std::string>{"ABC-77", "ABC-78"};
+    }
+    return false;
+  }, 60s));
+  EXPECT_EQ(serve_->Output().find(secret), std::string::npos) << "the webhook secret was logged";
+}
+
+TEST_F(SyncE2E, KillNineMidBackfillThenRestartReachesTheSameFinalState) {
+  StartService(/*poll_seconds=*/5);
+  CreateTeamCity("main", 1500);
+  // Slow pages, so the kill lands in the middle of the walk.
+  teamcity_->Post("/_control/faults", {{"path", "/tc/main/app/rest/builds"}, {"queryContains", "finishDate"}, {"delayMs", 250}, {"times", -1}});
+  const std::string server = AddServer("main");
+  ASSERT_TRUE(Eventually([&] {
+    json s = Status(server);
+    return s["backfill"].is_object() && s["backfill"]["seen"].is_number() && s["backfill"]["seen"].get<int>() >= 300;
+  }, 120s));
+  serve_->Signal(SIGKILL);
+  serve_->WaitForExit(10s);
+  const json interrupted = jira_->Get("/_control/sites/acme/builds");
+  teamcity_->Delete("/_control/faults");
+
+  Serve(SyncEnv(5));
+  ASSERT_TRUE(Eventually([&] { return Synced(server); }, 240s)) << Status(server).dump(2);
+  EXPECT_LT(interrupted["count"].get<int>(), static_cast<int>(StoredRecords().size())) << "the kill came too late to test anything";
+  ExpectJiraMatchesHistory("main", server);
+}
+
+TEST_F(SyncE2E, A429StormIsRiddenOutWithoutLosingRecords) {
+  StartService(/*poll_seconds=*/5);
+  CreateTeamCity("main", 400);
+  const std::string bulk = "/sites/acme/rest/builds/0.1/bulk";
+  jira_->Post("/_control/faults", {{"method", "POST"}, {"path", bulk}, {"status", 429},
+                                  {"headers", {{"Retry-After", "1"}}}, {"times", 25}});
+  const std::string server = AddServer("main");
+  ASSERT_TRUE(Eventually([&] { return Synced(server); }, 240s)) << Status(server).dump(2);
+  ExpectJiraMatchesHistory("main", server);
+  int rate_limited = 0;
+  const json requests = jira_->Get("/_control/requests?path=" + bulk + "&method=POST");
+  for (const auto& e : requests["entries"]) {
+    rate_limited += e["status"] == 429 ? 1 : 0;
+  }
+  EXPECT_EQ(rate_limited, 25) << "the storm did not happen as planned";
+}
+
+TEST_F(SyncE2E, ABrokenOrRevokedServerFailsAloneWithAReasonAnAdminCanActOn) {
+  StartService(/*poll_seconds=*/2);
+  CreateTeamCity("good", 150);
+  CreateTeamCity("broken", 150);
+  teamcity_->Post("/_control/faults", {{"path", "/tc/broken/app/rest/builds"}, {"truncate", true}, {"times", -1}});
+  const std::string broken = AddServer("broken");
+  const std::string good = AddServer("good");
+  ASSERT_TRUE(Eventually([&] { return Synced(good); }, 120s)) << Status(good).dump(2);
+  ExpectJiraMatchesHistory("good", good);
+  ASSERT_TRUE(Eventually([&] { return Status(broken)["state"] == "failing"; }, 60s)) << Status(broken).dump(2);
+  const json failing = Status(broken);
+  EXPECT_EQ(failing["last_error"]["code"], "teamcity.bad_payload") << failing.dump(2);
+  EXPECT_NE(failing["last_error"]["message"].get<std::string>().find("could not be read"), std::string::npos);
+
+  // A revoked token: the status says what happened and what to do.
+  teamcity_->Post("/_control/servers/good/tokens/tok-good/revoke", json::object());
+  ASSERT_TRUE(Eventually([&] { return Status(good)["state"] == "failing"; }, 60s));
+  const std::string message = Status(good)["last_error"]["message"];
+  EXPECT_NE(message.find("TeamCity answered 401"), std::string::npos) << message;
+  EXPECT_NE(message.find("revoked or expired"), std::string::npos) << message;
+  // Two lines per failure episode at most, not one per poll.
+  const std::string log = serve_->Output();
+  std::size_t lines = 0;
+  for (std::size_t at = log.find("sync.poll_failed"); at != std::string::npos; at = log.find("sync.poll_failed", at + 1)) ++lines;
+  EXPECT_LE(lines, 4u) << "a failing server floods the log";
+}
+
+TEST_F(SyncE2E, RemovingAServerDeletesItsRecordsFromJiraAndItsRowsHere) {
+  StartService(/*poll_seconds=*/5);
+  CreateTeamCity("main", 150);
+  CreateTeamCity("other", 150);
+  const std::string server = AddServer("main");
+  const std::string other = AddServer("other");
+  ASSERT_TRUE(Eventually([&] { return Synced(server) && Synced(other); }, 120s));
+  auto records_of = [&](const std::string& id) {
+    int n = 0;
+    for (const auto& [k, s] : StoredRecords()) n += k.starts_with(id + "-") ? 1 : 0;
+    return n;
+  };
+  ASSERT_GT(records_of(server), 0);
+  const int others = records_of(other);
+
+  json removing;
+  ASSERT_EQ(Api("DELETE", "/api/v1/servers/" + server, "", &removing), 202);
+  EXPECT_EQ(removing["status"], "removing");
+  ASSERT_TRUE(Eventually([&] { return records_of(server) == 0; }, 60s));
+  ASSERT_TRUE(Eventually([&] { return Api("GET", "/api/v1/servers/" + server) == 404; }, 60s));
+  EXPECT_EQ(records_of(other), others) << "another server's records were touched";
+}
+
+}  // namespace
+}  // namespace tcj
