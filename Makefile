@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test` (see README.md).
-.PHONY: deps build run test bench fuzz format lint clean
+.PHONY: deps build run test bench bench-e2e fuzz format lint clean
 
 JOBS ?= $(shell nproc)
 CONFIG ?= config/dev.toml
@@ -28,6 +28,12 @@ bench: deps
 	cmake --preset release -DTCJ_BUILD_BENCHMARKS=ON >/dev/null
 	cmake --build build/release -j $(JOBS)
 	@for b in build/release/*_benchmark; do echo "== $$b"; scripts/with-test-postgres $$b || exit 1; done
+
+# End-to-end sync runs against the fakes (release build): initial sync of 20 000 builds, then
+# 1 000 servers polled every 30 s. Each prints one JSON line of results.
+bench-e2e: build
+	node bench/sync-e2e.js initial --builds 20000
+	node bench/sync-e2e.js many --servers 1000 --seconds 120
 
 # Every libFuzzer target for FUZZ_SECONDS each (default 60), with a corpus kept under build/fuzz.
 FUZZ_SECONDS ?= 60

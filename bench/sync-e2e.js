@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+// End-to-end sync benchmarks: the release executable between the fake TeamCity and the fake
+// Atlassian cloud, on loopback, with its embedded PostgreSQL.
+//
+//   node bench/sync-e2e.js initial [--builds 20000]        initial sync of one server: builds/s, peak RSS
+//   node bench/sync-e2e.js many [--servers 1000] [--seconds 120]
+//                                                           steady polling of many servers: CPU, RSS
+//
+// Prints one JSON line of results. Needs build/release/teamcity-jira (make build).
+'use strict';
+
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const net = require('node:net');
+
+const root = path.resolve(__dirname, '..');
+const executable = path.join(root, 'build/release/teamcity-jira');
+const args = process.argv.slice(2);
+const mode = args[0] || 'initial';
+const option = (name, fallback) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? Number(args[at + 1]) : fallback;
+};
+
+const children = [];
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+process.on('SIGINT', () => process.exit(130));
+
+function startFake(script) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node', [path.join(root, 'tests/fakes', script, 'main.js'), '--port', '0', '--ignore-stdin'],
+                        { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n')[0];
+      try {
+        resolve(`http://127.0.0.1:${JSON.parse(line).listening.port}`);
+      } catch { /* not a whole line yet */ }
+    });
+    child.on('exit', (code) => reject(new Error(`${script} fake exited with ${code}`)));
+  });
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function call(method, url, body, headers = {}) {
+  const response = await fetch(url, {
+    method,
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: response.status, json, text };
+}
+
+function procStats(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field) => Number((status.match(new RegExp(`${field}:\\s+(\\d+)`)) || [0, 0])[1]);
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = 100;  // USER_HZ on Linux
+  return { rssMiB: kb('VmRSS') / 1024, peakRssMiB: kb('VmHWM') / 1024,
+           cpuSeconds: (Number(stat[11]) + Number(stat[12])) / ticks };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function main() {
+  if (!fs.existsSync(executable)) throw new Error('build the release executable first: make build');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcj-bench-'));
+  const [jira, teamcity, port] = await Promise.all([startFake('atlassian'), startFake('teamcity'), freePort()]);
+  const app = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    TCJ_DATABASE_DATA_DIR: path.join(dir, 'pg'),
+    TCJ_SECRETS_KEYRING_FILE: path.join(dir, 'keyring.json'),
+    TCJ_SERVER_LISTEN: `127.0.0.1:${port}`,
+    TCJ_SERVER_PUBLIC_URL: app,
+    TCJ_SERVER_METRICS_LISTEN: '127.0.0.1:0',
+    TCJ_CONNECT_INSTALL_KEYS_URL: `${jira}/install-keys`,
+    TCJ_JIRA_ALLOWED_SITE_HOSTS: '127.0.0.1',
+    TCJ_JIRA_ALLOW_HTTP_SITES: 'true',
+    TCJ_LOG_LEVEL: 'warn',
+  };
+  const migrate = spawnSync(executable, ['migrate'], { env, encoding: 'utf8' });
+  if (migrate.status !== 0) throw new Error(`migrate failed: ${migrate.stderr}`);
+  const serve = spawn(executable, ['serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(serve);
+  for (let i = 0; ; ++i) {
+    if ((await call('GET', `${app}/readyz`).catch(() => ({ status: 0 }))).status === 200) break;
+    if (i > 600) throw new Error('serve did not become ready');
+    await sleep(100);
+  }
+
+  await call('POST', `${jira}/_control/sites`, { name: 'acme', admins: ['acc-admin'] });
+  const installed = await call('POST', `${jira}/_control/sites/acme/install`, { appBaseUrl: app });
+  if (installed.json.status !== 204) throw new Error(`install failed: ${installed.text}`);
+  const api = async (method, p, body) => {
+    const token = (await call('POST', `${jira}/_control/sites/acme/tokens`, { kind: 'context', accountId: 'acc-admin' })).json.token;
+    return call(method, `${app}${p}`, body, { Authorization: `JWT ${token}` });
+  };
+  const addServer = async (name) => {
+    const r = await api('POST', '/api/v1/servers', { name, url: `${teamcity}/tc/${name}`, auth: { type: 'token', token: 'tok' } });
+    if (r.status !== 201) throw new Error(`adding ${name} failed: ${r.text}`);
+    return r.json.id;
+  };
+  const synced = async (id) => {
+    const s = (await api('GET', `/api/v1/servers/${id}/status`)).json;
+    return s && s.backfill && s.backfill.state === 'done' && s.last_success_at && s.builds.pending === 0 ? s : null;
+  };
+
+  let result;
+  if (mode === 'initial') {
+    const builds = option('builds', 20000);
+    const days = 20;
+    const start = new Date(Date.now() - days * 86400e3).toISOString();
+    const created = await call('POST', `${teamcity}/_control/servers`, {
+      name: 'main', token: 'tok', builds, startTime: start, intervalSeconds: Math.floor((days * 86400) / builds),
+    });
+    if (created.status !== 201) throw new Error(created.text);
+    const before = procStats(serve.pid);
+    const t0 = process.hrtime.bigint();
+    const id = await addServer('main');
+    let status;
+    while (!(status = await synced(id))) await sleep(100);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const after = procStats(serve.pid);
+    const stored = (await call('GET', `${jira}/_control/sites/acme/builds`)).json.count +
+                   (await call('GET', `${jira}/_control/sites/acme/deployments`)).json.count;
+    result = { mode, builds: status.builds.total, sentToJira: stored, seconds: +seconds.toFixed(2),
+               buildsPerSecond: Math.round(status.builds.total / seconds),
+               serveCpuSeconds: +(after.cpuSeconds - before.cpuSeconds).toFixed(2),
+               servePeakRssMiB: +after.peakRssMiB.toFixed(1) };
+  } else if (mode === 'many') {
+    const servers = option('servers', 1000);
+    const seconds = option('seconds', 120);
+    const bulk = await call('POST', `${teamcity}/_control/servers/bulk`, { count: servers, namePrefix: 'tc', token: 'tok', builds: 20,
+                                                                         startTime: new Date(Date.now() - 86400e3).toISOString() });
+    if (bulk.status !== 201) throw new Error(bulk.text);
+    const ids = [];
+    for (const name of bulk.json.names) ids.push(await addServer(name));
+    // Wait for every server's first sync, then measure steady polling.
+    for (const id of ids) while (!(await synced(id))) await sleep(200);
+    const before = procStats(serve.pid);
+    const requestsBefore = (await call('GET', `${teamcity}/_control/requests/counts?path=/tc/`)).json.counts;
+    await sleep(seconds * 1000);
+    const after = procStats(serve.pid);
+    const requestsAfter = (await call('GET', `${teamcity}/_control/requests/counts?path=/tc/`)).json.counts;
+    const total = (counts) => Object.values(counts).reduce((a, b) => a + b, 0);
+    result = { mode, servers, seconds, pollIntervalSeconds: 30,
+               serveCpuCores: +((after.cpuSeconds - before.cpuSeconds) / seconds).toFixed(3),
+               serveRssMiB: +after.rssMiB.toFixed(1), servePeakRssMiB: +after.peakRssMiB.toFixed(1),
+               teamcityRequestsPerSecond: +((total(requestsAfter) - total(requestsBefore)) / seconds).toFixed(1) };
+  } else {
+    throw new Error(`unknown mode ${mode}`);
+  }
+  console.log(JSON.stringify(result));
+  serve.kill('SIGTERM');
+  await new Promise((r) => serve.on('exit', r));
+  fs.rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e.stack || String(e));
+  process.exit(1);
+});
