@@ -69,8 +69,12 @@ core::Status ServerSession::Complete(BuildsById& builds, JobContext& job) {
         build.changes.size() < context_.options.max_changes_per_build) {
       if (!job.KeepAlive()) return LeaseLost();
       auto changes = client_->Changes(id, context_.options.max_changes_per_build);
-      if (!changes) return std::move(changes).take_error();
-      build.changes = std::move(*changes);
+      if (changes) {
+        build.changes = std::move(*changes);
+      } else if (changes.error().kind != core::ErrorKind::not_found) {
+        return std::move(changes).take_error();
+      }  // deleted since the page was read: the nested changes are all there is
+
     }
   }
 

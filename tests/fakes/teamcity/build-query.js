@@ -243,6 +243,11 @@ function compileBuildLocator(server, text, principal, { queueOnly = false } = {}
     for (let i = 0; i < preds.length; i++) if (!preds[i](b)) return false;
     return true;
   };
+  if (id !== undefined) {
+    // TeamCity finds a build by id directly, in any state, whatever its age: no lookupLimit.
+    const match = (b) => visible(b) && preds.every((p) => p(b));
+    return { pred, states, count, start, lookupLimit, loc, byId: id, visible: match };
+  }
   return { pred, states, count, start, lookupLimit, loc, byId: null, visible };
 }
 

@@ -188,6 +188,18 @@ test('lookupLimit: a page stops early and nextHref raises the limit', async () =
   assert.match(r.json.nextHref, new RegExp(`start:${r.json.count}`));
 });
 
+test('id: finds a build directly, in any state and beyond lookupLimit', async () => {
+  const ctl = (await control(tc.origin, 'GET', '/_control/servers/main/builds?count=1')).json.builds;
+  const oldest = ctl[0].id;
+  const page = `locator=${encodeURIComponent('defaultFilter:false,lookupLimit:5')}&fields=count,build(id)`;
+  assert.ok(!(await get(`/app/rest/builds?${page}`)).json.build.some((b) => b.id === oldest), 'a limited scan misses it');
+  assert.equal((await get(`/app/rest/builds/id:${oldest},lookupLimit:5?fields=id`)).json.id, oldest);
+  const changes = await get(`/app/rest/changes?locator=${encodeURIComponent(`build:(id:${oldest}),count:5`)}&fields=change(id)`);
+  assert.equal(changes.status, 200);
+  const running = (await control(tc.origin, 'GET', '/_control/servers/main/builds?state=running')).json.builds[0];
+  assert.equal((await get(`/app/rest/builds/id:${running.id}?fields=state`)).json.state, 'running');
+});
+
 test('fields: filtering, explicit false/0 emitted, default suppression, nested changes and revisions', async () => {
   const ctl = (await control(tc.origin, 'GET', '/_control/servers/main/builds?count=1000')).json.builds;
   const plain = ctl.find((b) => b.state === 'finished' && !b.personal && b.changeCount > 1 && b.buildTypeId.endsWith('_UnitTests') && b.status === 'SUCCESS');
