@@ -81,6 +81,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function main() {
   if (!fs.existsSync(executable)) throw new Error('build the release executable first: make build');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcj-bench-'));
+  fs.chmodSync(dir, 0o755);  // the embedded PostgreSQL runs as the postgres user
   const [jira, teamcity, port] = await Promise.all([startFake('atlassian'), startFake('teamcity'), freePort()]);
   const app = `http://127.0.0.1:${port}`;
   const env = {

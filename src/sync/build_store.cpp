@@ -1,6 +1,8 @@
 #include "sync/build_store.hpp"
 
 #include <algorithm>
+#include <set>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -144,21 +146,30 @@ bool FromParameter(const json& found) {
 }  // namespace
 
 SaveResult SaveBuilds(db::TenantTransaction& tx, const core::ServerId& server, std::vector<MappedBuild> builds) {
-  // Builds first: a deployment in the same batch finds the builds it deploys.
-  std::stable_partition(builds.begin(), builds.end(), [](const MappedBuild& m) { return !m.environment; });
+  // Builds first: a deployment in the same batch finds the builds it deploys. Then deployments,
+  // oldest first, and one is stored before a later one to the same environment is mapped, which
+  // finds it as its previous deployment.
+  const auto deployments = std::stable_partition(builds.begin(), builds.end(),
+                                                 [](const MappedBuild& m) { return !m.environment; });
+  std::stable_sort(deployments, builds.end(),
+                   [](const MappedBuild& a, const MappedBuild& b) { return a.build_id < b.build_id; });
   SaveResult result;
   json rows = json::array();
+  std::set<std::pair<std::string, std::string>> unsaved_deployments;  // (configuration, environment) in rows
   auto flush = [&] {
     const int changed = Upsert(tx, server, rows);
     result.changed += changed;
     result.unchanged += static_cast<int>(rows.size()) - changed;
     rows = json::array();
+    unsaved_deployments.clear();
   };
   bool deployments_started = false;
   for (MappedBuild& mapped : builds) {
-    if (mapped.environment && !deployments_started) {
-      flush();
+    if (mapped.environment) {
+      std::pair<std::string, std::string> target{mapped.build_type_id, mapped.environment->name};
+      if (!deployments_started || unsaved_deployments.contains(target)) flush();
       deployments_started = true;
+      unsaved_deployments.insert(std::move(target));
     }
     if (mapped.environment && std::holds_alternative<jira::Deployment>(mapped.record)) {
       AddDeployedKeys(mapped, DeployedKeys(tx, server,
@@ -180,7 +191,7 @@ WITH upstream AS (
 ), previous AS (
   SELECT upstream_build_id FROM builds
    WHERE tenant_id = $6 AND server_id = $1 AND is_deployment AND build_type_id = $3 AND environment = $4 AND build_id < $5
-     AND jira_state = 'successful' AND upstream_build_id IS NOT NULL
+     AND jira_state = 'successful' AND upstream_build_id IS NOT NULL AND NOT personal
    ORDER BY build_id DESC LIMIT 1
 ), bounds AS (
   SELECT CASE WHEN p.upstream_build_id IS NULL OR p.upstream_build_id >= $2 THEN $2 - 1 ELSE p.upstream_build_id END AS after

@@ -39,8 +39,12 @@ jira::EnvironmentType EnvironmentTypeByName(std::string_view name) {
     });
   };
   const auto words = Words(name);
+  // "Pre-Prod" and "Pre-Production" are preprod written in two words: staging, not production.
+  for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+    if (words[i] == "pre" && (words[i + 1] == "prod" || words[i + 1] == "production")) return T::staging;
+  }
   if (any(words, {"prod", "production", "live", "prd"})) return T::production;
-  if (any(words, {"stag", "stage", "staging", "preprod", "uat", "stg"})) return T::staging;
+  if (any(words, {"stag", "stage", "staging", "preprod", "preproduction", "uat", "stg"})) return T::staging;
   if (any(words, {"test", "testing", "qa", "tst"})) return T::testing;
   if (any(words, {"dev", "development", "develop"})) return T::development;
   return T::unmapped;

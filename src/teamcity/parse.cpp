@@ -57,6 +57,27 @@ struct Path {
 
 constexpr Path kRoot{};
 
+// PostgreSQL's text and jsonb refuse the NUL character, so one commit message with an escaped NUL
+// (\u0000) would make every save of its page fail, and with it every poll of the server. Each NUL
+// becomes U+FFFD, the replacement character; strings without one (all real ones) are copied as they
+// are, after one memchr.
+void AssignWithoutNul(std::string& out, std::string_view text) {
+  if (text.empty() || std::memchr(text.data(), '\0', text.size()) == nullptr) {
+    out.assign(text.data(), text.size());
+    return;
+  }
+  constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  out.clear();
+  out.reserve(text.size() + 2 * kReplacement.size());
+  for (const char c : text) {
+    if (c == '\0') {
+      out += kReplacement;
+    } else {
+      out += c;
+    }
+  }
+}
+
 // Typed access to values with errors that name the field. Every method returns false once something
 // is wrong and keeps the first problem, so that callers can `return r.Fail(...)`.
 class Reader {
@@ -82,7 +103,7 @@ class Reader {
   bool String(element value, const Path& at, std::string& out) {
     std::string_view text;
     if (value.get_string().get(text) != simdjson::SUCCESS) return Fail(at, "is not a string");
-    out.assign(text.data(), text.size());
+    AssignWithoutNul(out, text);
     return true;
   }
 
@@ -413,13 +434,19 @@ bool ReadBuild(Reader& r, element value, const Path& at, Build& b) {
   return ok;
 }
 
-// At most 300 bytes of TeamCity's own text, not cut inside a UTF-8 sequence.
+// At most 300 bytes of TeamCity's own text, not cut inside a UTF-8 sequence, without NUL (the
+// message ends up in the server's last error, a text column).
 std::string Cut(std::string_view text) {
   constexpr std::size_t kMax = 300;
-  if (text.size() <= kMax) return std::string(text);
+  std::string out;
+  if (text.size() <= kMax) {
+    AssignWithoutNul(out, text);
+    return out;
+  }
   std::size_t end = kMax;
   while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80) --end;
-  return std::string(text.substr(0, end)) + "...";
+  AssignWithoutNul(out, text.substr(0, end));
+  return out + "...";
 }
 
 // TeamCity's JSON error body {"errors":[{"message": ...}]}, which modern servers send with 4xx: its

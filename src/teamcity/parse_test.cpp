@@ -584,6 +584,31 @@ TEST(ParseBuildsPage, RefusesInvalidUtf8) {
   EXPECT_EQ(fine->number, "ö");
 }
 
+TEST(ParseBuildsPage, EscapedNulBecomesTheReplacementCharacter) {
+  // PostgreSQL text and jsonb refuse NUL: one hostile commit message must not fail every poll.
+  auto page = ParseBuildsPage(
+      R"({"count":1,"build":[{"id":7,"branchName":"feature/ABC-1\u0000x","statusText":"\u0000Tests passed\u0000",)"
+      R"("properties":{"property":[{"name":"jira.issueKeys","value":"ABC-1\u0000"}]},)"
+      R"("changes":{"change":[{"id":1,"comment":"ABC-2 fix\u0000\u0000 done","version":"abc"}]}}]})");
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->builds.size(), 1u);
+  const Build& b = page->builds[0];
+  EXPECT_EQ(b.branch_name, "feature/ABC-1\xEF\xBF\xBDx");
+  EXPECT_EQ(b.status_text, "\xEF\xBF\xBDTests passed\xEF\xBF\xBD");
+  ASSERT_EQ(b.changes.size(), 1u);
+  EXPECT_EQ(b.changes[0].comment, "ABC-2 fix\xEF\xBF\xBD\xEF\xBF\xBD done");
+  EXPECT_EQ(b.changes[0].version, "abc");  // strings without NUL are untouched
+  EXPECT_EQ(b.Property("jira.issueKeys"), "ABC-1\xEF\xBF\xBD");
+  for (const std::string* text : {&b.branch_name, &b.status_text, &b.changes[0].comment}) {
+    EXPECT_EQ(text->find('\0'), std::string::npos) << *text;
+  }
+
+  // TeamCity's own error message ends up in the server's last error: no NUL there either.
+  const std::string error = ErrorOf(ParseBuildsPage(R"({"errors":[{"message":"bad\u0000locator"}]})"));
+  EXPECT_TRUE(Contains(error, "bad\xEF\xBF\xBDlocator")) << error;
+  EXPECT_EQ(error.find('\0'), std::string::npos);
+}
+
 TEST(ParseBuildsPage, RefusesAbsurdSizes) {
   // 20 MB of otherwise valid builds.
   std::string huge = R"({"count":0,"build":[)";
