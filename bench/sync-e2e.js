@@ -94,7 +94,7 @@ async function main() {
     TCJ_CONNECT_INSTALL_KEYS_URL: `${jira}/install-keys`,
     TCJ_JIRA_ALLOWED_SITE_HOSTS: '127.0.0.1',
     TCJ_JIRA_ALLOW_HTTP_SITES: 'true',
-    TCJ_LOG_LEVEL: 'warn',
+    TCJ_LOG_LEVEL: process.env.TCJ_LOG_LEVEL || 'warn',
   };
   const migrate = spawnSync(executable, ['migrate'], { env, encoding: 'utf8' });
   if (migrate.status !== 0) throw new Error(`migrate failed: ${migrate.stderr}`);
@@ -136,11 +136,24 @@ async function main() {
     const t0 = process.hrtime.bigint();
     const id = await addServer('main');
     let status;
-    while (!(status = await synced(id))) await sleep(100);
+    while (!(status = await synced(id))) await sleep(250);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const after = procStats(serve.pid);
     const stored = (await call('GET', `${jira}/_control/sites/acme/builds`)).json.count +
                    (await call('GET', `${jira}/_control/sites/acme/deployments`)).json.count;
+    if (process.env.BENCH_DEBUG) {
+      for (const [name, base, prefix] of [['teamcity', teamcity, '/tc/'], ['jira', jira, '/sites/']]) {
+        const log = (await call('GET', `${base}/_control/requests?path=${prefix}&limit=20000`)).json.entries;
+        const t = (e) => Date.parse(e.time);
+        const byMinute = {};
+        for (const e of log) {
+          const second = Math.floor((t(e) - t(log[0])) / 1000);
+          byMinute[second] = (byMinute[second] || 0) + 1;
+        }
+        console.error(name, log.length, 'requests; per second:', JSON.stringify(byMinute));
+        console.error(name, 'slowest:', log.sort((a, b) => b.durationMs - a.durationMs).slice(0, 5).map((e) => `${e.method} ${e.path} ${e.durationMs}ms`).join(' | '));
+      }
+    }
     result = { mode, builds: status.builds.total, sentToJira: stored, seconds: +seconds.toFixed(2),
                buildsPerSecond: Math.round(status.builds.total / seconds),
                serveCpuSeconds: +(after.cpuSeconds - before.cpuSeconds).toFixed(2),
@@ -171,7 +184,7 @@ async function main() {
   console.log(JSON.stringify(result));
   serve.kill('SIGTERM');
   await new Promise((r) => serve.on('exit', r));
-  fs.rmSync(dir, { recursive: true, force: true });
+  if (!process.env.BENCH_KEEP) fs.rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }
 

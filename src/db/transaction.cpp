@@ -35,9 +35,11 @@ void Transaction::Commit() {
   finished_ = true;
 }
 
-TenantTransaction::TenantTransaction(Pool& pool, core::TenantId tenant) : tx_(pool), tenant_(std::move(tenant)) {
+TenantTransaction::TenantTransaction(Pool& pool, core::TenantId tenant, Durability durability)
+    : tx_(pool), tenant_(std::move(tenant)) {
   assert(core::IsUuid(tenant_.str()));
-  tx_.Exec("SELECT set_config('app.tenant_id', $1, true)", tenant_.str());
+  tx_.Exec("SELECT set_config('app.tenant_id', $1, true), set_config('synchronous_commit', $2, true)", tenant_.str(),
+           durability == Durability::relaxed ? "off" : "on");
 }
 
 }  // namespace tcj::db

@@ -35,12 +35,18 @@ class Transaction {
   bool finished_ = false;
 };
 
+// How a commit waits for the disk. relaxed (synchronous_commit off): COMMIT returns before the WAL
+// is flushed, so a crash of PostgreSQL itself (not of our process) can lose the last fraction of a
+// second of such commits, all together and in order. Only for writes that are replayed anyway
+// when lost: the sync engine's, whose source of truth is TeamCity and whose sends are idempotent.
+enum class Durability { durable, relaxed };
+
 // A transaction in which app.tenant_id is set (SET LOCAL, right after BEGIN), so row level
 // security limits every statement to this tenant's rows, whatever the SQL says. The setting ends
 // with the transaction, so a pooled connection never carries it over.
 class TenantTransaction {
  public:
-  TenantTransaction(Pool& pool, core::TenantId tenant);
+  TenantTransaction(Pool& pool, core::TenantId tenant, Durability durability = Durability::durable);
 
   template <typename... Args>
   Rows Exec(std::string_view sql, const Args&... args) {

@@ -15,7 +15,8 @@ inline constexpr int kMaxBackfillDays = 365;
 // Asks for a backfill of the last `days` days (1..365): a running one starts over with the new window.
 core::Status RequestBackfill(SyncContext& context, const core::TenantId& tenant, const core::ServerId& server, int days);
 
-// Each run reads up to backfill_pages_per_run pages of builds that finished in the window (newest
+// Each run reads up to backfill_pages_per_run pages (1 000 builds each, the next one fetched while
+// the current one is stored) of builds that started in the window (newest
 // first) and commits each page together with the position reached, so a worker killed at any
 // point resumes after the last committed page, and a page read twice changes nothing. The progress
 // (builds in the window, read, remaining) is in the server's status and in a metric. When the walk

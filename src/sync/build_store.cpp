@@ -55,7 +55,7 @@ std::vector<std::string> RecordKeys(const MappedBuild& mapped) {
   return mapped.keys.keys;
 }
 
-json RowJson(const MappedBuild& mapped, const OutboxEntry& entry) {
+json RowJson(const MappedBuild& mapped, const OutboxEntry& entry, const std::string& draft) {
   json tests = nullptr;
   if (mapped.tests) {
     tests = {{"count", mapped.tests->count},   {"passed", mapped.tests->passed},   {"failed", mapped.tests->failed},
@@ -87,6 +87,7 @@ json RowJson(const MappedBuild& mapped, const OutboxEntry& entry) {
       {"fingerprint", entry.fingerprint},
       {"personal", mapped.personal},
       {"skip_reason", mapped.skip_reason},
+      {"draft", draft.empty() ? json(nullptr) : json(draft)},
   };
 }
 
@@ -96,17 +97,17 @@ constexpr const char* kUpsert = R"sql(
 INSERT INTO builds AS b (tenant_id, server_id, build_id, build_type_id, build_type_name, project_name, number, branch,
                          teamcity_state, status, jira_state, web_url, started_at, finished_at, tests, is_deployment,
                          environment, environment_type, upstream_build_id, issue_keys, keys_found, keys_dropped, notes,
-                         record, fingerprint, usn, personal, skip_reason, jira_outcome)
+                         record, fingerprint, usn, personal, skip_reason, jira_outcome, draft)
 SELECT $1, $2, r.build_id, r.build_type_id, r.build_type_name, r.project_name, r.number, r.branch, r.teamcity_state,
        r.status, r.jira_state, r.web_url, r.started_at, r.finished_at, r.tests, r.is_deployment, r.environment,
        r.environment_type, r.upstream_build_id, ARRAY(SELECT jsonb_array_elements_text(r.issue_keys)), r.keys_found,
        r.keys_dropped, r.notes, r.record::jsonb, r.fingerprint, nextval('update_sequence'), r.personal, r.skip_reason,
-       CASE WHEN r.record IS NULL THEN 'not_sent' END
+       CASE WHEN r.record IS NULL THEN 'not_sent' END, r.draft::jsonb
   FROM jsonb_to_recordset($3::jsonb) AS r(build_id bigint, build_type_id text, build_type_name text, project_name text,
        number text, branch text, teamcity_state text, status text, jira_state text, web_url text,
        started_at timestamptz, finished_at timestamptz, tests jsonb, is_deployment boolean, environment text,
        environment_type text, upstream_build_id bigint, issue_keys jsonb, keys_found jsonb, keys_dropped jsonb,
-       notes jsonb, record text, fingerprint text, personal boolean, skip_reason text)
+       notes jsonb, record text, fingerprint text, personal boolean, skip_reason text, draft text)
 ON CONFLICT (tenant_id, server_id, build_id) DO UPDATE SET
   build_type_id = excluded.build_type_id, build_type_name = excluded.build_type_name,
   project_name = excluded.project_name, number = excluded.number, branch = excluded.branch,
@@ -116,7 +117,7 @@ ON CONFLICT (tenant_id, server_id, build_id) DO UPDATE SET
   environment_type = excluded.environment_type, upstream_build_id = excluded.upstream_build_id,
   issue_keys = excluded.issue_keys, keys_found = excluded.keys_found, keys_dropped = excluded.keys_dropped,
   notes = excluded.notes, record = excluded.record, fingerprint = excluded.fingerprint, usn = excluded.usn,
-  personal = excluded.personal, skip_reason = excluded.skip_reason,
+  personal = excluded.personal, skip_reason = excluded.skip_reason, draft = excluded.draft,
   jira_outcome = CASE WHEN excluded.record IS NULL THEN 'not_sent' ELSE b.jira_outcome END, updated_at = now()
 WHERE b.fingerprint IS DISTINCT FROM excluded.fingerprint
   -- A build never goes back from finished to running or from running to queued: two jobs that read
@@ -128,15 +129,6 @@ WHERE b.fingerprint IS DISTINCT FROM excluded.fingerprint
 int Upsert(db::TenantTransaction& tx, const core::ServerId& server, const json& rows) {
   if (rows.empty()) return 0;
   return static_cast<int>(tx.Exec(kUpsert, tx.tenant(), server, rows.dump(-1, ' ', false, json::error_handler_t::replace)).affected());
-}
-
-std::vector<std::string> OwnKeys(const json& found) {
-  std::vector<std::string> keys;
-  for (const auto& f : found) {
-    const std::string key = f.value("key", "");
-    if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
-  }
-  return keys;
 }
 
 bool FromParameter(const json& found) {
@@ -171,12 +163,14 @@ SaveResult SaveBuilds(db::TenantTransaction& tx, const core::ServerId& server, s
       deployments_started = true;
       unsaved_deployments.insert(std::move(target));
     }
-    if (mapped.environment && std::holds_alternative<jira::Deployment>(mapped.record)) {
+    std::string draft;
+    if (const auto* deployment = std::get_if<jira::Deployment>(&mapped.record)) {
+      draft = jira::DeploymentRecordJson(*deployment);
       AddDeployedKeys(mapped, DeployedKeys(tx, server,
                                            {mapped.build_id, mapped.build_type_id, mapped.environment->name,
                                             mapped.upstream_build_id}));
     }
-    rows.push_back(RowJson(mapped, PrepareForOutbox(mapped)));
+    rows.push_back(RowJson(mapped, PrepareForOutbox(mapped), draft));
   }
   flush();
   return result;
@@ -185,25 +179,23 @@ SaveResult SaveBuilds(db::TenantTransaction& tx, const core::ServerId& server, s
 std::vector<std::string> DeployedKeys(db::TenantTransaction& tx, const core::ServerId& server,
                                       const DeploymentRef& deployment) {
   if (!deployment.upstream_build_id) return {};
-  const db::Rows rows = tx.Exec(R"sql(
-WITH upstream AS (
-  SELECT build_type_id, branch FROM builds WHERE tenant_id = $6 AND server_id = $1 AND build_id = $2
-), previous AS (
-  SELECT upstream_build_id FROM builds
-   WHERE tenant_id = $6 AND server_id = $1 AND is_deployment AND build_type_id = $3 AND environment = $4 AND build_id < $5
-     AND jira_state = 'successful' AND upstream_build_id IS NOT NULL AND NOT personal
-   ORDER BY build_id DESC LIMIT 1
-), bounds AS (
-  SELECT CASE WHEN p.upstream_build_id IS NULL OR p.upstream_build_id >= $2 THEN $2 - 1 ELSE p.upstream_build_id END AS after
-    FROM (SELECT 1) one LEFT JOIN previous p ON true
-)
-SELECT b.issue_keys FROM builds b, upstream u, bounds
- WHERE b.tenant_id = $6 AND b.server_id = $1 AND b.build_type_id = u.build_type_id AND b.branch = u.branch
-   AND b.build_id > bounds.after AND b.build_id <= $2 AND NOT b.personal AND NOT b.is_deployment
- ORDER BY b.build_id DESC
-)sql",
-                                server, *deployment.upstream_build_id, deployment.build_type_id, deployment.environment,
-                                deployment.build_id, tx.tenant());
+  // Two plain statements rather than one with CTEs: each is an index lookup with known values,
+  // where the planner could not see through the CTEs and scanned the table for every deployment.
+  const std::int64_t up = *deployment.upstream_build_id;
+  const db::Rows range = tx.Exec(
+      "SELECT u.build_type_id, u.branch, ("
+      "  SELECT p.upstream_build_id FROM builds p WHERE p.tenant_id = $1 AND p.server_id = $2 AND p.is_deployment "
+      "     AND p.build_type_id = $4 AND p.environment = $5 AND p.build_id < $6 AND p.jira_state = 'successful' "
+      "     AND p.upstream_build_id IS NOT NULL AND NOT p.personal ORDER BY p.build_id DESC LIMIT 1) "
+      "FROM builds u WHERE u.tenant_id = $1 AND u.server_id = $2 AND u.build_id = $3",
+      tx.tenant(), server, up, deployment.build_type_id, deployment.environment, deployment.build_id);
+  if (range.empty()) return {};
+  const auto previous = range[0].OptionalInt(2);
+  const std::int64_t after = previous && *previous < up ? *previous : up - 1;
+  const db::Rows rows = tx.Exec(
+      "SELECT issue_keys FROM builds WHERE tenant_id = $1 AND server_id = $2 AND build_type_id = $3 AND branch = $4 "
+      "AND build_id > $5 AND build_id <= $6 AND NOT personal AND NOT is_deployment ORDER BY build_id DESC",
+      tx.tenant(), server, range[0].String(0), range[0].String(1), after, up);
   std::vector<std::string> keys;
   for (db::Row row : rows) {
     // A text[] comes back as {A-1,"B-2"}: keys never hold commas, quotes or braces.
@@ -251,31 +243,34 @@ void MarkDeleted(db::TenantTransaction& tx, const core::ServerId& server, std::i
 
 int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, std::int64_t since_build_id) {
   const db::Rows rows = tx.Exec(
-      "SELECT build_id, build_type_id, environment, upstream_build_id, record::text, keys_found::text, teamcity_state, "
-      "status, skip_reason FROM builds WHERE tenant_id = $3 AND server_id = $1 AND is_deployment "
-      "AND record IS NOT NULL AND build_id >= $2 ORDER BY build_id",
+      "SELECT build_id, build_type_id, environment, upstream_build_id, draft::text, keys_found::text, teamcity_state, "
+      "status, skip_reason, fingerprint FROM builds WHERE tenant_id = $3 AND server_id = $1 AND is_deployment "
+      "AND draft IS NOT NULL AND build_id >= $2 ORDER BY build_id",
       server, since_build_id, tx.tenant());
   int changed = 0;
   for (db::Row row : rows) {
     const json found = json::parse(row.Text(5), nullptr, false);
     if (!found.is_array() || FromParameter(found)) continue;
-    auto record = jira::ParseDeploymentRecord(row.Text(4));
-    if (!record) continue;
-    std::vector<std::string> keys = OwnKeys(found);
+    auto draft = jira::ParseDeploymentRecord(row.Text(4));
+    if (!draft) continue;
+    jira::Deployment deployment = std::move(*draft);
     for (auto& key : DeployedKeys(tx, server, {row.Int(0), row.String(1), row.String(2), row.OptionalInt(3)})) {
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+      if (std::find(deployment.issue_keys.begin(), deployment.issue_keys.end(), key) == deployment.issue_keys.end()) {
+        deployment.issue_keys.push_back(std::move(key));
+      }
     }
-    jira::Deployment deployment = std::move(*record);
-    const std::vector<std::string> before = deployment.issue_keys;
-    deployment.issue_keys = keys;
-    auto prepared = jira::PrepareDeployments({deployment});
-    if (prepared.deployments.empty() || prepared.deployments.front().issue_keys == before) continue;
-    const std::string record_json = jira::DeploymentRecordJson(prepared.deployments.front());
+    const std::vector<std::string> keys = deployment.issue_keys;
+    auto prepared = jira::PrepareDeployments({std::move(deployment)});
+    const std::string record_json =
+        prepared.deployments.empty() ? std::string() : jira::DeploymentRecordJson(prepared.deployments.front());
+    const std::string fingerprint = OutboxFingerprint(record_json, row.Text(6), row.Text(7), row.Text(8), prepared.notes);
+    if (fingerprint == row.Text(9)) continue;  // what a poll would store now is stored already
     tx.Exec("UPDATE builds SET record = $3::jsonb, issue_keys = ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), "
-            "fingerprint = $5, usn = nextval('update_sequence'), updated_at = now() "
-            "WHERE tenant_id = $6 AND server_id = $1 AND build_id = $2",
-            server, row.Int(0), record_json, json(keys).dump(),
-            OutboxFingerprint(record_json, row.Text(6), row.Text(7), row.Text(8), prepared.notes), tx.tenant());
+            "notes = $5::jsonb, fingerprint = $6, usn = nextval('update_sequence'), "
+            "jira_outcome = CASE WHEN $3::jsonb IS NULL THEN 'not_sent' ELSE jira_outcome END, updated_at = now() "
+            "WHERE tenant_id = $7 AND server_id = $1 AND build_id = $2",
+            server, row.Int(0), record_json.empty() ? std::optional<std::string>() : std::optional<std::string>(record_json),
+            json(keys).dump(), NotesJson(prepared.notes).dump(), fingerprint, tx.tenant());
     ++changed;
   }
   return changed;

@@ -73,7 +73,7 @@ core::Result<PollResult> Poll(SyncContext& context, ServerSession& session, cons
   // Builds we track as open that none of the lists returned: look them up one by one.
   std::vector<std::int64_t> open;
   {
-    db::TenantTransaction tx(context.pool, session.tenant());
+    db::TenantTransaction tx(context.pool, session.tenant(), db::Durability::relaxed);
     open = OpenBuildIds(tx, session.server());
     tx.Commit();
   }
@@ -95,7 +95,7 @@ core::Result<PollResult> Poll(SyncContext& context, ServerSession& session, cons
   const auto latest = LatestFinish(builds, cursor);
   result.cursor_time = teamcity::FormatTeamCityDate(*latest);
 
-  db::TenantTransaction tx(context.pool, session.tenant());
+  db::TenantTransaction tx(context.pool, session.tenant(), db::Durability::relaxed);
   result.saved = SaveBuilds(tx, session.server(), session.Map(builds));
   for (std::int64_t id : gone) MarkDeleted(tx, session.server(), id);
   RecordPollSuccess(tx, session.server(),
@@ -141,7 +141,7 @@ JobOutcome RunPoll(SyncContext& context, const Job& job, JobContext& job_context
   SyncState state;
   try {
     {
-      db::TenantTransaction tx(context.pool, job.tenant);
+      db::TenantTransaction tx(context.pool, job.tenant, db::Durability::relaxed);
       state = LoadSyncState(tx, *server);
       tx.Commit();
     }
@@ -162,7 +162,7 @@ JobOutcome RunPoll(SyncContext& context, const Job& job, JobContext& job_context
     context.metrics.polls.Labels({"failed"}).Inc();
     int failures = 0;
     {
-      db::TenantTransaction tx(context.pool, job.tenant);
+      db::TenantTransaction tx(context.pool, job.tenant, db::Durability::relaxed);
       failures = RecordPollFailure(tx, *server, polled.error());
       tx.Commit();
     }

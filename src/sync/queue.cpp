@@ -86,7 +86,7 @@ bool JobQueue::Kill(const Job& job, std::string_view reason) {
 }
 
 bool JobQueue::Heartbeat(const Job& job, std::chrono::seconds lease) {
-  db::TenantTransaction tx(pool_, job.tenant);
+  db::TenantTransaction tx(pool_, job.tenant, db::Durability::relaxed);  // a lost renewal only shortens the lease
   const bool held = tx.Exec("UPDATE jobs SET lease_until = now() + $4 * interval '1 second', updated_at = now() "
                             "WHERE tenant_id = $1 AND job_id = $2 AND state = 'running' AND lease_owner = $3",
                             job.tenant, job.id, worker_id_, static_cast<long long>(lease.count()))

@@ -34,7 +34,7 @@ struct Group {
 constexpr int kFetch = 500;
 
 std::vector<Group> FetchPending(SyncContext& context, const core::TenantId& tenant) {
-  db::TenantTransaction tx(context.pool, tenant);
+  db::TenantTransaction tx(context.pool, tenant, db::Durability::relaxed);
   const db::Rows rows = tx.Exec(
       "SELECT server_id, build_id, usn, is_deployment, record::text FROM builds "
       "WHERE tenant_id = $1 AND record IS NOT NULL AND sent_usn IS DISTINCT FROM usn ORDER BY usn LIMIT $2",
@@ -67,17 +67,24 @@ struct Outcome {
 void RecordOutcomes(SyncContext& context, const core::TenantId& tenant, const std::string& server_id,
                     const std::vector<Outcome>& outcomes) {
   if (outcomes.empty()) return;
-  json rows = json::array();
+  // By build id: the rows are found through the primary key whatever the planner knows of the
+  // table (a join with a record set is planned as a scan of the whole table while its statistics
+  // still say it is empty, as they do in the middle of a first sync).
+  json by_id = json::object();
+  std::string ids = "{";
   for (const auto& o : outcomes) {
-    rows.push_back({{"build_id", o.build_id}, {"usn", o.usn}, {"outcome", o.outcome}, {"detail", o.detail}});
+    by_id[std::to_string(o.build_id)] = {{"usn", o.usn}, {"outcome", o.outcome}, {"detail", o.detail}};
+    if (ids.size() > 1) ids += ',';
+    ids += std::to_string(o.build_id);
   }
-  db::TenantTransaction tx(context.pool, tenant);
-  tx.Exec("UPDATE builds b SET jira_outcome = r.outcome, jira_detail = r.detail, send_attempts = b.send_attempts + 1, "
-          "last_sent_at = now(), "
-          "sent_usn = CASE WHEN r.outcome = 'error' THEN b.sent_usn ELSE greatest(coalesce(b.sent_usn, 0), r.usn) END "
-          "FROM jsonb_to_recordset($3::jsonb) AS r(build_id bigint, usn bigint, outcome text, detail jsonb) "
-          "WHERE b.tenant_id = $1 AND b.server_id = $2 AND b.build_id = r.build_id",
-          tenant, server_id, rows.dump(-1, ' ', false, json::error_handler_t::replace));
+  ids += '}';
+  db::TenantTransaction tx(context.pool, tenant, db::Durability::relaxed);
+  tx.Exec("UPDATE builds b SET jira_outcome = $4::jsonb -> b.build_id::text ->> 'outcome', "
+          "jira_detail = $4::jsonb -> b.build_id::text -> 'detail', send_attempts = b.send_attempts + 1, "
+          "last_sent_at = now(), sent_usn = CASE WHEN $4::jsonb -> b.build_id::text ->> 'outcome' = 'error' "
+          "THEN b.sent_usn ELSE greatest(coalesce(b.sent_usn, 0), ($4::jsonb -> b.build_id::text ->> 'usn')::bigint) END "
+          "WHERE b.tenant_id = $1 AND b.server_id = $2 AND b.build_id = ANY($3::bigint[])",
+          tenant, server_id, ids, by_id.dump(-1, ' ', false, json::error_handler_t::replace));
   tx.Commit();
 }
 

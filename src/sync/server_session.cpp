@@ -13,7 +13,7 @@ core::Result<std::unique_ptr<ServerSession>> ServerSession::Open(SyncContext& co
                                                                  const core::ServerId& server) {
   std::optional<PollTarget> target;
   {
-    db::TenantTransaction tx(context.pool, tenant);
+    db::TenantTransaction tx(context.pool, tenant, db::Durability::relaxed);
     target = LoadPollTarget(tx, server);
     tx.Commit();
   }
@@ -55,14 +55,16 @@ core::Status ServerSession::ReadAll(const std::string& locator, BuildsById& into
       const std::int64_t id = build.id;
       into.insert_or_assign(id, std::move(build));
     }
-    if (!page->next_href || page->builds.empty() || pages >= context_.options.max_pages_per_query) break;
+    // A page shorter than asked means TeamCity's lookupLimit ended the scan (its nextHref would scan
+    // deeper into history, which a poll never needs: builds it has not seen finish are tracked).
+    if (!page->next_href || page->builds.size() < kPageSize || pages >= context_.options.max_pages_per_query) break;
     if (!job.KeepAlive()) return LeaseLost();
     page = client_->NextPage(*page->next_href);
   }
   return core::Ok();
 }
 
-core::Status ServerSession::Complete(BuildsById& builds, JobContext& job) {
+core::Status ServerSession::Complete(BuildsById& builds, JobContext& job, Upstreams upstreams) {
   // Changes beyond the nested first page.
   for (auto& [id, build] : builds) {
     if (build.changes_count > static_cast<std::int64_t>(build.changes.size()) &&
@@ -86,10 +88,10 @@ core::Status ServerSession::Complete(BuildsById& builds, JobContext& job) {
     const std::int64_t up = build.snapshot_dependencies.front();
     if (!builds.contains(up)) upstream.push_back(up);
   }
-  if (!upstream.empty()) {
+  if (!upstream.empty() && upstreams == Upstreams::fetch) {
     std::set<std::int64_t> known;
     {
-      db::TenantTransaction tx(context_.pool, tenant_);
+      db::TenantTransaction tx(context_.pool, tenant_, db::Durability::relaxed);
       known = KnownBuildIds(tx, server_, upstream);
       tx.Commit();
     }

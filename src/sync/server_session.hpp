@@ -17,6 +17,9 @@ namespace tcj::sync {
 
 using BuildsById = std::map<std::int64_t, teamcity::Build>;
 
+// TeamCity's default page size, which our locators keep.
+inline constexpr std::size_t kPageSize = 100;
+
 class ServerSession {
  public:
   // not_found when the server is gone or being removed; unavailable when its credentials cannot be
@@ -33,13 +36,16 @@ class ServerSession {
   // or one empty prefix for the whole server.
   std::vector<std::string> Scopes() const;
 
-  // Every page of the locator, added to `into` (the same build twice is kept once: pages shift while
-  // TeamCity adds builds). Stops with an error when the job lost its lease.
+  // The pages of the locator while they come full, added to `into` (the same build twice is kept
+  // once: pages shift while TeamCity adds builds). Stops with an error when the job lost its lease.
   core::Status ReadAll(const std::string& locator, BuildsById& into, JobContext& job);
 
-  // What mapping needs beyond a page: changes past the nested first 100, the builds deployments
-  // deploy when they are not stored yet (added to `builds`), environment parameters of rules.
-  core::Status Complete(BuildsById& builds, JobContext& job);
+  // What mapping needs beyond a page: changes past the nested first 100, environment parameters of
+  // rules, and (Upstreams::fetch) the builds deployments deploy when they are not stored yet (added
+  // to `builds`). A backfill leaves those for later: its walk reaches them, and it completes the
+  // deployments' keys at its end.
+  enum class Upstreams { fetch, later };
+  core::Status Complete(BuildsById& builds, JobContext& job, Upstreams upstreams = Upstreams::fetch);
 
   std::vector<MappedBuild> Map(const BuildsById& builds) const;
 

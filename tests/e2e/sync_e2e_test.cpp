@@ -381,7 +381,7 @@ TEST_F(SyncE2E, KillNineMidBackfillThenRestartReachesTheSameFinalState) {
   StartService(/*poll_seconds=*/5);
   CreateTeamCity("main", 1500);
   // Slow pages, so the kill lands in the middle of the walk.
-  teamcity_->Post("/_control/faults", {{"path", "/tc/main/app/rest/builds"}, {"queryContains", "finishDate"}, {"delayMs", 250}, {"times", -1}});
+  teamcity_->Post("/_control/faults", {{"path", "/tc/main/app/rest/builds"}, {"queryContains", "sinceDate"}, {"delayMs", 250}, {"times", -1}});
   const std::string server = AddServer("main");
   ASSERT_TRUE(Eventually([&] {
     json s = Status(server);
@@ -401,7 +401,7 @@ TEST_F(SyncE2E, KillNineMidBackfillThenRestartReachesTheSameFinalState) {
 TEST_F(SyncE2E, APostgreSQLRestartMidSyncLosesNothing) {
   StartService(/*poll_seconds=*/2);
   CreateTeamCity("main", 800);
-  teamcity_->Post("/_control/faults", {{"path", "/tc/main/app/rest/builds"}, {"queryContains", "finishDate"}, {"delayMs", 150}, {"times", -1}});
+  teamcity_->Post("/_control/faults", {{"path", "/tc/main/app/rest/builds"}, {"queryContains", "sinceDate"}, {"delayMs", 150}, {"times", -1}});
   const std::string server = AddServer("main");
   ASSERT_TRUE(Eventually([&] {
     json s = Status(server);
