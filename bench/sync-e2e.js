@@ -78,11 +78,30 @@ function procStats(pid) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// CPU seconds used so far by the fakes and by the PostgreSQL processes of this run's cluster.
+function otherCpu(fakes, dataDir) {
+  let fakeSeconds = 0;
+  for (const pid of fakes) fakeSeconds += procStats(pid).cpuSeconds;
+  let pgSeconds = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      const comm = fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (comm === 'postgres' && (cmdline.includes(dataDir) || fs.readlinkSync(`/proc/${entry}/cwd`) === dataDir)) {
+        pgSeconds += procStats(entry).cpuSeconds;
+      }
+    } catch { /* gone, or not ours to read */ }
+  }
+  return { fakeSeconds, pgSeconds };
+}
+
 async function main() {
   if (!fs.existsSync(executable)) throw new Error('build the release executable first: make build');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcj-bench-'));
   fs.chmodSync(dir, 0o755);  // the embedded PostgreSQL runs as the postgres user
   const [jira, teamcity, port] = await Promise.all([startFake('atlassian'), startFake('teamcity'), freePort()]);
+  const fakePids = children.map((c) => c.pid);
   const app = `http://127.0.0.1:${port}`;
   const env = {
     ...process.env,
@@ -133,12 +152,14 @@ async function main() {
     });
     if (created.status !== 201) throw new Error(created.text);
     const before = procStats(serve.pid);
+    const othersBefore = otherCpu(fakePids, path.join(dir, 'pg'));
     const t0 = process.hrtime.bigint();
     const id = await addServer('main');
     let status;
     while (!(status = await synced(id))) await sleep(250);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const after = procStats(serve.pid);
+    const othersAfter = otherCpu(fakePids, path.join(dir, 'pg'));
     const stored = (await call('GET', `${jira}/_control/sites/acme/builds`)).json.count +
                    (await call('GET', `${jira}/_control/sites/acme/deployments`)).json.count;
     if (process.env.BENCH_DEBUG) {
@@ -157,7 +178,10 @@ async function main() {
     result = { mode, builds: status.builds.total, sentToJira: stored, seconds: +seconds.toFixed(2),
                buildsPerSecond: Math.round(status.builds.total / seconds),
                serveCpuSeconds: +(after.cpuSeconds - before.cpuSeconds).toFixed(2),
-               servePeakRssMiB: +after.peakRssMiB.toFixed(1) };
+               servePeakRssMiB: +after.peakRssMiB.toFixed(1),
+               fakesCpuSeconds: +(othersAfter.fakeSeconds - othersBefore.fakeSeconds).toFixed(2),
+               postgresCpuSeconds: +(othersAfter.pgSeconds - othersBefore.pgSeconds).toFixed(2),
+               cores: os.cpus().length };
   } else if (mode === 'many') {
     const servers = option('servers', 1000);
     const seconds = option('seconds', 120);

@@ -180,7 +180,7 @@ core::Result<bool> NextPage(SyncContext& context, ServerSession& session, Progre
 
   const std::int64_t seen_before = progress.seen - static_cast<std::int64_t>(page->builds.size());
   db::TenantTransaction tx(context.pool, session.tenant(), db::Durability::relaxed);
-  const auto saved = SaveBuilds(tx, session.server(), session.Map(builds));
+  const auto saved = SaveBuilds(tx, session.server(), session.Map(builds), DeployedKeysAt::refresh);
   RecordBackfill(tx, session.server(), progress.Json());
   tx.Commit();
   context.metrics.builds_changed.Inc(static_cast<std::uint64_t>(saved.changed));
@@ -200,7 +200,8 @@ void Finish(SyncContext& context, ServerSession& session, Progress& progress) {
 
 }  // namespace
 
-core::Status RequestBackfill(SyncContext& context, const core::TenantId& tenant, const core::ServerId& server, int days) {
+core::Status RequestBackfill(SyncContext& context, const core::TenantId& tenant, const core::ServerId& server,
+                             int days) {
   if (days < 1 || days > kMaxBackfillDays) {
     return core::Error::Make(core::ErrorKind::invalid_input, "settings.days",
                              "days must be a whole number from 1 to " + std::to_string(kMaxBackfillDays) + ".");

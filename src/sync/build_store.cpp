@@ -34,7 +34,8 @@ json FoundJson(const std::vector<issuekeys::Found>& found) {
 json DroppedJson(const std::vector<issuekeys::Dropped>& dropped) {
   json out = json::array();
   for (const auto& d : dropped) {
-    out.push_back({{"text", d.text}, {"source", issuekeys::ToString(d.source)}, {"where", d.where}, {"reason", d.reason}});
+    out.push_back(
+        {{"text", d.text}, {"source", issuekeys::ToString(d.source)}, {"where", d.where}, {"reason", d.reason}});
   }
   return out;
 }
@@ -58,8 +59,9 @@ std::vector<std::string> RecordKeys(const MappedBuild& mapped) {
 json RowJson(const MappedBuild& mapped, const OutboxEntry& entry, const std::string& draft) {
   json tests = nullptr;
   if (mapped.tests) {
-    tests = {{"count", mapped.tests->count},   {"passed", mapped.tests->passed},   {"failed", mapped.tests->failed},
-             {"ignored", mapped.tests->ignored}, {"muted", mapped.tests->muted}, {"new_failed", mapped.tests->new_failed}};
+    tests = {{"count", mapped.tests->count},   {"passed", mapped.tests->passed},
+             {"failed", mapped.tests->failed}, {"ignored", mapped.tests->ignored},
+             {"muted", mapped.tests->muted},   {"new_failed", mapped.tests->new_failed}};
   }
   return {
       {"build_id", mapped.build_id},
@@ -128,7 +130,8 @@ WHERE b.fingerprint IS DISTINCT FROM excluded.fingerprint
 
 int Upsert(db::TenantTransaction& tx, const core::ServerId& server, const json& rows) {
   if (rows.empty()) return 0;
-  return static_cast<int>(tx.Exec(kUpsert, tx.tenant(), server, rows.dump(-1, ' ', false, json::error_handler_t::replace)).affected());
+  return static_cast<int>(
+      tx.Exec(kUpsert, tx.tenant(), server, rows.dump(-1, ' ', false, json::error_handler_t::replace)).affected());
 }
 
 bool FromParameter(const json& found) {
@@ -137,12 +140,13 @@ bool FromParameter(const json& found) {
 
 }  // namespace
 
-SaveResult SaveBuilds(db::TenantTransaction& tx, const core::ServerId& server, std::vector<MappedBuild> builds) {
+SaveResult SaveBuilds(db::TenantTransaction& tx, const core::ServerId& server, std::vector<MappedBuild> builds,
+                      DeployedKeysAt when) {
   // Builds first: a deployment in the same batch finds the builds it deploys. Then deployments,
   // oldest first, and one is stored before a later one to the same environment is mapped, which
   // finds it as its previous deployment.
-  const auto deployments = std::stable_partition(builds.begin(), builds.end(),
-                                                 [](const MappedBuild& m) { return !m.environment; });
+  const auto deployments =
+      std::stable_partition(builds.begin(), builds.end(), [](const MappedBuild& m) { return !m.environment; });
   std::stable_sort(deployments, builds.end(),
                    [](const MappedBuild& a, const MappedBuild& b) { return a.build_id < b.build_id; });
   SaveResult result;
@@ -157,19 +161,26 @@ SaveResult SaveBuilds(db::TenantTransaction& tx, const core::ServerId& server, s
   };
   bool deployments_started = false;
   for (MappedBuild& mapped : builds) {
-    if (mapped.environment) {
-      std::pair<std::string, std::string> target{mapped.build_type_id, mapped.environment->name};
-      if (!deployments_started || unsaved_deployments.contains(target)) flush();
-      deployments_started = true;
-      unsaved_deployments.insert(std::move(target));
+    const auto* deployment = std::get_if<jira::Deployment>(&mapped.record);
+    if (deployment == nullptr) {
+      rows.push_back(RowJson(mapped, PrepareForOutbox(mapped), ""));
+      continue;
     }
-    std::string draft;
-    if (const auto* deployment = std::get_if<jira::Deployment>(&mapped.record)) {
-      draft = jira::DeploymentRecordJson(*deployment);
-      AddDeployedKeys(mapped, DeployedKeys(tx, server,
-                                           {mapped.build_id, mapped.build_type_id, mapped.environment->name,
-                                            mapped.upstream_build_id}));
+    const std::string draft = jira::DeploymentRecordJson(*deployment);
+    if (when == DeployedKeysAt::refresh) {
+      // Nothing to send yet: RefreshDeployments makes the record once the builds it deploys are in.
+      OutboxEntry waiting;
+      waiting.fingerprint = "waiting for RefreshDeployments";
+      rows.push_back(RowJson(mapped, waiting, draft));
+      continue;
     }
+    std::pair<std::string, std::string> target{mapped.build_type_id, mapped.environment->name};
+    if (!deployments_started || unsaved_deployments.contains(target)) flush();
+    deployments_started = true;
+    unsaved_deployments.insert(std::move(target));
+    AddDeployedKeys(mapped, DeployedKeys(tx, server,
+                                         {mapped.build_id, mapped.build_type_id, mapped.environment->name,
+                                          mapped.upstream_build_id}));
     rows.push_back(RowJson(mapped, PrepareForOutbox(mapped), draft));
   }
   flush();
@@ -218,8 +229,9 @@ std::set<std::int64_t> KnownBuildIds(db::TenantTransaction& tx, const core::Serv
                                      const std::vector<std::int64_t>& ids) {
   std::set<std::int64_t> known;
   if (ids.empty()) return known;
-  for (db::Row row : tx.Exec("SELECT build_id FROM builds WHERE tenant_id = $3 AND server_id = $1 AND build_id = ANY($2::bigint[])",
-                             server, IdArray(ids), tx.tenant())) {
+  for (db::Row row :
+       tx.Exec("SELECT build_id FROM builds WHERE tenant_id = $3 AND server_id = $1 AND build_id = ANY($2::bigint[])",
+               server, IdArray(ids), tx.tenant())) {
     known.insert(row.Int(0));
   }
   return known;
@@ -236,9 +248,10 @@ std::vector<std::int64_t> OpenBuildIds(db::TenantTransaction& tx, const core::Se
 }
 
 void MarkDeleted(db::TenantTransaction& tx, const core::ServerId& server, std::int64_t build_id) {
-  tx.Exec("UPDATE builds SET teamcity_state = 'deleted', updated_at = now() "
-          "WHERE tenant_id = $3 AND server_id = $1 AND build_id = $2",
-          server, build_id, tx.tenant());
+  tx.Exec(
+      "UPDATE builds SET teamcity_state = 'deleted', updated_at = now() "
+      "WHERE tenant_id = $3 AND server_id = $1 AND build_id = $2",
+      server, build_id, tx.tenant());
 }
 
 int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, std::int64_t since_build_id) {
@@ -249,37 +262,44 @@ int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, 
       server, since_build_id, tx.tenant());
   int changed = 0;
   for (db::Row row : rows) {
-    const json found = json::parse(row.Text(5), nullptr, false);
-    if (!found.is_array() || FromParameter(found)) continue;
     auto draft = jira::ParseDeploymentRecord(row.Text(4));
     if (!draft) continue;
     jira::Deployment deployment = std::move(*draft);
-    for (auto& key : DeployedKeys(tx, server, {row.Int(0), row.String(1), row.String(2), row.OptionalInt(3)})) {
-      if (std::find(deployment.issue_keys.begin(), deployment.issue_keys.end(), key) == deployment.issue_keys.end()) {
-        deployment.issue_keys.push_back(std::move(key));
+    // Keys from the jira.issueKeys parameter replace every other source, deployed builds' too.
+    const json found = json::parse(row.Text(5), nullptr, false);
+    if (found.is_array() && !FromParameter(found)) {
+      for (auto& key : DeployedKeys(tx, server, {row.Int(0), row.String(1), row.String(2), row.OptionalInt(3)})) {
+        if (std::find(deployment.issue_keys.begin(), deployment.issue_keys.end(), key) == deployment.issue_keys.end()) {
+          deployment.issue_keys.push_back(std::move(key));
+        }
       }
     }
     const std::vector<std::string> keys = deployment.issue_keys;
     auto prepared = jira::PrepareDeployments({std::move(deployment)});
     const std::string record_json =
         prepared.deployments.empty() ? std::string() : jira::DeploymentRecordJson(prepared.deployments.front());
-    const std::string fingerprint = OutboxFingerprint(record_json, row.Text(6), row.Text(7), row.Text(8), prepared.notes);
+    const std::string fingerprint =
+        OutboxFingerprint(record_json, row.Text(6), row.Text(7), row.Text(8), prepared.notes);
     if (fingerprint == row.Text(9)) continue;  // what a poll would store now is stored already
-    tx.Exec("UPDATE builds SET record = $3::jsonb, issue_keys = ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), "
-            "notes = $5::jsonb, fingerprint = $6, usn = nextval('update_sequence'), "
-            "jira_outcome = CASE WHEN $3::jsonb IS NULL THEN 'not_sent' ELSE jira_outcome END, updated_at = now() "
-            "WHERE tenant_id = $7 AND server_id = $1 AND build_id = $2",
-            server, row.Int(0), record_json.empty() ? std::optional<std::string>() : std::optional<std::string>(record_json),
-            json(keys).dump(), NotesJson(prepared.notes).dump(), fingerprint, tx.tenant());
+    tx.Exec(
+        "UPDATE builds SET record = $3::jsonb, issue_keys = ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), "
+        "notes = $5::jsonb, fingerprint = $6, usn = nextval('update_sequence'), "
+        "jira_outcome = CASE WHEN $3::jsonb IS NULL THEN 'not_sent' ELSE jira_outcome END, updated_at = now() "
+        "WHERE tenant_id = $7 AND server_id = $1 AND build_id = $2",
+        server, row.Int(0),
+        record_json.empty() ? std::optional<std::string>() : std::optional<std::string>(record_json), json(keys).dump(),
+        NotesJson(prepared.notes).dump(), fingerprint, tx.tenant());
     ++changed;
   }
   return changed;
 }
 
 std::int64_t PendingCount(db::TenantTransaction& tx) {
-  return tx.Exec("SELECT count(*) FROM builds WHERE tenant_id = $1 AND record IS NOT NULL "
-                 "AND sent_usn IS DISTINCT FROM usn",
-                 tx.tenant())[0]
+  return tx
+      .Exec(
+          "SELECT count(*) FROM builds WHERE tenant_id = $1 AND record IS NOT NULL "
+          "AND sent_usn IS DISTINCT FROM usn",
+          tx.tenant())[0]
       .Int(0);
 }
 

@@ -21,10 +21,15 @@ struct SaveResult {
   int unchanged = 0;  // builds whose fingerprint was already stored: nothing written
 };
 
+// When deployments get the keys of the builds they deploy: as they are saved (a poll: those builds
+// arrived before them), or only in RefreshDeployments (a backfill, which walks history newest first
+// and meets them later); until then such a deployment waits, unsent.
+enum class DeployedKeysAt { save, refresh };
+
 // Writes the builds whose fingerprint changed, each with a fresh update sequence number, so a later
-// state always wins in Jira. Builds go before deployments, and every deployment gets the keys of
-// the builds it deploys (DeployedKeys) before it is stored.
-SaveResult SaveBuilds(db::TenantTransaction& tx, const core::ServerId& server, std::vector<MappedBuild> builds);
+// state always wins in Jira. Builds go before deployments.
+SaveResult SaveBuilds(db::TenantTransaction& tx, const core::ServerId& server, std::vector<MappedBuild> builds,
+                      DeployedKeysAt when = DeployedKeysAt::save);
 
 // The issue keys a deployment deploys: those of the builds of its upstream configuration on the
 // upstream's branch after the build the previous successful deployment to the same environment

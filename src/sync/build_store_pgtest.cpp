@@ -453,6 +453,36 @@ TEST_F(BuildStoreTest, RefreshDeploymentsLeavesKeysFromTheParameterAlone) {
   EXPECT_THAT(RecordKeysOf(210), ElementsAre("DEMO-9"));
 }
 
+TEST_F(BuildStoreTest, ABackfillKeepsDeploymentsUnsentUntilTheRefresh) {
+  // Newest first, as a backfill walks: the deployments come before the builds they deploy.
+  teamcity::Build by_parameter = ADeployment(211, 107, "SUCCESS", "Staging");
+  by_parameter.properties = {{"jira.issueKeys", "DEMO-9"}};
+  {
+    db::TenantTransaction tx(pool(), a_);
+    const SaveResult saved = SaveBuilds(tx, server_, Map({ADeployment(210, 108), by_parameter, ADeployment(200, 102)}),
+                                        DeployedKeysAt::refresh);
+    EXPECT_EQ(saved.changed, 3);
+    tx.Commit();
+  }
+  const auto waiting = Stored(210);
+  ASSERT_TRUE(waiting);
+  EXPECT_FALSE(waiting->record) << "nothing is sent before the deployed builds are known";
+  EXPECT_FALSE(Stored(211)->record);
+  EXPECT_EQ(Pending(a_), 0);
+
+  SaveHistory();
+  const std::int64_t builds_pending = Pending(a_);
+  {
+    db::TenantTransaction tx(pool(), a_);
+    EXPECT_EQ(RefreshDeployments(tx, server_, 0), 3);
+    tx.Commit();
+  }
+  EXPECT_THAT(RecordKeysOf(200), ElementsAre("ABC-2"));
+  EXPECT_THAT(RecordKeysOf(210), ElementsAre("ABC-5", "ABC-4", "ABC-3")) << "since D1, met later in the walk";
+  EXPECT_THAT(RecordKeysOf(211), ElementsAre("DEMO-9")) << "the parameter replaces the deployed builds' keys";
+  EXPECT_EQ(Pending(a_), builds_pending + 3);
+}
+
 // ---- open builds, deletions, the backlog ------------------------------------------------------------
 
 TEST_F(BuildStoreTest, OpenBuildsAreQueuedOrRunningUntilDeleted) {
