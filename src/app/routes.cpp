@@ -3,8 +3,14 @@
 #include "app/services.hpp"
 #include "connect/lifecycle.hpp"
 #include "sync/server_removal.hpp"
+#include "connect/descriptor.hpp"
+#include "web/diagnostics_api.hpp"
+#include "web/issue_panel.hpp"
 #include "web/local_admin_auth.hpp"
+#include "web/pages.hpp"
+#include "web/preview_api.hpp"
 #include "web/servers_api.hpp"
+#include "web/session_api.hpp"
 #include "web/sync_api.hpp"
 
 
@@ -57,8 +63,8 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
   router.SetAuthenticator(AuthKind::connect_context, std::make_shared<connect::ConnectJwtAuthenticator>(
                                                          context, services.connect_registry, Mode::context));
   router.SetAuthenticator(AuthKind::local_admin,
-                          std::make_shared<web::LocalAdminAuthenticator>(services.admin_tokens, context.log,
-                                                                         services.auth_metrics.rejections));
+                          std::make_shared<web::LocalAdminAuthenticator>(services.admin_tokens, services.admin_sessions,
+                                                                         context.log, services.auth_metrics.rejections));
   router.SetAuthenticator(AuthKind::webhook_secret,
                           std::make_shared<web::WebhookAuthenticator>(services.servers, context.log,
                                                                       services.auth_metrics.rejections));
@@ -74,6 +80,20 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
        }});
   web::AddSyncRoutes(router, engine.context(), services.servers, services.admin_access,
                      services.config.server.public_url);
+  web::AddPreviewRoutes(router, engine.context(), services.admin_access);
+  web::AddDiagnosticsRoutes(router, services.pool, services.admin_access);
+  web::AddSessionRoutes(router, services.admin_tokens, services.admin_sessions, services.tenants,
+                        {.secure_cookie = services.config.server.tls_enabled()});
+
+  const config::Config& config = services.config;
+  const web::PageOptions pages{.all_js_url = config.connect.all_js_url,
+                               .jira_site_hosts = config.jira.allowed_site_hosts,
+                               .allow_http_sites = config.jira.allow_http_sites};
+  web::AddPageRoutes(router, pages);
+  web::AddIssuePanelRoute(router, services.pool, services.tenants,
+                          {.page = pages,
+                           .app_key = config.connect.app_key,
+                           .configure_module = std::string(connect::kConfigureModule)});
 }
 
 void AddInternalRoutes(http::Router& router, const core::MetricsRegistry& metrics) {

@@ -18,6 +18,7 @@
 #include "jira/oauth_tokens.hpp"
 #include "jira/site_access.hpp"
 #include "sync/engine.hpp"
+#include "tenants/admin_sessions.hpp"
 #include "tenants/admin_tokens.hpp"
 #include "tenants/connect_registry.hpp"
 #include "tenants/secret_box.hpp"
@@ -54,6 +55,7 @@ class Services {
   tenants::ServerStore servers{pool, secrets};
   tenants::ConnectRegistry connect_registry{pool, secrets, clock};
   tenants::AdminTokenStore admin_tokens{pool};
+  tenants::AdminSessionStore admin_sessions{pool};
   connect::AuthMetrics auth_metrics{metrics};
   std::shared_ptr<connect::InstallKeys> install_keys;
   jira::OAuthTokens oauth_tokens;

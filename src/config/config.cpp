@@ -228,6 +228,8 @@ const std::vector<KeyDef>& Keys() {
        }},
       {"connect.install_keys_url", Type::string,
        [](Config& c, const Value& v) { return ParseHttpUrlInto(Str(v), c.connect.install_keys_url, true); }},
+      {"connect.all_js_url", Type::string,
+       [](Config& c, const Value& v) { return ParseHttpUrlInto(Str(v), c.connect.all_js_url, true); }},
       {"oauth.token_url", Type::string,
        [](Config& c, const Value& v) { return ParseHttpUrlInto(Str(v), c.oauth.token_url, true); }},
       {"oauth.api_url", Type::string,

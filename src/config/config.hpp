@@ -61,6 +61,7 @@ struct ConnectConfig {
   std::string app_key = "com.example.teamcity-jira";
   std::string app_name = "TeamCity for Jira";
   std::string install_keys_url = "https://connect-install-keys.atlassian.com";
+  std::string all_js_url = "https://connect-cdn.atl-paas.net/all.js";  // the Connect JS API our pages load
 };
 
 struct OAuthConfig {

@@ -35,7 +35,20 @@ std::string BuildDescriptor(const config::Config& config) {
           {"name", name},
           {"homeUrl", base},
           {"documentationUrl", "https://www.jetbrains.com/help/teamcity/"},
-          {"actions", json::object()}}}}},
+          {"actions", json::object()}}},
+        // The settings page (Manage apps, Configure) and the same page in Jira's admin menu.
+        {"configurePage", {{"key", std::string(kConfigureModule)}, {"name", {{"value", "TeamCity settings"}}},
+                           {"url", "/jira/configure"}}},
+        {"adminPages", json::array({{{"key", "teamcity-admin"},
+                                     {"name", name},
+                                     {"url", "/jira/configure"},
+                                     {"location", "admin_plugins_menu/integrations-section"}}})},
+        {"jiraIssueContexts",
+         json::array({{{"key", "teamcity-issue-builds"},
+                       {"name", name},
+                       {"icon", {{"width", 16}, {"height", 16}, {"url", "/static/logo.svg"}}},
+                       {"content", {{"type", "label"}, {"label", {{"value", "Builds"}}}}},
+                       {"target", {{"type", "web_panel"}, {"url", "/jira/issue-panel?issueKey={issue.key}"}}}}})}}},
   };
   return descriptor.dump();
 }

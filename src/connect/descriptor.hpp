@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "config/config.hpp"
 
@@ -15,9 +16,13 @@ struct LifecyclePaths {
   static constexpr const char* kDisabled = "/lifecycle/disabled";
 };
 
+// The key of the configurePage module: Jira shows it at {site}/plugins/servlet/ac/{app key}/{this}.
+inline constexpr std::string_view kConfigureModule = "teamcity-settings";
+
 // The descriptor as JSON text: key, name, baseUrl (server.public_url), JWT authentication, the
 // READ/WRITE/DELETE scopes, the signed-install, context-qsh and gdpr API migrations, lifecycle
-// callbacks and the build and deployment provider modules. Built once at startup.
+// callbacks, the build and deployment provider modules, the settings page (configurePage and an
+// admin page) and the issue panel (jiraIssueContexts). Built once at startup.
 std::string BuildDescriptor(const config::Config& config);
 
 }  // namespace tcj::connect

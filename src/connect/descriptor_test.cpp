@@ -39,6 +39,22 @@ TEST(Descriptor, ProviderModulesAreSingleObjectsWithRequiredFields) {
   }
 }
 
+TEST(Descriptor, DeclaresTheSettingsPageAndTheIssuePanel) {
+  const auto d = nlohmann::json::parse(BuildDescriptor(config::Config{}));
+  const auto& configure = d["modules"]["configurePage"];
+  ASSERT_TRUE(configure.is_object()) << "configurePage is a single object";
+  EXPECT_EQ(configure["key"], std::string(kConfigureModule));
+  EXPECT_EQ(configure["url"], "/jira/configure");
+  ASSERT_TRUE(d["modules"]["adminPages"].is_array());
+  EXPECT_EQ(d["modules"]["adminPages"][0]["url"], "/jira/configure");
+  const auto& panels = d["modules"]["jiraIssueContexts"];
+  ASSERT_TRUE(panels.is_array());
+  ASSERT_EQ(panels.size(), 1u);
+  EXPECT_EQ(panels[0]["target"]["type"], "web_panel");
+  EXPECT_EQ(panels[0]["target"]["url"], "/jira/issue-panel?issueKey={issue.key}");
+  EXPECT_EQ(panels[0]["content"]["type"], "label");
+}
+
 TEST(Descriptor, BaseUrlFollowsConfiguration) {
   config::Config config;
   config.server.public_url = "http://127.0.0.1:18080";

@@ -6,6 +6,7 @@
 
 #include "db/transaction.hpp"
 #include "sync/build_store.hpp"
+#include "sync/events.hpp"
 #include "sync/server_session.hpp"
 #include "teamcity/dates.hpp"
 
@@ -195,6 +196,9 @@ void Finish(SyncContext& context, ServerSession& session, Progress& progress) {
   db::TenantTransaction tx(context.pool, session.tenant(), db::Durability::relaxed);
   if (progress.lowest_build_id > 0) RefreshDeployments(tx, session.server(), progress.lowest_build_id);
   RecordBackfill(tx, session.server(), progress.Json());
+  RecordEvent(tx, session.server(), EventLevel::info, "backfill_done",
+              "Backfill of the last " + std::to_string(progress.days) + " days done: " + std::to_string(progress.seen) +
+                  " builds read.");
   tx.Commit();
 }
 
@@ -210,7 +214,13 @@ core::Status RequestBackfill(SyncContext& context, const core::TenantId& tenant,
   progress.state = "queued";
   progress.days = days;
   progress.requested_at = teamcity::ToRfc3339(context.clock.Now());
-  Save(context, tenant, server, progress);
+  {
+    db::TenantTransaction tx(context.pool, tenant);
+    RecordBackfill(tx, server, progress.Json());
+    RecordEvent(tx, server, EventLevel::info, "backfill_requested",
+                "Backfill of the last " + std::to_string(days) + " days requested.");
+    tx.Commit();
+  }
   context.queue.Enqueue(tenant, JobKind::backfill, BackfillKey(server), ServerPayload(server));
   if (context.wake_workers) context.wake_workers();
   return core::Ok();

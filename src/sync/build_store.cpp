@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jira/devinfo_json.hpp"
+#include "sync/mapped_json.hpp"
 #include "teamcity/dates.hpp"
 
 namespace tcj::sync {
@@ -23,74 +24,11 @@ std::string IdArray(const std::vector<std::int64_t>& ids) {
   return text + "}";
 }
 
-json FoundJson(const std::vector<issuekeys::Found>& found) {
-  json out = json::array();
-  for (const auto& f : found) {
-    out.push_back({{"key", f.key}, {"source", issuekeys::ToString(f.source)}, {"where", f.where}});
-  }
-  return out;
-}
-
-json DroppedJson(const std::vector<issuekeys::Dropped>& dropped) {
-  json out = json::array();
-  for (const auto& d : dropped) {
-    out.push_back(
-        {{"text", d.text}, {"source", issuekeys::ToString(d.source)}, {"where", d.where}, {"reason", d.reason}});
-  }
-  return out;
-}
-
-json NotesJson(const std::vector<jira::PrepareNote>& notes) {
-  json out = json::array();
-  for (const auto& n : notes) out.push_back({{"field", n.field}, {"message", n.message}, {"dropped", n.dropped}});
-  return out;
-}
-
-json TimeOrNull(const std::optional<std::chrono::system_clock::time_point>& t) {
-  return t ? json(teamcity::ToRfc3339(*t)) : json(nullptr);
-}
-
-std::vector<std::string> RecordKeys(const MappedBuild& mapped) {
-  if (const auto* d = std::get_if<jira::Deployment>(&mapped.record)) return d->issue_keys;
-  if (const auto* b = std::get_if<jira::Build>(&mapped.record)) return b->issue_keys;
-  return mapped.keys.keys;
-}
-
 json RowJson(const MappedBuild& mapped, const OutboxEntry& entry, const std::string& draft) {
-  json tests = nullptr;
-  if (mapped.tests) {
-    tests = {{"count", mapped.tests->count},   {"passed", mapped.tests->passed},
-             {"failed", mapped.tests->failed}, {"ignored", mapped.tests->ignored},
-             {"muted", mapped.tests->muted},   {"new_failed", mapped.tests->new_failed}};
-  }
-  return {
-      {"build_id", mapped.build_id},
-      {"build_type_id", mapped.build_type_id},
-      {"build_type_name", mapped.build_type_name},
-      {"project_name", mapped.project_name},
-      {"number", mapped.number},
-      {"branch", mapped.branch},
-      {"teamcity_state", teamcity::ToString(mapped.teamcity_state)},
-      {"status", mapped.status},
-      {"jira_state", jira::ToString(mapped.jira_state)},
-      {"web_url", mapped.web_url},
-      {"started_at", TimeOrNull(mapped.started_at)},
-      {"finished_at", TimeOrNull(mapped.finished_at)},
-      {"tests", tests},
-      {"is_deployment", mapped.environment.has_value()},
-      {"environment", mapped.environment ? json(mapped.environment->name) : json(nullptr)},
-      {"environment_type", mapped.environment ? json(jira::ToString(mapped.environment->type)) : json(nullptr)},
-      {"upstream_build_id", mapped.upstream_build_id ? json(*mapped.upstream_build_id) : json(nullptr)},
-      {"issue_keys", RecordKeys(mapped)},
-      {"keys_found", FoundJson(mapped.keys.found)},
-      {"keys_dropped", DroppedJson(mapped.keys.dropped)},
-      {"notes", NotesJson(entry.notes)},
-      {"record", entry.record_json.empty() ? json(nullptr) : json(entry.record_json)},
-      {"fingerprint", entry.fingerprint},
-      {"personal", mapped.personal},
-      {"skip_reason", mapped.skip_reason},
-      {"draft", draft.empty() ? json(nullptr) : json(draft)},
-  };
+  json row = MappedBuildJson(mapped, entry);
+  row["fingerprint"] = entry.fingerprint;
+  row["draft"] = draft.empty() ? json(nullptr) : json(draft);
+  return row;
 }
 
 // One statement per batch: a page of builds costs one round trip, not one per build. A new update

@@ -6,6 +6,7 @@
 #include "db/error.hpp"
 #include "db/transaction.hpp"
 #include "sync/build_store.hpp"
+#include "sync/events.hpp"
 #include "sync/server_session.hpp"
 #include "teamcity/dates.hpp"
 
@@ -110,11 +111,15 @@ core::Result<PollResult> Poll(SyncContext& context, ServerSession& session, cons
   return result;
 }
 
-// Failures are logged when they start, when their kind changes and when they end: a server that is
-// down for a day gives two lines, not thousands.
+// Failures are logged (and become an event on the admin page) when they start, when their kind
+// changes and when they end: a server that is down for a day gives two lines, not thousands.
+bool IsNewFailure(const SyncState& before, const core::Error& error, int failures) {
+  return failures == 1 || before.last_error_code != error.code;
+}
+
 void LogFailure(SyncContext& context, const Job& job, const core::ServerId& server, const SyncState& before,
                 const core::Error& error, int failures) {
-  if (failures == 1 || before.last_error_code != error.code) {
+  if (IsNewFailure(before, error, failures)) {
     context.log.Warn("sync.poll_failed", {{"tenant", job.tenant.str()},
                                           {"server", server.str()},
                                           {"code", error.code},
@@ -156,6 +161,10 @@ JobOutcome RunPoll(SyncContext& context, const Job& job, JobContext& job_context
         context.log.Info("sync.poll_recovered", {{"tenant", job.tenant.str()},
                                                  {"server", server->str()},
                                                  {"failures", state.consecutive_failures}});
+        db::TenantTransaction tx(context.pool, job.tenant, db::Durability::relaxed);
+        RecordEvent(tx, *server, EventLevel::info, "poll_recovered",
+                    "TeamCity answers again after " + std::to_string(state.consecutive_failures) + " failed polls.");
+        tx.Commit();
       }
       return JobOutcome::Again(NextPollDelay(context.options.poll_interval, 0));
     }
@@ -164,6 +173,9 @@ JobOutcome RunPoll(SyncContext& context, const Job& job, JobContext& job_context
     {
       db::TenantTransaction tx(context.pool, job.tenant, db::Durability::relaxed);
       failures = RecordPollFailure(tx, *server, polled.error());
+      if (IsNewFailure(state, polled.error(), failures)) {
+        RecordEvent(tx, *server, EventLevel::error, "poll_failed", "Polling failed: " + polled.error().message);
+      }
       tx.Commit();
     }
     LogFailure(context, job, *server, state, polled.error(), failures);

@@ -9,6 +9,7 @@
 #include "db/error.hpp"
 #include "db/transaction.hpp"
 #include "jira/devinfo_batches.hpp"
+#include "sync/events.hpp"
 #include "sync/mapping.hpp"
 #include "jira/devinfo_json.hpp"
 
@@ -64,6 +65,26 @@ struct Outcome {
   json detail;
 };
 
+// Jira refusing records is what an admin must hear of: one event per answer that refused any, with
+// Jira's first message; the diagnostics have every build's own.
+void RecordRejections(db::TenantTransaction& tx, const core::ServerId& server, const std::vector<Outcome>& outcomes) {
+  int rejected = 0;
+  std::string example;
+  for (const auto& o : outcomes) {
+    if (o.outcome != "rejected") continue;
+    if (rejected++ == 0) {
+      example = "build " + std::to_string(o.build_id);
+      if (const auto m = o.detail.find("messages"); m != o.detail.end() && m->is_array() && !m->empty() &&
+                                                    m->front().is_string()) {
+        example += ": " + m->front().get<std::string>();
+      }
+    }
+  }
+  if (rejected == 0) return;
+  RecordEvent(tx, server, EventLevel::warning, "jira_rejected",
+              "Jira refused " + std::to_string(rejected) + (rejected == 1 ? " record" : " records") + " (" + example + ").");
+}
+
 void RecordOutcomes(SyncContext& context, const core::TenantId& tenant, const std::string& server_id,
                     const std::vector<Outcome>& outcomes) {
   if (outcomes.empty()) return;
@@ -85,6 +106,7 @@ void RecordOutcomes(SyncContext& context, const core::TenantId& tenant, const st
           "THEN b.sent_usn ELSE greatest(coalesce(b.sent_usn, 0), ($4::jsonb -> b.build_id::text ->> 'usn')::bigint) END "
           "WHERE b.tenant_id = $1 AND b.server_id = $2 AND b.build_id = ANY($3::bigint[])",
           tenant, server_id, ids, by_id.dump(-1, ' ', false, json::error_handler_t::replace));
+  RecordRejections(tx, core::ServerId(server_id), outcomes);
   tx.Commit();
 }
 

@@ -31,6 +31,8 @@ class ServerSession {
   const PollTarget& target() const { return target_; }
   const core::TenantId& tenant() const { return tenant_; }
   const core::ServerId& server() const { return server_; }
+  // How this server's builds are mapped: its key policy and environment rules.
+  const ServerContext& mapping() const { return mapping_; }
 
   // The locator prefixes of what is synced: one per configured project ("affectedProject:(id:P),"),
   // or one empty prefix for the whole server.

@@ -39,6 +39,16 @@ core::Result<ProbeReport> ProbeServer(http::HttpClient& client, const ServerConn
   if (info->contains("versionMajor") && (*info)["versionMajor"].is_number_integer()) {
     report.version_major = (*info)["versionMajor"].get<int>();
   }
+  // Who we are: an admin checks that it is the read-only user they meant. Old servers and some
+  // guest setups do not answer; that is not a failure of the connection.
+  if (auto user = GetJson(client, server, "/app/rest/users/current?fields=username,name")) {
+    for (const char* field : {"username", "name"}) {
+      if (const auto it = user->find(field); it != user->end() && it->is_string() && !it->get<std::string>().empty()) {
+        report.user = it->get<std::string>();
+        break;
+      }
+    }
+  }
   auto projects = GetJson(client, server, "/app/rest/projects?locator=archived:false,count:10000&fields=count");
   if (!projects) return std::move(projects).take_error();
   report.projects = Count(*projects);

@@ -14,9 +14,10 @@ struct ProbeReport {
   int version_major = 0;
   std::int64_t projects = 0;
   std::int64_t build_types = 0;
+  std::string user;  // the user the credentials authenticate as ("" when TeamCity does not say)
 };
 
-// Reads /app/rest/server, then counts the projects and build configurations the credentials can
+// Reads /app/rest/server and the current user, then counts the projects and build configurations the credentials can
 // see. Fails with an admin-readable error: DNS, TLS, connection, timeout, 401, 403, not TeamCity.
 core::Result<ProbeReport> ProbeServer(http::HttpClient& client, const ServerConnection& server);
 

@@ -1,6 +1,9 @@
 #include "web/local_admin_auth.hpp"
 
+#include <openssl/crypto.h>
 #include <strings.h>
+
+#include "http/cookies.hpp"
 
 namespace tcj::web {
 namespace {
@@ -11,17 +14,42 @@ std::optional<std::string_view> BearerToken(const http::Request& request) {
   return auth->substr(7);
 }
 
+bool ChangesState(const http::Request& request) { return request.method != "GET" && request.method != "HEAD"; }
+
+bool SameToken(std::string_view presented, const std::string& expected) {
+  return presented.size() == expected.size() &&
+         CRYPTO_memcmp(presented.data(), expected.data(), expected.size()) == 0;
+}
+
 }  // namespace
 
-bool LocalAdminAuthenticator::Recognizes(const http::Request& request) const { return BearerToken(request).has_value(); }
+bool LocalAdminAuthenticator::Recognizes(const http::Request& request) const {
+  return BearerToken(request).has_value() || http::CookieValue(request, kSessionCookie).has_value();
+}
+
+std::optional<http::Response> LocalAdminAuthenticator::Reject(const http::Request& request, std::string_view reason,
+                                                             int status) const {
+  rejections_.Labels({"local_admin", std::string(reason)}).Inc();
+  log_.Info("auth.rejected", {{"kind", "local_admin"}, {"reason", reason}, {"request_id", request.request_id}});
+  if (status == 403) {
+    return http::Response::Error(403, "csrf", "The page's security token is missing or stale: reload the page.");
+  }
+  return http::Response::Error(401, "unauthenticated", "Authentication failed.");
+}
 
 std::optional<http::Response> LocalAdminAuthenticator::Authenticate(http::Request& request) const {
-  const auto token = BearerToken(request);
-  const auto identity = token ? tokens_.Authenticate(*token) : std::nullopt;
-  if (!identity) {
-    rejections_.Labels({"local_admin", "unknown_token"}).Inc();
-    log_.Info("auth.rejected", {{"kind", "local_admin"}, {"reason", "unknown_token"}, {"request_id", request.request_id}});
-    return http::Response::Error(401, "unauthenticated", "Authentication failed.");
+  std::optional<tenants::AdminIdentity> identity;
+  if (const auto token = BearerToken(request)) {
+    identity = tokens_.Authenticate(*token);
+    if (!identity) return Reject(request, "unknown_token");
+  } else {
+    const auto session = http::CookieValue(request, kSessionCookie);
+    identity = session ? sessions_.Authenticate(*session) : std::nullopt;
+    if (!identity) return Reject(request, "unknown_session");
+    if (ChangesState(request)) {
+      const auto csrf = request.headers.Get(kCsrfHeader);
+      if (!csrf || !SameToken(*csrf, tenants::CsrfTokenFor(*session))) return Reject(request, "csrf", 403);
+    }
   }
   request.principal.tenant = identity->tenant;
   request.principal.subject = identity->token_id;

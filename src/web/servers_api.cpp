@@ -4,6 +4,7 @@
 
 #include "core/url.hpp"
 #include "teamcity/server_probe.hpp"
+#include "web/api_support.hpp"
 
 namespace tcj::web {
 namespace {
@@ -13,29 +14,6 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 using tenants::TeamCityAuthKind;
-
-const std::vector<AuthKind> kAdminAuth = {AuthKind::connect_context, AuthKind::local_admin};
-
-Response FieldError(std::string_view field, std::string_view message) {
-  json body = {{"error", {{"code", "invalid_input"}, {"message", message}, {"field", field}}}};
-  return Response::Json(400, body.dump());
-}
-
-Response ErrorResponse(const core::Error& e) {
-  int status = 500;
-  switch (e.kind) {
-    case core::ErrorKind::invalid_input: status = 400; break;
-    case core::ErrorKind::not_found: status = 404; break;
-    case core::ErrorKind::conflict: status = 409; break;
-    case core::ErrorKind::forbidden: status = 403; break;
-    case core::ErrorKind::unavailable:
-    case core::ErrorKind::timeout: status = 503; break;
-    default: break;
-  }
-  return Response::Error(status, e.code, e.message);
-}
-
-Response NotFound() { return Response::Error(404, "not_found", "No such TeamCity server."); }
 
 json ServerJson(const tenants::ServerRecord& s) {
   json auth = {{"type", std::string(tenants::ToString(s.auth_kind))}};
@@ -123,17 +101,10 @@ Response ProbeResponse(const core::Result<teamcity::ProbeReport>& report) {
   }
   json body = {{"ok", true},
                {"version", report->version},
+               {"user", report->user},
                {"projects", report->projects},
                {"build_types", report->build_types}};
   return Response::Json(200, body.dump());
-}
-
-// Runs handler for administrators only.
-http::Handler AdminOnly(AdminAccess& access, std::function<Response(Request&)> handler) {
-  return [&access, handler = std::move(handler)](Request& request) {
-    if (auto denied = access.Require(request)) return std::move(*denied);
-    return handler(request);
-  };
 }
 
 }  // namespace
@@ -171,7 +142,7 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
   router.Add({.method = "GET", .pattern = "/api/v1/servers/{id}", .auth = kAdminAuth,
               .handler = AdminOnly(access, [&servers](Request& r) {
                 auto s = servers.Get(*r.principal.tenant, core::ServerId(std::string(*r.PathParam("id"))));
-                return s ? Response::Json(200, ServerJson(*s).dump()) : NotFound();
+                return s ? Response::Json(200, ServerJson(*s).dump()) : ServerNotFound();
               })});
 
   router.Add({.method = "PUT", .pattern = "/api/v1/servers/{id}", .auth = kAdminAuth, .max_body_bytes = 64 * 1024,
@@ -193,10 +164,10 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
               .handler = AdminOnly(access, [&servers, remove = hooks.remove](Request& r) {
                 const core::ServerId id(std::string(*r.PathParam("id")));
                 if (remove) {
-                  if (!servers.Get(*r.principal.tenant, id) || !remove(*r.principal.tenant, id)) return NotFound();
+                  if (!servers.Get(*r.principal.tenant, id) || !remove(*r.principal.tenant, id)) return ServerNotFound();
                   return Response::Json(202, json{{"id", id.str()}, {"status", "removing"}}.dump());
                 }
-                if (!servers.Delete(*r.principal.tenant, id)) return NotFound();
+                if (!servers.Delete(*r.principal.tenant, id)) return ServerNotFound();
                 Response res;
                 res.status = 204;
                 return res;
@@ -206,7 +177,7 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
               .handler = AdminOnly(access, [&servers, http_client](Request& r) {
                 const core::ServerId id(std::string(*r.PathParam("id")));
                 const auto server = servers.Get(*r.principal.tenant, id);
-                if (!server) return NotFound();
+                if (!server) return ServerNotFound();
                 auto credentials = servers.Credentials(*r.principal.tenant, id);
                 if (!credentials) return ProbeResponse(std::move(credentials).take_error());
                 return ProbeResponse(teamcity::ProbeServer(*http_client, {server->url, std::move(*credentials)}));

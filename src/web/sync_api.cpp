@@ -5,8 +5,10 @@
 #include "core/base64.hpp"
 #include "core/uuid.hpp"
 #include "sync/backfill.hpp"
+#include "sync/events.hpp"
 #include "sync/server_state.hpp"
 #include "sync/status.hpp"
+#include "web/api_support.hpp"
 
 namespace tcj::web {
 namespace {
@@ -16,37 +18,10 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 
-const std::vector<AuthKind> kAdminAuth = {AuthKind::connect_context, AuthKind::local_admin};
-
-Response NotFound() { return Response::Error(404, "not_found", "No such TeamCity server."); }
-
-Response FieldError(std::string_view field, std::string_view message) {
-  return Response::Json(400, json{{"error", {{"code", "invalid_input"}, {"message", message}, {"field", field}}}}.dump());
-}
-
-http::Handler AdminOnly(AdminAccess& access, std::function<Response(Request&, const core::ServerId&)> handler) {
-  return [&access, handler = std::move(handler)](Request& request) {
-    if (auto denied = access.Require(request)) return std::move(*denied);
-    return handler(request, core::ServerId(std::string(*request.PathParam("id"))));
-  };
-}
-
 json SettingsJson(const sync::SyncSettings& s) {
   return {{"projects", s.projects ? json(*s.projects) : json(nullptr)},
           {"project_keys", s.project_keys},
           {"deployment_rules", json::parse(sync::EnvironmentRulesJson(s.deployment_rules))}};
-}
-
-std::optional<Response> ReadStrings(const json& doc, const char* field, std::vector<std::string>& out) {
-  const auto it = doc.find(field);
-  if (it == doc.end()) return std::nullopt;
-  if (!it->is_array()) return FieldError(field, "must be a list of strings");
-  out.clear();
-  for (const auto& v : *it) {
-    if (!v.is_string()) return FieldError(field, "must be a list of strings");
-    out.push_back(v.get<std::string>());
-  }
-  return std::nullopt;
 }
 
 // PUT replaces what the body names and keeps the rest.
@@ -61,11 +36,11 @@ std::optional<Response> ParseSettings(const std::string& body, sync::SyncSetting
       settings.projects.reset();
     } else {
       std::vector<std::string> projects;
-      if (auto bad = ReadStrings(doc, "projects", projects)) return bad;
+      if (auto bad = ReadStringList(doc, "projects", projects)) return bad;
       settings.projects = std::move(projects);
     }
   }
-  if (auto bad = ReadStrings(doc, "project_keys", settings.project_keys)) return bad;
+  if (auto bad = ReadStringList(doc, "project_keys", settings.project_keys)) return bad;
   if (const auto it = doc.find("deployment_rules"); it != doc.end()) {
     auto rules = sync::ParseEnvironmentRules(it->dump());
     if (!rules) return FieldError("deployment_rules", rules.error().message);
@@ -75,7 +50,7 @@ std::optional<Response> ParseSettings(const std::string& body, sync::SyncSetting
 }
 
 Response SettingsError(const core::Error& e) {
-  if (e.kind == core::ErrorKind::not_found) return NotFound();
+  if (e.kind == core::ErrorKind::not_found) return ServerNotFound();
   constexpr std::string_view kPrefix = "settings.";
   if (e.code.starts_with(kPrefix)) return FieldError(e.code.substr(kPrefix.size()), e.message);
   return Response::Error(400, e.code, e.message);
@@ -121,16 +96,16 @@ std::optional<Response> WebhookAuthenticator::Authenticate(Request& request) con
 void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::ServerStore& servers, AdminAccess& access,
                    std::string public_url) {
   router.Add({.method = "GET", .pattern = "/api/v1/servers/{id}/status", .auth = kAdminAuth,
-              .handler = AdminOnly(access, [&sync](Request& r, const core::ServerId& id) {
+              .handler = AdminOnServer(access, [&sync](Request& r, const core::ServerId& id) {
                 const auto status = core::IsUuid(id.str()) ? sync::ServerStatusJson(sync.pool, *r.principal.tenant, id)
                                                            : std::nullopt;
-                return status ? Response::Json(200, *status) : NotFound();
+                return status ? Response::Json(200, *status) : ServerNotFound();
               })});
 
   router.Add({.method = "POST", .pattern = "/api/v1/servers/{id}/backfill", .auth = kAdminAuth,
               .max_body_bytes = 4 * 1024,
-              .handler = AdminOnly(access, [&sync, &servers](Request& r, const core::ServerId& id) {
-                if (!servers.Get(*r.principal.tenant, id)) return NotFound();
+              .handler = AdminOnServer(access, [&sync, &servers](Request& r, const core::ServerId& id) {
+                if (!servers.Get(*r.principal.tenant, id)) return ServerNotFound();
                 int days = sync.options.backfill_days;
                 if (!r.body.empty()) {
                   const json doc = json::parse(r.body, nullptr, false);
@@ -151,29 +126,31 @@ void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::Serve
               })});
 
   router.Add({.method = "GET", .pattern = "/api/v1/servers/{id}/settings", .auth = kAdminAuth,
-              .handler = AdminOnly(access, [&sync](Request& r, const core::ServerId& id) {
+              .handler = AdminOnServer(access, [&sync](Request& r, const core::ServerId& id) {
                 const auto settings = core::IsUuid(id.str()) ? sync::LoadSyncSettings(sync.pool, *r.principal.tenant, id)
                                                              : std::nullopt;
-                return settings ? Response::Json(200, SettingsJson(*settings).dump()) : NotFound();
+                return settings ? Response::Json(200, SettingsJson(*settings).dump()) : ServerNotFound();
               })});
 
   router.Add({.method = "PUT", .pattern = "/api/v1/servers/{id}/settings", .auth = kAdminAuth,
               .max_body_bytes = 256 * 1024,
-              .handler = AdminOnly(access, [&sync](Request& r, const core::ServerId& id) {
+              .handler = AdminOnServer(access, [&sync](Request& r, const core::ServerId& id) {
                 auto settings = core::IsUuid(id.str()) ? sync::LoadSyncSettings(sync.pool, *r.principal.tenant, id)
                                                        : std::nullopt;
-                if (!settings) return NotFound();
+                if (!settings) return ServerNotFound();
                 if (auto bad = ParseSettings(r.body, *settings)) return std::move(*bad);
                 if (auto saved = sync::SaveSyncSettings(sync.pool, *r.principal.tenant, id, *settings); !saved) {
                   return SettingsError(saved.error());
                 }
+                sync::RecordEvent(sync.pool, *r.principal.tenant, id, sync::EventLevel::info, "settings_changed",
+                                  "What to sync was changed; it applies from the next poll.");
                 return Response::Json(200, SettingsJson(*settings).dump());
               })});
 
   router.Add({.method = "POST", .pattern = "/api/v1/servers/{id}/webhook", .auth = kAdminAuth,
-              .handler = AdminOnly(access, [&servers, public_url](Request& r, const core::ServerId& id) {
+              .handler = AdminOnServer(access, [&servers, public_url](Request& r, const core::ServerId& id) {
                 auto secret = servers.RotateWebhookSecret(*r.principal.tenant, id);
-                if (!secret) return NotFound();
+                if (!secret) return ServerNotFound();
                 json body = {{"url", public_url + "/webhooks/teamcity/" + id.str()},
                              {"secret", std::string(secret->reveal())},
                              {"note", "Shown once. TeamCity: set teamcity.internal.webhooks.url to the URL and "

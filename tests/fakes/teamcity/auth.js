@@ -35,7 +35,7 @@ function authenticate(server, req, authPrefix) {
     const t = server.tokens.get(value);
     if (!t) return { fail: 'unknown token', tokenHash: shortHash(value), scheme: 'Bearer' };
     if (t.revoked) return { fail: 'token revoked', tokenHash: shortHash(value), scheme: 'Bearer' };
-    return { principal: principal(server, 'token', t.projects, t.noParameters), tokenHash: shortHash(value), scheme: 'Bearer' };
+    return { principal: principal(server, t.user || 'ci-reader', t.projects, t.noParameters), tokenHash: shortHash(value), scheme: 'Bearer' };
   }
   if (scheme === 'basic') {
     let decoded = '';

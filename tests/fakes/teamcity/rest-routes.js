@@ -75,7 +75,15 @@ function route(rc, segs) {
   if (a === 'builds') return buildSub(rc, decodeSeg(b), c, d, segs.slice(2));
   if (a === 'buildQueue') return b ? oneBuild(rc, decodeSeg(b), true) : listBuilds(rc, true);
   if (a === 'changes') return b ? oneChange(rc, decodeSeg(b)) : listChanges(rc);
+  if (a === 'users' && b === 'current' && !c) return currentUser(rc);
   return json(404, { errors: [{ message: `Not found: ${rc.path}` }] });
+}
+
+// The user the credentials authenticate as (TeamCity answers the guest user for guestAuth).
+function currentUser(rc) {
+  const { name } = rc.principal;
+  return json(200, { username: name, name: name === 'guest' ? 'Guest' : name, id: name === 'guest' ? 0 : 1,
+                     href: `${rc.prefix}/app/rest/users/id:${name === 'guest' ? 0 : 1}` });
 }
 
 // Renders with the request's fields (or the endpoint default form).

@@ -1,0 +1,21 @@
+// sync: a mapped build as JSON: the outbox row's columns, and what the admin's preview shows.
+#pragma once
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sync/mapping.hpp"
+
+namespace tcj::sync {
+
+// {build_id, build_type_id, build_type_name, project_name, number, branch, teamcity_state, status,
+//  jira_state, web_url, started_at, finished_at, tests, is_deployment, environment, environment_type,
+//  upstream_build_id, issue_keys, keys_found [{key, source, where}],
+//  keys_dropped [{text, source, where, reason}], notes [{field, message, dropped}],
+//  record (the JSON text sent to Jira, or null), personal, skip_reason}
+nlohmann::json MappedBuildJson(const MappedBuild& mapped, const OutboxEntry& entry);
+
+nlohmann::json NotesJson(const std::vector<jira::PrepareNote>& notes);
+
+}  // namespace tcj::sync

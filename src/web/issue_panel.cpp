@@ -1,0 +1,148 @@
+#include "web/issue_panel.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "http/uri.hpp"
+#include "sync/stories.hpp"
+#include "web/diagnostics_api.hpp"
+#include "web/html.hpp"
+
+namespace tcj::web {
+namespace {
+
+using http::AuthKind;
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+std::string Text(const json& value) { return value.is_string() ? value.get<std::string>() : std::string(); }
+
+// successful -> success, in_progress -> inprogress: the lozenge modifiers of app.css.
+std::string LozengeClass(const std::string& jira_state) {
+  if (jira_state == "successful") return "success";
+  if (jira_state == "failed" || jira_state == "rolled_back") return "failed";
+  if (jira_state == "in_progress") return "inprogress";
+  if (jira_state == "pending") return "pending";
+  if (jira_state == "cancelled") return "cancelled";
+  return "unknown";
+}
+
+std::string StateLabel(const std::string& jira_state) {
+  if (jira_state == "in_progress") return "in progress";
+  if (jira_state == "rolled_back") return "rolled back";
+  return jira_state.empty() ? "unknown" : jira_state;
+}
+
+std::string Duration(const json& seconds) {
+  if (!seconds.is_number_integer()) return "";
+  const std::int64_t s = std::max<std::int64_t>(seconds.get<std::int64_t>(), 0);
+  if (s < 60) return std::to_string(s) + " s";
+  if (s < 3600) return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
+  return std::to_string(s / 3600) + " h " + std::to_string(s % 3600 / 60) + " min";
+}
+
+std::string Tests(const json& tests) {
+  if (!tests.is_object()) return "";
+  std::string out;
+  for (const auto& [field, label] : {std::pair{"passed", " passed"}, {"failed", " failed"}, {"ignored", " ignored"}}) {
+    const auto it = tests.find(field);
+    if (it == tests.end() || !it->is_number_integer() || it->get<std::int64_t>() == 0) continue;
+    if (!out.empty()) out += ", ";
+    out += std::to_string(it->get<std::int64_t>()) + label;
+  }
+  return out;
+}
+
+std::string Row(const json& build, const std::string& diagnostics_url) {
+  const std::string name = Text(build["project_name"]) + " / " + Text(build["build_type_name"]) + " #" +
+                           Text(build["number"]);
+  const std::string href = SafeHref(Text(build["web_url"]));
+  const std::string state = Text(build["jira_state"]);
+  std::string row = "<tr><td><span class=\"tcj-lozenge tcj-lozenge--" + LozengeClass(state) + "\">" +
+                    HtmlEscape(StateLabel(state)) + "</span></td><td>";
+  row += href.empty() ? HtmlEscape(name)
+                      : "<a href=\"" + href + "\" target=\"_blank\" rel=\"noopener noreferrer\">" + HtmlEscape(name) + "</a>";
+  if (build["environment"].is_object()) {
+    row += "<div class=\"tcj-subtle\">deployed to " + HtmlEscape(Text(build["environment"]["name"])) + "</div>";
+  }
+  row += "</td><td>" + HtmlEscape(Text(build["branch"])) + "</td><td>" + HtmlEscape(Tests(build["tests"])) +
+         "</td><td>" + HtmlEscape(Duration(build["duration_seconds"])) + "</td><td>" +
+         HtmlEscape(Text(build["finished_at"])) + "</td>";
+  if (!diagnostics_url.empty()) {
+    const std::string id = build["build_id"].is_number_integer() ? std::to_string(build["build_id"].get<std::int64_t>())
+                                                                 : std::string();
+    row += "<td><a href=\"" + HtmlEscape(diagnostics_url + id) + "\" target=\"_top\">Diagnostics</a></td>";
+  }
+  return row + "</tr>";
+}
+
+std::optional<std::string> IssueKeyParameter(const Request& request) {
+  const auto params = http::ParseQuery(request.query);
+  if (!params) return std::nullopt;
+  for (const auto& [name, value] : *params) {
+    if (name != "issueKey") continue;
+    const auto query = ParseDiagnosticsQuery(value);
+    if (query && query->kind == DiagnosticsQuery::Kind::issue_key) return query->key;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string RenderIssuePanel(const std::string& key, const std::string& stories_json,
+                             const std::string& diagnostics_url, const std::string& all_js_url) {
+  const json stories = json::parse(stories_json, nullptr, false);
+  std::string rows;
+  int shown = 0;
+  if (stories.is_object() && stories["builds"].is_array()) {
+    for (const json& build : stories["builds"]) {
+      // Builds where the key was only dropped, and personal builds, are not the issue's builds.
+      const json& keys = build["issue_keys"];
+      const bool linked = keys.is_array() && std::find(keys.begin(), keys.end(), json(key)) != keys.end();
+      if (!linked || build["personal"] == true) continue;
+      rows += Row(build, diagnostics_url);
+      ++shown;
+    }
+  }
+  std::string html =
+      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>TeamCity builds of " + HtmlEscape(key) +
+      "</title><link rel=\"stylesheet\" href=\"/static/app.css\"><script src=\"" + HtmlEscape(all_js_url) +
+      "\"></script></head><body class=\"tcj-panel\">";
+  if (shown == 0) {
+    html += "<p class=\"tcj-empty\">No TeamCity builds mention " + HtmlEscape(key) +
+            " yet. Builds are linked when the issue key is in the branch name, a commit message or the "
+            "jira.issueKeys build parameter.</p>";
+  } else {
+    html += "<table class=\"tcj-builds\"><thead><tr><th>State</th><th>Build</th><th>Branch</th><th>Tests</th>"
+            "<th>Duration</th><th>Finished (UTC)</th>";
+    if (!diagnostics_url.empty()) html += "<th><span class=\"tcj-visually-hidden\">Diagnostics</span></th>";
+    html += "</tr></thead><tbody>" + rows + "</tbody></table>";
+  }
+  return html + "</body></html>";
+}
+
+void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantStore& tenants,
+                        IssuePanelOptions options) {
+  router.Add({.method = "GET",
+              .pattern = "/jira/issue-panel",
+              .auth = {AuthKind::connect_jwt},
+              .handler = [&pool, &tenants, options](Request& r) {
+                const auto key = IssueKeyParameter(r);
+                if (!key) return Response::Text(400, "The panel needs the issue's key (issueKey=ABC-123).");
+                std::string diagnostics;
+                if (const auto site = tenants.Get(*r.principal.tenant)) {
+                  diagnostics = site->site_url + "/plugins/servlet/ac/" + options.app_key + "/" +
+                                options.configure_module + "?ac.q=";
+                }
+                const std::string stories = sync::StoriesByIssueKeyJson(pool, *r.principal.tenant, *key, 50);
+                Response res;
+                res.headers.Set("Content-Type", "text/html; charset=utf-8");
+                SetPageHeaders(res, options.page, true);
+                res.body = RenderIssuePanel(*key, stories, diagnostics, options.page.all_js_url);
+                return res;
+              }});
+}
+
+}  // namespace tcj::web

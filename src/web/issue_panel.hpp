@@ -1,0 +1,30 @@
+// web: the Jira issue panel (Connect jiraIssueContexts): the TeamCity builds and deployments of one
+// issue, rendered here from what the service already stored (no TeamCity call on page load).
+#pragma once
+
+#include <string>
+
+#include "db/pool.hpp"
+#include "http/router.hpp"
+#include "tenants/tenant_store.hpp"
+#include "web/pages.hpp"
+
+namespace tcj::web {
+
+struct IssuePanelOptions {
+  PageOptions page;
+  std::string app_key;             // for the link to the diagnostics in Jira
+  std::string configure_module;    // the configurePage module's key
+};
+
+// The panel's HTML for the stories (sync/stories.hpp) of the issue `key`; every TeamCity text is
+// escaped, and links are http(s) only. diagnostics_url: "" for no link.
+std::string RenderIssuePanel(const std::string& key, const std::string& stories_json,
+                             const std::string& diagnostics_url, const std::string& all_js_url);
+
+// GET /jira/issue-panel?issueKey=KEY, Connect iframe JWT with a computed qsh: Jira signs the URL
+// only for users who may see the issue.
+void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantStore& tenants,
+                        IssuePanelOptions options);
+
+}  // namespace tcj::web
