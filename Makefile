@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test` (see README.md).
-.PHONY: deps build run test bench bench-e2e fuzz format lint clean
+.PHONY: deps build run demo test bench bench-e2e fuzz format lint clean
 
 JOBS ?= $(shell nproc)
 CONFIG ?= config/dev.toml
@@ -16,6 +16,10 @@ build: deps
 run: build
 	build/release/teamcity-jira migrate --config $(CONFIG)
 	build/release/teamcity-jira serve --config $(CONFIG)
+
+# `make run` with a fake Jira site and a fake TeamCity full of builds to connect (see README).
+demo: build
+	node scripts/demo.js
 
 # The sanitized debug build and every test (unit, pg, e2e) against a throwaway PostgreSQL.
 test: deps

@@ -18,6 +18,8 @@ ALTER TABLE admin_sessions FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON admin_sessions
   USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
   WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+-- The lookup below runs as the owner, before any tenant is known.
+CREATE POLICY maintenance_read ON admin_sessions FOR SELECT TO tcj_owner USING (true);
 GRANT SELECT, INSERT, DELETE ON admin_sessions TO tcj_app;
 
 -- The tenant of a presented session, for the local_admin authentication: live sessions of live

@@ -37,8 +37,10 @@ std::string BuildDescriptor(const config::Config& config) {
           {"documentationUrl", "https://www.jetbrains.com/help/teamcity/"},
           {"actions", json::object()}}},
         // The settings page (Manage apps, Configure) and the same page in Jira's admin menu.
-        {"configurePage", {{"key", std::string(kConfigureModule)}, {"name", {{"value", "TeamCity settings"}}},
-                           {"url", "/jira/configure"}}},
+        {"configurePage",
+         {{"key", std::string(kConfigureModule)},
+          {"name", {{"value", "TeamCity settings"}}},
+          {"url", "/jira/configure"}}},
         {"adminPages", json::array({{{"key", "teamcity-admin"},
                                      {"name", name},
                                      {"url", "/jira/configure"},

@@ -29,8 +29,8 @@ std::optional<std::string> CookieValue(const Request& request, std::string_view 
 }
 
 std::string SessionCookie(std::string_view name, std::string_view value, const CookieOptions& options) {
-  std::string cookie = std::string(name) + "=" + std::string(value) + "; Path=/; Max-Age=" +
-                       std::to_string(options.max_age.count()) + "; HttpOnly; SameSite=Strict";
+  std::string cookie = std::string(name) + "=" + std::string(value) +
+                       "; Path=/; Max-Age=" + std::to_string(options.max_age.count()) + "; HttpOnly; SameSite=Strict";
   if (options.secure) cookie += "; Secure";
   return cookie;
 }

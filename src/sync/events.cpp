@@ -7,9 +7,12 @@ namespace {
 
 std::string_view ToString(EventLevel level) {
   switch (level) {
-    case EventLevel::info: return "info";
-    case EventLevel::warning: return "warning";
-    case EventLevel::error: return "error";
+    case EventLevel::info:
+      return "info";
+    case EventLevel::warning:
+      return "warning";
+    case EventLevel::error:
+      return "error";
   }
   return "info";
 }
@@ -20,10 +23,11 @@ void RecordEvent(db::TenantTransaction& tx, const core::ServerId& server, EventL
                  std::string_view message) {
   tx.Exec("INSERT INTO server_events (tenant_id, server_id, level, kind, message) VALUES ($1, $2, $3, $4, $5)",
           tx.tenant(), server, std::string(ToString(level)), std::string(kind), std::string(message));
-  tx.Exec("DELETE FROM server_events WHERE tenant_id = $1 AND server_id = $2 AND event_id < "
-          "(SELECT event_id FROM server_events WHERE tenant_id = $1 AND server_id = $2 "
-          "ORDER BY event_id DESC OFFSET $3 LIMIT 1)",
-          tx.tenant(), server, kKeptEvents - 1);
+  tx.Exec(
+      "DELETE FROM server_events WHERE tenant_id = $1 AND server_id = $2 AND event_id < "
+      "(SELECT event_id FROM server_events WHERE tenant_id = $1 AND server_id = $2 "
+      "ORDER BY event_id DESC OFFSET $3 LIMIT 1)",
+      tx.tenant(), server, kKeptEvents - 1);
 }
 
 void RecordEvent(db::Pool& pool, const core::TenantId& tenant, const core::ServerId& server, EventLevel level,
@@ -44,7 +48,8 @@ std::optional<std::string> RecentEventsJson(db::Pool& pool, const core::TenantId
                              "message FROM server_events WHERE tenant_id = $1 AND server_id = $2 "
                              "ORDER BY event_id DESC LIMIT $3",
                              tenant, server, limit)) {
-    events.push_back({{"at", row.String(0)}, {"level", row.String(1)}, {"kind", row.String(2)}, {"message", row.String(3)}});
+    events.push_back(
+        {{"at", row.String(0)}, {"level", row.String(1)}, {"kind", row.String(2)}, {"message", row.String(3)}});
   }
   return nlohmann::json{{"events", events}}.dump();
 }

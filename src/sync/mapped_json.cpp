@@ -78,5 +78,4 @@ json MappedBuildJson(const MappedBuild& mapped, const OutboxEntry& entry) {
   };
 }
 
-
 }  // namespace tcj::sync

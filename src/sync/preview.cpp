@@ -109,9 +109,9 @@ core::Result<std::string> PreviewJson(SyncContext& context, const core::TenantId
     auto found = (*session)->client().BuildById(*request.build_id);
     if (!found) return std::move(found).take_error();
     if (!*found) {
-      return core::Error::Make(core::ErrorKind::not_found, "preview.no_build",
-                               "TeamCity has no build " + std::to_string(*request.build_id) +
-                                   " that these credentials can see.");
+      return core::Error::Make(
+          core::ErrorKind::not_found, "preview.no_build",
+          "TeamCity has no build " + std::to_string(*request.build_id) + " that these credentials can see.");
     }
     build = std::move(**found);
     if (build.build_type) {

@@ -61,15 +61,15 @@ std::string StoriesByBuildIdJson(db::Pool& pool, const core::TenantId& tenant, s
                           tenant, build_id));
 }
 
-std::optional<std::string> RecentStoriesJson(db::Pool& pool, const core::TenantId& tenant,
-                                             const core::ServerId& server, int limit) {
+std::optional<std::string> RecentStoriesJson(db::Pool& pool, const core::TenantId& tenant, const core::ServerId& server,
+                                             int limit) {
   db::TenantTransaction tx(pool, tenant);
   if (tx.Exec("SELECT 1 FROM teamcity_servers WHERE tenant_id = $1 AND server_id = $2", tenant, server).empty()) {
     return std::nullopt;
   }
-  return ListJson(tx.Exec(std::string(kStorySelect) +
-                              "WHERE b.tenant_id = $1 AND b.server_id = $2 ORDER BY b.build_id DESC LIMIT $3",
-                          tenant, server, limit));
+  return ListJson(tx.Exec(
+      std::string(kStorySelect) + "WHERE b.tenant_id = $1 AND b.server_id = $2 ORDER BY b.build_id DESC LIMIT $3",
+      tenant, server, limit));
 }
 
 }  // namespace tcj::sync

@@ -25,7 +25,7 @@ std::string StoriesByIssueKeyJson(db::Pool& pool, const core::TenantId& tenant, 
 // The build with this TeamCity id on any of the tenant's servers.
 std::string StoriesByBuildIdJson(db::Pool& pool, const core::TenantId& tenant, std::int64_t build_id);
 // A server's most recent builds; nullopt for an unknown server.
-std::optional<std::string> RecentStoriesJson(db::Pool& pool, const core::TenantId& tenant,
-                                             const core::ServerId& server, int limit);
+std::optional<std::string> RecentStoriesJson(db::Pool& pool, const core::TenantId& tenant, const core::ServerId& server,
+                                             int limit);
 
 }  // namespace tcj::sync

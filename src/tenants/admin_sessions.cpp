@@ -20,10 +20,10 @@ core::Secret AdminSessionStore::Open(const AdminIdentity& identity) {
   db::TenantTransaction tx(pool_, identity.tenant);
   // Expired sessions of this site go as new ones come: the table stays small without a sweeper.
   tx.Exec("DELETE FROM admin_sessions WHERE tenant_id = $1 AND expires_at < now()", identity.tenant);
-  tx.Exec("INSERT INTO admin_sessions (tenant_id, session_hash, token_id, expires_at) "
-          "VALUES ($1, $2, $3, now() + make_interval(hours => $4))",
-          identity.tenant, crypto::Sha256Hex(session.reveal()), identity.token_id,
-          static_cast<int>(kLifetime.count()));
+  tx.Exec(
+      "INSERT INTO admin_sessions (tenant_id, session_hash, token_id, expires_at) "
+      "VALUES ($1, $2, $3, now() + make_interval(hours => $4))",
+      identity.tenant, crypto::Sha256Hex(session.reveal()), identity.token_id, static_cast<int>(kLifetime.count()));
   tx.Commit();
   return session;
 }

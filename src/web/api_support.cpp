@@ -29,20 +29,33 @@ std::optional<Response> ReadStringList(const nlohmann::json& doc, const char* fi
 Response ErrorResponse(const core::Error& error) {
   int status = 500;
   switch (error.kind) {
-    case core::ErrorKind::invalid_input: status = 400; break;
-    case core::ErrorKind::not_found: status = 404; break;
-    case core::ErrorKind::conflict: status = 409; break;
-    case core::ErrorKind::forbidden: status = 403; break;
+    case core::ErrorKind::invalid_input:
+      status = 400;
+      break;
+    case core::ErrorKind::not_found:
+      status = 404;
+      break;
+    case core::ErrorKind::conflict:
+      status = 409;
+      break;
+    case core::ErrorKind::forbidden:
+      status = 403;
+      break;
     case core::ErrorKind::unavailable:
-    case core::ErrorKind::timeout: status = 503; break;
-    default: break;
+    case core::ErrorKind::timeout:
+      status = 503;
+      break;
+    default:
+      break;
   }
   // TeamCity's failures are about another server: a gateway error, with TeamCity's words.
   if (error.code.starts_with("teamcity.") || error.code.starts_with("http.")) status = 502;
   return Response::Error(status, error.code, error.message);
 }
 
-Response ServerNotFound() { return Response::Error(404, "not_found", "No such TeamCity server."); }
+Response ServerNotFound() {
+  return Response::Error(404, "not_found", "No such TeamCity server.");
+}
 
 http::Handler AdminOnly(AdminAccess& access, std::function<Response(Request&)> handler) {
   return [&access, handler = std::move(handler)](Request& request) {

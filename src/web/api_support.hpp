@@ -22,7 +22,8 @@ inline const std::vector<http::AuthKind> kAdminAuth = {http::AuthKind::connect_c
 // 400 {"error": {"code": "invalid_input", "message", "field"}}.
 http::Response FieldError(std::string_view field, std::string_view message);
 // Reads doc[field] into out when present; a 400 naming the field when it is not a list of strings.
-std::optional<http::Response> ReadStringList(const nlohmann::json& doc, const char* field, std::vector<std::string>& out);
+std::optional<http::Response> ReadStringList(const nlohmann::json& doc, const char* field,
+                                             std::vector<std::string>& out);
 
 // The status that fits the error's kind (400, 403, 404, 409, 502 for TeamCity, 503), its code and message.
 http::Response ErrorResponse(const core::Error& error);

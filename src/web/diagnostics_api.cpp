@@ -1,8 +1,8 @@
 #include "web/diagnostics_api.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <variant>
 
 #include <nlohmann/json.hpp>
@@ -35,7 +35,8 @@ std::variant<int, Response> Limit(const Request& request, int fallback) {
   for (const auto& [name, value] : *params) {
     if (name != "limit") continue;
     const auto n = WholeNumber(value);
-    if (!n || *n > kMaxLimit) return FieldError("limit", "must be a whole number from 1 to " + std::to_string(kMaxLimit));
+    if (!n || *n > kMaxLimit)
+      return FieldError("limit", "must be a whole number from 1 to " + std::to_string(kMaxLimit));
     return static_cast<int>(*n);
   }
   return fallback;
@@ -108,7 +109,9 @@ std::optional<DiagnosticsQuery> ParseDiagnosticsQuery(std::string_view text) {
 }
 
 void AddDiagnosticsRoutes(http::Router& router, db::Pool& pool, AdminAccess& access) {
-  router.Add({.method = "GET", .pattern = "/api/v1/diagnostics", .auth = kAdminAuth,
+  router.Add({.method = "GET",
+              .pattern = "/api/v1/diagnostics",
+              .auth = kAdminAuth,
               .handler = AdminOnly(access, [&pool](Request& r) {
                 const auto text = QueryParameter(r, "q");
                 const auto query = text ? ParseDiagnosticsQuery(*text) : std::nullopt;
@@ -125,7 +128,9 @@ void AddDiagnosticsRoutes(http::Router& router, db::Pool& pool, AdminAccess& acc
                 return Response::Json(200, R"({"query":)" + head.dump() + "," + builds.substr(1));
               })});
 
-  router.Add({.method = "GET", .pattern = "/api/v1/servers/{id}/builds", .auth = kAdminAuth,
+  router.Add({.method = "GET",
+              .pattern = "/api/v1/servers/{id}/builds",
+              .auth = kAdminAuth,
               .handler = AdminOnServer(access, [&pool](Request& r, const core::ServerId& id) {
                 const auto limit = Limit(r, 20);
                 if (const auto* bad = std::get_if<Response>(&limit)) return *bad;
@@ -133,7 +138,9 @@ void AddDiagnosticsRoutes(http::Router& router, db::Pool& pool, AdminAccess& acc
                 return builds ? Response::Json(200, *builds) : ServerNotFound();
               })});
 
-  router.Add({.method = "GET", .pattern = "/api/v1/servers/{id}/events", .auth = kAdminAuth,
+  router.Add({.method = "GET",
+              .pattern = "/api/v1/servers/{id}/events",
+              .auth = kAdminAuth,
               .handler = AdminOnServer(access, [&pool](Request& r, const core::ServerId& id) {
                 const auto limit = Limit(r, 50);
                 if (const auto* bad = std::get_if<Response>(&limit)) return *bad;

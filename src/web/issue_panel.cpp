@@ -17,7 +17,17 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 
-std::string Text(const json& value) { return value.is_string() ? value.get<std::string>() : std::string(); }
+// The member, or null when the story lacks it (const operator[] would be undefined behaviour).
+const json& At(const json& object, const char* key) {
+  static const json kNull;
+  if (!object.is_object()) return kNull;
+  const auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
+
+std::string Text(const json& value) {
+  return value.is_string() ? value.get<std::string>() : std::string();
+}
 
 // successful -> success, in_progress -> inprogress: the lozenge modifiers of app.css.
 std::string LozengeClass(const std::string& jira_state) {
@@ -56,23 +66,25 @@ std::string Tests(const json& tests) {
 }
 
 std::string Row(const json& build, const std::string& diagnostics_url) {
-  const std::string name = Text(build["project_name"]) + " / " + Text(build["build_type_name"]) + " #" +
-                           Text(build["number"]);
-  const std::string href = SafeHref(Text(build["web_url"]));
-  const std::string state = Text(build["jira_state"]);
+  const std::string name =
+      Text(At(build, "project_name")) + " / " + Text(At(build, "build_type_name")) + " #" + Text(At(build, "number"));
+  const std::string href = SafeHref(Text(At(build, "web_url")));
+  const std::string state = Text(At(build, "jira_state"));
   std::string row = "<tr><td><span class=\"tcj-lozenge tcj-lozenge--" + LozengeClass(state) + "\">" +
                     HtmlEscape(StateLabel(state)) + "</span></td><td>";
-  row += href.empty() ? HtmlEscape(name)
-                      : "<a href=\"" + href + "\" target=\"_blank\" rel=\"noopener noreferrer\">" + HtmlEscape(name) + "</a>";
-  if (build["environment"].is_object()) {
-    row += "<div class=\"tcj-subtle\">deployed to " + HtmlEscape(Text(build["environment"]["name"])) + "</div>";
+  row += href.empty()
+             ? HtmlEscape(name)
+             : "<a href=\"" + href + "\" target=\"_blank\" rel=\"noopener noreferrer\">" + HtmlEscape(name) + "</a>";
+  if (At(build, "environment").is_object()) {
+    row += "<div class=\"tcj-subtle\">deployed to " + HtmlEscape(Text(At(At(build, "environment"), "name"))) + "</div>";
   }
-  row += "</td><td>" + HtmlEscape(Text(build["branch"])) + "</td><td>" + HtmlEscape(Tests(build["tests"])) +
-         "</td><td>" + HtmlEscape(Duration(build["duration_seconds"])) + "</td><td>" +
-         HtmlEscape(Text(build["finished_at"])) + "</td>";
+  row += "</td><td>" + HtmlEscape(Text(At(build, "branch"))) + "</td><td>" + HtmlEscape(Tests(At(build, "tests"))) +
+         "</td><td>" + HtmlEscape(Duration(At(build, "duration_seconds"))) + "</td><td>" +
+         HtmlEscape(Text(At(build, "finished_at"))) + "</td>";
   if (!diagnostics_url.empty()) {
-    const std::string id = build["build_id"].is_number_integer() ? std::to_string(build["build_id"].get<std::int64_t>())
-                                                                 : std::string();
+    const std::string id = At(build, "build_id").is_number_integer()
+                               ? std::to_string(At(build, "build_id").get<std::int64_t>())
+                               : std::string();
     row += "<td><a href=\"" + HtmlEscape(diagnostics_url + id) + "\" target=\"_top\">Diagnostics</a></td>";
   }
   return row + "</tr>";
@@ -96,27 +108,27 @@ std::string RenderIssuePanel(const std::string& key, const std::string& stories_
   const json stories = json::parse(stories_json, nullptr, false);
   std::string rows;
   int shown = 0;
-  if (stories.is_object() && stories["builds"].is_array()) {
-    for (const json& build : stories["builds"]) {
+  if (const json& builds = At(stories, "builds"); builds.is_array()) {
+    for (const json& build : builds) {
       // Builds where the key was only dropped, and personal builds, are not the issue's builds.
-      const json& keys = build["issue_keys"];
+      const json& keys = At(build, "issue_keys");
       const bool linked = keys.is_array() && std::find(keys.begin(), keys.end(), json(key)) != keys.end();
-      if (!linked || build["personal"] == true) continue;
+      if (!linked || At(build, "personal") == true) continue;
       rows += Row(build, diagnostics_url);
       ++shown;
     }
   }
-  std::string html =
-      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>TeamCity builds of " + HtmlEscape(key) +
-      "</title><link rel=\"stylesheet\" href=\"/static/app.css\"><script src=\"" + HtmlEscape(all_js_url) +
-      "\"></script></head><body class=\"tcj-panel\">";
+  std::string html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>TeamCity builds of " +
+                     HtmlEscape(key) + "</title><link rel=\"stylesheet\" href=\"/static/app.css\"><script src=\"" +
+                     HtmlEscape(all_js_url) + "\"></script></head><body class=\"tcj-panel\">";
   if (shown == 0) {
     html += "<p class=\"tcj-empty\">No TeamCity builds mention " + HtmlEscape(key) +
             " yet. Builds are linked when the issue key is in the branch name, a commit message or the "
             "jira.issueKeys build parameter.</p>";
   } else {
-    html += "<table class=\"tcj-builds\"><thead><tr><th>State</th><th>Build</th><th>Branch</th><th>Tests</th>"
-            "<th>Duration</th><th>Finished (UTC)</th>";
+    html +=
+        "<table class=\"tcj-builds\"><thead><tr><th>State</th><th>Build</th><th>Branch</th><th>Tests</th>"
+        "<th>Duration</th><th>Finished (UTC)</th>";
     if (!diagnostics_url.empty()) html += "<th><span class=\"tcj-visually-hidden\">Diagnostics</span></th>";
     html += "</tr></thead><tbody>" + rows + "</tbody></table>";
   }

@@ -13,8 +13,8 @@ namespace tcj::web {
 
 struct IssuePanelOptions {
   PageOptions page;
-  std::string app_key;             // for the link to the diagnostics in Jira
-  std::string configure_module;    // the configurePage module's key
+  std::string app_key;           // for the link to the diagnostics in Jira
+  std::string configure_module;  // the configurePage module's key
 };
 
 // The panel's HTML for the stories (sync/stories.hpp) of the issue `key`; every TeamCity text is
@@ -24,7 +24,6 @@ std::string RenderIssuePanel(const std::string& key, const std::string& stories_
 
 // GET /jira/issue-panel?issueKey=KEY, Connect iframe JWT with a computed qsh: Jira signs the URL
 // only for users who may see the issue.
-void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantStore& tenants,
-                        IssuePanelOptions options);
+void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantStore& tenants, IssuePanelOptions options);
 
 }  // namespace tcj::web

@@ -14,11 +14,12 @@ std::optional<std::string_view> BearerToken(const http::Request& request) {
   return auth->substr(7);
 }
 
-bool ChangesState(const http::Request& request) { return request.method != "GET" && request.method != "HEAD"; }
+bool ChangesState(const http::Request& request) {
+  return request.method != "GET" && request.method != "HEAD";
+}
 
 bool SameToken(std::string_view presented, const std::string& expected) {
-  return presented.size() == expected.size() &&
-         CRYPTO_memcmp(presented.data(), expected.data(), expected.size()) == 0;
+  return presented.size() == expected.size() && CRYPTO_memcmp(presented.data(), expected.data(), expected.size()) == 0;
 }
 
 }  // namespace
@@ -28,7 +29,7 @@ bool LocalAdminAuthenticator::Recognizes(const http::Request& request) const {
 }
 
 std::optional<http::Response> LocalAdminAuthenticator::Reject(const http::Request& request, std::string_view reason,
-                                                             int status) const {
+                                                              int status) const {
   rejections_.Labels({"local_admin", std::string(reason)}).Inc();
   log_.Info("auth.rejected", {{"kind", "local_admin"}, {"reason", reason}, {"request_id", request.request_id}});
   if (status == 403) {

@@ -23,11 +23,14 @@ struct StaticFile {
 };
 
 std::string ContentTypeOf(std::string_view name) {
-  static const std::map<std::string_view, std::string> kTypes = {
-      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
-      {".png", "image/png"},                 {".ico", "image/x-icon"},
-      {".json", "application/json"},         {".woff2", "font/woff2"}};
+  static const std::map<std::string_view, std::string> kTypes = {{".html", "text/html; charset=utf-8"},
+                                                                 {".js", "text/javascript; charset=utf-8"},
+                                                                 {".css", "text/css; charset=utf-8"},
+                                                                 {".svg", "image/svg+xml"},
+                                                                 {".png", "image/png"},
+                                                                 {".ico", "image/x-icon"},
+                                                                 {".json", "application/json"},
+                                                                 {".woff2", "font/woff2"}};
   const std::size_t dot = name.rfind('.');
   if (dot != std::string_view::npos) {
     if (const auto it = kTypes.find(name.substr(dot)); it != kTypes.end()) return it->second;
@@ -43,7 +46,8 @@ std::string_view FileBody(std::string_view name) {
 }
 
 std::string Replace(std::string text, std::string_view placeholder, std::string_view value) {
-  for (std::size_t at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size())) {
+  for (std::size_t at = text.find(placeholder); at != std::string::npos;
+       at = text.find(placeholder, at + value.size())) {
     text.replace(at, placeholder.size(), value);
   }
   return text;
@@ -93,7 +97,8 @@ void AddPageRoutes(http::Router& router, const PageOptions& options) {
                                                   "\"" + crypto::Sha256Hex(file.body).substr(0, 16) + "\""};
   }
   const std::string admin_page(FileBody("admin.html"));
-  const std::string jira_page = Replace(std::string(FileBody("jira.html")), "{{ALL_JS_URL}}", HtmlEscape(options.all_js_url));
+  const std::string jira_page =
+      Replace(std::string(FileBody("jira.html")), "{{ALL_JS_URL}}", HtmlEscape(options.all_js_url));
 
   router.Add({.method = "GET",
               .pattern = "/admin",

@@ -10,9 +10,9 @@
 namespace tcj::web {
 
 struct PageOptions {
-  std::string all_js_url;                       // Atlassian's Connect JS API, for pages Jira frames
-  std::vector<std::string> jira_site_hosts;     // host patterns of the Jira sites that may frame us
-  bool allow_http_sites = false;                // tests on loopback
+  std::string all_js_url;                    // Atlassian's Connect JS API, for pages Jira frames
+  std::vector<std::string> jira_site_hosts;  // host patterns of the Jira sites that may frame us
+  bool allow_http_sites = false;             // tests on loopback
 };
 
 // Content-Security-Policy and the other headers of every HTML page. framed_by_jira: the page is

@@ -70,12 +70,16 @@ std::optional<Response> ParsePreview(const json& doc, sync::PreviewRequest& requ
 }  // namespace
 
 void AddPreviewRoutes(http::Router& router, sync::SyncContext& sync, AdminAccess& access) {
-  router.Add({.method = "GET", .pattern = "/api/v1/servers/{id}/projects", .auth = kAdminAuth,
+  router.Add({.method = "GET",
+              .pattern = "/api/v1/servers/{id}/projects",
+              .auth = kAdminAuth,
               .handler = AdminOnServer(access, [&sync](Request& r, const core::ServerId& id) {
                 return FromResult(sync::ProjectsJson(sync, *r.principal.tenant, id));
               })});
 
-  router.Add({.method = "POST", .pattern = "/api/v1/servers/{id}/environments", .auth = kAdminAuth,
+  router.Add({.method = "POST",
+              .pattern = "/api/v1/servers/{id}/environments",
+              .auth = kAdminAuth,
               .max_body_bytes = 256 * 1024,
               .handler = AdminOnServer(access, [&sync](Request& r, const core::ServerId& id) {
                 auto body = BodyObject(r);
@@ -89,7 +93,9 @@ void AddPreviewRoutes(http::Router& router, sync::SyncContext& sync, AdminAccess
                 return FromResult(sync::EnvironmentsJson(sync, *r.principal.tenant, id, rules));
               })});
 
-  router.Add({.method = "POST", .pattern = "/api/v1/servers/{id}/preview", .auth = kAdminAuth,
+  router.Add({.method = "POST",
+              .pattern = "/api/v1/servers/{id}/preview",
+              .auth = kAdminAuth,
               .max_body_bytes = 256 * 1024,
               .handler = AdminOnServer(access, [&sync](Request& r, const core::ServerId& id) {
                 auto body = BodyObject(r);

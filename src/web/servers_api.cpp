@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/url.hpp"
+#include "http/guarded_client.hpp"
 #include "teamcity/server_probe.hpp"
 #include "web/api_support.hpp"
 
@@ -19,8 +20,8 @@ json ServerJson(const tenants::ServerRecord& s) {
   json auth = {{"type", std::string(tenants::ToString(s.auth_kind))}};
   if (s.auth_kind == TeamCityAuthKind::token) auth["token"] = "set";
   if (s.auth_kind == TeamCityAuthKind::basic) auth["password"] = "set";
-  return {{"id", s.id.str()}, {"name", s.name}, {"url", s.url}, {"auth", auth},
-          {"created_at", s.created_at}, {"updated_at", s.updated_at}};
+  return {{"id", s.id.str()},          {"name", s.name}, {"url", s.url}, {"auth", auth}, {"created_at", s.created_at},
+          {"updated_at", s.updated_at}};
 }
 
 // What a create or update body says, checked field by field.
@@ -42,7 +43,8 @@ std::optional<Response> ReadString(const json& doc, const char* field, std::size
   return std::nullopt;
 }
 
-std::optional<Response> ParseInput(const Request& request, bool require_all, ServerInput& in) {
+std::optional<Response> ParseInput(const Request& request, bool require_all, const http::UrlPolicy& policy,
+                                   ServerInput& in) {
   json doc = json::parse(request.body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return FieldError("", "the body must be a JSON object");
   for (const auto& [key, value] : doc.items()) {
@@ -54,6 +56,9 @@ std::optional<Response> ParseInput(const Request& request, bool require_all, Ser
     auto parsed = core::ParseUrl(*in.url);
     if (!parsed) return FieldError("url", parsed.error().message);
     if (!parsed->query.empty()) return FieldError("url", "the server URL must not have a query string");
+    if (auto allowed = http::CheckTeamCityUrl(*in.url, policy); !allowed) {
+      return FieldError("url", allowed.error().message);
+    }
     std::string path = parsed->path;
     while (!path.empty() && path.back() == '/') path.pop_back();
     in.url = parsed->Origin() + path;
@@ -110,18 +115,24 @@ Response ProbeResponse(const core::Result<teamcity::ProbeReport>& report) {
 }  // namespace
 
 void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminAccess& access,
-                     std::shared_ptr<http::HttpClient> http_client, ServerHooks hooks) {
-  router.Add({.method = "GET", .pattern = "/api/v1/servers", .auth = kAdminAuth,
+                     std::shared_ptr<http::HttpClient> http_client, ServerHooks hooks, http::UrlPolicy url_policy) {
+  http_client = http::WithUrlPolicy(std::move(http_client), url_policy);  // test connection: the SSRF guard
+  router.Add({.method = "GET",
+              .pattern = "/api/v1/servers",
+              .auth = kAdminAuth,
               .handler = AdminOnly(access, [&servers](Request& r) {
                 json list = json::array();
                 for (const auto& s : servers.List(*r.principal.tenant)) list.push_back(ServerJson(s));
                 return Response::Json(200, json{{"servers", list}}.dump());
               })});
 
-  router.Add({.method = "POST", .pattern = "/api/v1/servers", .auth = kAdminAuth, .max_body_bytes = 64 * 1024,
-              .handler = AdminOnly(access, [&servers, added = hooks.added](Request& r) {
+  router.Add({.method = "POST",
+              .pattern = "/api/v1/servers",
+              .auth = kAdminAuth,
+              .max_body_bytes = 64 * 1024,
+              .handler = AdminOnly(access, [&servers, added = hooks.added, url_policy](Request& r) {
                 ServerInput in;
-                if (auto bad = ParseInput(r, true, in)) return std::move(*bad);
+                if (auto bad = ParseInput(r, true, url_policy, in)) return std::move(*bad);
                 auto created = servers.Create(*r.principal.tenant, *in.name, *in.url, *in.credentials);
                 if (!created) return ErrorResponse(created.error());
                 if (added) added(*r.principal.tenant, created->id);
@@ -130,25 +141,33 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
                 return res;
               })});
 
-  router.Add({.method = "POST", .pattern = "/api/v1/servers/test", .auth = kAdminAuth, .max_body_bytes = 64 * 1024,
-              .handler = AdminOnly(access, [http_client](Request& r) {
+  router.Add({.method = "POST",
+              .pattern = "/api/v1/servers/test",
+              .auth = kAdminAuth,
+              .max_body_bytes = 64 * 1024,
+              .handler = AdminOnly(access, [http_client, url_policy](Request& r) {
                 ServerInput in;
-                if (auto bad = ParseInput(r, false, in)) return std::move(*bad);
+                if (auto bad = ParseInput(r, false, url_policy, in)) return std::move(*bad);
                 if (!in.url) return FieldError("url", "is required");
                 if (!in.credentials) return FieldError("auth", "is required");
                 return ProbeResponse(teamcity::ProbeServer(*http_client, {*in.url, std::move(*in.credentials)}));
               })});
 
-  router.Add({.method = "GET", .pattern = "/api/v1/servers/{id}", .auth = kAdminAuth,
+  router.Add({.method = "GET",
+              .pattern = "/api/v1/servers/{id}",
+              .auth = kAdminAuth,
               .handler = AdminOnly(access, [&servers](Request& r) {
                 auto s = servers.Get(*r.principal.tenant, core::ServerId(std::string(*r.PathParam("id"))));
                 return s ? Response::Json(200, ServerJson(*s).dump()) : ServerNotFound();
               })});
 
-  router.Add({.method = "PUT", .pattern = "/api/v1/servers/{id}", .auth = kAdminAuth, .max_body_bytes = 64 * 1024,
-              .handler = AdminOnly(access, [&servers](Request& r) {
+  router.Add({.method = "PUT",
+              .pattern = "/api/v1/servers/{id}",
+              .auth = kAdminAuth,
+              .max_body_bytes = 64 * 1024,
+              .handler = AdminOnly(access, [&servers, url_policy](Request& r) {
                 ServerInput in;
-                if (auto bad = ParseInput(r, false, in)) return std::move(*bad);
+                if (auto bad = ParseInput(r, false, url_policy, in)) return std::move(*bad);
                 auto updated = servers.Update(*r.principal.tenant, core::ServerId(std::string(*r.PathParam("id"))),
                                               tenants::ServerChange{in.name, in.url, std::move(in.credentials)});
                 if (!updated) {
@@ -160,11 +179,14 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
                 return Response::Json(200, ServerJson(*updated).dump());
               })});
 
-  router.Add({.method = "DELETE", .pattern = "/api/v1/servers/{id}", .auth = kAdminAuth,
+  router.Add({.method = "DELETE",
+              .pattern = "/api/v1/servers/{id}",
+              .auth = kAdminAuth,
               .handler = AdminOnly(access, [&servers, remove = hooks.remove](Request& r) {
                 const core::ServerId id(std::string(*r.PathParam("id")));
                 if (remove) {
-                  if (!servers.Get(*r.principal.tenant, id) || !remove(*r.principal.tenant, id)) return ServerNotFound();
+                  if (!servers.Get(*r.principal.tenant, id) || !remove(*r.principal.tenant, id))
+                    return ServerNotFound();
                   return Response::Json(202, json{{"id", id.str()}, {"status", "removing"}}.dump());
                 }
                 if (!servers.Delete(*r.principal.tenant, id)) return ServerNotFound();
@@ -173,7 +195,9 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
                 return res;
               })});
 
-  router.Add({.method = "POST", .pattern = "/api/v1/servers/{id}/test", .auth = kAdminAuth,
+  router.Add({.method = "POST",
+              .pattern = "/api/v1/servers/{id}/test",
+              .auth = kAdminAuth,
               .handler = AdminOnly(access, [&servers, http_client](Request& r) {
                 const core::ServerId id(std::string(*r.PathParam("id")));
                 const auto server = servers.Get(*r.principal.tenant, id);

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 
+#include "http/address_policy.hpp"
 #include "http/client.hpp"
 #include "http/router.hpp"
 #include "tenants/server_store.hpp"
@@ -23,8 +24,10 @@ struct ServerHooks {
 };
 
 // DELETE answers 202 {"status": "removing"} when the removal runs in the background (hooks.remove),
-// 204 otherwise.
+// 204 otherwise. Server URLs are saved and tested only when url_policy allows them (the SSRF guard:
+// http::CheckTeamCityUrl, and every test connection through http::WithUrlPolicy).
 void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminAccess& access,
-                     std::shared_ptr<http::HttpClient> http_client, ServerHooks hooks = {});
+                     std::shared_ptr<http::HttpClient> http_client, ServerHooks hooks = {},
+                     http::UrlPolicy url_policy = {});
 
 }  // namespace tcj::web

@@ -49,8 +49,9 @@ class AdminByList final : public jira::AdminCheck {
 class NoHttp final : public http::HttpClient {
  public:
   core::Result<http::ClientResponse> Send(const http::ClientRequest& r) override {
-    return core::Error::Retryable(core::ErrorKind::unavailable, "http.dns",
-                                  "the name " + r.url.substr(8, r.url.find('/', 8) - 8) + " could not be resolved (DNS)");
+    return core::Error::Retryable(
+        core::ErrorKind::unavailable, "http.dns",
+        "the name " + r.url.substr(8, r.url.find('/', 8) - 8) + " could not be resolved (DNS)");
   }
 };
 
@@ -88,8 +89,11 @@ class ServersApiTest : public testing::PgTest {
   }
 
   std::string CreateIn(const core::TenantId& tenant, const std::string& name) {
-    const auto res = Call("POST", "/api/v1/servers", tenant,
-                          json{{"name", name}, {"url", "https://tc.example.com/"}, {"auth", {{"type", "token"}, {"token", "tok-" + name}}}}.dump());
+    const auto res = Call(
+        "POST", "/api/v1/servers", tenant,
+        json{
+            {"name", name}, {"url", "https://tc.example.com/"}, {"auth", {{"type", "token"}, {"token", "tok-" + name}}}}
+            .dump());
     EXPECT_EQ(res.status, 201) << res.body;
     return json::parse(res.body)["id"];
   }
@@ -178,7 +182,8 @@ TEST_F(ServersApiTest, BadInputNamesTheField) {
     EXPECT_EQ(json::parse(res.body)["error"]["field"], field) << body;
   }
   CreateIn(a_, "dup");
-  EXPECT_EQ(Call("POST", "/api/v1/servers", a_, R"({"name":"dup","url":"https://y","auth":{"type":"guest"}})").status, 409);
+  EXPECT_EQ(Call("POST", "/api/v1/servers", a_, R"({"name":"dup","url":"https://y","auth":{"type":"guest"}})").status,
+            409);
 }
 
 TEST_F(ServersApiTest, TestConnectionReportsTheProblemInWords) {

@@ -29,7 +29,10 @@ Response SessionResponse(int status, const json& csrf, const json& site) {
 
 void AddSessionRoutes(http::Router& router, tenants::AdminTokenStore& tokens, tenants::AdminSessionStore& sessions,
                       tenants::TenantStore& tenants, SessionOptions options) {
-  router.Add({.method = "POST", .pattern = "/api/v1/session", .auth = {AuthKind::none}, .max_body_bytes = 4 * 1024,
+  router.Add({.method = "POST",
+              .pattern = "/api/v1/session",
+              .auth = {AuthKind::none},
+              .max_body_bytes = 4 * 1024,
               .handler = [&tokens, &sessions, &tenants, options](Request& r) {
                 const json doc = json::parse(r.body, nullptr, false);
                 if (!doc.is_object() || !doc.contains("token") || !doc["token"].is_string()) {
@@ -42,17 +45,18 @@ void AddSessionRoutes(http::Router& router, tenants::AdminTokenStore& tokens, te
                                          "not revoked and its site is still installed.");
                 }
                 const core::Secret session = sessions.Open(*identity);
-                Response res = SessionResponse(200, tenants::CsrfTokenFor(session.reveal()),
-                                               SiteJson(tenants, identity->tenant));
-                res.headers.Set("Set-Cookie",
-                                http::SessionCookie(kSessionCookie, session.reveal(),
-                                                    {std::chrono::duration_cast<std::chrono::seconds>(
-                                                         tenants::AdminSessionStore::kLifetime),
-                                                     options.secure_cookie}));
+                Response res =
+                    SessionResponse(200, tenants::CsrfTokenFor(session.reveal()), SiteJson(tenants, identity->tenant));
+                res.headers.Set("Set-Cookie", http::SessionCookie(kSessionCookie, session.reveal(),
+                                                                  {std::chrono::duration_cast<std::chrono::seconds>(
+                                                                       tenants::AdminSessionStore::kLifetime),
+                                                                   options.secure_cookie}));
                 return res;
               }});
 
-  router.Add({.method = "GET", .pattern = "/api/v1/session", .auth = {AuthKind::local_admin},
+  router.Add({.method = "GET",
+              .pattern = "/api/v1/session",
+              .auth = {AuthKind::local_admin},
               .handler = [&tenants](Request& r) {
                 const auto session = http::CookieValue(r, kSessionCookie);
                 const bool by_cookie = session && !r.headers.Get("Authorization");
@@ -60,15 +64,17 @@ void AddSessionRoutes(http::Router& router, tenants::AdminTokenStore& tokens, te
                                        SiteJson(tenants, *r.principal.tenant));
               }});
 
-  router.Add({.method = "DELETE", .pattern = "/api/v1/session", .auth = {AuthKind::local_admin},
+  router.Add({.method = "DELETE",
+              .pattern = "/api/v1/session",
+              .auth = {AuthKind::local_admin},
               .handler = [&sessions, options](Request& r) {
                 if (const auto session = http::CookieValue(r, kSessionCookie)) {
                   sessions.Close(*r.principal.tenant, *session);
                 }
                 Response res;
                 res.status = 204;
-                res.headers.Set("Set-Cookie", http::SessionCookie(kSessionCookie, "", {std::chrono::seconds(0),
-                                                                                         options.secure_cookie}));
+                res.headers.Set("Set-Cookie", http::SessionCookie(kSessionCookie, "",
+                                                                  {std::chrono::seconds(0), options.secure_cookie}));
                 return res;
               }});
 }

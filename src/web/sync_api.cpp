@@ -29,7 +29,8 @@ std::optional<Response> ParseSettings(const std::string& body, sync::SyncSetting
   const json doc = json::parse(body, nullptr, false);
   if (!doc.is_object()) return FieldError("", "the body must be a JSON object");
   for (const auto& [key, value] : doc.items()) {
-    if (key != "projects" && key != "project_keys" && key != "deployment_rules") return FieldError(key, "unknown field");
+    if (key != "projects" && key != "project_keys" && key != "deployment_rules")
+      return FieldError(key, "unknown field");
   }
   if (const auto it = doc.find("projects"); it != doc.end()) {
     if (it->is_null()) {
@@ -73,7 +74,9 @@ std::string PresentedWebhookSecret(const Request& request) {
   return "";
 }
 
-bool WebhookAuthenticator::Recognizes(const Request& request) const { return !PresentedWebhookSecret(request).empty(); }
+bool WebhookAuthenticator::Recognizes(const Request& request) const {
+  return !PresentedWebhookSecret(request).empty();
+}
 
 std::optional<Response> WebhookAuthenticator::Authenticate(Request& request) const {
   const auto server = request.PathParam("server");
@@ -95,14 +98,18 @@ std::optional<Response> WebhookAuthenticator::Authenticate(Request& request) con
 
 void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::ServerStore& servers, AdminAccess& access,
                    std::string public_url) {
-  router.Add({.method = "GET", .pattern = "/api/v1/servers/{id}/status", .auth = kAdminAuth,
+  router.Add({.method = "GET",
+              .pattern = "/api/v1/servers/{id}/status",
+              .auth = kAdminAuth,
               .handler = AdminOnServer(access, [&sync](Request& r, const core::ServerId& id) {
-                const auto status = core::IsUuid(id.str()) ? sync::ServerStatusJson(sync.pool, *r.principal.tenant, id)
-                                                           : std::nullopt;
+                const auto status =
+                    core::IsUuid(id.str()) ? sync::ServerStatusJson(sync.pool, *r.principal.tenant, id) : std::nullopt;
                 return status ? Response::Json(200, *status) : ServerNotFound();
               })});
 
-  router.Add({.method = "POST", .pattern = "/api/v1/servers/{id}/backfill", .auth = kAdminAuth,
+  router.Add({.method = "POST",
+              .pattern = "/api/v1/servers/{id}/backfill",
+              .auth = kAdminAuth,
               .max_body_bytes = 4 * 1024,
               .handler = AdminOnServer(access, [&sync, &servers](Request& r, const core::ServerId& id) {
                 if (!servers.Get(*r.principal.tenant, id)) return ServerNotFound();
@@ -125,18 +132,22 @@ void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::Serve
                 return Response::Json(202, json{{"status", "queued"}, {"days", days}}.dump());
               })});
 
-  router.Add({.method = "GET", .pattern = "/api/v1/servers/{id}/settings", .auth = kAdminAuth,
+  router.Add({.method = "GET",
+              .pattern = "/api/v1/servers/{id}/settings",
+              .auth = kAdminAuth,
               .handler = AdminOnServer(access, [&sync](Request& r, const core::ServerId& id) {
-                const auto settings = core::IsUuid(id.str()) ? sync::LoadSyncSettings(sync.pool, *r.principal.tenant, id)
-                                                             : std::nullopt;
+                const auto settings =
+                    core::IsUuid(id.str()) ? sync::LoadSyncSettings(sync.pool, *r.principal.tenant, id) : std::nullopt;
                 return settings ? Response::Json(200, SettingsJson(*settings).dump()) : ServerNotFound();
               })});
 
-  router.Add({.method = "PUT", .pattern = "/api/v1/servers/{id}/settings", .auth = kAdminAuth,
+  router.Add({.method = "PUT",
+              .pattern = "/api/v1/servers/{id}/settings",
+              .auth = kAdminAuth,
               .max_body_bytes = 256 * 1024,
               .handler = AdminOnServer(access, [&sync](Request& r, const core::ServerId& id) {
-                auto settings = core::IsUuid(id.str()) ? sync::LoadSyncSettings(sync.pool, *r.principal.tenant, id)
-                                                       : std::nullopt;
+                auto settings =
+                    core::IsUuid(id.str()) ? sync::LoadSyncSettings(sync.pool, *r.principal.tenant, id) : std::nullopt;
                 if (!settings) return ServerNotFound();
                 if (auto bad = ParseSettings(r.body, *settings)) return std::move(*bad);
                 if (auto saved = sync::SaveSyncSettings(sync.pool, *r.principal.tenant, id, *settings); !saved) {
@@ -147,20 +158,25 @@ void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::Serve
                 return Response::Json(200, SettingsJson(*settings).dump());
               })});
 
-  router.Add({.method = "POST", .pattern = "/api/v1/servers/{id}/webhook", .auth = kAdminAuth,
+  router.Add({.method = "POST",
+              .pattern = "/api/v1/servers/{id}/webhook",
+              .auth = kAdminAuth,
               .handler = AdminOnServer(access, [&servers, public_url](Request& r, const core::ServerId& id) {
                 auto secret = servers.RotateWebhookSecret(*r.principal.tenant, id);
                 if (!secret) return ServerNotFound();
                 json body = {{"url", public_url + "/webhooks/teamcity/" + id.str()},
                              {"secret", std::string(secret->reveal())},
-                             {"note", "Shown once. TeamCity: set teamcity.internal.webhooks.url to the URL and "
-                                      "teamcity.internal.webhooks.password to the secret (any user name)."}};
+                             {"note",
+                              "Shown once. TeamCity: set teamcity.internal.webhooks.url to the URL and "
+                              "teamcity.internal.webhooks.password to the secret (any user name)."}};
                 Response res = Response::Json(200, body.dump());
                 res.headers.Set("Cache-Control", "no-store");
                 return res;
               })});
 
-  router.Add({.method = "POST", .pattern = "/webhooks/teamcity/{server}", .auth = {AuthKind::webhook_secret},
+  router.Add({.method = "POST",
+              .pattern = "/webhooks/teamcity/{server}",
+              .auth = {AuthKind::webhook_secret},
               .max_body_bytes = 4 * 1024 * 1024,
               .handler = [&sync](Request& r) {
                 const core::ServerId id(std::string(*r.PathParam("server")));

@@ -16,8 +16,8 @@ namespace tcj::web {
 // Administrators only, in the caller's tenant:
 //   GET  /api/v1/servers/{id}/status            sync status (see sync/status.hpp)
 //   POST /api/v1/servers/{id}/backfill {"days"}  202; a running backfill starts over with the new window
-//   GET|PUT /api/v1/servers/{id}/settings        {"projects": [..] | null, "project_keys": [..], "deployment_rules": [..]}
-//   POST /api/v1/servers/{id}/webhook            a new webhook secret (shown once) and the URL to give TeamCity
+//   GET|PUT /api/v1/servers/{id}/settings        {"projects": [..] | null, "project_keys": [..], "deployment_rules":
+//   [..]} POST /api/v1/servers/{id}/webhook            a new webhook secret (shown once) and the URL to give TeamCity
 // Anyone who holds the server's webhook secret:
 //   POST /webhooks/teamcity/{server}             202, the server is polled now; the body is not read
 void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::ServerStore& servers, AdminAccess& access,
