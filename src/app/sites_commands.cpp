@@ -1,5 +1,9 @@
 #include "app/sites_commands.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -12,6 +16,7 @@
 #include "connect/lifecycle_payload.hpp"
 #include "db/error.hpp"
 #include "jira/oauth_sites.hpp"
+#include "tenants/retention.hpp"
 #include "tenants/site_directory.hpp"
 
 namespace tcj::app {
@@ -79,9 +84,10 @@ int SitesAdd(const config::Config& config, const core::Logger& log, const std::s
   return WithServices(config, log, [&](Services& s) {
     auto added = jira::AddOAuthSite(*s.http_client, s.oauth_tokens, s.tenants, url, client_id, client_secret);
     if (!added) return Complain(added.error().message);
-    std::printf("added %s (tenant %s, cloud id %s)\ncreate an admin token for it: teamcity-jira admin-tokens create "
-                "--site %s\n",
-                added->site_url.c_str(), added->id.str().c_str(), added->cloud_id.c_str(), added->site_url.c_str());
+    std::printf(
+        "added %s (tenant %s, cloud id %s)\ncreate an admin token for it: teamcity-jira admin-tokens create "
+        "--site %s\n",
+        added->site_url.c_str(), added->id.str().c_str(), added->cloud_id.c_str(), added->site_url.c_str());
     return kExitOk;
   });
 }
@@ -110,6 +116,57 @@ int SitesRemove(const config::Config& config, const core::Logger& log, const std
   });
 }
 
+int SitesExport(const config::Config& config, const core::Logger& log, const std::string& site,
+                const std::string& output_file) {
+  return WithServices(config, log, [&](Services& s) {
+    const auto found = FindOrComplain(s, site);
+    if (!found) return kExitFailure;
+    const std::string document = tenants::ExportTenantJson(s.pool, found->tenant) + "\n";
+    if (output_file.empty()) {
+      std::fwrite(document.data(), 1, document.size(), stdout);
+      return kExitOk;
+    }
+    const int fd = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) return Complain("cannot create " + output_file + " (it must not exist yet)");
+    const bool written = ::write(fd, document.data(), document.size()) == static_cast<ssize_t>(document.size());
+    ::close(fd);
+    if (!written) return Complain("cannot write " + output_file);
+    std::printf("exported %s to %s\n", found->site_url.c_str(), output_file.c_str());
+    return kExitOk;
+  });
+}
+
+int SitesDelete(const config::Config& config, const core::Logger& log, const std::string& site) {
+  return WithServices(config, log, [&](Services& s) {
+    const auto found = FindOrComplain(s, site);
+    if (!found) return kExitFailure;
+    const std::int64_t rows = tenants::DeleteTenantNow(s.pool, found->tenant, log);
+    if (rows < 0) return Complain("the site is being deleted by another process; try again in a moment");
+    std::printf(
+        "deleted %s: %lld rows here (records already in Jira stay there: remove the site's TeamCity "
+        "servers first to delete those too)\n",
+        found->site_url.c_str(), static_cast<long long>(rows));
+    return kExitOk;
+  });
+}
+
+int Purge(const config::Config& config, const core::Logger& log, bool dry_run) {
+  return WithServices(config, log, [&](Services& s) {
+    const auto purged = tenants::PurgeUninstalled(s.pool, std::chrono::system_clock::now(),
+                                                  config.retention.uninstalled_days, log, dry_run);
+    for (const auto& p : purged) {
+      if (dry_run) {
+        std::printf("would purge %s\n", p.tenant.str().c_str());
+      } else {
+        std::printf("purged %s: %lld rows\n", p.tenant.str().c_str(), static_cast<long long>(p.rows));
+      }
+    }
+    std::printf("%zu site%s %s (uninstalled more than %d days ago)\n", purged.size(), purged.size() == 1 ? "" : "s",
+                dry_run ? "to purge" : "purged", config.retention.uninstalled_days);
+    return kExitOk;
+  });
+}
+
 int AdminTokensCreate(const config::Config& config, const core::Logger& log, const std::string& site,
                       const std::string& name) {
   return WithServices(config, log, [&](Services& s) {
@@ -118,8 +175,8 @@ int AdminTokensCreate(const config::Config& config, const core::Logger& log, con
     if (name.empty() || name.size() > 100) return Complain("--name must be 1 to 100 characters");
     const core::Secret token = s.admin_tokens.Create(found->tenant, name);
     std::printf("%s\n", std::string(token.reveal()).c_str());
-    std::fprintf(stderr, "this token for %s is shown only once; sign in at %s/admin with it\n",
-                 found->site_url.c_str(), config.server.public_url.c_str());
+    std::fprintf(stderr, "this token for %s is shown only once; sign in at %s/admin with it\n", found->site_url.c_str(),
+                 config.server.public_url.c_str());
     return kExitOk;
   });
 }

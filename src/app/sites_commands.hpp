@@ -16,6 +16,12 @@ int SitesAdd(const config::Config& config, const core::Logger& log, const std::s
              const std::string& client_id, const std::string& secret_file);
 int SitesList(const config::Config& config, const core::Logger& log);
 int SitesRemove(const config::Config& config, const core::Logger& log, const std::string& site);
+// Retention and data requests: everything stored for a site, deleting it now, and the purge of
+// sites uninstalled longer than retention.uninstalled_days ago.
+int SitesExport(const config::Config& config, const core::Logger& log, const std::string& site,
+                const std::string& output_file);
+int SitesDelete(const config::Config& config, const core::Logger& log, const std::string& site);
+int Purge(const config::Config& config, const core::Logger& log, bool dry_run);
 
 int AdminTokensCreate(const config::Config& config, const core::Logger& log, const std::string& site,
                       const std::string& name);

@@ -10,8 +10,8 @@
 #include "app/app.hpp"
 #include "app/keys_commands.hpp"
 #include "app/sites_commands.hpp"
-#include "core/version.hpp"
 #include "config/config.hpp"
+#include "core/version.hpp"
 
 namespace tcj::cli {
 namespace {
@@ -64,8 +64,9 @@ int Run(int argc, char** argv) {
   keys_generate->add_option("--id", generate_options.id, "Key id (default kek-YYYY-MM-DD)");
   std::optional<std::string> rotate_id;
   CLI::App* keys_rotate =
-      keys->add_subcommand("rotate", "Make a new key (or the decrypt-only key --id) active; the old one stays "
-                                     "for decryption.");
+      keys->add_subcommand("rotate",
+                           "Make a new key (or the decrypt-only key --id) active; the old one stays "
+                           "for decryption.");
   add_config_option(keys_rotate);
   keys_rotate->add_option("--id", rotate_id, "Key id to activate or create (default kek-YYYY-MM-DD)");
   int batch_size = 100;
@@ -78,8 +79,7 @@ int Run(int argc, char** argv) {
   CLI::App* keys_status = keys->add_subcommand("status", "Count encrypted records per key id.");
   add_config_option(keys_status);
   std::string remove_id;
-  CLI::App* keys_remove =
-      keys->add_subcommand("remove", "Remove a decrypt-only key that no record uses any more.");
+  CLI::App* keys_remove = keys->add_subcommand("remove", "Remove a decrypt-only key that no record uses any more.");
   add_config_option(keys_remove);
   keys_remove->add_option("--id", remove_id, "Key id to remove")->required();
 
@@ -101,6 +101,24 @@ int Run(int argc, char** argv) {
   CLI::App* sites_remove = sites->add_subcommand("remove", "Stop serving a site; its data is deleted after retention.");
   add_config_option(sites_remove);
   sites_remove->add_option("--site", site, "Site URL or tenant id")->required();
+  std::string output_file;
+  CLI::App* sites_export =
+      sites->add_subcommand("export", "Print everything stored for a site as JSON (never a secret).");
+  add_config_option(sites_export);
+  sites_export->add_option("--site", site, "Site URL or tenant id")->required();
+  sites_export->add_option("--output", output_file, "Write to this file (mode 0600) instead of standard output");
+  bool confirmed = false;
+  CLI::App* sites_delete = sites->add_subcommand(
+      "delete", "Delete every row of a site now, whatever its state (a data deletion request); leaves a tombstone.");
+  add_config_option(sites_delete);
+  sites_delete->add_option("--site", site, "Site URL or tenant id")->required();
+  sites_delete->add_flag("--yes", confirmed, "Confirm: this cannot be undone")->required();
+
+  bool dry_run = false;
+  CLI::App* purge = cli.add_subcommand(
+      "purge", "Delete the data of sites uninstalled more than retention.uninstalled_days ago (serve does it daily).");
+  add_config_option(purge);
+  purge->add_flag("--dry-run", dry_run, "List the sites that would be purged; delete nothing");
 
   CLI::App* tokens = cli.add_subcommand("admin-tokens", "Tokens for the standalone admin pages and API.");
   tokens->require_subcommand(1);
@@ -150,6 +168,9 @@ int Run(int argc, char** argv) {
   if (sites_add->parsed()) return app::SitesAdd(*config, log, site_url, client_id, secret_file);
   if (sites_list->parsed()) return app::SitesList(*config, log);
   if (sites_remove->parsed()) return app::SitesRemove(*config, log, site);
+  if (sites_export->parsed()) return app::SitesExport(*config, log, site, output_file);
+  if (sites_delete->parsed()) return app::SitesDelete(*config, log, site);
+  if (purge->parsed()) return app::Purge(*config, log, dry_run);
   if (tokens_create->parsed()) return app::AdminTokensCreate(*config, log, site, token_name);
   if (tokens_list->parsed()) return app::AdminTokensList(*config, log, site);
   if (tokens_revoke->parsed()) return app::AdminTokensRevoke(*config, log, site, token_id);

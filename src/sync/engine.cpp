@@ -6,6 +6,7 @@
 #include "sync/backfill.hpp"
 #include "sync/poller.hpp"
 #include "sync/server_removal.hpp"
+#include "tenants/retention.hpp"
 
 namespace tcj::sync {
 
@@ -21,13 +22,15 @@ Engine::Engine(db::Pool& pool, tenants::ServerStore& servers, jira::SiteAccess& 
       context_{.pool = pool,
                .servers = servers,
                .queue = queue_,
-               .clients = [http = http_, teamcity = options_.teamcity](teamcity::ServerConnection server) {
-                 return teamcity::MakeRestClient(http, std::move(server), teamcity);
-               },
+               .clients =
+                   [http = http_, teamcity = options_.teamcity](teamcity::ServerConnection server) {
+                     return teamcity::MakeRestClient(http, std::move(server), teamcity);
+                   },
                .site_facts = [this](const core::TenantId& tenant) { return FactsFor(tenant); },
-               .wake_workers = [this] {
-                 if (workers_) workers_->Wake();
-               },
+               .wake_workers =
+                   [this] {
+                     if (workers_) workers_->Wake();
+                   },
                .options = options_.sync,
                .log = log.With({{"component", "sync"}}),
                .clock = clock,
@@ -35,34 +38,48 @@ Engine::Engine(db::Pool& pool, tenants::ServerStore& servers, jira::SiteAccess& 
       delivery_{sites, devinfo, jira::RetryOptions{}} {
   workers_ = std::make_unique<Workers>(queue_, options_.workers, context_.log, worker_metrics_);
   workers_->Register(JobKind::poll, [this](const Job& job, JobContext& c) { return RunPoll(context_, job, c); });
-  workers_->Register(JobKind::send, [this](const Job& job, JobContext& c) { return RunSend(context_, delivery_, job, c); });
-  workers_->Register(JobKind::backfill, [this](const Job& job, JobContext& c) { return RunBackfill(context_, job, c); });
+  workers_->Register(JobKind::send,
+                     [this](const Job& job, JobContext& c) { return RunSend(context_, delivery_, job, c); });
+  workers_->Register(JobKind::backfill,
+                     [this](const Job& job, JobContext& c) { return RunBackfill(context_, job, c); });
   workers_->Register(JobKind::delete_server,
                      [this](const Job& job, JobContext& c) { return RunServerRemoval(context_, delivery_, job, c); });
 }
 
-Engine::~Engine() { Stop(std::chrono::milliseconds(0)); }
+Engine::~Engine() {
+  Stop(std::chrono::milliseconds(0));
+}
 
 void Engine::Start() {
   workers_->Start();
   // Every server keeps a poll job: recreated here if one was lost (a job killed by hand, a
-  // restore from backup), at start and every minute.
+  // restore from backup), at start and every minute. Uninstalled sites past retention go daily.
   maintenance_ = std::thread([this] {
+    std::chrono::steady_clock::time_point last_purge{};
     std::unique_lock lock(mutex_);
     while (!stopping_) {
       lock.unlock();
-      try {
-        if (const int created = queue_.EnsurePollJobs(); created > 0) {
-          context_.log.Info("sync.poll_jobs_created", {{"jobs", created}});
-          workers_->Wake();
-        }
-      } catch (const db::DbError& e) {
-        context_.log.Warn("sync.ensure_poll_jobs_failed", {{"error", e.what()}});
-      }
+      Maintain(last_purge);
       lock.lock();
       stop_cv_.wait_for(lock, std::chrono::minutes(1), [this] { return stopping_; });
     }
   });
+}
+
+void Engine::Maintain(std::chrono::steady_clock::time_point& last_purge) {
+  try {
+    if (const int created = queue_.EnsurePollJobs(); created > 0) {
+      context_.log.Info("sync.poll_jobs_created", {{"jobs", created}});
+      workers_->Wake();
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (last_purge == std::chrono::steady_clock::time_point{} || now - last_purge >= std::chrono::hours(24)) {
+      last_purge = now;
+      tenants::PurgeUninstalled(context_.pool, context_.clock.Now(), options_.uninstalled_days, context_.log);
+    }
+  } catch (const db::DbError& e) {
+    context_.log.Warn("sync.maintenance_failed", {{"error", e.what()}});
+  }
 }
 
 void Engine::Stop(std::chrono::milliseconds grace) {

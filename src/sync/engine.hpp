@@ -28,6 +28,8 @@ struct EngineOptions {
   teamcity::ClientOptions teamcity;
   std::string worker_id;  // unique per process: host and pid
   std::chrono::minutes project_keys_ttl{10};
+  // Sites uninstalled longer ago than this are purged, once a day by every process (safe at once).
+  int uninstalled_days = 60;
 };
 
 // Thread-safe. Start() begins claiming jobs; Stop() hands unfinished ones back.
@@ -61,6 +63,8 @@ class Engine {
   SyncContext context_;
   Delivery delivery_;
   std::unique_ptr<Workers> workers_;
+  void Maintain(std::chrono::steady_clock::time_point& last_purge);
+
   std::thread maintenance_;
   std::mutex mutex_;
   std::condition_variable stop_cv_;

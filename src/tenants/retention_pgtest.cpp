@@ -1,0 +1,197 @@
+// Retention: a site uninstalled longer than retention.uninstalled_days ago loses every row in every
+// table (counted through the catalog, as the superuser, so row level security hides nothing), keeps
+// a tombstone, and a reinstall within the window finds its configuration.
+#include "tenants/retention.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "crypto/sha256.hpp"
+#include "db/connection.hpp"
+#include "db/transaction.hpp"
+#include "support/capture_sink.hpp"
+#include "support/pg_test.hpp"
+#include "support/test_keys.hpp"
+#include "tenants/admin_sessions.hpp"
+#include "tenants/connect_registry.hpp"
+#include "tenants/server_store.hpp"
+#include "tenants/tenant_store.hpp"
+
+namespace tcj::tenants {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::system_clock;
+
+constexpr std::string_view kMarkerToken = "marker-teamcity-token-5f1d";
+
+class RetentionTest : public testing::PgTest {
+ protected:
+  void SetUp() override {
+    PgTest::SetUp();
+    keys_.Add("kek-1", 'k', true);
+    a_ = Install("client-a", "https://a.atlassian.net");
+    b_ = Install("client-b", "https://b.atlassian.net");
+    FillEveryTable(a_);
+    FillEveryTable(b_);
+  }
+
+  core::TenantId Install(const std::string& client_key, const std::string& url) {
+    return registry_.Install({client_key, core::Secret("shared-secret-" + client_key), url, url, ""}).tenant;
+  }
+
+  // A row in every table that holds tenant data.
+  void FillEveryTable(const core::TenantId& tenant) {
+    TeamCityCredentials credentials;
+    credentials.kind = TeamCityAuthKind::token;
+    credentials.token = core::Secret(std::string(kMarkerToken));
+    const auto server = servers_.Create(tenant, "main", "https://tc.example.com", credentials);
+    ASSERT_TRUE(server.ok()) << server.error().message;
+    const core::Secret token = tokens_.Create(tenant, "ui");
+    sessions_.Open(*tokens_.Authenticate(token.reveal()));
+    db::TenantTransaction tx(pool(), tenant);
+    const auto id = server->id;
+    tx.Exec("INSERT INTO server_sync (tenant_id, server_id) VALUES ($1, $2)", tenant, id);
+    tx.Exec(
+        "INSERT INTO builds (tenant_id, server_id, build_id, build_type_id, teamcity_state, jira_state, fingerprint, "
+        "usn) VALUES ($1, $2, 1, 'bt', 'finished', 'successful', 'f', nextval('update_sequence'))",
+        tenant, id);
+    tx.Exec("INSERT INTO jobs (tenant_id, job_id, kind, dedup_key) VALUES ($1, gen_random_uuid(), 'poll', 'poll:x')",
+            tenant);
+    tx.Exec("INSERT INTO server_events (tenant_id, server_id, level, kind, message) VALUES ($1, $2, 'info', 'k', 'm')",
+            tenant, id);
+    tx.Commit();
+  }
+
+  // Rows of the tenant in every table with a tenant_id column, found in the catalog.
+  std::map<std::string, std::int64_t> RowsOf(const core::TenantId& tenant) {
+    auto admin = db::Connection::Open(AdminSettings());
+    std::map<std::string, std::int64_t> counts;
+    const auto tables = admin->Exec(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_attribute a ON a.attrelid = c.oid WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') "
+        "AND a.attname = 'tenant_id' AND NOT a.attisdropped ORDER BY 1");
+    for (db::Row table : tables) {
+      const std::string name = table.String(0);
+      const db::Param id(tenant.str());
+      counts[name] = admin->Exec("SELECT count(*) FROM " + name + " WHERE tenant_id = $1", std::span(&id, 1))[0].Int(0);
+    }
+    return counts;
+  }
+
+  std::int64_t Total(const std::map<std::string, std::int64_t>& counts) {
+    std::int64_t total = 0;
+    for (const auto& [table, n] : counts) total += n;
+    return total;
+  }
+
+  std::vector<PurgedTenant> PurgeAfterDays(int days) {
+    return PurgeUninstalled(pool(), system_clock::now() + hours(24) * days, 60, log_);
+  }
+
+  std::shared_ptr<testing::CaptureSink> sink_ = std::make_shared<testing::CaptureSink>();
+  core::Logger log_{sink_, core::LogLevel::info};
+  testing::TestKeys keys_;
+  crypto::OsRandom random_;
+  core::MetricsRegistry registry_metrics_;
+  SecretMetrics metrics_{registry_metrics_};
+  SecretBox box_{keys_, random_, metrics_, log_};
+  core::ManualClock clock_;
+  ConnectRegistry registry_{pool(), box_, clock_};
+  TenantStore tenants_{pool(), box_};
+  ServerStore servers_{pool(), box_};
+  AdminTokenStore tokens_{pool()};
+  AdminSessionStore sessions_{pool()};
+  core::TenantId a_, b_;
+};
+
+TEST_F(RetentionTest, EveryTableHoldsRowsOfBothTenantsBeforeAnything) {
+  for (const auto& tenant : {a_, b_}) {
+    for (const auto& [table, n] : RowsOf(tenant)) EXPECT_GT(n, 0) << table << ": the fixture must fill every table";
+  }
+}
+
+TEST_F(RetentionTest, ASiteUninstalled61DaysAgoLosesEveryRowAndKeepsATombstone) {
+  ASSERT_TRUE(registry_.Uninstall("client-a"));
+  const auto b_before = RowsOf(b_);
+
+  const auto purged = PurgeAfterDays(61);
+  ASSERT_EQ(purged.size(), 1u);
+  EXPECT_EQ(purged[0].tenant, a_);
+  EXPECT_EQ(purged[0].rows, Total(b_before)) << "the same fixture: every row of a counted";
+  for (const auto& [table, n] : RowsOf(a_)) EXPECT_EQ(n, 0) << table;
+  EXPECT_EQ(RowsOf(b_), b_before) << "the other site is untouched";
+
+  auto admin = db::Connection::Open(AdminSettings());
+  const auto tombstones = admin->Exec("SELECT identity_hash, kind, uninstalled_at IS NOT NULL FROM tenant_tombstones");
+  ASSERT_EQ(tombstones.size(), 1u);
+  EXPECT_EQ(tombstones[0].String(0), crypto::Sha256Hex("client-a"));
+  EXPECT_EQ(tombstones[0].String(1), "connect");
+  EXPECT_TRUE(tombstones[0].Bool(2));
+
+  EXPECT_TRUE(PurgeAfterDays(61).empty()) << "a second purge finds nothing";
+  EXPECT_EQ(RowsOf(b_), b_before);
+  EXPECT_EQ(admin->Exec("SELECT count(*) FROM tenant_tombstones")[0].Int(0), 1);
+}
+
+TEST_F(RetentionTest, AReinstallOnDay59KeepsTheConfiguration) {
+  ASSERT_TRUE(registry_.Uninstall("client-a"));
+  const auto before = RowsOf(a_);
+  EXPECT_TRUE(PurgeAfterDays(59).empty());
+  EXPECT_EQ(RowsOf(a_), before);
+  const auto again = registry_.Install(
+      {"client-a", core::Secret("new-secret"), "https://a.atlassian.net", "https://a.atlassian.net", ""});
+  EXPECT_FALSE(again.created);
+  EXPECT_EQ(again.tenant, a_);
+  const auto servers = servers_.List(a_);
+  ASSERT_EQ(servers.size(), 1u);
+  EXPECT_EQ(servers[0].name, "main");
+  EXPECT_TRUE(PurgeAfterDays(61).empty()) << "installed again: never purged";
+}
+
+TEST_F(RetentionTest, ASiteAnotherProcessIsPurgingIsSkipped) {
+  ASSERT_TRUE(registry_.Uninstall("client-a"));
+  auto other = db::Connection::Open(AdminSettings());
+  other->Exec("BEGIN");
+  const db::Param id(a_.str());
+  other->Exec("SELECT 1 FROM tenants WHERE tenant_id = $1 FOR UPDATE", std::span(&id, 1));
+  EXPECT_TRUE(PurgeAfterDays(61).empty()) << "locked by the other process: skipped, not waited for";
+  other->Exec("ROLLBACK");
+  EXPECT_EQ(PurgeAfterDays(61).size(), 1u);
+}
+
+TEST_F(RetentionTest, ActiveSitesAreNeverPurgedWhateverTheirAge) {
+  EXPECT_TRUE(PurgeAfterDays(10'000).empty());
+  EXPECT_GT(Total(RowsOf(a_)), 0);
+}
+
+TEST_F(RetentionTest, ADryRunDeletesNothing) {
+  ASSERT_TRUE(registry_.Uninstall("client-a"));
+  const auto before = RowsOf(a_);
+  const auto listed = PurgeUninstalled(pool(), system_clock::now() + hours(24) * 61, 60, log_, true);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(RowsOf(a_), before);
+}
+
+TEST_F(RetentionTest, ADeletionOnRequestRemovesAnActiveSiteAtOnce) {
+  const auto b_before = RowsOf(b_);
+  EXPECT_GT(DeleteTenantNow(pool(), a_, log_), 0);
+  for (const auto& [table, n] : RowsOf(a_)) EXPECT_EQ(n, 0) << table;
+  EXPECT_EQ(RowsOf(b_), b_before);
+  EXPECT_EQ(DeleteTenantNow(pool(), a_, log_), -1) << "gone already";
+}
+
+TEST_F(RetentionTest, TheExportHoldsTheSitesDataAndNoSecret) {
+  const std::string exported = ExportTenantJson(pool(), a_);
+  EXPECT_THAT(exported, ::testing::HasSubstr("\"site_url\": \"https://a.atlassian.net\""));
+  EXPECT_THAT(exported, ::testing::HasSubstr("\"name\": \"main\""));
+  EXPECT_THAT(exported, ::testing::HasSubstr("\"build_type_id\": \"bt\""));
+  EXPECT_EQ(exported.find(kMarkerToken), std::string::npos);
+  EXPECT_EQ(exported.find("shared-secret-client-a"), std::string::npos);
+  EXPECT_EQ(exported.find("credentials"), std::string::npos);
+  EXPECT_EQ(exported.find("token_hash"), std::string::npos);
+  EXPECT_EQ(exported.find("https://b.atlassian.net"), std::string::npos) << "only the site asked for";
+}
+
+}  // namespace
+}  // namespace tcj::tenants
