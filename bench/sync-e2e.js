@@ -113,6 +113,7 @@ async function main() {
     TCJ_CONNECT_INSTALL_KEYS_URL: `${jira}/install-keys`,
     TCJ_JIRA_ALLOWED_SITE_HOSTS: '127.0.0.1',
     TCJ_JIRA_ALLOW_HTTP_SITES: 'true',
+    TCJ_TEAMCITY_ALLOW_PRIVATE_NETWORKS: 'true',  // the fake TeamCity is on loopback, over http
     TCJ_LOG_LEVEL: process.env.TCJ_LOG_LEVEL || 'warn',
   };
   const migrate = spawnSync(executable, ['migrate'], { env, encoding: 'utf8' });

@@ -77,7 +77,8 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
       {.added = [&engine](const core::TenantId& t, const core::ServerId& s) { engine.ServerAdded(t, s); },
        .remove = [&engine](const core::TenantId& t, const core::ServerId& s) {
          return sync::RequestServerRemoval(engine.context(), t, s);
-       }});
+       }},
+      http::UrlPolicy::ForTeamCity(services.config.teamcity.allow_private_networks));
   web::AddSyncRoutes(router, engine.context(), services.servers, services.admin_access,
                      services.config.server.public_url);
   web::AddPreviewRoutes(router, engine.context(), services.admin_access);

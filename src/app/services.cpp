@@ -5,6 +5,7 @@
 #include <array>
 
 #include "core/version.hpp"
+#include "http/address_policy.hpp"
 
 namespace tcj::app {
 namespace {
@@ -22,10 +23,12 @@ sync::EngineOptions EngineOptionsFrom(const config::Config& c) {
   o.sync.backfill_days = c.teamcity.backfill_days;
   o.sync.reread_every = c.teamcity.reread_interval;
   o.sync.max_changes_per_build = static_cast<std::size_t>(c.teamcity.max_changes_per_build);
+  o.teamcity.allow_address = http::AddressGuard(http::UrlPolicy::ForTeamCity(c.teamcity.allow_private_networks));
   o.workers.threads = c.sync.workers;
   o.workers.per_tenant = c.sync.jobs_per_tenant;
   o.workers.lease = c.sync.lease;
   o.worker_id = WorkerId();
+  o.uninstalled_days = c.retention.uninstalled_days;
   return o;
 }
 

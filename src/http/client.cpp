@@ -7,6 +7,8 @@
 
 #include <mutex>
 
+#include "http/address_policy.hpp"
+
 namespace tcj::http {
 namespace {
 
@@ -18,6 +20,7 @@ struct Transfer {
   ClientResponse response;
   bool too_large = false;
   bool refused_address = false;
+  std::string refused_ip;  // the last address allow_address refused
 };
 
 std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) {
@@ -59,6 +62,7 @@ curl_socket_t OnOpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
     }
     if (!t->request->allow_address(ip)) {
       t->refused_address = true;
+      t->refused_ip = ip;
       return CURL_SOCKET_BAD;
     }
   }
@@ -81,9 +85,9 @@ std::string HostOf(const std::string& url) {
 
 Error TransportError(CURLcode code, const Transfer& t, const std::string& url) {
   const std::string host = HostOf(url);
-  if (t.refused_address) {
-    return Error::Make(ErrorKind::forbidden, "http.refused_address",
-                       host + " resolves to an address this service may not connect to");
+  // Every address refused or unreachable; when one was refused, that is what the admin must know.
+  if (t.refused_address && code == CURLE_COULDNT_CONNECT) {
+    return Error::Make(ErrorKind::forbidden, "http.refused_address", RefusedAddressMessage(host, t.refused_ip));
   }
   if (t.too_large) {
     return Error::Make(ErrorKind::bad_payload, "http.too_large",
@@ -129,7 +133,7 @@ class CurlClient final : public HttpClient {
   }
 
   core::Result<ClientResponse> Send(const ClientRequest& request) override {
-    CURL* curl = Handle();
+    CURL* curl = Handle(static_cast<bool>(request.allow_address));
     curl_easy_reset(curl);  // keeps the connection cache of this thread's handle
     Transfer transfer;
     transfer.request = &request;
@@ -178,10 +182,12 @@ class CurlClient final : public HttpClient {
 
  private:
   // One handle per thread: libcurl handles are not thread-safe, and keeping one keeps its
-  // connections alive between requests.
-  static CURL* Handle() {
-    thread_local std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> handle(curl_easy_init(), curl_easy_cleanup);
-    return handle.get();
+  // connections alive between requests. Requests with an address guard get a handle of their own,
+  // so they never reuse a connection opened without one (a reused connection asks no guard).
+  static CURL* Handle(bool guarded) {
+    thread_local std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> open(curl_easy_init(), curl_easy_cleanup);
+    thread_local std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> with_guard(curl_easy_init(), curl_easy_cleanup);
+    return guarded ? with_guard.get() : open.get();
   }
 
   std::string user_agent_;

@@ -20,8 +20,11 @@ struct ClientRequest {
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds total_timeout{30'000};
   std::size_t max_response_bytes = 8 * 1024 * 1024;
-  // Asked with the IP address before every connection; false refuses it (the SSRF guard). Unset:
-  // every address is allowed.
+  // Asked with the IP address before every connection; false refuses it (the SSRF guard, see
+  // address_policy.hpp). The address asked is the one connected to, so DNS rebinding cannot
+  // switch it; requests with a guard never reuse a connection opened without one. Through a proxy
+  // (the standard environment variables) the address asked is the proxy's. Unset: every address is
+  // allowed.
   std::function<bool(const std::string& ip)> allow_address{};
 };
 

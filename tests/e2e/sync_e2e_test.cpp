@@ -77,12 +77,14 @@ class SyncE2E : public e2e::E2ETest {
     E2ETest::TearDown();
   }
 
-  std::vector<std::string> SyncEnv(int poll_seconds) const {
+  std::vector<std::string> SyncEnv(int poll_seconds, bool private_networks = true) const {
     return {"TCJ_SERVER_PUBLIC_URL=http://127.0.0.1:" + std::to_string(port_),
             "TCJ_SERVER_LISTEN=127.0.0.1:" + std::to_string(port_),
             "TCJ_CONNECT_INSTALL_KEYS_URL=" + jira_->base() + "/install-keys",
             "TCJ_JIRA_ALLOWED_SITE_HOSTS=127.0.0.1",
             "TCJ_JIRA_ALLOW_HTTP_SITES=true",
+            // The fake TeamCity listens on loopback over plain http: a self-hosted setup.
+            std::string("TCJ_TEAMCITY_ALLOW_PRIVATE_NETWORKS=") + (private_networks ? "true" : "false"),
             "TCJ_TEAMCITY_POLL_INTERVAL_SECONDS=" + std::to_string(poll_seconds),
             "TCJ_TEAMCITY_REREAD_INTERVAL_SECONDS=" + std::to_string(std::max(poll_seconds, 4)),
             // A killed process's jobs come back when their lease runs out.
@@ -509,6 +511,49 @@ TEST_F(SyncE2E, RemovingAServerDeletesItsRecordsFromJiraAndItsRowsHere) {
   ASSERT_TRUE(Eventually([&] { return records_of(server) == 0; }, 60s));
   ASSERT_TRUE(Eventually([&] { return Api("GET", "/api/v1/servers/" + server) == 404; }, 60s));
   EXPECT_EQ(records_of(other), others) << "another server's records were touched";
+}
+
+// Security-bar test 39 end to end. The shared service (teamcity.allow_private_networks false)
+// refuses a TeamCity on loopback when it is saved or tested, and a server saved while the operator
+// allowed private networks is not contacted once they are not: every request of polling and
+// backfill is refused at connect time, the fake sees none, and the status says why.
+TEST_F(SyncE2E, WithoutPrivateNetworksATeamCityOnLoopbackIsNeverContacted) {
+  StartService(/*poll_seconds=*/2);
+  CreateTeamCity("main", 20);
+  const std::string server = AddServer("main");
+  ASSERT_TRUE(Eventually([&] { return Synced(server); }, 120s)) << Status(server).dump(2);
+  serve_->Signal(SIGTERM);
+  serve_->WaitForExit(30s);
+  teamcity_->Delete("/_control/requests");
+
+  Serve(SyncEnv(/*poll_seconds=*/2, /*private_networks=*/false));
+  const std::string loopback = teamcity_->base() + "/tc/main";  // http://127.0.0.1:<port>
+  for (const std::string& url : {loopback, "https://" + loopback.substr(7), std::string("https://localhost/tc"),
+                                 std::string("https://0x7f.1/tc"), std::string("https://169.254.169.254/")}) {
+    const json body = {{"name", "other"}, {"url", url}, {"auth", {{"type", "guest"}}}};
+    for (const char* path : {"/api/v1/servers", "/api/v1/servers/test"}) {
+      json answer;
+      EXPECT_EQ(Api("POST", path, body.dump(), &answer), 400) << path << " " << url << ": " << answer.dump();
+      EXPECT_EQ(answer["error"]["field"], "url") << answer.dump();
+      EXPECT_NE(answer["error"]["message"].get<std::string>().find("teamcity.allow_private_networks"),
+                std::string::npos)
+          << answer.dump();
+    }
+  }
+  json tested;
+  ASSERT_EQ(Api("POST", "/api/v1/servers/" + server + "/test", "", &tested), 200);
+  EXPECT_EQ(tested["ok"], false) << tested.dump();
+  EXPECT_EQ(tested["problem"]["code"], "url.https_required") << tested.dump();
+
+  ASSERT_TRUE(Eventually([&] {
+    json s = Status(server);
+    return s["last_error"].is_object() && s["last_error"]["code"] == "http.refused_address";
+  }, 60s)) << Status(server).dump(2);
+  const std::string message = Status(server)["last_error"]["message"];
+  EXPECT_NE(message.find("127.0.0.1 is a loopback address"), std::string::npos) << message;
+  EXPECT_NE(message.find("teamcity.allow_private_networks"), std::string::npos) << message;
+  const json requests = teamcity_->Get("/_control/requests?path=/tc/");
+  EXPECT_EQ(requests["entries"].size(), 0U) << requests.dump(2);
 }
 
 }  // namespace
