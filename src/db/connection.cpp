@@ -96,22 +96,42 @@ std::unique_ptr<Connection> Connection::Open(const ConnectionSettings& settings)
     throw DbError(DbErrorKind::connection, "", "out of memory while connecting to PostgreSQL");
   }
   if (PQstatus(conn) != CONNECTION_OK) {
-    std::string message = "cannot connect to PostgreSQL (" + settings.Describe() + "): " + Trimmed(PQerrorMessage(conn));
+    std::string message =
+        "cannot connect to PostgreSQL (" + settings.Describe() + "): " + Trimmed(PQerrorMessage(conn));
     PQfinish(conn);
     throw DbError(DbErrorKind::connection, "08006", message);
   }
   // Server notices (e.g. "drop cascades to ...") would go to standard error; we have no use for them.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<Connection>(new Connection(conn));
 }
 
-Connection::~Connection() { PQfinish(conn_); }
+Connection::~Connection() {
+  PQfinish(conn_);
+}
 
-bool Connection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+std::vector<std::pair<std::string, std::string>> Connection::EffectiveParameters() const {
+  std::vector<std::pair<std::string, std::string>> params;
+  PQconninfoOption* options = PQconninfo(conn_);
+  for (PQconninfoOption* o = options; o != nullptr && o->keyword != nullptr; ++o) {
+    if (o->val != nullptr && *o->val != '\0') params.emplace_back(o->keyword, o->val);
+  }
+  PQconninfoFree(options);
+  return params;
+}
 
-bool Connection::idle() const { return PQtransactionStatus(conn_) == PQTRANS_IDLE; }
+bool Connection::healthy() const {
+  return PQstatus(conn_) == CONNECTION_OK;
+}
 
-bool Connection::in_failed_transaction() const { return PQtransactionStatus(conn_) == PQTRANS_INERROR; }
+bool Connection::idle() const {
+  return PQtransactionStatus(conn_) == PQTRANS_IDLE;
+}
+
+bool Connection::in_failed_transaction() const {
+  return PQtransactionStatus(conn_) == PQTRANS_INERROR;
+}
 
 void Connection::ThrowFrom(const pg_result* result) const {
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
@@ -134,10 +154,9 @@ Rows Connection::Exec(std::string_view sql, std::span<const Param> params) {
     lengths.push_back(p.is_null() ? 0 : static_cast<int>(p.text().size()));
     formats.push_back(p.binary() ? 1 : 0);
   }
-  std::shared_ptr<pg_result> result(
-      PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(), lengths.data(),
-                   formats.data(), /*resultFormat=*/0),
-      PQclear);
+  std::shared_ptr<pg_result> result(PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr,
+                                                 values.data(), lengths.data(), formats.data(), /*resultFormat=*/0),
+                                    PQclear);
   const ExecStatusType status = PQresultStatus(result.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     ThrowFrom(result.get());

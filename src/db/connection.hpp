@@ -40,6 +40,10 @@ class Connection {
   // Several statements in one string, no parameters (migrations).
   void ExecScript(std::string_view sql);
 
+  // The settings libpq actually connected with (a URL in dbname expanded, defaults filled in), for
+  // the PostgreSQL programs we run (pg_dump) to reach the same database. Holds the password.
+  std::vector<std::pair<std::string, std::string>> EffectiveParameters() const;
+
   // False once the connection is broken; the pool then drops it.
   bool healthy() const;
   // True when no transaction is open.
