@@ -19,9 +19,10 @@ json EnvironmentJson(const std::optional<Environment>& environment) {
 }
 
 // The build a pasted branch name and commit message would be: a finished, successful build of a
-// configuration that is not a deployment.
-teamcity::Build PastedBuild(const PreviewRequest& request) {
+// configuration that is not a deployment, on this server (Jira requires a link).
+teamcity::Build PastedBuild(const PreviewRequest& request, const std::string& server_url) {
   teamcity::Build build;
+  build.web_url = server_url + "/viewLog.html?buildId=1";
   build.id = 1;
   build.number = "1";
   build.state = teamcity::BuildState::finished;
@@ -123,7 +124,7 @@ core::Result<std::string> PreviewJson(SyncContext& context, const core::TenantId
       }
     }
   } else {
-    build = PastedBuild(request);
+    build = PastedBuild(request, mapping.server_url);
   }
 
   MappedBuild mapped = MapBuild(build, mapping);

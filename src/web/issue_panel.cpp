@@ -70,22 +70,24 @@ std::string Row(const json& build, const std::string& diagnostics_url) {
       Text(At(build, "project_name")) + " / " + Text(At(build, "build_type_name")) + " #" + Text(At(build, "number"));
   const std::string href = SafeHref(Text(At(build, "web_url")));
   const std::string state = Text(At(build, "jira_state"));
-  std::string row = "<tr><td><span class=\"tcj-lozenge tcj-lozenge--" + LozengeClass(state) + "\">" +
-                    HtmlEscape(StateLabel(state)) + "</span></td><td>";
+  std::string row = "<tr><td class=\"tcj-col-state\"><span class=\"tcj-lozenge tcj-lozenge--" + LozengeClass(state) +
+                    "\">" + HtmlEscape(StateLabel(state)) + "</span></td><td class=\"tcj-col-build\">";
   row += href.empty()
              ? HtmlEscape(name)
              : "<a href=\"" + href + "\" target=\"_blank\" rel=\"noopener noreferrer\">" + HtmlEscape(name) + "</a>";
   if (At(build, "environment").is_object()) {
     row += "<div class=\"tcj-subtle\">deployed to " + HtmlEscape(Text(At(At(build, "environment"), "name"))) + "</div>";
   }
-  row += "</td><td>" + HtmlEscape(Text(At(build, "branch"))) + "</td><td>" + HtmlEscape(Tests(At(build, "tests"))) +
-         "</td><td>" + HtmlEscape(Duration(At(build, "duration_seconds"))) + "</td><td>" +
-         HtmlEscape(Text(At(build, "finished_at"))) + "</td>";
+  row += "</td><td class=\"tcj-col-branch\">" + HtmlEscape(Text(At(build, "branch"))) +
+         "</td><td class=\"tcj-col-tests\">" + HtmlEscape(Tests(At(build, "tests"))) +
+         "</td><td class=\"tcj-col-duration\">" + HtmlEscape(Duration(At(build, "duration_seconds"))) +
+         "</td><td class=\"tcj-col-finished\">" + HtmlEscape(Text(At(build, "finished_at"))) + "</td>";
   if (!diagnostics_url.empty()) {
     const std::string id = At(build, "build_id").is_number_integer()
                                ? std::to_string(At(build, "build_id").get<std::int64_t>())
                                : std::string();
-    row += "<td><a href=\"" + HtmlEscape(diagnostics_url + id) + "\" target=\"_top\">Diagnostics</a></td>";
+    row += "<td class=\"tcj-col-diagnostics\"><a href=\"" + HtmlEscape(diagnostics_url + id) +
+           "\" target=\"_top\">Diagnostics</a></td>";
   }
   return row + "</tr>";
 }

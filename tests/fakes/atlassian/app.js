@@ -13,6 +13,7 @@ const { InstallKeys } = require('./install-keys');
 const { OAuthRegistry, addOAuthRoutes, addOAuthControlRoutes } = require('./oauth');
 const { addConnectRoutes } = require('./connect-routes');
 const { addAtlassianControlRoutes } = require('./control');
+const { addJiraPageRoutes } = require('./jira-pages');
 
 const DEFAULT_SETTINGS = { maxBodyBytes: 1024 * 1024, leewaySeconds: 0 };
 
@@ -55,6 +56,7 @@ function createAtlassianFake({ debug = () => {} } = {}) {
   addCommonControlRoutes(router, { faults, log });
   addAtlassianControlRoutes(router, state);
   addOAuthControlRoutes(router, state);
+  addJiraPageRoutes(router, state);
 
   const server = createServer({
     router, faults, log,
