@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/app.hpp"
+#include "app/backup_commands.hpp"
 #include "app/keys_commands.hpp"
 #include "app/sites_commands.hpp"
 #include "config/config.hpp"
@@ -114,6 +115,20 @@ int Run(int argc, char** argv) {
   sites_delete->add_option("--site", site, "Site URL or tenant id")->required();
   sites_delete->add_flag("--yes", confirmed, "Confirm: this cannot be undone")->required();
 
+  CLI::App* backup = cli.add_subcommand("backup", "Encrypted backups of the database (keys from the keyring).");
+  backup->require_subcommand(1);
+  CLI::App* backup_create = backup->add_subcommand("create", "Write a new encrypted backup to retention.backup_dir.");
+  add_config_option(backup_create);
+  CLI::App* backup_list = backup->add_subcommand("list", "List the backups in retention.backup_dir.");
+  add_config_option(backup_list);
+  CLI::App* backup_prune = backup->add_subcommand("prune", "Delete the backups older than retention.backup_days.");
+  add_config_option(backup_prune);
+  std::string backup_file;
+  CLI::App* backup_restore =
+      backup->add_subcommand("restore", "Restore a backup into an empty database, then purge sites past retention.");
+  add_config_option(backup_restore);
+  backup_restore->add_option("--file", backup_file, "The backup file")->required();
+
   bool dry_run = false;
   CLI::App* purge = cli.add_subcommand(
       "purge", "Delete the data of sites uninstalled more than retention.uninstalled_days ago (serve does it daily).");
@@ -171,6 +186,10 @@ int Run(int argc, char** argv) {
   if (sites_export->parsed()) return app::SitesExport(*config, log, site, output_file);
   if (sites_delete->parsed()) return app::SitesDelete(*config, log, site);
   if (purge->parsed()) return app::Purge(*config, log, dry_run);
+  if (backup_create->parsed()) return app::BackupCreate(*config, log);
+  if (backup_list->parsed()) return app::BackupList(*config);
+  if (backup_prune->parsed()) return app::BackupPrune(*config);
+  if (backup_restore->parsed()) return app::BackupRestore(*config, log, backup_file);
   if (tokens_create->parsed()) return app::AdminTokensCreate(*config, log, site, token_name);
   if (tokens_list->parsed()) return app::AdminTokensList(*config, log, site);
   if (tokens_revoke->parsed()) return app::AdminTokensRevoke(*config, log, site, token_id);

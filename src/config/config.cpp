@@ -27,10 +27,14 @@ enum class Type { string, boolean, integer, string_list };
 
 std::string_view TypeName(Type t) {
   switch (t) {
-    case Type::string: return "a string";
-    case Type::boolean: return "true or false";
-    case Type::integer: return "a whole number";
-    case Type::string_list: return "a list of strings";
+    case Type::string:
+      return "a string";
+    case Type::boolean:
+      return "true or false";
+    case Type::integer:
+      return "a whole number";
+    case Type::string_list:
+      return "a list of strings";
   }
   return "a value";
 }
@@ -112,11 +116,17 @@ std::optional<std::string> SecondsInRange(const Value& v, std::int64_t min, std:
   return std::nullopt;
 }
 
-const std::string& Str(const Value& v) { return std::get<std::string>(v); }
+const std::string& Str(const Value& v) {
+  return std::get<std::string>(v);
+}
 
-bool AllOf(std::string_view s, const std::function<bool(char)>& ok) { return std::all_of(s.begin(), s.end(), ok); }
+bool AllOf(std::string_view s, const std::function<bool(char)>& ok) {
+  return std::all_of(s.begin(), s.end(), ok);
+}
 
-bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool IsLowerAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 // A host name ("ci.example.com") or a wildcard over a domain ("*.atlassian.net").
 bool ValidHostPattern(std::string_view pattern) {
@@ -127,7 +137,8 @@ bool ValidHostPattern(std::string_view pattern) {
   std::size_t start = 0;
   while (start <= pattern.size()) {
     const auto dot = pattern.find('.', start);
-    const std::string_view label = pattern.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    const std::string_view label =
+        pattern.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-' ||
         !AllOf(label, [](char c) { return IsLowerAlnum(c) || c == '-'; })) {
       return false;
@@ -146,9 +157,15 @@ const std::vector<KeyDef>& Keys() {
       {"server.public_url", Type::string,
        [](Config& c, const Value& v) { return ParseHttpUrlInto(Str(v), c.server.public_url, true); }},
       {"server.tls_cert_file", Type::string,
-       [](Config& c, const Value& v) { c.server.tls_cert_file = Str(v); return std::optional<std::string>{}; }},
+       [](Config& c, const Value& v) {
+         c.server.tls_cert_file = Str(v);
+         return std::optional<std::string>{};
+       }},
       {"server.tls_key_file", Type::string,
-       [](Config& c, const Value& v) { c.server.tls_key_file = Str(v); return std::optional<std::string>{}; }},
+       [](Config& c, const Value& v) {
+         c.server.tls_key_file = Str(v);
+         return std::optional<std::string>{};
+       }},
       {"server.metrics_listen", Type::string,
        [](Config& c, const Value& v) { return ParseHostPortInto(Str(v), c.server.metrics_listen); }},
       {"server.io_threads", Type::integer,
@@ -168,9 +185,15 @@ const std::vector<KeyDef>& Keys() {
       {"server.shutdown_grace_seconds", Type::integer,
        [](Config& c, const Value& v) { return SecondsInRange(v, 0, 300, c.server.shutdown_grace); }},
       {"database.url", Type::string,
-       [](Config& c, const Value& v) { c.database.url = Str(v); return std::optional<std::string>{}; }},
+       [](Config& c, const Value& v) {
+         c.database.url = Str(v);
+         return std::optional<std::string>{};
+       }},
       {"database.migrate_url", Type::string,
-       [](Config& c, const Value& v) { c.database.migrate_url = Str(v); return std::optional<std::string>{}; }},
+       [](Config& c, const Value& v) {
+         c.database.migrate_url = Str(v);
+         return std::optional<std::string>{};
+       }},
       {"database.data_dir", Type::string,
        [](Config& c, const Value& v) -> std::optional<std::string> {
          if (Str(v).empty()) return "must not be empty";
@@ -199,7 +222,8 @@ const std::vector<KeyDef>& Keys() {
        [](Config& c, const Value& v) -> std::optional<std::string> {
          StringList hosts = std::get<StringList>(v);
          for (std::string& h : hosts) {
-           std::transform(h.begin(), h.end(), h.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+           std::transform(h.begin(), h.end(), h.begin(),
+                          [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
            if (!ValidHostPattern(h)) {
              return fmt::format("\"{}\" is not a host name or a *.domain pattern", h);
            }
@@ -208,7 +232,10 @@ const std::vector<KeyDef>& Keys() {
          return std::nullopt;
        }},
       {"jira.allow_http_sites", Type::boolean,
-       [](Config& c, const Value& v) { c.jira.allow_http_sites = std::get<bool>(v); return std::optional<std::string>{}; }},
+       [](Config& c, const Value& v) {
+         c.jira.allow_http_sites = std::get<bool>(v);
+         return std::optional<std::string>{};
+       }},
       {"connect.app_key", Type::string,
        [](Config& c, const Value& v) -> std::optional<std::string> {
          const std::string& key = Str(v);
@@ -254,6 +281,14 @@ const std::vector<KeyDef>& Keys() {
        [](Config& c, const Value& v) { return IntInRange(v, 1, 64, c.sync.jobs_per_tenant); }},
       {"retention.uninstalled_days", Type::integer,
        [](Config& c, const Value& v) { return IntInRange(v, 1, 3650, c.retention.uninstalled_days); }},
+      {"retention.backup_days", Type::integer,
+       [](Config& c, const Value& v) { return IntInRange(v, 1, 3650, c.retention.backup_days); }},
+      {"retention.backup_dir", Type::string,
+       [](Config& c, const Value& v) -> std::optional<std::string> {
+         if (Str(v).empty()) return "must not be empty";
+         c.retention.backup_dir = Str(v);
+         return std::nullopt;
+       }},
       {"log.level", Type::string,
        [](Config& c, const Value& v) -> std::optional<std::string> {
          auto level = core::ParseLogLevel(Str(v));
@@ -331,7 +366,8 @@ std::optional<Value> FromEnvironment(const std::string& text, Type type) {
       return Value{text};
     case Type::boolean: {
       std::string lower = text;
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       if (lower == "true" || lower == "1" || lower == "yes" || lower == "on") return Value{true};
       if (lower == "false" || lower == "0" || lower == "no" || lower == "off") return Value{false};
       return std::nullopt;
@@ -366,15 +402,15 @@ core::Status ReadFile(const std::filesystem::path& file, std::vector<Setting>& s
     table = toml::parse_file(file.string());
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;
-    return ConfigError(fmt::format("{}:{}:{}: not valid TOML: {}", file.string(), where.line, where.column,
-                                   e.description()));
+    return ConfigError(
+        fmt::format("{}:{}:{}: not valid TOML: {}", file.string(), where.line, where.column, e.description()));
   }
   for (const auto& [section_key, section_node] : table) {
     const std::string section(section_key.str());
     const toml::table* section_table = section_node.as_table();
     if (section_table == nullptr) {
-      return ConfigError(fmt::format("unknown key {} in {}:{} (settings live in sections such as [server])",
-                                     section, file.string(), section_node.source().begin.line));
+      return ConfigError(fmt::format("unknown key {} in {}:{} (settings live in sections such as [server])", section,
+                                     file.string(), section_node.source().begin.line));
     }
     for (const auto& [key, node] : *section_table) {
       const std::string name = section + "." + std::string(key.str());
@@ -406,8 +442,8 @@ core::Status ReadEnvironment(const Environment& env, std::vector<Setting>& setti
       }
     }
     if (def == nullptr) {
-      return ConfigError(fmt::format("unknown environment variable {} (TCJ_<SECTION>_<KEY> must name a known key)",
-                                     variable));
+      return ConfigError(
+          fmt::format("unknown environment variable {} (TCJ_<SECTION>_<KEY> must name a known key)", variable));
     }
     auto value = FromEnvironment(text, def->type);
     if (!value) {
@@ -479,7 +515,8 @@ core::Result<Config> LoadConfig(const std::optional<std::filesystem::path>& file
   Config config;
   for (const Setting& s : settings) {  // later settings (the environment) win
     if (auto problem = s.def->apply(config, s.value)) {
-      return ConfigError(fmt::format("{} = {} (from {}): {}", s.def->name, QuoteForMessage(s.value), s.origin, *problem));
+      return ConfigError(
+          fmt::format("{} = {} (from {}): {}", s.def->name, QuoteForMessage(s.value), s.origin, *problem));
     }
   }
   if (auto st = CheckCombinations(config); !st) return std::move(st).take_error();

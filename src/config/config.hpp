@@ -73,18 +73,20 @@ struct TeamCityConfig {
   bool allow_private_networks = false;
   std::chrono::seconds poll_interval{30};
   std::chrono::seconds reread_interval{900};  // recent history read again (statuses changed by hand)
-  int backfill_days = 30;             // history read when a server is added
-  int max_changes_per_build = 10'000;  // changes read per build (keys beyond are not found)
+  int backfill_days = 30;                     // history read when a server is added
+  int max_changes_per_build = 10'000;         // changes read per build (keys beyond are not found)
 };
 
 struct SyncConfig {
-  int workers = 4;          // job threads per process
-  int jobs_per_tenant = 2;  // one tenant's jobs running at once, across every process
+  int workers = 4;                 // job threads per process
+  int jobs_per_tenant = 2;         // one tenant's jobs running at once, across every process
   std::chrono::seconds lease{60};  // a job whose process died runs again elsewhere after this
 };
 
 struct RetentionConfig {
   int uninstalled_days = 60;
+  int backup_days = 35;                       // `backup prune` deletes backups older than this
+  std::string backup_dir = ".local/backups";  // where `backup create` writes
 };
 
 struct LogConfig {
