@@ -114,6 +114,9 @@ async function main() {
     TCJ_JIRA_ALLOWED_SITE_HOSTS: '127.0.0.1',
     TCJ_JIRA_ALLOW_HTTP_SITES: 'true',
     TCJ_TEAMCITY_ALLOW_PRIVATE_NETWORKS: 'true',  // the fake TeamCity is on loopback, over http
+    // One client adding 1 000 servers as fast as it can: measures syncing, not the rate limits.
+    TCJ_LIMITS_IP_REQUESTS_PER_SECOND: '0',
+    TCJ_LIMITS_TENANT_REQUESTS_PER_SECOND: '0',
     TCJ_LOG_LEVEL: process.env.TCJ_LOG_LEVEL || 'warn',
   };
   const migrate = spawnSync(executable, ['migrate'], { env, encoding: 'utf8' });

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <thread>
 
@@ -18,7 +19,9 @@
 #include "connect/descriptor.hpp"
 #include "db/error.hpp"
 #include "db/migrations.hpp"
+#include "http/rate_limit.hpp"
 #include "http/server.hpp"
+#include "http/tls.hpp"
 #include "tenants/key_rotation.hpp"
 #include "tenants/secret_box.hpp"
 
@@ -50,6 +53,16 @@ http::ServerOptions ServerOptionsFrom(const config::ServerConfig& s) {
   o.body_timeout = s.body_timeout;
   o.idle_timeout = s.idle_timeout;
   o.write_timeout = s.write_timeout;
+  return o;
+}
+
+http::RateLimitOptions RateLimitOptionsFrom(const config::LimitsConfig& l) {
+  http::RateLimitOptions o;
+  o.per_address = {static_cast<double>(l.ip_requests_per_second), static_cast<double>(l.ip_burst)};
+  o.per_tenant = {static_cast<double>(l.tenant_requests_per_second), static_cast<double>(l.tenant_burst)};
+  o.sign_in_failures = {l.sign_in_failures_per_minute / 60.0, static_cast<double>(l.sign_in_failure_burst)};
+  o.max_tracked = static_cast<std::size_t>(l.max_tracked_addresses);
+  o.trusted_proxy_hops = l.trusted_proxy_hops;
   return o;
 }
 
@@ -85,15 +98,39 @@ void RegisterSecretUsageMetric(core::MetricsRegistry& metrics, db::Pool& pool) {
       });
 }
 
-int WaitForShutdownSignal() {
+// Returns SIGTERM or SIGINT; each SIGHUP before that runs on_hangup and waits on.
+int WaitForShutdownSignal(const std::function<void()>& on_hangup) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
   while (true) {
     int signal = 0;
-    if (sigwait(&set, &signal) == 0) return signal;
+    if (sigwait(&set, &signal) != 0) continue;
+    if (signal != SIGHUP) return signal;
+    on_hangup();
   }
+}
+
+void LogCertificate(const core::Logger& log, std::string_view event, const http::TlsCertificateInfo& certificate) {
+  log.Info(event,
+           {{"subject", certificate.subject}, {"serial", certificate.serial}, {"not_after", certificate.not_after}});
+}
+
+// SIGHUP: the certificate files are read again (after a renewal); connections are not dropped.
+void ReloadCertificate(const core::Logger& log, http::TlsServerContext* tls) {
+  if (tls == nullptr) {
+    log.Info("serve.sighup", {{"note", "nothing to reload: TLS is off"}});
+    return;
+  }
+  auto reloaded = tls->Reload();
+  if (!reloaded) {
+    log.Error("serve.tls_reload_failed",
+              {{"error", reloaded.error().message}, {"note", "the previous certificate stays in use"}});
+    return;
+  }
+  LogCertificate(log, "serve.tls_reloaded", *reloaded);
 }
 
 }  // namespace
@@ -117,6 +154,13 @@ void UnblockShutdownSignals() {
 }
 
 int Serve(const config::Config& config, const core::Logger& log) {
+  // The certificate is checked first, so that a bad one stops the program before anything starts.
+  std::shared_ptr<http::TlsServerContext> tls;
+  if (config.server.tls_enabled()) {
+    auto loaded = http::TlsServerContext::Load({config.server.tls_cert_file, config.server.tls_key_file});
+    if (!loaded) return Fail(log, "serve.tls_failed", loaded.error().message);
+    tls = std::move(loaded).value();
+  }
   auto keyring = OpenKeyring(config, log);
   if (!keyring) return Fail(log, "serve.keyring_failed", keyring.error().message);
   auto endpoints = OpenDatabaseEndpoints(config, log);
@@ -148,12 +192,14 @@ int Serve(const config::Config& config, const core::Logger& log) {
     return s == DatabaseState::ready ? "" : std::string(ToString(s));
   });
   AddJiraFacingRoutes(public_routes, services);
+  public_routes.SetRateLimiter(
+      std::make_shared<http::RateLimiter>(RateLimitOptionsFrom(config.limits), services.clock, services.metrics));
   http::Router internal_routes;
   AddInternalRoutes(internal_routes, services.metrics);
   try {
     public_routes.Validate();
     internal_routes.Validate();
-    server.Listen("public", config.server.listen.host, config.server.listen.port, public_routes);
+    server.Listen("public", config.server.listen.host, config.server.listen.port, public_routes, tls);
     server.Listen("internal", config.server.metrics_listen.host, config.server.metrics_listen.port, internal_routes);
   } catch (const std::exception& e) {
     return Fail(log, "serve.listen_failed", e.what());
@@ -169,8 +215,9 @@ int Serve(const config::Config& config, const core::Logger& log) {
             {"public_url", config.server.public_url},
             {"database", database},
             {"version", core::kVersion}});
+  if (tls) LogCertificate(log, "serve.tls_certificate", tls->certificate());
 
-  const int signal = WaitForShutdownSignal();
+  const int signal = WaitForShutdownSignal([&] { ReloadCertificate(log, tls.get()); });
   log.Info("serve.stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"},
                               {"grace_seconds", static_cast<std::int64_t>(config.server.shutdown_grace.count())}});
   shutting_down = true;

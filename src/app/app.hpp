@@ -11,8 +11,9 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;  // bad configuration or arguments
 
-// Serves until SIGTERM or SIGINT, then shuts down gracefully. The caller must have blocked those
-// signals in every thread (BlockShutdownSignals) before any thread was created.
+// Serves until SIGTERM or SIGINT, then shuts down gracefully; SIGHUP reloads the TLS certificate.
+// The caller must have blocked those signals in every thread (BlockShutdownSignals) before any
+// thread was created.
 int Serve(const config::Config& config, const core::Logger& log);
 
 // Applies pending migrations and reports the schema version.

@@ -18,6 +18,7 @@ namespace tcj::app {
 
 using http::AuthKind;
 using http::Execution;
+using http::RateLimit;
 using http::Request;
 using http::Response;
 
@@ -27,6 +28,7 @@ void AddPublicRoutes(http::Router& router, std::string descriptor_json, Readines
               .pattern = "/healthz",
               .auth = {AuthKind::none},
               .execution = Execution::io_thread,
+              .rate_limit = RateLimit::none,
               .handler = [](Request&) { return Response::Json(200, R"({"status":"ok"})"); }});
 
   // Readiness: the database is reachable, its schema is current, and we are not shutting down.
@@ -34,6 +36,7 @@ void AddPublicRoutes(http::Router& router, std::string descriptor_json, Readines
               .pattern = "/readyz",
               .auth = {AuthKind::none},
               .execution = Execution::io_thread,
+              .rate_limit = RateLimit::none,
               .handler = [readiness = std::move(readiness)](Request&) {
                 const std::string reason = readiness();
                 if (reason.empty()) return Response::Json(200, R"({"status":"ready"})");
@@ -46,6 +49,7 @@ void AddPublicRoutes(http::Router& router, std::string descriptor_json, Readines
               .pattern = "/atlassian-connect.json",
               .auth = {AuthKind::none},
               .execution = Execution::io_thread,
+              .rate_limit = RateLimit::none,
               .handler = [descriptor = std::move(descriptor_json)](Request&) {
                 Response r = Response::Json(200, descriptor);
                 r.headers.Set("Cache-Control", "no-cache");
@@ -91,6 +95,11 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
                                .jira_site_hosts = config.jira.allowed_site_hosts,
                                .allow_http_sites = config.jira.allow_http_sites};
   web::AddPageRoutes(router, pages);
+  // Anonymous, cheap and fetched by every browser that opens the pages: not limited. Failed
+  // sign-ins are, far more strictly than anything else (admin-token guessing).
+  router.SetRateLimit("GET", "/admin", RateLimit::none);
+  router.SetRateLimit("GET", "/static/{name}", RateLimit::none);
+  router.SetRateLimit("POST", "/api/v1/session", RateLimit::sign_in);
   web::AddIssuePanelRoute(router, services.pool, services.tenants,
                           {.page = pages,
                            .app_key = config.connect.app_key,

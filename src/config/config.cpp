@@ -149,6 +149,12 @@ bool ValidHostPattern(std::string_view pattern) {
   return true;
 }
 
+// A whole-number key of [limits], from min to max.
+KeyDef LimitsKey(std::string_view name, std::int64_t min, std::int64_t max, int LimitsConfig::*field) {
+  return {"limits." + std::string(name), Type::integer,
+          [=](Config& c, const Value& v) { return IntInRange(v, min, max, c.limits.*field); }};
+}
+
 // The schema: every key, its type and how it is validated. Defaults live in the structs.
 const std::vector<KeyDef>& Keys() {
   static const std::vector<KeyDef> keys = {
@@ -296,6 +302,14 @@ const std::vector<KeyDef>& Keys() {
          c.log.level = *level;
          return std::nullopt;
        }},
+      LimitsKey("ip_requests_per_second", 0, 1000000, &LimitsConfig::ip_requests_per_second),
+      LimitsKey("ip_burst", 1, 1000000, &LimitsConfig::ip_burst),
+      LimitsKey("tenant_requests_per_second", 0, 1000000, &LimitsConfig::tenant_requests_per_second),
+      LimitsKey("tenant_burst", 1, 1000000, &LimitsConfig::tenant_burst),
+      LimitsKey("sign_in_failures_per_minute", 0, 100000, &LimitsConfig::sign_in_failures_per_minute),
+      LimitsKey("sign_in_failure_burst", 1, 100000, &LimitsConfig::sign_in_failure_burst),
+      LimitsKey("max_tracked_addresses", 1000, 10000000, &LimitsConfig::max_tracked_addresses),
+      LimitsKey("trusted_proxy_hops", 0, 10, &LimitsConfig::trusted_proxy_hops),
   };
   return keys;
 }

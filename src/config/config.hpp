@@ -89,6 +89,18 @@ struct RetentionConfig {
   std::string backup_dir = ".local/backups";  // where `backup create` writes
 };
 
+// Request rate limits on the public listener (token buckets; see http/rate_limit.hpp).
+struct LimitsConfig {
+  int ip_requests_per_second = 20;  // per client address; 0: no per-address limit
+  int ip_burst = 40;
+  int tenant_requests_per_second = 50;  // per Jira site, after authentication; 0: no limit
+  int tenant_burst = 100;
+  int sign_in_failures_per_minute = 5;  // failed POST /api/v1/session per client address; 0: no limit
+  int sign_in_failure_burst = 5;
+  int max_tracked_addresses = 100'000;  // buckets kept per table; least recently used ones go first
+  int trusted_proxy_hops = 0;           // 0: X-Forwarded-For is ignored
+};
+
 struct LogConfig {
   core::LogLevel level = core::LogLevel::info;
 };
@@ -103,6 +115,7 @@ struct Config {
   TeamCityConfig teamcity;
   SyncConfig sync;
   RetentionConfig retention;
+  LimitsConfig limits;
   LogConfig log;
 };
 

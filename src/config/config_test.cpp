@@ -88,6 +88,30 @@ TEST_F(ConfigTest, RefusesBadValues) {
   }
 }
 
+TEST_F(ConfigTest, LimitsHaveSafeDefaultsAndCanBeTurnedOff) {
+  auto defaults = LoadConfig(std::nullopt, {});
+  ASSERT_TRUE(defaults.ok()) << defaults.error().message;
+  EXPECT_EQ(defaults->limits.ip_requests_per_second, 20);
+  EXPECT_EQ(defaults->limits.ip_burst, 40);
+  EXPECT_EQ(defaults->limits.tenant_requests_per_second, 50);
+  EXPECT_EQ(defaults->limits.tenant_burst, 100);
+  EXPECT_EQ(defaults->limits.sign_in_failures_per_minute, 5);
+  EXPECT_EQ(defaults->limits.max_tracked_addresses, 100000);
+  EXPECT_EQ(defaults->limits.trusted_proxy_hops, 0) << "X-Forwarded-For must not be trusted by default";
+
+  auto c = LoadConfig(Write("[limits]\nip_requests_per_second = 0\ntrusted_proxy_hops = 1\n"),
+                      {{"TCJ_LIMITS_TENANT_BURST", "500"}});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->limits.ip_requests_per_second, 0);
+  EXPECT_EQ(c->limits.trusted_proxy_hops, 1);
+  EXPECT_EQ(c->limits.tenant_burst, 500);
+
+  for (const char* text : {"[limits]\nip_burst = 0\n", "[limits]\nip_requests_per_second = -1\n",
+                           "[limits]\nmax_tracked_addresses = 10\n", "[limits]\ntrusted_proxy_hops = 11\n"}) {
+    EXPECT_FALSE(LoadConfig(Write(text), {}).ok()) << text;
+  }
+}
+
 TEST_F(ConfigTest, RefusesBrokenToml) {
   auto c = LoadConfig(Write("[server\nlisten = 1\n"), {});
   ASSERT_FALSE(c.ok());

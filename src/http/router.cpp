@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "db/error.hpp"
+#include "http/rate_limit.hpp"
 #include "http/uri.hpp"
 
 namespace tcj::http {
@@ -75,6 +76,17 @@ void Router::SetAuthenticator(AuthKind kind, std::shared_ptr<const Authenticator
   authenticators_[kind] = std::move(authenticator);
 }
 
+void Router::SetRateLimit(std::string_view method, std::string_view pattern, RateLimit limit) {
+  for (Route& r : routes_) {
+    if (r.method == method && r.pattern == pattern) {
+      r.rate_limit = limit;
+      return;
+    }
+  }
+  throw RouteError("cannot set the rate limit of " + std::string(method) + " " + std::string(pattern) +
+                   ": no such route");
+}
+
 void Router::Validate() const {
   for (const Route& r : routes_) {
     for (AuthKind kind : r.auth) {
@@ -135,6 +147,22 @@ RouteMatch Router::Match(std::string_view method, std::string_view raw_path) con
 }
 
 Response Router::Dispatch(const Route& route, Request& request, const core::Logger& log) const {
+  RateLimiter* const limiter = route.rate_limit == RateLimit::none ? nullptr : limiter_.get();
+  if (limiter == nullptr) return AuthenticateAndRun(route, request, log);
+  // Before authentication, which may cost a database query or a key fetch.
+  const std::string client = limiter->ClientKey(request);
+  auto refusal = limiter->AdmitClient(client);
+  if (!refusal && route.rate_limit == RateLimit::sign_in) refusal = limiter->BeginSignIn(client);
+  if (refusal) {
+    log.Debug("http.rate_limited", {{"request_id", request.request_id}, {"route", route.pattern}, {"client", client}});
+    return std::move(*refusal);
+  }
+  Response response = AuthenticateAndRun(route, request, log);
+  if (route.rate_limit == RateLimit::sign_in) limiter->EndSignIn(client, response.status == 401);
+  return response;
+}
+
+Response Router::AuthenticateAndRun(const Route& route, Request& request, const core::Logger& log) const {
   try {
     if (route.auth.front() != AuthKind::none) {
       bool accepted = false;
@@ -149,6 +177,14 @@ Response Router::Dispatch(const Route& route, Request& request, const core::Logg
       if (!accepted) {
         log.Info("http.auth.missing", {{"request_id", request.request_id}, {"route", route.pattern}});
         return Response::Error(401, "unauthenticated", "Authentication is required.");
+      }
+    }
+    if (limiter_ && route.rate_limit != RateLimit::none && request.principal.tenant) {
+      if (auto refusal = limiter_->AdmitTenant(*request.principal.tenant)) {
+        log.Debug("http.rate_limited", {{"request_id", request.request_id},
+                                        {"route", route.pattern},
+                                        {"tenant", request.principal.tenant->str()}});
+        return std::move(*refusal);
       }
     }
     return route.handler(request);

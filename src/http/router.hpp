@@ -27,6 +27,15 @@ enum class AuthKind {
 
 std::string_view ToString(AuthKind kind);
 
+class RateLimiter;
+
+// How a route is rate limited (when the router has a RateLimiter; see rate_limit.hpp).
+enum class RateLimit {
+  standard,  // per client address before authentication, per tenant after it: the default
+  sign_in,   // standard, and failed attempts (answered 401) far more strictly per client address
+  none,      // never: health checks, the descriptor, static assets
+};
+
 // Where a handler runs: on the I/O thread (only for handlers that never block: no database, no
 // network), or on the worker pool (everything else).
 enum class Execution { io_thread, worker_pool };
@@ -41,6 +50,7 @@ struct Route {
   std::vector<AuthKind> auth;
   std::size_t max_body_bytes = 0;  // 0: the server's default (server.max_body_bytes)
   Execution execution = Execution::worker_pool;
+  RateLimit rate_limit = RateLimit::standard;
   Handler handler;
 };
 
@@ -77,13 +87,20 @@ class Router {
   // Refuses routes without an authentication kind, malformed patterns and duplicates.
   void Add(Route route);
   void SetAuthenticator(AuthKind kind, std::shared_ptr<const Authenticator> authenticator);
+  // Without one (the default), nothing is rate limited.
+  void SetRateLimiter(std::shared_ptr<RateLimiter> limiter) { limiter_ = std::move(limiter); }
+  // Changes the limit of a route added before (by a module that does not know about limits).
+  // Throws RouteError for a route that does not exist.
+  void SetRateLimit(std::string_view method, std::string_view pattern, RateLimit limit);
   // Every kind used by a route must have an authenticator (none is built in). Throws RouteError.
   void Validate() const;
 
   RouteMatch Match(std::string_view method, std::string_view raw_path) const;
 
-  // Authenticates per the route's kind, then runs the handler. A handler's exception becomes a
-  // 500 (or 503 for a database that is unreachable) with a generic body; the details go to the log.
+  // Checks the client's rate limit, authenticates per the route's kind, checks the tenant's rate
+  // limit, then runs the handler. A refused limit is a 429 with Retry-After. A handler's exception
+  // becomes a 500 (or 503 for a database that is unreachable) with a generic body; the details go
+  // to the log.
   Response Dispatch(const Route& route, Request& request, const core::Logger& log) const;
 
   const std::vector<Route>& routes() const { return routes_; }
@@ -93,9 +110,12 @@ class Router {
     std::string text;
     bool is_param = false;
   };
+  Response AuthenticateAndRun(const Route& route, Request& request, const core::Logger& log) const;
+
   std::vector<Route> routes_;
   std::vector<std::vector<Segment>> patterns_;
   std::map<AuthKind, std::shared_ptr<const Authenticator>> authenticators_;
+  std::shared_ptr<RateLimiter> limiter_;
 };
 
 }  // namespace tcj::http

@@ -2,10 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
+#include "http/rate_limit.hpp"
 #include "support/capture_sink.hpp"
 
 namespace tcj::http {
 namespace {
+
+using namespace std::chrono_literals;
 
 Handler Ok(std::string body) {
   return [body](Request&) { return Response::Text(200, body); };
@@ -64,6 +69,152 @@ TEST(Router, TurnsHandlerExceptionsIntoGeneric500) {
   EXPECT_EQ(res.status, 500);
   EXPECT_EQ(res.body.find("secret detail"), std::string::npos);
   EXPECT_NE(sink->all().find("secret detail"), std::string::npos);  // the detail is logged
+}
+
+// Rate limits in Dispatch: per client address before authentication, per tenant after it.
+
+// Accepts "X-Tenant: <id>" as that tenant ("X-Tenant: bad" is refused); counts its calls.
+class TenantHeaderAuthenticator : public Authenticator {
+ public:
+  bool Recognizes(const Request& request) const override { return request.headers.Get("X-Tenant").has_value(); }
+  std::optional<Response> Authenticate(Request& request) const override {
+    ++calls;
+    const std::string tenant(*request.headers.Get("X-Tenant"));
+    if (tenant == "bad") return Response::Error(401, "unauthenticated", "no");
+    request.principal.tenant = core::TenantId(tenant);
+    return std::nullopt;
+  }
+  mutable std::atomic<int> calls{0};
+};
+
+class RouterLimitsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    router_.Add(
+        {.method = "GET", .pattern = "/api/v1/servers", .auth = {AuthKind::local_admin}, .handler = Ok("list")});
+    router_.Add({.method = "GET", .pattern = "/api/v1/anonymous", .auth = {AuthKind::none}, .handler = Ok("anon")});
+    router_.Add({.method = "POST", .pattern = "/api/v1/session", .auth = {AuthKind::none}, .handler = [](Request& r) {
+                   return r.body == "good" ? Response::Json(200, "{}") : Response::Error(401, "unauthenticated", "no");
+                 }});
+    router_.Add({.method = "GET", .pattern = "/healthz", .auth = {AuthKind::none}, .handler = Ok("ok")});
+    router_.SetRateLimit("POST", "/api/v1/session", RateLimit::sign_in);
+    router_.SetRateLimit("GET", "/healthz", RateLimit::none);
+    router_.SetAuthenticator(AuthKind::local_admin, auth_);
+  }
+
+  void Limit(RateLimitOptions options) {
+    router_.SetRateLimiter(std::make_shared<RateLimiter>(options, clock_, registry_));
+  }
+
+  Response Call(std::string method, std::string path, std::string address, std::string tenant = "",
+                std::string body = "") {
+    Request req;
+    req.method = std::move(method);
+    req.path = std::move(path);
+    req.remote_address = std::move(address);
+    req.body = std::move(body);
+    req.request_id = "rid";
+    if (!tenant.empty()) req.headers.Add("X-Tenant", tenant);
+    const auto match = router_.Match(req.method, req.path);
+    EXPECT_EQ(match.outcome, RouteMatch::Outcome::found) << req.path;
+    return router_.Dispatch(*match.route, req, log_);
+  }
+
+  std::string Metrics() const { return registry_.RenderPrometheus(); }
+
+  static constexpr BucketSpec kLots{.per_second = 1000, .burst = 1000};
+  core::ManualClock clock_;
+  core::MetricsRegistry registry_;
+  std::shared_ptr<TenantHeaderAuthenticator> auth_ = std::make_shared<TenantHeaderAuthenticator>();
+  std::shared_ptr<testing::CaptureSink> sink_ = std::make_shared<testing::CaptureSink>();
+  core::Logger log_{sink_, core::LogLevel::info};
+  Router router_;
+};
+
+TEST_F(RouterLimitsTest, WithoutALimiterNothingIsLimited) {
+  for (int i = 0; i < 500; ++i) ASSERT_EQ(Call("GET", "/api/v1/anonymous", "192.0.2.1").status, 200);
+}
+
+TEST_F(RouterLimitsTest, PerAddressLimitAnswers429WithRetryAfterBeforeAuthenticating) {
+  Limit({.per_address = {.per_second = 2, .burst = 3}, .per_tenant = kLots});
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Call("GET", "/api/v1/servers", "192.0.2.1", "t1").status, 200) << i;
+  const Response refused = Call("GET", "/api/v1/servers", "192.0.2.1", "t1");
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.headers.Get("Retry-After"), "1");
+  EXPECT_NE(refused.body.find(R"({"error":{"code":"rate_limited","message":)"), std::string::npos) << refused.body;
+  EXPECT_EQ(auth_->calls.load(), 3) << "a refused client must not cost an authentication";
+  // Unauthenticated floods are limited as well, by the same bucket.
+  EXPECT_EQ(Call("GET", "/api/v1/anonymous", "192.0.2.1").status, 429);
+  // Another address is not affected.
+  EXPECT_EQ(Call("GET", "/api/v1/servers", "192.0.2.2", "t1").status, 200);
+  clock_.Advance(500ms);
+  EXPECT_EQ(Call("GET", "/api/v1/anonymous", "192.0.2.1").status, 200);
+  EXPECT_NE(Metrics().find(R"(http_rate_limited_total{scope="ip"} 2)"), std::string::npos) << Metrics();
+}
+
+TEST_F(RouterLimitsTest, OneTenantFloodingDoesNotLimitAnother) {
+  Limit({.per_address = kLots, .per_tenant = {.per_second = 1, .burst = 5}});
+  // Tenant A floods, from many addresses: the tenant limit holds regardless of address.
+  int a_admitted = 0;
+  for (int i = 0; i < 50; ++i) {
+    const Response r = Call("GET", "/api/v1/servers", "198.51.100." + std::to_string(i), "tenant-a");
+    if (r.status == 200) ++a_admitted;
+    if (r.status == 429) {
+      EXPECT_EQ(r.headers.Get("Retry-After"), "1");
+    }
+  }
+  EXPECT_EQ(a_admitted, 5);
+  // Tenant B, even from an address that A just used, is served.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(Call("GET", "/api/v1/servers", "198.51.100.49", "tenant-b").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/servers", "198.51.100.49", "tenant-b").status, 429);
+  EXPECT_NE(Metrics().find(R"(http_rate_limited_total{scope="tenant"} 46)"), std::string::npos) << Metrics();
+  EXPECT_NE(Metrics().find(R"(http_rate_limited_total{scope="ip"} 0)"), std::string::npos) << Metrics();
+}
+
+TEST_F(RouterLimitsTest, OneAddressIsLimitedAcrossTenants) {
+  Limit({.per_address = {.per_second = 1, .burst = 3}, .per_tenant = kLots});
+  EXPECT_EQ(Call("GET", "/api/v1/servers", "192.0.2.1", "a").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/servers", "192.0.2.1", "b").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/servers", "192.0.2.1", "c").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/servers", "192.0.2.1", "d").status, 429);
+  EXPECT_EQ(Call("GET", "/api/v1/servers", "192.0.2.2", "d").status, 200);
+}
+
+TEST_F(RouterLimitsTest, FailedSignInsAreLimitedFarMoreStrictly) {
+  Limit({.per_address = kLots, .per_tenant = kLots, .sign_in_failures = {.per_second = 5.0 / 60.0, .burst = 5}});
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(Call("POST", "/api/v1/session", "192.0.2.1", "", "guess").status, 401) << i;
+  // The sixth attempt is refused before the token is even looked at, the right token included.
+  const Response refused = Call("POST", "/api/v1/session", "192.0.2.1", "", "good");
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.headers.Get("Retry-After"), "12");
+  // Other addresses, and other routes from this address, are not affected.
+  EXPECT_EQ(Call("POST", "/api/v1/session", "192.0.2.2", "", "good").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/anonymous", "192.0.2.1").status, 200);
+  // After 12 s, one more attempt.
+  clock_.Advance(12s);
+  EXPECT_EQ(Call("POST", "/api/v1/session", "192.0.2.1", "", "good").status, 200);
+  EXPECT_EQ(Call("POST", "/api/v1/session", "192.0.2.1", "", "guess").status, 401);
+  EXPECT_EQ(Call("POST", "/api/v1/session", "192.0.2.1", "", "good").status, 429);
+  EXPECT_NE(Metrics().find(R"(http_rate_limited_total{scope="sign_in"} 2)"), std::string::npos) << Metrics();
+}
+
+TEST_F(RouterLimitsTest, SuccessfulSignInsDoNotCountAsFailures) {
+  Limit({.per_address = kLots, .per_tenant = kLots, .sign_in_failures = {.per_second = 5.0 / 60.0, .burst = 5}});
+  for (int i = 0; i < 50; ++i) ASSERT_EQ(Call("POST", "/api/v1/session", "192.0.2.1", "", "good").status, 200) << i;
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(Call("POST", "/api/v1/session", "192.0.2.1", "", "guess").status, 401) << i;
+  EXPECT_EQ(Call("POST", "/api/v1/session", "192.0.2.1", "", "guess").status, 429);
+}
+
+TEST_F(RouterLimitsTest, UnlimitedRoutesStayUnlimited) {
+  Limit({.per_address = {.per_second = 1, .burst = 1}, .per_tenant = {.per_second = 1, .burst = 1}});
+  EXPECT_EQ(Call("GET", "/api/v1/anonymous", "192.0.2.1").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/anonymous", "192.0.2.1").status, 429);
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(Call("GET", "/healthz", "192.0.2.1").status, 200) << i;
+}
+
+TEST_F(RouterLimitsTest, ARateLimitCanOnlyBeSetOnARouteThatExists) {
+  EXPECT_THROW(router_.SetRateLimit("GET", "/nope", RateLimit::none), RouteError);
+  EXPECT_THROW(router_.SetRateLimit("PUT", "/healthz", RateLimit::none), RouteError);
 }
 
 }  // namespace

@@ -1,8 +1,12 @@
 #include "http/server.hpp"
 
+#include <limits>
+
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <condition_variable>
 #include <ctime>
@@ -12,6 +16,7 @@
 #include <unordered_map>
 
 #include "core/random.hpp"
+#include "http/tls.hpp"
 #include "http/uri.hpp"
 
 namespace tcj::http {
@@ -30,12 +35,27 @@ HttpMetrics::HttpMetrics(core::MetricsRegistry& registry)
           {"listener", "route", "method", "status"}, core::LatencyBuckets())),
       connections_open(registry.AddGauge("http_connections_open", "Client connections currently open.")),
       connections_closed(registry.AddCounterFamily("http_connections_closed_total",
-                                                   "Client connections closed, by reason.", {"reason"})) {}
+                                                   "Client connections closed, by reason.", {"reason"})),
+      tls_handshake_failures(registry.AddCounterFamily(
+          "http_tls_handshake_failures_total",
+          "TLS handshakes that did not complete, by reason (timeout, client_closed, plain_http, protocol_version, "
+          "no_shared_cipher: no cipher or group in common, other).",
+          {"listener", "reason"})) {}
 
 namespace {
 
-class Session;
 struct Listener;
+
+// What the server needs of a connection, whether plain or TLS.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // On the session's strand: stop after the current exchange; an idle connection closes now.
+  virtual void BeginShutdown() = 0;
+  // On the session's strand: close the socket whatever it is doing.
+  virtual void ForceClose() = 0;
+  virtual net::any_io_executor executor() = 0;
+};
 
 // A per-thread request id source: ids need to be unique, not unpredictable.
 std::string NewRequestId() {
@@ -86,12 +106,12 @@ struct Server::Impl {
   Impl(ServerOptions o, core::Logger l, HttpMetrics& m)
       : options(o), log(std::move(l)), metrics(m), ioc(std::max(1, o.io_threads)) {}
 
-  void Register(Session* s, std::weak_ptr<Session> weak) {
+  void Register(SessionBase* s, std::weak_ptr<SessionBase> weak) {
     std::lock_guard lock(sessions_mutex);
     sessions.emplace(s, std::move(weak));
     metrics.connections_open.Set(static_cast<double>(sessions.size()));
   }
-  void Unregister(Session* s) {
+  void Unregister(SessionBase* s) {
     std::lock_guard lock(sessions_mutex);
     sessions.erase(s);
     metrics.connections_open.Set(static_cast<double>(sessions.size()));
@@ -99,7 +119,7 @@ struct Server::Impl {
   }
   template <typename Fn>
   void ForEachSession(Fn&& fn) {
-    std::vector<std::shared_ptr<Session>> alive;
+    std::vector<std::shared_ptr<SessionBase>> alive;
     {
       std::lock_guard lock(sessions_mutex);
       for (auto& [ptr, weak] : sessions) {
@@ -120,7 +140,7 @@ struct Server::Impl {
   std::atomic<bool> stopped{false};
   std::mutex sessions_mutex;
   std::condition_variable sessions_changed;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
   // Declared after the session registry: handlers destroyed with the io_context unregister
   // their sessions, so the registry must still exist then.
   net::io_context ioc;
@@ -133,8 +153,14 @@ struct Server::Impl {
 namespace {
 
 struct Listener {
-  Listener(Server::Impl& s, std::string n, const tcp::endpoint& endpoint, const Router& r)
-      : server(s), name(std::move(n)), router(r), acceptor(net::make_strand(s.ioc)), retry_timer(s.ioc) {
+  Listener(Server::Impl& s, std::string n, const tcp::endpoint& endpoint, const Router& r,
+           std::shared_ptr<TlsServerContext> t)
+      : server(s),
+        name(std::move(n)),
+        router(r),
+        tls(std::move(t)),
+        acceptor(net::make_strand(s.ioc)),
+        retry_timer(s.ioc) {
     beast::error_code ec;
     const std::string where = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
     acceptor.open(endpoint.protocol(), ec);
@@ -147,85 +173,142 @@ struct Listener {
   }
 
   void Accept();
+  void StartSession(tcp::socket&& socket);
 
   Server::Impl& server;
   std::string name;
   const Router& router;
+  std::shared_ptr<TlsServerContext> tls;  // null: plain HTTP
   tcp::acceptor acceptor;
   net::steady_timer retry_timer;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One client connection, plain or TLS: the request loop is the same, TLS adds the handshake, HSTS
+// and close_notify.
+template <typename Stream>
+class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(Server::Impl& server, Listener& listener, tcp::socket&& socket)
-      : server_(server), listener_(listener), stream_(std::move(socket)) {
+  template <typename... StreamArgs>
+  Session(Server::Impl& server, Listener& listener, StreamArgs&&... stream_args)
+      : server_(server), listener_(listener), stream_(std::forward<StreamArgs>(stream_args)...) {
     beast::error_code ec;
-    const auto remote = stream_.socket().remote_endpoint(ec);
+    const auto remote = Lowest().socket().remote_endpoint(ec);
     if (!ec) remote_ = remote.address().to_string();
   }
-  ~Session() { server_.Unregister(this); }
+  ~Session() override { server_.Unregister(this); }
 
   void Start() {
-    server_.Register(this, weak_from_this());
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
-  }
-
-  // On the session's strand: stop after the current exchange; an idle connection closes now.
-  void BeginShutdown() {
-    if (state_ == State::idle) {
-      close_reason_ = "shutdown";
-      beast::error_code ec;
-      stream_.socket().cancel(ec);
-    }
-  }
-
-  void ForceClose() {
-    close_reason_ = "shutdown";
-    beast::error_code ec;
-    stream_.socket().close(ec);
-  }
-
-  auto executor() { return stream_.get_executor(); }
-
- private:
-  enum class State { reading, idle, handling, writing };
-
-  void WaitForNextRequest() {
-    if (server_.draining) return Close("shutdown");
-    if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
-    state_ = State::idle;
-    stream_.expires_after(server_.options.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-      self->buffer_.commit(n);
-      if (ec) {
-        return self->Close(ec == beast::error::timeout ? "idle_timeout"
-                           : self->close_reason_.empty() ? "client_closed"
-                                                          : self->close_reason_);
+    server_.Register(this, this->weak_from_this());
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->Handshake();
+      } else {
+        self->ReadHeader();
       }
-      self->ReadHeader();
     });
   }
 
-  void ReadHeader() {
+  void BeginShutdown() override {
+    if (state_ == State::idle) {
+      close_reason_ = "shutdown";
+      beast::error_code ec;
+      Lowest().socket().cancel(ec);
+    }
+  }
+
+  void ForceClose() override {
+    close_reason_ = "shutdown";
+    beast::error_code ec;
+    Lowest().socket().close(ec);
+  }
+
+  net::any_io_executor executor() override { return stream_.get_executor(); }
+
+ private:
+  enum class State { handshake, reading, idle, handling, writing };
+
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  // The handshake counts toward the first request's header timeout, so a client that dawdles in
+  // the handshake is cut off just like one that dawdles in its headers (slowloris).
+  void Handshake() {
+    state_ = State::handshake;
+    Lowest().expires_after(server_.options.header_timeout);
+    stream_.async_handshake(net::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+      if (ec) return self->HandshakeFailed(ec);
+      if (self->server_.draining) return self->Finish("shutdown");
+      self->ReadHeader(/*deadline_set=*/true);
+    });
+  }
+
+  // Scanners and broken clients fail handshakes all day: a count per reason, and a debug line only.
+  void HandshakeFailed(beast::error_code ec) {
+    std::string_view reason = "other";
+    if (ec == beast::error::timeout) {
+      reason = "timeout";
+    } else if (ec == net::error::eof || ec == net::ssl::error::stream_truncated || ec == net::error::connection_reset ||
+               ec == net::error::operation_aborted) {
+      reason = "client_closed";
+    } else if (ec.category() == net::error::get_ssl_category()) {
+      reason = TlsHandshakeFailureReason(static_cast<unsigned long>(ec.value()));
+    }
+    server_.metrics.tls_handshake_failures.Labels({listener_.name, reason}).Inc();
+    if (server_.log.Enabled(core::LogLevel::debug)) {
+      const std::string error = ec.message();
+      server_.log.Debug("http.tls_handshake_failed",
+                        {{"listener", listener_.name}, {"reason", reason}, {"error", error}, {"remote", remote_}});
+    }
+    Close("tls_handshake_failed");
+  }
+
+  void WaitForNextRequest() {
+    if (server_.draining) return Finish("shutdown");
+    if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
+    state_ = State::idle;
+    Lowest().expires_after(server_.options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec) {
+                                if (ec == beast::error::timeout) return self->Close("idle_timeout");
+                                if (!self->close_reason_.empty()) return self->Finish(self->close_reason_);
+                                return self->Close("client_closed");
+                              }
+                              self->ReadHeader();
+                            });
+  }
+
+  void ReadHeader(bool deadline_set = false) {
     state_ = State::reading;
     started_ = Clock::now();
     route_ = nullptr;
     close_after_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
-    parser_->body_limit(server_.options.default_body_limit);
-    stream_.expires_after(server_.options.header_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+    // No body limit while the headers are read: OnHeader sets the route's own before any body
+    // byte is read (Beast would otherwise refuse a Content-Length over the default at header time).
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (!deadline_set) Lowest().expires_after(server_.options.header_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return Close("client_closed");
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == net::ssl::error::stream_truncated) {
+      return Close("client_closed");
+    }
     if (ec == beast::error::timeout) return Close("header_timeout");
     if (ec == net::error::operation_aborted) return Close(close_reason_.empty() ? "aborted" : close_reason_);
     if (ec == bhttp::error::header_limit) {
       return RespondEarly(431, "headers_too_large", "The request headers are too large.");
     }
+    if (ec == bhttp::error::body_limit) return RespondEarly(413, "body_too_large", "The request body is too large.");
     if (ec) return RespondEarly(400, "bad_request", "The request is not valid HTTP/1.1.");
 
     auto& req = parser_->get();
@@ -267,9 +350,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (expect != req.end() && beast::iequals(expect->value(), "100-continue")) {
       // Tell the client to go on; it would otherwise wait before sending the body.
       continue_ = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
-      stream_.expires_after(server_.options.write_timeout);
+      Lowest().expires_after(server_.options.write_timeout);
       return bhttp::async_write(stream_, *continue_,
-                                [self = shared_from_this()](beast::error_code wec, std::size_t) {
+                                [self = this->shared_from_this()](beast::error_code wec, std::size_t) {
                                   if (wec) return self->Close("write_error");
                                   self->ReadBody();
                                 });
@@ -278,13 +361,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
-    stream_.expires_after(server_.options.body_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    Lowest().expires_after(server_.options.body_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec == bhttp::error::body_limit) {
         return self->RespondEarly(413, "body_too_large", "The request body is too large.");
       }
       if (ec == beast::error::timeout) return self->Close("body_timeout");
-      if (ec == bhttp::error::end_of_stream || ec == net::error::eof) return self->Close("client_closed");
+      if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == net::ssl::error::stream_truncated) {
+        return self->Close("client_closed");
+      }
       if (ec == net::error::operation_aborted) return self->Close("aborted");
       if (ec) return self->RespondEarly(400, "bad_request", "The request body could not be read.");
       self->Dispatch();
@@ -303,9 +388,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (route_->execution == Execution::io_thread) {
       return Respond(listener_.router.Dispatch(*route_, request_, server_.log));
     }
-    net::post(*server_.workers, [self = shared_from_this()]() mutable {
+    net::post(*server_.workers, [self = this->shared_from_this()]() mutable {
       Response response = self->listener_.router.Dispatch(*self->route_, self->request_, self->server_.log);
-      auto executor = self->executor();
+      auto executor = self->stream_.get_executor();
       net::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
         self->Respond(std::move(response));
       });
@@ -335,6 +420,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     response_.set(bhttp::field::date, HttpDate());
     response_.set("X-Request-Id", request_.request_id);
+    if constexpr (kTls) response_.set(bhttp::field::strict_transport_security, kStrictTransportSecurity);
     const bool keep = keep_alive_ && !close_after_ && !server_.draining;
     response_.keep_alive(keep);
     response_.body() = std::move(response.body);
@@ -342,10 +428,10 @@ class Session : public std::enable_shared_from_this<Session> {
     // Recorded before writing, so that whoever has read the response can also find its log line
     // and its count.
     Finished(response_.body().size());
-    stream_.expires_after(server_.options.write_timeout);
-    bhttp::async_write(stream_, response_, [self = shared_from_this(), keep](beast::error_code ec, std::size_t) {
+    Lowest().expires_after(server_.options.write_timeout);
+    bhttp::async_write(stream_, response_, [self = this->shared_from_this(), keep](beast::error_code ec, std::size_t) {
       if (ec) return self->Close(ec == beast::error::timeout ? "write_timeout" : "write_error");
-      if (!keep) return self->close_after_ ? self->LingeringClose() : self->Close("not_keep_alive");
+      if (!keep) return self->close_after_ ? self->LingeringClose() : self->Finish("not_keep_alive");
       self->WaitForNextRequest();
     });
   }
@@ -372,34 +458,56 @@ class Session : public std::enable_shared_from_this<Session> {
                                       {"remote", remote_}});
   }
 
+  // The connection failed or the client left: nothing more is said.
   void Close(std::string_view reason) {
     server_.metrics.connections_closed.Labels({reason}).Inc();
+    ShutdownSend();
+  }
+
+  // We end a healthy connection. TLS says close_notify first, without waiting for the client's
+  // (a one-way close, which TLS allows), so that neither the client nor a graceful shutdown waits.
+  // Then, when drain is set, the client's unread request is read and dropped for a moment.
+  void Finish(std::string_view reason, bool drain = false) {
+    server_.metrics.connections_closed.Labels({reason}).Inc();
+    if constexpr (kTls) {
+      SSL* ssl = stream_.native_handle();
+      SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+      Lowest().expires_after(server_.options.write_timeout);
+      stream_.async_shutdown([self = this->shared_from_this(), drain](beast::error_code) {
+        self->ShutdownSend();
+        if (drain) self->Drain(0);
+      });
+    } else {
+      ShutdownSend();
+      if (drain) Drain(0);
+    }
+  }
+
+  void ShutdownSend() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
   // After answering a request whose body we did not read, keep reading (and discarding) briefly so
   // the client receives our answer instead of a reset.
   void LingeringClose() {
-    server_.metrics.connections_closed.Labels({"request_refused"}).Inc();
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     buffer_.consume(buffer_.size());
-    Drain(0);
+    Finish("request_refused", /*drain=*/true);
   }
+  // Raw bytes from the socket, TLS or not: they are thrown away undecrypted.
   void Drain(std::size_t drained) {
     if (drained > 256 * 1024) return;
-    stream_.expires_after(std::chrono::seconds(2));
-    stream_.async_read_some(buffer_.prepare(16 * 1024),
-                            [self = shared_from_this(), drained](beast::error_code ec, std::size_t n) {
-                              self->buffer_.consume(self->buffer_.size());
-                              if (!ec) self->Drain(drained + n);
-                            });
+    Lowest().expires_after(std::chrono::seconds(2));
+    Lowest().async_read_some(buffer_.prepare(16 * 1024),
+                             [self = this->shared_from_this(), drained](beast::error_code ec, std::size_t n) {
+                               self->buffer_.consume(self->buffer_.size());
+                               if (!ec) self->Drain(drained + n);
+                             });
   }
 
   Server::Impl& server_;
   Listener& listener_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<bhttp::response<bhttp::empty_body>> continue_;
@@ -425,9 +533,23 @@ void Listener::Accept() {
       retry_timer.async_wait([this](beast::error_code) { Accept(); });
       return;
     }
-    std::make_shared<Session>(server, *this, std::move(socket))->Start();
+    StartSession(std::move(socket));
     Accept();
   });
+}
+
+void Listener::StartSession(tcp::socket&& socket) {
+  if (!tls) {
+    std::make_shared<Session<PlainStream>>(server, *this, std::move(socket))->Start();
+    return;
+  }
+  // The context current now, for the life of this connection: SSL_new takes its own reference,
+  // so a reload replaces it for new connections only. asio wants its context wrapper, which owns
+  // one reference: it gets one of its own.
+  const std::shared_ptr<ssl_ctx_st> context = tls->Current();
+  SSL_CTX_up_ref(context.get());
+  net::ssl::context wrapper(context.get());
+  std::make_shared<Session<TlsStream>>(server, *this, std::move(socket), wrapper)->Start();
 }
 
 }  // namespace
@@ -437,14 +559,16 @@ Server::Server(ServerOptions options, core::Logger log, HttpMetrics& metrics)
 
 Server::~Server() { Shutdown(std::chrono::milliseconds(0)); }
 
-void Server::Listen(const std::string& name, const std::string& host, std::uint16_t port, const Router& router) {
+void Server::Listen(const std::string& name, const std::string& host, std::uint16_t port, const Router& router,
+                    std::shared_ptr<TlsServerContext> tls) {
   beast::error_code ec;
   const auto address = net::ip::make_address(host, ec);
   if (ec) {
     throw ListenError("cannot listen on " + host + ":" + std::to_string(port) + " for the " + name +
                       " listener: not an IP address");
   }
-  impl_->listeners.push_back(std::make_unique<Listener>(*impl_, name, tcp::endpoint(address, port), router));
+  impl_->listeners.push_back(
+      std::make_unique<Listener>(*impl_, name, tcp::endpoint(address, port), router, std::move(tls)));
 }
 
 std::uint16_t Server::port(const std::string& name) const {
@@ -479,14 +603,12 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
       listener->retry_timer.cancel();
     });
   }
-  impl_->ForEachSession([](const std::shared_ptr<Session>& s) {
-    net::post(s->executor(), [s] { s->BeginShutdown(); });
-  });
+  impl_->ForEachSession(
+      [](const std::shared_ptr<SessionBase>& s) { net::post(s->executor(), [s] { s->BeginShutdown(); }); });
   if (!impl_->WaitForSessions(Clock::now() + grace)) {
     impl_->log.Warn("http.shutdown.grace_expired", {{"grace_ms", static_cast<std::int64_t>(grace.count())}});
-    impl_->ForEachSession([](const std::shared_ptr<Session>& s) {
-      net::post(s->executor(), [s] { s->ForceClose(); });
-    });
+    impl_->ForEachSession(
+        [](const std::shared_ptr<SessionBase>& s) { net::post(s->executor(), [s] { s->ForceClose(); }); });
     impl_->WaitForSessions(Clock::now() + std::chrono::seconds(2));
   }
   impl_->work.reset();

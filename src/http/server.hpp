@@ -1,5 +1,5 @@
 // http: the HTTP/1.1 server (Boost.Beast behind a pimpl): limits, timeouts, keep-alive, request
-// ids, access logs, metrics and graceful shutdown.
+// ids, access logs, metrics, TLS listeners and graceful shutdown.
 #pragma once
 
 #include <chrono>
@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "http/router.hpp"
+#include "http/tls.hpp"
 
 namespace tcj::http {
 
@@ -20,6 +21,7 @@ struct ServerOptions {
   std::size_t header_limit = 16 * 1024;
   std::size_t default_body_limit = 1024 * 1024;
   // From the first byte of a request to the end of its headers: what stops slowloris.
+  // On a TLS listener the handshake counts toward the first request's header timeout.
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};
   // A kept-alive connection with no new request is closed after this.
@@ -34,6 +36,7 @@ struct HttpMetrics {
   core::Family<core::Histogram>& request_duration;
   core::Gauge& connections_open;
   core::Family<core::Counter>& connections_closed;
+  core::Family<core::Counter>& tls_handshake_failures;
 };
 
 class ListenError : public std::runtime_error {
@@ -50,8 +53,11 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Binds and listens right away, so "address in use" is a startup error (ListenError, with the
-  // address and the reason). Port 0 picks a free port; see port().
-  void Listen(const std::string& name, const std::string& host, std::uint16_t port, const Router& router);
+  // address and the reason). Port 0 picks a free port; see port(). With tls, the listener speaks
+  // TLS only, with the context tls holds when a connection arrives, and every response carries
+  // Strict-Transport-Security.
+  void Listen(const std::string& name, const std::string& host, std::uint16_t port, const Router& router,
+              std::shared_ptr<TlsServerContext> tls = nullptr);
   std::uint16_t port(const std::string& name) const;
 
   // Starts the I/O threads and the worker pool; returns at once.
