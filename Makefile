@@ -40,10 +40,12 @@ bench-e2e: build
 	node bench/sync-e2e.js many --servers 1000 --seconds 120
 
 # Every libFuzzer target for FUZZ_SECONDS each (default 60), with a corpus kept under build/fuzz.
+# Only the fuzzers and what they link are built (with clang).
 FUZZ_SECONDS ?= 60
+FUZZERS := $(sort $(basename $(notdir $(wildcard src/*/*_fuzz.cpp))))
 fuzz: deps
 	cmake --preset fuzz >/dev/null
-	cmake --build --preset fuzz -j $(JOBS)
+	cmake --build --preset fuzz -j $(JOBS) --target $(FUZZERS)
 	@for f in build/fuzz/*_fuzz; do \
 	  name=$$(basename $$f); mkdir -p build/fuzz/corpus/$$name; \
 	  echo "== $$name for $(FUZZ_SECONDS) s"; \

@@ -7,6 +7,7 @@
 #include "db/transaction.hpp"
 #include "sync/build_store.hpp"
 #include "sync/events.hpp"
+#include "sync/poller.hpp"
 #include "sync/server_session.hpp"
 #include "teamcity/dates.hpp"
 
@@ -26,6 +27,7 @@ struct Progress {
   std::int64_t total = 0, seen = 0;
   std::int64_t lowest_build_id = 0;
   std::string requested_at, finished_at, last_error;
+  int failures = 0;  // in a row: the wait before the next try grows with them
 
   static Progress From(const std::string& text) {
     Progress p;
@@ -43,6 +45,7 @@ struct Progress {
     p.requested_at = doc.value("requested_at", "");
     p.finished_at = doc.value("finished_at", "");
     p.last_error = doc.value("last_error", "");
+    p.failures = doc.value("failures", 0);
     return p;
   }
 
@@ -59,7 +62,8 @@ struct Progress {
                 {"lowest_build_id", lowest_build_id},
                 {"requested_at", requested_at},
                 {"finished_at", finished_at},
-                {"last_error", last_error}}
+                {"last_error", last_error},
+                {"failures", failures}}
         .dump();
   }
 };
@@ -243,10 +247,17 @@ JobOutcome RunBackfill(SyncContext& context, const Job& job, JobContext& job_con
   }
   auto& gauge = context.metrics.backfill_remaining.Labels({server->str()});
 
+  // A backfill outlives any TeamCity outage: it waits like a failing poll (growing, at most ten
+  // minutes, or as long as TeamCity asks) and never gives up while its server exists.
   auto fail = [&](const core::Error& error) {
     progress.last_error = error.message;
+    ++progress.failures;
     Save(context, job.tenant, *server, progress);
-    return JobOutcome::Retry(error.message, error.retry_after);
+    auto delay = NextPollDelay(context.options.poll_interval, progress.failures);
+    if (error.retry_after) {
+      delay = std::max(delay, std::chrono::duration_cast<std::chrono::milliseconds>(*error.retry_after));
+    }
+    return JobOutcome::Again(delay);
   };
   if (progress.state == "queued") {
     if (auto started = Start(context, **session, progress); !started) return fail(started.error());
@@ -260,6 +271,7 @@ JobOutcome RunBackfill(SyncContext& context, const Job& job, JobContext& job_con
       return fail(more.error());
     }
     gauge.Set(static_cast<double>(std::max<std::int64_t>(progress.total - progress.seen, 0)));
+    progress.failures = 0;
     if (!*more) {
       Finish(context, **session, progress);
       gauge.Set(0);
@@ -277,6 +289,7 @@ JobOutcome RunBackfill(SyncContext& context, const Job& job, JobContext& job_con
     }
   }
   if (progress.state == "done") return JobOutcome::Done();
+  Save(context, job.tenant, *server, progress);
   return JobOutcome::Again(std::chrono::milliseconds(0));
 }
 

@@ -10,6 +10,19 @@
 
 namespace tcj::sync {
 
+namespace {
+
+// In-process waits (a short Retry-After) happen without a heartbeat, so they must end well within
+// the job's lease: a longer wait goes back to the queue, where another worker taking the job over
+// cannot send early.
+jira::RetryOptions DeliveryRetries(std::chrono::seconds lease) {
+  jira::RetryOptions retry;
+  retry.max_wait = std::min<std::chrono::milliseconds>(retry.max_wait, lease / 3);
+  return retry;
+}
+
+}  // namespace
+
 Engine::Engine(db::Pool& pool, tenants::ServerStore& servers, jira::SiteAccess& sites, jira::DevInfoClient& devinfo,
                std::shared_ptr<http::HttpClient> http, core::MetricsRegistry& metrics, core::Logger log,
                const core::Clock& clock, EngineOptions options)
@@ -35,7 +48,7 @@ Engine::Engine(db::Pool& pool, tenants::ServerStore& servers, jira::SiteAccess& 
                .log = log.With({{"component", "sync"}}),
                .clock = clock,
                .metrics = metrics_},
-      delivery_{sites, devinfo, jira::RetryOptions{}} {
+      delivery_{sites, devinfo, DeliveryRetries(options_.workers.lease)} {
   workers_ = std::make_unique<Workers>(queue_, options_.workers, context_.log, worker_metrics_);
   workers_->Register(JobKind::poll, [this](const Job& job, JobContext& c) { return RunPoll(context_, job, c); });
   workers_->Register(JobKind::send,

@@ -51,16 +51,18 @@ core::Result<PollResult> Poll(SyncContext& context, ServerSession& session, cons
     if (!cursor) {
       cursor = teamcity::ParseTeamCityDate(info->current_time);
       if (!cursor) {
-        return core::Error::Make(core::ErrorKind::bad_payload, "teamcity.bad_date",
-                                 "TeamCity's clock is not in its usual date format (was rest.defaultDateFormat changed?)");
+        return core::Error::Make(
+            core::ErrorKind::bad_payload, "teamcity.bad_date",
+            "TeamCity's clock is not in its usual date format (was rest.defaultDateFormat changed?)");
       }
     }
   }
 
   const auto now = context.clock.Now();
   result.reread = !state.last_reread_at || now - *state.last_reread_at >= context.options.reread_every;
-  const TimePoint since = *cursor - (result.reread ? std::chrono::duration_cast<std::chrono::seconds>(context.options.reread_window)
-                                                   : std::chrono::duration_cast<std::chrono::seconds>(context.options.overlap));
+  const TimePoint since =
+      *cursor - (result.reread ? std::chrono::duration_cast<std::chrono::seconds>(context.options.reread_window)
+                               : std::chrono::duration_cast<std::chrono::seconds>(context.options.overlap));
 
   BuildsById builds;
   for (const std::string& scope : session.Scopes()) {
@@ -99,8 +101,7 @@ core::Result<PollResult> Poll(SyncContext& context, ServerSession& session, cons
   db::TenantTransaction tx(context.pool, session.tenant(), db::Durability::relaxed);
   result.saved = SaveBuilds(tx, session.server(), session.Map(builds));
   for (std::int64_t id : gone) MarkDeleted(tx, session.server(), id);
-  RecordPollSuccess(tx, session.server(),
-                    {result.cursor_time, result.server_version, result.reread, result.read});
+  RecordPollSuccess(tx, session.server(), {result.cursor_time, result.server_version, result.reread, result.read});
   const bool pending = PendingCount(tx) > 0;
   tx.Commit();
   context.metrics.builds_changed.Inc(static_cast<std::uint64_t>(result.saved.changed));
@@ -151,20 +152,22 @@ JobOutcome RunPoll(SyncContext& context, const Job& job, JobContext& job_context
       tx.Commit();
     }
     auto session = ServerSession::Open(context, job.tenant, *server);
-    core::Result<PollResult> polled = session ? Poll(context, **session, state, job_context)
-                                              : core::Result<PollResult>(session.error());
+    core::Result<PollResult> polled =
+        session ? Poll(context, **session, state, job_context) : core::Result<PollResult>(session.error());
     if (!polled && polled.error().code == "servers.not_found") return JobOutcome::Done();  // removed
-    if (!polled && polled.error().code == "sync.lease_lost") return JobOutcome::Done();     // another worker has it
+    if (!polled && polled.error().code == "sync.lease_lost") return JobOutcome::Done();    // another worker has it
     if (polled) {
       context.metrics.polls.Labels({"ok"}).Inc();
       if (state.consecutive_failures > 0) {
-        context.log.Info("sync.poll_recovered", {{"tenant", job.tenant.str()},
-                                                 {"server", server->str()},
-                                                 {"failures", state.consecutive_failures}});
+        context.log.Info(
+            "sync.poll_recovered",
+            {{"tenant", job.tenant.str()}, {"server", server->str()}, {"failures", state.consecutive_failures}});
         db::TenantTransaction tx(context.pool, job.tenant, db::Durability::relaxed);
         RecordEvent(tx, *server, EventLevel::info, "poll_recovered",
                     "TeamCity answers again after " + std::to_string(state.consecutive_failures) + " failed polls.");
         tx.Commit();
+        // A backfill waiting out the same outage need not wait any longer.
+        if (context.queue.RunNow(job.tenant, BackfillKey(*server)) && context.wake_workers) context.wake_workers();
       }
       return JobOutcome::Again(NextPollDelay(context.options.poll_interval, 0));
     }
@@ -186,7 +189,8 @@ JobOutcome RunPoll(SyncContext& context, const Job& job, JobContext& job_context
     return JobOutcome::Again(delay);
   } catch (const db::DbError& e) {
     // PostgreSQL restarting: nothing was committed, so the next poll reads the same builds again.
-    context.log.Warn("sync.poll_db_error", {{"tenant", job.tenant.str()}, {"server", server->str()}, {"error", e.what()}});
+    context.log.Warn("sync.poll_db_error",
+                     {{"tenant", job.tenant.str()}, {"server", server->str()}, {"error", e.what()}});
     return JobOutcome::Again(NextPollDelay(context.options.poll_interval, 1));
   }
 }

@@ -34,7 +34,8 @@ class JobQueue {
   JobQueue(db::Pool& pool, std::string worker_id) : pool_(pool), worker_id_(std::move(worker_id)) {}
 
   // Adds a job unless one with this dedup key is queued or running; a queued one is brought
-  // forward when this one is due earlier.
+  // forward when this one is due earlier, unless it is waiting out a failure (its backoff or a
+  // Retry-After stands).
   void Enqueue(const core::TenantId& tenant, JobKind kind, const std::string& dedup_key, const std::string& payload = "{}",
                std::chrono::milliseconds delay = std::chrono::milliseconds(0));
   std::vector<Job> Claim(int limit, std::chrono::seconds lease, int per_tenant);

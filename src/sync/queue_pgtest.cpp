@@ -103,6 +103,8 @@ TEST_F(QueueTest, RequeueWaitsItsBackoffAndKillIsFinal) {
   ASSERT_EQ(job.size(), 1u);
   EXPECT_TRUE(worker1_.Requeue(job[0], 60s, false, "Jira answered 503"));
   EXPECT_TRUE(worker1_.Claim(1, 60s, 10).empty()) << "claimed before its backoff ran out";
+  worker1_.Enqueue(a_, JobKind::send, "send");  // a poll found more to send meanwhile
+  EXPECT_TRUE(worker1_.Claim(1, 60s, 10).empty()) << "asking again brought the retry forward";
   auto admin = db::Connection::Open(AdminSettings());
   admin->Exec("UPDATE jobs SET next_run_at = now()");
   auto again = worker1_.Claim(1, 60s, 10);

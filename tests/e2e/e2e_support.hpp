@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <regex>
 #include <string>
 #include <thread>
@@ -73,6 +74,34 @@ inline bool EventuallyStatus(std::uint16_t port, const std::string& path, int st
   return false;
 }
 
+// A running `teamcity-jira serve` and the ports it reported in its "serve.listening" log line.
+struct ServeProcess {
+  std::unique_ptr<testing::ChildProcess> process;
+  std::uint16_t public_port = 0;
+  std::uint16_t internal_port = 0;
+};
+
+// Starts serve with env (the whole TCJ_ environment) and waits up to a minute for it to listen.
+// When it does not, the test fails (ADD_FAILURE) and the ports stay 0.
+inline ServeProcess LaunchServe(std::vector<std::string> env, const std::filesystem::path& log) {
+  ServeProcess s;
+  s.process = std::make_unique<testing::ChildProcess>(std::vector<std::string>{kExecutable, "serve"}, env, log);
+  auto out = s.process->WaitForOutput("serve.listening", std::chrono::seconds(60));
+  if (!out) {
+    ADD_FAILURE() << "serve did not start listening: " << s.process->Output();
+    return s;
+  }
+  std::smatch m;
+  if (std::regex_search(*out, m, std::regex(R"re("public":"http://127\.0\.0\.1:(\d+)")re"))) {
+    s.public_port = static_cast<std::uint16_t>(std::stoi(m[1]));
+  }
+  if (std::regex_search(*out, m, std::regex(R"re("internal":"http://127\.0\.0\.1:(\d+)")re"))) {
+    s.internal_port = static_cast<std::uint16_t>(std::stoi(m[1]));
+  }
+  if (s.public_port == 0 || s.internal_port == 0) ADD_FAILURE() << "no ports in: " << *out;
+  return s;
+}
+
 // A temporary folder with an embedded cluster and a keyring, and the executable run against it.
 class E2ETest : public ::testing::Test {
  protected:
@@ -103,15 +132,11 @@ class E2ETest : public ::testing::Test {
 
   // Starts serve and reads the ports it reports in its "serve.listening" log line.
   void Serve(std::vector<std::string> extra_env = {}) {
-    serve_ = std::make_unique<testing::ChildProcess>(std::vector<std::string>{kExecutable, "serve"}, Env(std::move(extra_env)),
-                                            dir_ / "serve.log");
-    auto out = serve_->WaitForOutput("serve.listening", std::chrono::seconds(60));
-    ASSERT_TRUE(out.has_value()) << serve_->Output();
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(*out, m, std::regex(R"re("public":"http://127\.0\.0\.1:(\d+)")re"))) << *out;
-    public_port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
-    ASSERT_TRUE(std::regex_search(*out, m, std::regex(R"re("internal":"http://127\.0\.0\.1:(\d+)")re"))) << *out;
-    internal_port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+    ServeProcess started = LaunchServe(Env(std::move(extra_env)), dir_ / "serve.log");
+    serve_ = std::move(started.process);
+    public_port_ = started.public_port;
+    internal_port_ = started.internal_port;
+    ASSERT_NE(public_port_, 0);
   }
 
   std::filesystem::path dir_;
