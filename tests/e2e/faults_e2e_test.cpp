@@ -540,10 +540,12 @@ TEST_F(TwoProcessesE2E, BothServeTheQueueSpreadsWorkAndKillingOneLosesNothing) {
   const std::uint16_t port_b = other_.public_port;
   InstallApp();
 
-  CreateTeamCity("main", 2500);
+  // Slow enough (7 pages of 1 000, 4 s each) that the backfill is still walking when both processes
+  // have been seen running jobs: that is when its holder is killed.
+  CreateTeamCity("main", 6500);
   CreateTeamCity("second", 300);
   CreateTeamCity("third", 200);
-  SlowBackfillPages("main", 1500);
+  SlowBackfillPages("main", 4000);
   std::map<std::string, std::string> ids;
   for (const std::string name : {"main", "second", "third"}) {
     ids[name] = name == "second" ? "" : AddServer(name);
