@@ -1,7 +1,11 @@
 #include "app/app.hpp"
 
-#include <csignal>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <functional>
 #include <optional>
@@ -44,8 +48,41 @@ std::vector<db::Migration> KnownMigrations() {
   return std::move(parsed).value();
 }
 
-http::ServerOptions ServerOptionsFrom(const config::ServerConfig& s) {
+// Every connection holds a file descriptor, so the process takes all it may have (the hard limit)
+// and keeps max_connections under it, with room for the database pool, TeamCity and Jira
+// connections and files. Returns the connection cap to use.
+std::size_t RaiseOpenFileLimit(const config::ServerConfig& s, const core::Logger& log) {
+  constexpr rlim_t kReserved = 256;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return static_cast<std::size_t>(s.max_connections);
+  const rlim_t was = limit.rlim_cur;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = was;
+  }
+  const auto wanted = static_cast<rlim_t>(s.max_connections);
+  const rlim_t usable = limit.rlim_cur > 2 * kReserved ? limit.rlim_cur - kReserved : limit.rlim_cur / 2;
+  const rlim_t cap = std::min(wanted, usable);
+  log.Info("serve.open_files", {{"limit", static_cast<std::int64_t>(limit.rlim_cur)},
+                                {"was", static_cast<std::int64_t>(was)},
+                                {"max_connections", static_cast<std::int64_t>(cap)}});
+  if (cap < wanted) {
+    log.Warn("serve.max_connections_lowered",
+             {{"configured", s.max_connections},
+              {"used", static_cast<std::int64_t>(cap)},
+              {"note", "the open-file limit is too low for server.max_connections: raise LimitNOFILE (systemd) or "
+                       "ulimit -n"}});
+  }
+  return static_cast<std::size_t>(cap);
+}
+
+http::ServerOptions ServerOptionsFrom(const config::Config& config, const core::Logger& log) {
+  const config::ServerConfig& s = config.server;
   http::ServerOptions o;
+  o.max_connections = RaiseOpenFileLimit(s, log);
+  // Behind proxies every connection comes from one of them: a cap per address would cap everyone.
+  o.max_connections_per_client =
+      config.limits.trusted_proxy_hops > 0 ? 0 : static_cast<std::size_t>(s.max_connections_per_ip);
   o.io_threads = s.io_threads > 0 ? s.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.worker_threads = s.worker_threads;
   o.default_body_limit = s.max_body_bytes;
@@ -133,6 +170,11 @@ void ReloadCertificate(const core::Logger& log, http::TlsServerContext* tls) {
   LogCertificate(log, "serve.tls_reloaded", *reloaded);
 }
 
+std::string UnsafeRole(const DatabaseHealth& health) {
+  return "refusing to serve: the database role of database.url must be bound by row level security, but " +
+         health.unsafe_role_reason();
+}
+
 }  // namespace
 
 void BlockShutdownSignals() {
@@ -175,15 +217,19 @@ int Serve(const config::Config& config, const core::Logger& log) {
   RegisterProcessMetrics(services.metrics);
   RegisterSecretUsageMetric(services.metrics, services.pool);
 
+  // A role that row level security does not bind is refused now, or as soon as the database
+  // answers: the process stops instead of serving every site's rows to whoever breaks in.
   DatabaseHealth health(services.endpoints.runtime, required_version, log.With({{"component", "db.health"}}),
-                        services.metrics);
-  if (health.CheckOnce() == DatabaseState::unreachable) {
+                        services.metrics, [] { ::kill(::getpid(), SIGTERM); });
+  const DatabaseState first = health.CheckOnce();
+  if (first == DatabaseState::unsafe_role) return Fail(log, "serve.unsafe_database_role", UnsafeRole(health));
+  if (first == DatabaseState::unreachable) {
     log.Warn("serve.database_unreachable",
              {{"database", database}, {"note", "serving as not ready; retrying with backoff"}});
   }
 
   http::HttpMetrics http_metrics(services.metrics);
-  http::Server server(ServerOptionsFrom(config.server), log.With({{"component", "http"}}), http_metrics);
+  http::Server server(ServerOptionsFrom(config, log), log.With({{"component", "http"}}), http_metrics);
   std::atomic<bool> shutting_down{false};
   http::Router public_routes;
   AddPublicRoutes(public_routes, connect::BuildDescriptor(config), [&]() -> std::string {
@@ -192,6 +238,7 @@ int Serve(const config::Config& config, const core::Logger& log) {
     return s == DatabaseState::ready ? "" : std::string(ToString(s));
   });
   AddJiraFacingRoutes(public_routes, services);
+  SetPublicPolicies(public_routes, config.server.public_url, log.With({{"component", "http"}}));
   public_routes.SetRateLimiter(
       std::make_shared<http::RateLimiter>(RateLimitOptionsFrom(config.limits), services.clock, services.metrics));
   http::Router internal_routes;
@@ -216,6 +263,11 @@ int Serve(const config::Config& config, const core::Logger& log) {
             {"database", database},
             {"version", core::kVersion}});
   if (tls) LogCertificate(log, "serve.tls_certificate", tls->certificate());
+  if (!config.teamcity.proxy_url.empty()) {
+    log.Warn("serve.teamcity_proxy", {{"note", "TeamCity is reached through teamcity.proxy_url: the SSRF guard sees "
+                                               "only the proxy's address, so the proxy must refuse private and "
+                                               "link-local destinations itself"}});
+  }
 
   const int signal = WaitForShutdownSignal([&] { ReloadCertificate(log, tls.get()); });
   log.Info("serve.stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"},
@@ -224,6 +276,7 @@ int Serve(const config::Config& config, const core::Logger& log) {
   server.Shutdown(config.server.shutdown_grace);
   services.sync_engine.Stop(config.server.shutdown_grace);
   health.Stop();
+  if (health.state() == DatabaseState::unsafe_role) return Fail(log, "serve.unsafe_database_role", UnsafeRole(health));
   log.Info("serve.stopped");
   return kExitOk;
 }

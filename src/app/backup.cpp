@@ -259,6 +259,7 @@ core::Status RestoreBackup(const BackupTarget& target, const crypto::KeySource& 
   log.Info("backup.restored",
            {{"file", file.string()}, {"backup_id", decrypted->id}, {"created_at", decrypted->created_at}});
 
+  db::ApplyDatabaseHardening(*db::Connection::Open(target.admin));
   db::Pool pool(target.runtime, db::PoolOptions{.size = 1});
   const auto purged = tenants::PurgeUninstalled(pool, std::chrono::system_clock::now(), uninstalled_days, log);
   log.Info("backup.purged_after_restore", {{"sites", static_cast<std::int64_t>(purged.size())}});

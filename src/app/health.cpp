@@ -4,6 +4,7 @@
 
 #include "db/error.hpp"
 #include "db/migrations.hpp"
+#include "db/runtime_role.hpp"
 
 namespace tcj::app {
 
@@ -13,16 +14,18 @@ std::string_view ToString(DatabaseState state) {
     case DatabaseState::ready: return "ready";
     case DatabaseState::unreachable: return "database_unreachable";
     case DatabaseState::schema_behind: return "schema_behind";
+    case DatabaseState::unsafe_role: return "unsafe_database_role";
   }
   return "unknown";
 }
 
 DatabaseHealth::DatabaseHealth(db::ConnectionSettings settings, int required_version, core::Logger log,
-                               core::MetricsRegistry& metrics)
+                               core::MetricsRegistry& metrics, std::function<void()> on_unsafe_role)
     : settings_(std::move(settings)),
       required_version_(required_version),
       log_(std::move(log)),
-      ready_gauge_(metrics.AddGauge("db_ready", "1 when PostgreSQL is reachable and the schema is current.")) {}
+      ready_gauge_(metrics.AddGauge("db_ready", "1 when PostgreSQL is reachable and the schema is current.")),
+      on_unsafe_role_(std::move(on_unsafe_role)) {}
 
 DatabaseHealth::~DatabaseHealth() { Stop(); }
 
@@ -37,6 +40,14 @@ DatabaseState DatabaseHealth::CheckOnce() {
     if (version < required_version_) {
       Record(DatabaseState::schema_behind, "the schema is at version " + std::to_string(version) +
                                                ", this build needs " + std::to_string(required_version_));
+    } else if (const auto problems = db::RuntimeRoleProblems(*conn_); !problems.empty()) {
+      std::string reason;
+      for (const auto& p : problems) reason += (reason.empty() ? "" : "; ") + p;
+      {
+        std::lock_guard lock(mutex_);
+        unsafe_role_reason_ = reason;
+      }
+      Record(DatabaseState::unsafe_role, reason);
     } else {
       Record(DatabaseState::ready, "");
     }
@@ -58,6 +69,11 @@ void DatabaseHealth::Record(DatabaseState state, std::string_view detail) {
   }
 }
 
+std::string DatabaseHealth::unsafe_role_reason() const {
+  std::lock_guard lock(mutex_);
+  return unsafe_role_reason_;
+}
+
 void DatabaseHealth::Start() {
   thread_ = std::thread([this] { Loop(); });
 }
@@ -75,6 +91,7 @@ void DatabaseHealth::Loop() {
   std::chrono::seconds backoff{1};
   while (true) {
     const DatabaseState s = CheckOnce();
+    if (s == DatabaseState::unsafe_role && on_unsafe_role_) on_unsafe_role_();
     std::chrono::seconds wait{2};
     if (s == DatabaseState::ready) {
       backoff = std::chrono::seconds{1};

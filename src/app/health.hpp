@@ -4,7 +4,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <thread>
 
@@ -14,22 +16,28 @@
 
 namespace tcj::app {
 
-enum class DatabaseState { unknown, ready, unreachable, schema_behind };
+// unsafe_role: the role the service logs in as could see past row level security (see
+// db::RuntimeRoleProblems); the service refuses to serve with it.
+enum class DatabaseState { unknown, ready, unreachable, schema_behind, unsafe_role };
 
 std::string_view ToString(DatabaseState state);
 
 // Checks the database on its own connection (so a busy pool cannot make it lie), every two
-// seconds while healthy and with backoff up to 5 s while not. Logs only when the state changes,
-// so an outage does not flood the log. Thread-safe.
+// seconds while healthy and with backoff up to 5 s while not: reachable, schema current, and the
+// role fit to serve (checked every time, so a grant made while serving is found too). Logs only
+// when the state changes, so an outage does not flood the log. Thread-safe.
 class DatabaseHealth {
  public:
+  // on_unsafe_role runs on the checking thread when the role is found unfit (the service stops).
   DatabaseHealth(db::ConnectionSettings settings, int required_version, core::Logger log,
-                 core::MetricsRegistry& metrics);
+                 core::MetricsRegistry& metrics, std::function<void()> on_unsafe_role = {});
   ~DatabaseHealth();
 
   // One check now, on the caller's thread.
   DatabaseState CheckOnce();
   int applied_version() const { return applied_version_; }
+  // Why the role is unfit, when state() is unsafe_role.
+  std::string unsafe_role_reason() const;
 
   void Start();
   void Stop();
@@ -44,10 +52,12 @@ class DatabaseHealth {
   int required_version_;
   core::Logger log_;
   core::Gauge& ready_gauge_;
+  std::function<void()> on_unsafe_role_;
+  std::string unsafe_role_reason_;  // guarded by mutex_
   std::unique_ptr<db::Connection> conn_;
   std::atomic<DatabaseState> state_{DatabaseState::unknown};
   std::atomic<int> applied_version_{0};
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread thread_;

@@ -1,9 +1,14 @@
 #include "app/routes.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "app/services.hpp"
-#include "connect/lifecycle.hpp"
-#include "sync/server_removal.hpp"
 #include "connect/descriptor.hpp"
+#include "connect/lifecycle.hpp"
+#include "core/url.hpp"
+#include "db/error.hpp"
+#include "sync/server_removal.hpp"
+#include "web/audit_trail.hpp"
 #include "web/diagnostics_api.hpp"
 #include "web/issue_panel.hpp"
 #include "web/local_admin_auth.hpp"
@@ -12,7 +17,6 @@
 #include "web/servers_api.hpp"
 #include "web/session_api.hpp"
 #include "web/sync_api.hpp"
-
 
 namespace tcj::app {
 
@@ -66,29 +70,36 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
                                                      context, services.connect_registry, Mode::computed));
   router.SetAuthenticator(AuthKind::connect_context, std::make_shared<connect::ConnectJwtAuthenticator>(
                                                          context, services.connect_registry, Mode::context));
-  router.SetAuthenticator(AuthKind::local_admin,
-                          std::make_shared<web::LocalAdminAuthenticator>(services.admin_tokens, services.admin_sessions,
-                                                                         context.log, services.auth_metrics.rejections));
+  const auto cookie = web::SessionCookieSpec::ForPublicUrl(services.config.server.public_url);
+  router.SetAuthenticator(AuthKind::local_admin, std::make_shared<web::LocalAdminAuthenticator>(
+                                                     services.admin_tokens, services.admin_sessions, cookie,
+                                                     context.log, services.auth_metrics.rejections));
   router.SetAuthenticator(AuthKind::webhook_secret,
                           std::make_shared<web::WebhookAuthenticator>(services.servers, context.log,
                                                                       services.auth_metrics.rejections));
   sync::Engine& engine = services.sync_engine;
-  connect::AddLifecycleRoutes(router, services.connect_registry, services.config.connect.app_key,
-                              services.log.With({{"component", "connect"}}),
-                              {.uninstalled = [&engine](const core::TenantId& t) { engine.TenantUninstalled(t); }});
+  const web::AuditTrail& audit = services.audit;
+  connect::AddLifecycleRoutes(
+      router, services.connect_registry, services.config.connect.app_key,
+      services.log.With({{"component", "connect"}}),
+      {.uninstalled = [&engine](const core::TenantId& t) { engine.TenantUninstalled(t); },
+       .changed = [&audit](const core::TenantId& t, std::string_view event, const Request& r) {
+         audit.Record(t, {tenants::ActorKind::atlassian, r.principal.client_key, r.client_address},
+                      "site." + std::string(event), "", nlohmann::json::object());
+       }});
   web::AddServerRoutes(
-      router, services.servers, services.admin_access, services.http_client,
+      router, services.servers, services.admin_access, audit, services.teamcity_http,
       {.added = [&engine](const core::TenantId& t, const core::ServerId& s) { engine.ServerAdded(t, s); },
        .remove = [&engine](const core::TenantId& t, const core::ServerId& s) {
          return sync::RequestServerRemoval(engine.context(), t, s);
        }},
       http::UrlPolicy::ForTeamCity(services.config.teamcity.allow_private_networks));
-  web::AddSyncRoutes(router, engine.context(), services.servers, services.admin_access,
+  web::AddSyncRoutes(router, engine.context(), services.servers, services.admin_access, audit,
                      services.config.server.public_url);
+  web::AddAuditRoutes(router, audit, services.admin_access);
   web::AddPreviewRoutes(router, engine.context(), services.admin_access);
   web::AddDiagnosticsRoutes(router, services.pool, services.admin_access);
-  web::AddSessionRoutes(router, services.admin_tokens, services.admin_sessions, services.tenants,
-                        {.secure_cookie = services.config.server.tls_enabled()});
+  web::AddSessionRoutes(router, services.admin_tokens, services.admin_sessions, services.tenants, audit, cookie);
 
   const config::Config& config = services.config;
   const web::PageOptions pages{.all_js_url = config.connect.all_js_url,
@@ -104,6 +115,27 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
                           {.page = pages,
                            .app_key = config.connect.app_key,
                            .configure_module = std::string(connect::kConfigureModule)});
+}
+
+void SetPublicPolicies(http::Router& router, const std::string& public_url, core::Logger log) {
+  if (const auto url = core::ParseUrl(public_url)) router.SetOwnOrigin(url->Origin());
+  // The one place a request's database failure becomes its answer, whichever step threw it
+  // (authentication, the admin check, the handler).
+  router.SetExceptionMapper([log = std::move(log)](const std::exception& e, const Request& request,
+                                                   const http::Route& route) -> std::optional<Response> {
+    const auto* db_error = dynamic_cast<const db::DbError*>(&e);
+    if (db_error == nullptr) return std::nullopt;
+    log.Error("http.handler.database_error", {{"request_id", request.request_id},
+                                              {"route", route.pattern},
+                                              {"kind", db::ToString(db_error->kind())},
+                                              {"error", e.what()}});
+    if (!db_error->retryable()) {
+      return Response::Error(500, "internal", "Internal error; the request id is in the X-Request-Id header.");
+    }
+    Response r = Response::Error(503, "unavailable", "The database is unavailable; try again shortly.");
+    r.headers.Set("Retry-After", "1");
+    return r;
+  });
 }
 
 void AddInternalRoutes(http::Router& router, const core::MetricsRegistry& metrics) {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "http/router.hpp"
 
@@ -21,6 +22,10 @@ void AddPublicRoutes(http::Router& router, std::string descriptor_json, Readines
 // The public listener's routes for Jira and admins: Connect lifecycle callbacks and the admin API,
 // with the authenticators they need.
 void AddJiraFacingRoutes(http::Router& router, Services& services);
+
+// What every public route shares: database failures answered 503 (retryable: unreachable, no
+// free connection) or 500, and the service's own origin for the cross-site refusal.
+void SetPublicPolicies(http::Router& router, const std::string& public_url, core::Logger log);
 
 // The internal listener: /metrics only.
 void AddInternalRoutes(http::Router& router, const core::MetricsRegistry& metrics);

@@ -43,14 +43,16 @@ Services::Services(const config::Config& c, const core::Logger& l, crypto::Keyri
       endpoints(std::move(e)),
       pool(endpoints.runtime, db::PoolOptions{.size = config.database.pool_size}, &pool_metrics),
       secrets(keyring, random, secret_metrics, log.With({{"component", "secrets"}})),
-      http_client(http::MakeCurlClient(UserAgent())),
+      http_client(http::MakeCurlClient(UserAgent(), config.jira.proxy_url)),
+      teamcity_http(http::MakeCurlClient(UserAgent(), config.teamcity.proxy_url)),
       install_keys(std::make_shared<connect::InstallKeys>(config.connect.install_keys_url, http_client)),
       oauth_tokens(http_client, config.oauth.token_url, clock, log.With({{"component", "oauth"}})),
       sites(tenants, oauth_tokens, config.connect.app_key, clock),
       devinfo(http_client, config.oauth.api_url, "TeamCity", devinfo_metrics, log.With({{"component", "jira"}})),
       admin_access(std::make_shared<jira::PermissionsApiAdminCheck>(sites, http_client), clock,
                    log.With({{"component", "admin"}})),
-      sync_engine(pool, servers, sites, devinfo, http_client, metrics, log, clock, EngineOptionsFrom(config)) {}
+      sync_engine(pool, servers, sites, devinfo, http_client, teamcity_http, metrics, log, clock,
+                  EngineOptionsFrom(config)) {}
 
 connect::ConnectAuthContext Services::ConnectContext() {
   return connect::ConnectAuthContext{config.server.public_url,

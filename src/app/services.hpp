@@ -25,6 +25,7 @@
 #include "tenants/server_store.hpp"
 #include "tenants/tenant_store.hpp"
 #include "web/admin_access.hpp"
+#include "web/audit_trail.hpp"
 
 namespace tcj::app {
 
@@ -50,7 +51,9 @@ class Services {
   crypto::OsRandom random;
   tenants::SecretMetrics secret_metrics{metrics};
   tenants::SecretBox secrets;
+  // Outbound HTTP: to Atlassian, and to TeamCity, each through its own configured proxy (or none).
   std::shared_ptr<http::HttpClient> http_client;
+  std::shared_ptr<http::HttpClient> teamcity_http;
   tenants::TenantStore tenants{pool, secrets};
   tenants::ServerStore servers{pool, secrets};
   tenants::ConnectRegistry connect_registry{pool, secrets, clock};
@@ -63,6 +66,7 @@ class Services {
   jira::DevInfoMetrics devinfo_metrics{metrics};
   jira::DevInfoClient devinfo;
   web::AdminAccess admin_access;
+  web::AuditTrail audit{pool, log.With({{"component", "audit"}})};
   sync::Engine sync_engine;
 };
 

@@ -1,6 +1,7 @@
 #include "app/sites_commands.hpp"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -8,6 +9,8 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "app/app.hpp"
 #include "app/database.hpp"
@@ -64,6 +67,29 @@ int WithServices(const config::Config& config, const core::Logger& log, Fn&& bod
   }
 }
 
+// Who runs a command: the operating system's user on this machine.
+tenants::Actor Operator() {
+  const passwd* user = ::getpwuid(::geteuid());
+  return {tenants::ActorKind::operator_, user != nullptr ? user->pw_name : std::to_string(::geteuid()), ""};
+}
+
+// What the runtime role may not do (list every site, delete one that is still installed) runs as
+// the owner's role: database.migrate_url, or the embedded cluster's superuser. Its refusal is
+// explained rather than shown as a bare "permission denied".
+template <typename Fn>
+int AsOwner(Services& s, std::string_view what, Fn&& body) {
+  db::Pool owner(s.endpoints.admin.WithSchema(s.config.database.schema), db::PoolOptions{.size = 1});
+  try {
+    return body(owner);
+  } catch (const db::DbError& e) {
+    if (e.kind() != db::DbErrorKind::permission_denied) throw;
+    return Complain(std::string(what) +
+                    " needs the database owner's role, which the service's own role (database.url) is not: set "
+                    "database.migrate_url to the role that runs `teamcity-jira migrate` (" +
+                    e.what() + ")");
+  }
+}
+
 std::optional<tenants::SiteSummary> FindOrComplain(Services& s, const std::string& site) {
   auto found = tenants::FindSite(s.pool, site);
   if (!found) Complain("no Jira site " + site + " (see `teamcity-jira sites list`)");
@@ -94,14 +120,16 @@ int SitesAdd(const config::Config& config, const core::Logger& log, const std::s
 
 int SitesList(const config::Config& config, const core::Logger& log) {
   return WithServices(config, log, [&](Services& s) {
-    const auto sites = tenants::ListSites(s.pool);
-    if (sites.empty()) std::printf("no Jira sites yet\n");
-    for (const auto& site : sites) {
-      std::printf("%s  %-7s  %-11s  %s%s\n", site.tenant.str().c_str(), site.kind.c_str(), site.state.c_str(),
-                  site.site_url.c_str(),
-                  site.uninstalled_at.empty() ? "" : ("  (uninstalled " + site.uninstalled_at + ")").c_str());
-    }
-    return kExitOk;
+    return AsOwner(s, "sites list", [](db::Pool& owner) {
+      const auto sites = tenants::ListSites(owner);
+      if (sites.empty()) std::printf("no Jira sites yet\n");
+      for (const auto& site : sites) {
+        std::printf("%s  %-7s  %-11s  %s%s\n", site.tenant.str().c_str(), site.kind.c_str(), site.state.c_str(),
+                    site.site_url.c_str(),
+                    site.uninstalled_at.empty() ? "" : ("  (uninstalled " + site.uninstalled_at + ")").c_str());
+      }
+      return kExitOk;
+    });
   });
 }
 
@@ -110,6 +138,7 @@ int SitesRemove(const config::Config& config, const core::Logger& log, const std
     const auto found = FindOrComplain(s, site);
     if (!found) return kExitFailure;
     s.tenants.MarkUninstalled(found->tenant);
+    s.audit.Record(found->tenant, Operator(), "site.removed", "", nlohmann::json::object());
     std::printf("removed %s: nothing is sent to it any more; its settings are deleted after %d days\n",
                 found->site_url.c_str(), config.retention.uninstalled_days);
     return kExitOk;
@@ -140,13 +169,15 @@ int SitesDelete(const config::Config& config, const core::Logger& log, const std
   return WithServices(config, log, [&](Services& s) {
     const auto found = FindOrComplain(s, site);
     if (!found) return kExitFailure;
-    const std::int64_t rows = tenants::DeleteTenantNow(s.pool, found->tenant, log);
-    if (rows < 0) return Complain("the site is being deleted by another process; try again in a moment");
-    std::printf(
-        "deleted %s: %lld rows here (records already in Jira stay there: remove the site's TeamCity "
-        "servers first to delete those too)\n",
-        found->site_url.c_str(), static_cast<long long>(rows));
-    return kExitOk;
+    return AsOwner(s, "sites delete", [&](db::Pool& owner) {
+      const std::int64_t rows = tenants::DeleteTenantNow(owner, found->tenant, log);
+      if (rows < 0) return Complain("the site is being deleted by another process; try again in a moment");
+      std::printf(
+          "deleted %s: %lld rows here (records already in Jira stay there: remove the site's TeamCity "
+          "servers first to delete those too)\n",
+          found->site_url.c_str(), static_cast<long long>(rows));
+      return kExitOk;
+    });
   });
 }
 
@@ -174,6 +205,9 @@ int AdminTokensCreate(const config::Config& config, const core::Logger& log, con
     if (!found) return kExitFailure;
     if (name.empty() || name.size() > 100) return Complain("--name must be 1 to 100 characters");
     const core::Secret token = s.admin_tokens.Create(found->tenant, name);
+    const auto created = s.admin_tokens.Authenticate(token.reveal());
+    s.audit.Record(found->tenant, Operator(), "admin_token.created", created ? created->token_id : "",
+                   {{"name", name}});
     std::printf("%s\n", std::string(token.reveal()).c_str());
     std::fprintf(stderr, "this token for %s is shown only once; sign in at %s/admin with it\n", found->site_url.c_str(),
                  config.server.public_url.c_str());
@@ -200,6 +234,7 @@ int AdminTokensRevoke(const config::Config& config, const core::Logger& log, con
     const auto found = FindOrComplain(s, site);
     if (!found) return kExitFailure;
     if (!s.admin_tokens.Revoke(found->tenant, token_id)) return Complain("no active token " + token_id);
+    s.audit.Record(found->tenant, Operator(), "admin_token.revoked", token_id, nlohmann::json::object());
     std::printf("revoked %s\n", token_id.c_str());
     return kExitOk;
   });

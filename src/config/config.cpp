@@ -96,6 +96,25 @@ std::optional<std::string> ParseHttpUrlInto(const std::string& text, std::string
   return std::nullopt;
 }
 
+// An outbound proxy: http://, https://, socks5:// or socks5h:// with a host, kept as written (it may
+// carry a user name and password). Empty: none.
+std::optional<std::string> ParseProxyInto(const std::string& text, std::string& out) {
+  if (!text.empty()) {
+    const auto scheme_end = text.find("://");
+    const std::string scheme = scheme_end == std::string::npos ? "" : text.substr(0, scheme_end);
+    if (scheme != "http" && scheme != "https" && scheme != "socks5" && scheme != "socks5h") {
+      return "expected a proxy URL such as http://proxy.example.com:3128 (http, https, socks5 or socks5h), or empty";
+    }
+    const std::string rest = text.substr(scheme_end + 3);
+    if (rest.empty() || rest.front() == '/' || rest.find_first_of(" \t\r\n?#") != std::string::npos ||
+        rest.find('/') < rest.size() - 1) {
+      return "expected scheme://host:port, with nothing after the port";
+    }
+  }
+  out = text;
+  return std::nullopt;
+}
+
 template <typename Int>
 std::optional<std::string> IntInRange(const Value& v, std::int64_t min, std::int64_t max, Int& out) {
   const auto n = std::get<std::int64_t>(v);
@@ -190,6 +209,10 @@ const std::vector<KeyDef>& Keys() {
        [](Config& c, const Value& v) { return SecondsInRange(v, 1, 600, c.server.write_timeout); }},
       {"server.shutdown_grace_seconds", Type::integer,
        [](Config& c, const Value& v) { return SecondsInRange(v, 0, 300, c.server.shutdown_grace); }},
+      {"server.max_connections", Type::integer,
+       [](Config& c, const Value& v) { return IntInRange(v, 16, 1'000'000, c.server.max_connections); }},
+      {"server.max_connections_per_ip", Type::integer,
+       [](Config& c, const Value& v) { return IntInRange(v, 0, 1'000'000, c.server.max_connections_per_ip); }},
       {"database.url", Type::string,
        [](Config& c, const Value& v) {
          c.database.url = Str(v);
@@ -267,6 +290,10 @@ const std::vector<KeyDef>& Keys() {
        [](Config& c, const Value& v) { return ParseHttpUrlInto(Str(v), c.oauth.token_url, true); }},
       {"oauth.api_url", Type::string,
        [](Config& c, const Value& v) { return ParseHttpUrlInto(Str(v), c.oauth.api_url, true); }},
+      {"teamcity.proxy_url", Type::string,
+       [](Config& c, const Value& v) { return ParseProxyInto(Str(v), c.teamcity.proxy_url); }},
+      {"jira.proxy_url", Type::string,
+       [](Config& c, const Value& v) { return ParseProxyInto(Str(v), c.jira.proxy_url); }},
       {"teamcity.allow_private_networks", Type::boolean,
        [](Config& c, const Value& v) {
          c.teamcity.allow_private_networks = std::get<bool>(v);

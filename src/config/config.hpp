@@ -34,6 +34,11 @@ struct ServerConfig {
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds write_timeout{30};
   std::chrono::seconds shutdown_grace{25};
+  // Open client connections in all, and from one client address (0: no cap per address; the cap
+  // per address is off behind a proxy, limits.trusted_proxy_hops > 0, where every connection
+  // comes from the proxy).
+  int max_connections = 10000;
+  int max_connections_per_ip = 256;
 
   bool tls_enabled() const { return !tls_cert_file.empty(); }
 };
@@ -55,6 +60,7 @@ struct SecretsConfig {
 struct JiraConfig {
   std::vector<std::string> allowed_site_hosts{"*.atlassian.net", "*.jira.com", "*.jira-dev.com"};
   bool allow_http_sites = false;
+  std::string proxy_url;  // every request to Atlassian (Jira sites, OAuth, install keys); empty: none
 };
 
 struct ConnectConfig {
@@ -71,6 +77,7 @@ struct OAuthConfig {
 
 struct TeamCityConfig {
   bool allow_private_networks = false;
+  std::string proxy_url;  // every request to TeamCity; empty: none (the SSRF guard checks the proxy then)
   std::chrono::seconds poll_interval{30};
   std::chrono::seconds reread_interval{900};  // recent history read again (statuses changed by hand)
   int backfill_days = 30;                     // history read when a server is added

@@ -32,7 +32,7 @@ void AddLifecycleRoutes(http::Router& router, tenants::ConnectRegistry& registry
               .pattern = LifecyclePaths::kInstalled,
               .auth = {AuthKind::connect_install},
               .max_body_bytes = kLifecycleBodyLimit,
-              .handler = [&registry, app_key, log](Request& request) {
+              .handler = [&registry, app_key, log, hooks](Request& request) {
                 // The authenticator has parsed and verified this body already; it cannot fail here.
                 auto payload = ParseLifecyclePayload(request.body, "installed", app_key);
                 if (!payload) return Response::Error(400, "bad_request", payload.error().message);
@@ -43,6 +43,7 @@ void AddLifecycleRoutes(http::Router& router, tenants::ConnectRegistry& registry
                                                {"first_install", outcome.created},
                                                {"site", HostOf(payload->base_url)},
                                                {"request_id", request.request_id}});
+                if (hooks.changed) hooks.changed(outcome.tenant, "installed", request);
                 return NoContent();
               }});
   router.Add({.method = "POST",
@@ -58,6 +59,7 @@ void AddLifecycleRoutes(http::Router& router, tenants::ConnectRegistry& registry
                   return NoContent();
                 }
                 if (hooks.uninstalled) hooks.uninstalled(tenant->id);
+                if (hooks.changed) hooks.changed(tenant->id, "uninstalled", request);
                 log.Info("connect.uninstalled", {{"tenant", tenant->id.str()}, {"request_id", request.request_id}});
                 return NoContent();
               }});
@@ -67,7 +69,7 @@ void AddLifecycleRoutes(http::Router& router, tenants::ConnectRegistry& registry
                 .pattern = enabled ? LifecyclePaths::kEnabled : LifecyclePaths::kDisabled,
                 .auth = {AuthKind::connect_jwt},
                 .max_body_bytes = kLifecycleBodyLimit,
-                .handler = [&registry, app_key, log, enabled, event](Request& request) {
+                .handler = [&registry, app_key, log, hooks, enabled, event](Request& request) {
                   auto payload = ParseLifecyclePayload(request.body, event, app_key);
                   if (!payload) return Response::Error(400, "bad_request", payload.error().message);
                   // A site may only speak for itself.
@@ -76,6 +78,7 @@ void AddLifecycleRoutes(http::Router& router, tenants::ConnectRegistry& registry
                     return Response::Error(403, "forbidden", "The token does not belong to this site.");
                   }
                   registry.SetEnabled(payload->client_key, enabled);
+                  if (hooks.changed && request.principal.tenant) hooks.changed(*request.principal.tenant, event, request);
                   log.Info(enabled ? "connect.enabled" : "connect.disabled",
                            {{"tenant", request.principal.tenant ? request.principal.tenant->str() : ""},
                             {"request_id", request.request_id}});

@@ -13,6 +13,9 @@ namespace tcj::connect {
 struct LifecycleHooks {
   // Called after an uninstall was recorded, so that every piece of work for the tenant stops.
   std::function<void(const core::TenantId&)> uninstalled{};
+  // Called after each callback changed the site (event: installed, uninstalled, enabled or
+  // disabled), for the site's audit log.
+  std::function<void(const core::TenantId&, std::string_view event, const http::Request&)> changed{};
 };
 
 // installed/uninstalled need Atlassian's signed-install token (connect_install); enabled/disabled

@@ -41,6 +41,16 @@ class AdvisoryLock {
   Connection& conn_;
 };
 
+// The SECURITY DEFINER functions of the current schema whose search_path does not end with
+// pg_temp (a function without one runs with its caller's): "" when there are none.
+std::string UnsafeDefinerFunctions(Connection& conn) {
+  const Rows rows = conn.Exec(
+      "SELECT coalesce(string_agg(p.oid::regprocedure::text, ', ' ORDER BY p.oid::regprocedure::text), '') FROM pg_catalog.pg_proc p "
+      "WHERE p.pronamespace = current_schema()::regnamespace AND p.prosecdef AND NOT EXISTS ("
+      "  SELECT 1 FROM unnest(p.proconfig) c WHERE c ~ '^search_path=(.*, *)?\"?pg_temp\"?$')");
+  return rows[0].String(0);
+}
+
 }  // namespace
 
 std::string QuoteIdentifier(std::string_view name) {
@@ -112,8 +122,18 @@ core::Result<int> Migrator::Run(std::span<const Migration> migrations) {
     if (applied.contains(m.version)) continue;
     try {
       admin_.Exec("BEGIN");
-      admin_.Exec(fmt::format("SET LOCAL search_path TO {}", schema));
+      // pg_temp named last: a function declared `SET search_path FROM CURRENT` then never finds
+      // a caller's temporary table before ours.
+      admin_.Exec(fmt::format("SET LOCAL search_path TO {}, pg_temp", schema));
       admin_.ExecScript(m.sql);
+      if (auto unsafe = UnsafeDefinerFunctions(admin_); !unsafe.empty()) {
+        admin_.Exec("ROLLBACK");
+        return MigrationError(fmt::format(
+            "migration {} was rolled back: SECURITY DEFINER function {} does not end its search_path with pg_temp, "
+            "so a caller's temporary tables would shadow ours; declare it with "
+            "SET search_path = pg_catalog, <schema>, pg_temp (or SET search_path FROM CURRENT)",
+            m.file_name, unsafe));
+      }
       admin_.Exec("RESET ROLE");
       admin_.Exec("INSERT INTO schema_migrations (version, file_name, checksum) VALUES ($1, $2, $3)",
                   std::array<Param, 3>{Param(m.version), Param(m.file_name), Param(m.checksum)});
@@ -126,7 +146,20 @@ core::Result<int> Migrator::Run(std::span<const Migration> migrations) {
     log_.Info("db.migration.applied", {{"schema", schema_}, {"version", m.version}, {"file", m.file_name}});
     ++ran;
   }
+  ApplyDatabaseHardening(admin_);
   return ran;
+}
+
+void ApplyDatabaseHardening(Connection& admin) {
+  // Only once the roles exist; a migrating role that may not revoke gets a warning, and serve's
+  // role check says what is left to do.
+  admin.ExecScript(
+      "DO $$ BEGIN "
+      "IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'tcj_owner') THEN "
+      "  EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); "
+      "  EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM tcj_app', current_database()); "
+      "  ALTER DEFAULT PRIVILEGES FOR ROLE tcj_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC; "
+      "END IF; END $$");
 }
 
 int AppliedVersion(Connection& conn) {

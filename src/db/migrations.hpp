@@ -47,6 +47,11 @@ class Migrator {
   core::Logger log_;
 };
 
+// What no dump carries, made true again by every Migrator::Run and by a restore: the runtime role
+// and PUBLIC may not create temporary tables in the database, and functions tcj_owner creates are
+// not executable by PUBLIC unless granted. Idempotent; nothing before the roles exist.
+void ApplyDatabaseHardening(Connection& admin);
+
 // The highest applied version, 0 for an empty database. Works as the runtime role.
 int AppliedVersion(Connection& conn);
 

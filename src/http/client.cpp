@@ -127,7 +127,8 @@ Error TransportError(CURLcode code, const Transfer& t, const std::string& url) {
 
 class CurlClient final : public HttpClient {
  public:
-  explicit CurlClient(std::string user_agent) : user_agent_(std::move(user_agent)) {
+  CurlClient(std::string user_agent, std::string proxy)
+      : user_agent_(std::move(user_agent)), proxy_(std::move(proxy)) {
     static std::once_flag init;
     std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   }
@@ -154,6 +155,10 @@ class CurlClient final : public HttpClient {
     }
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, user_agent_.c_str());
+    // Always set: an empty proxy means none, and keeps libcurl from reading HTTPS_PROXY and friends,
+    // which would put an unvetted hop between us and the SSRF guard's checks.
+    curl_easy_setopt(curl, CURLOPT_PROXY, proxy_.c_str());
+    curl_easy_setopt(curl, CURLOPT_NOPROXY, "");
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -191,12 +196,13 @@ class CurlClient final : public HttpClient {
   }
 
   std::string user_agent_;
+  std::string proxy_;
 };
 
 }  // namespace
 
-std::shared_ptr<HttpClient> MakeCurlClient(std::string user_agent) {
-  return std::make_shared<CurlClient>(std::move(user_agent));
+std::shared_ptr<HttpClient> MakeCurlClient(std::string user_agent, std::string proxy) {
+  return std::make_shared<CurlClient>(std::move(user_agent), std::move(proxy));
 }
 
 }  // namespace tcj::http

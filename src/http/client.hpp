@@ -22,9 +22,9 @@ struct ClientRequest {
   std::size_t max_response_bytes = 8 * 1024 * 1024;
   // Asked with the IP address before every connection; false refuses it (the SSRF guard, see
   // address_policy.hpp). The address asked is the one connected to, so DNS rebinding cannot
-  // switch it; requests with a guard never reuse a connection opened without one. Through a proxy
-  // (the standard environment variables) the address asked is the proxy's. Unset: every address is
-  // allowed.
+  // switch it; requests with a guard never reuse a connection opened without one. Through a
+  // configured proxy the address asked is the proxy's (which must then do the filtering). Unset:
+  // every address is allowed.
   std::function<bool(const std::string& ip)> allow_address{};
 };
 
@@ -46,9 +46,10 @@ class HttpClient {
 };
 
 // libcurl with: TLS 1.2+ and certificate and host name verification always on, redirects never
-// followed, only http and https, proxies from the standard environment variables, connections
-// reused per thread, gzip accepted (the size cap applies after decompression), and the given
-// User-Agent.
-std::shared_ptr<HttpClient> MakeCurlClient(std::string user_agent);
+// followed, only http and https, connections reused per thread, gzip accepted (the size cap applies
+// after decompression), and the given User-Agent. Every request goes through proxy (a URL such as
+// http://proxy.example.com:3128; empty: none); the standard proxy environment variables are never
+// read, so what reaches the network is what the configuration says.
+std::shared_ptr<HttpClient> MakeCurlClient(std::string user_agent, std::string proxy = "");
 
 }  // namespace tcj::http

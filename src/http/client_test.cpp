@@ -2,6 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include "http/server.hpp"
@@ -116,6 +125,94 @@ TEST_F(ClientTest, TheAddressGuardIsAskedBeforeConnecting) {
   ASSERT_FALSE(res.ok());
   EXPECT_EQ(res.error().code, "http.refused_address");
   EXPECT_EQ(asked, "127.0.0.1");
+}
+
+// A TCP listener on loopback that counts the connections made to it and closes each at once: a
+// stand-in for a proxy, to see whether anything went through it.
+class CountingListener {
+ public:
+  CountingListener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(fd_, 16);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 50) <= 0) continue;
+        const int c = ::accept(fd_, nullptr, nullptr);
+        if (c >= 0) {
+          ++accepted_;
+          ::close(c);
+        }
+      }
+    });
+  }
+  ~CountingListener() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int accepted() const { return accepted_; }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
+};
+
+// Sets environment variables for one test and puts the old values back.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::initializer_list<std::pair<const char*, std::string>> values) {
+    for (const auto& [name, value] : values) {
+      const char* old = std::getenv(name);
+      saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+      ::setenv(name, value.c_str(), 1);
+    }
+  }
+  ~ScopedEnv() {
+    for (const auto& [name, value] : saved_) {
+      if (value) {
+        ::setenv(name.c_str(), value->c_str(), 1);
+      } else {
+        ::unsetenv(name.c_str());
+      }
+    }
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+// The review's finding: libcurl read HTTPS_PROXY from the environment, and the SSRF guard then
+// checked only the proxy's address. The environment is never read now.
+TEST_F(ClientTest, ProxyEnvironmentVariablesAreIgnored) {
+  CountingListener proxy;
+  const ScopedEnv env{{"http_proxy", proxy.url()}, {"HTTP_PROXY", proxy.url()}, {"https_proxy", proxy.url()},
+                      {"HTTPS_PROXY", proxy.url()}, {"ALL_PROXY", proxy.url()}, {"all_proxy", proxy.url()},
+                      {"NO_PROXY", ""}, {"no_proxy", ""}};
+  auto direct = MakeCurlClient("teamcity-jira-test/1");
+  auto res = direct->Send({.url = base_ + "/echo"});
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(proxy.accepted(), 0) << "the request went through the proxy of the environment";
+}
+
+TEST_F(ClientTest, AConfiguredProxyCarriesEveryRequest) {
+  CountingListener proxy;
+  auto proxied = MakeCurlClient("teamcity-jira-test/1", proxy.url());
+  auto res = proxied->Send({.url = base_ + "/echo"});
+  EXPECT_FALSE(res.ok()) << "the stand-in proxy closes every connection";
+  EXPECT_EQ(proxy.accepted(), 1);
 }
 
 }  // namespace

@@ -42,7 +42,8 @@ struct Request {
   std::string query;   // raw query, after '?', "" when absent
   Headers headers;
   std::string body;
-  std::string remote_address;
+  std::string remote_address;   // the connection's peer
+  std::string client_address;   // who sent it: the peer, or what trusted proxies say (see RateLimiter)
   std::string request_id;
   std::vector<std::pair<std::string, std::string>> path_params;  // from {name} segments, decoded
   Principal principal;

@@ -170,7 +170,9 @@ RateLimiter::RateLimiter(RateLimitOptions options, const core::Clock& clock, cor
   sign_in_failures_.ReportSizeTo(&metrics_.tracked.Labels({"sign_in"}));
 }
 
-std::string RateLimiter::ClientKey(const Request& request) const {
+std::string RateLimiter::ClientKey(const Request& request) const { return AddressKey(ClientAddress(request)); }
+
+std::string RateLimiter::ClientAddress(const Request& request) const {
   if (options_.trusted_proxy_hops > 0) {
     // Each trusted proxy appends the address it saw; the entry that many places from the end was
     // written by the outermost of them. Earlier entries come from the client and prove nothing.
@@ -192,10 +194,10 @@ std::string RateLimiter::ClientKey(const Request& request) const {
     const auto hops = static_cast<std::size_t>(options_.trusted_proxy_hops);
     if (entries.size() >= hops) {
       const std::string_view seen = StripPort(entries[entries.size() - hops]);
-      if (!seen.empty()) return AddressKey(seen);
+      if (!seen.empty()) return std::string(seen.substr(0, 64));
     }
   }
-  return AddressKey(request.remote_address);
+  return request.remote_address;
 }
 
 Response TooManyRequests(std::chrono::seconds retry_after) {

@@ -115,7 +115,10 @@ class RateLimiter {
  public:
   RateLimiter(RateLimitOptions options, const core::Clock& clock, core::MetricsRegistry& registry);
 
-  // The key the request's client is limited by (see AddressKey and trusted_proxy_hops).
+  // The request's client: the connection's peer, or behind trusted_proxy_hops proxies the address
+  // the outermost of them saw (at most 64 characters).
+  std::string ClientAddress(const Request& request) const;
+  // The key the client is limited by: AddressKey(ClientAddress(request)).
   std::string ClientKey(const Request& request) const;
 
   // Each returns the 429 response that refuses the request, or nothing to let it go on.

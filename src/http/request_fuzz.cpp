@@ -32,7 +32,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/log.hpp"
-#include "db/error.hpp"
 #include "http/cookies.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
@@ -89,6 +88,12 @@ bool IsSecretName(std::string_view name) {
   return false;
 }
 
+// An exception type of a layer above http, which the exception mapper answers.
+class Mapped : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // What a handler does with untrusted parts of a request; the answer depends on them so that
 // nothing is optimised away.
 Response Handle(Request& request) {
@@ -102,9 +107,7 @@ Response Handle(Request& request) {
   if (auto cookie = tcj::http::CookieValue(request, "tcj_session")) seen += cookie->size();
   seen += request.headers.Count("X-Forwarded-For");
   if (request.headers.Get("X-Fuzz-Throw")) throw std::runtime_error("handler failed");
-  if (request.headers.Get("X-Fuzz-Db")) {
-    throw tcj::db::DbError(tcj::db::DbErrorKind::connection, "08006", "connection lost");
-  }
+  if (request.headers.Get("X-Fuzz-Mapped")) throw Mapped("connection lost");
   return Response::Json(200, "{\"seen\":" + std::to_string(seen) + "}");
 }
 
@@ -137,6 +140,12 @@ struct Target {
     router.SetAuthenticator(AuthKind::connect_context, std::make_shared<HeaderAuthenticator>("JWT-Context "));
     router.SetAuthenticator(AuthKind::local_admin, std::make_shared<HeaderAuthenticator>("Bearer tcj_"));
     router.SetAuthenticator(AuthKind::webhook_secret, std::make_shared<HeaderAuthenticator>("Bearer "));
+    router.SetExceptionMapper([](const std::exception& e, const Request&,
+                                 const tcj::http::Route&) -> std::optional<Response> {
+      if (dynamic_cast<const Mapped*>(&e) == nullptr) return std::nullopt;
+      return Response::Error(503, "unavailable", "try again");
+    });
+    router.SetOwnOrigin("https://tcj.example.com");
     router.Validate();
   }
 

@@ -1,8 +1,8 @@
 #include "http/router.hpp"
 
 #include <algorithm>
+#include <cctype>
 
-#include "db/error.hpp"
 #include "http/rate_limit.hpp"
 #include "http/uri.hpp"
 
@@ -21,7 +21,34 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return parts;
 }
 
+bool ChangesState(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+bool SameText(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 }  // namespace
+
+bool FromAnotherSite(const Request& request, std::string_view own_origin) {
+  if (!ChangesState(request.method)) return false;
+  // Browsers since 2020 say where a request comes from; same-site is refused too, since a sibling
+  // subdomain's page is another party that SameSite cookies do not keep out.
+  if (const auto site = request.headers.Get("Sec-Fetch-Site")) {
+    return !SameText(*site, "same-origin") && !SameText(*site, "none");
+  }
+  // Older browsers send Origin on cross-origin POSTs: it must be ours, as configured or as the
+  // browser addressed us (the Host header), whatever the scheme a proxy in front terminated.
+  const auto origin = request.headers.Get("Origin");
+  if (!origin) return false;  // not a browser's cross-origin request: Atlassian, TeamCity, scripts
+  if (!own_origin.empty() && SameText(*origin, own_origin)) return false;
+  const auto scheme_end = origin->find("://");
+  const auto host = request.headers.Get("Host");
+  return scheme_end == std::string_view::npos || !host || !SameText(origin->substr(scheme_end + 3), *host);
+}
 
 std::string_view ToString(AuthKind kind) {
   switch (kind) {
@@ -146,38 +173,70 @@ RouteMatch Router::Match(std::string_view method, std::string_view raw_path) con
   return best;
 }
 
-Response Router::Dispatch(const Route& route, Request& request, const core::Logger& log) const {
-  RateLimiter* const limiter = route.rate_limit == RateLimit::none ? nullptr : limiter_.get();
-  if (limiter == nullptr) return AuthenticateAndRun(route, request, log);
+bool Router::AuthenticatesOnHeaders(const Route& route) const {
+  if (route.auth.front() == AuthKind::none) return false;  // nothing to authenticate
+  return std::all_of(route.auth.begin(), route.auth.end(), [this](AuthKind kind) {
+    const auto it = authenticators_.find(kind);
+    return it != authenticators_.end() && !it->second->NeedsBody();
+  });
+}
+
+std::optional<Response> Router::Admit(const Route& route, Request& request, const core::Logger& log) const {
+  request.client_address = limiter_ ? limiter_->ClientAddress(request) : request.remote_address;
+  if (FromAnotherSite(request, own_origin_)) {
+    log.Info("http.cross_site_refused", {{"request_id", request.request_id}, {"route", route.pattern}});
+    return Response::Error(403, "cross_site",
+                           "This request came from another site's page, so it was refused. Use this service's own "
+                           "admin pages.");
+  }
+  if (!limiter_ || route.rate_limit == RateLimit::none) return std::nullopt;
   // Before authentication, which may cost a database query or a key fetch.
-  const std::string client = limiter->ClientKey(request);
-  auto refusal = limiter->AdmitClient(client);
-  if (!refusal && route.rate_limit == RateLimit::sign_in) refusal = limiter->BeginSignIn(client);
+  const std::string client = limiter_->ClientKey(request);
+  auto refusal = limiter_->AdmitClient(client);
+  if (!refusal && route.rate_limit == RateLimit::sign_in) refusal = limiter_->BeginSignIn(client);
   if (refusal) {
     log.Debug("http.rate_limited", {{"request_id", request.request_id}, {"route", route.pattern}, {"client", client}});
-    return std::move(*refusal);
   }
-  Response response = AuthenticateAndRun(route, request, log);
-  if (route.rate_limit == RateLimit::sign_in) limiter->EndSignIn(client, response.status == 401);
+  return refusal;
+}
+
+std::optional<Response> Router::Authenticate(const Route& route, Request& request, const core::Logger& log) const {
+  try {
+    return AuthenticateUnguarded(route, request, log);
+  } catch (const std::exception& e) {
+    return Failed(e, route, request, log);
+  }
+}
+
+std::optional<Response> Router::AuthenticateUnguarded(const Route& route, Request& request,
+                                                      const core::Logger& log) const {
+  if (route.auth.front() == AuthKind::none) return std::nullopt;
+  for (AuthKind kind : route.auth) {
+    const auto& authenticator = authenticators_.at(kind);
+    if (!authenticator->Recognizes(request)) continue;
+    if (auto refusal = authenticator->Authenticate(request)) return refusal;
+    request.principal.kind = std::string(ToString(kind));
+    return std::nullopt;
+  }
+  log.Info("http.auth.missing", {{"request_id", request.request_id}, {"route", route.pattern}});
+  return Response::Error(401, "unauthenticated", "Authentication is required.");
+}
+
+Response Router::Dispatch(const Route& route, Request& request, const core::Logger& log, Prechecked done) const {
+  if (!done.admitted) {
+    if (auto refusal = Admit(route, request, log)) return std::move(*refusal);
+  }
+  Response response = Run(route, request, log, done.authenticated);
+  if (limiter_ && route.rate_limit == RateLimit::sign_in) {
+    limiter_->EndSignIn(limiter_->ClientKey(request), response.status == 401);
+  }
   return response;
 }
 
-Response Router::AuthenticateAndRun(const Route& route, Request& request, const core::Logger& log) const {
+Response Router::Run(const Route& route, Request& request, const core::Logger& log, bool authenticated) const {
   try {
-    if (route.auth.front() != AuthKind::none) {
-      bool accepted = false;
-      for (AuthKind kind : route.auth) {
-        const auto& authenticator = authenticators_.at(kind);
-        if (!authenticator->Recognizes(request)) continue;
-        if (auto refusal = authenticator->Authenticate(request)) return std::move(*refusal);
-        request.principal.kind = std::string(ToString(kind));
-        accepted = true;
-        break;
-      }
-      if (!accepted) {
-        log.Info("http.auth.missing", {{"request_id", request.request_id}, {"route", route.pattern}});
-        return Response::Error(401, "unauthenticated", "Authentication is required.");
-      }
+    if (!authenticated) {
+      if (auto refusal = AuthenticateUnguarded(route, request, log)) return std::move(*refusal);
     }
     if (limiter_ && route.rate_limit != RateLimit::none && request.principal.tenant) {
       if (auto refusal = limiter_->AdmitTenant(*request.principal.tenant)) {
@@ -188,22 +247,19 @@ Response Router::AuthenticateAndRun(const Route& route, Request& request, const 
       }
     }
     return route.handler(request);
-  } catch (const db::DbError& e) {
-    log.Error("http.handler.database_error", {{"request_id", request.request_id},
-                                              {"route", route.pattern},
-                                              {"kind", db::ToString(e.kind())},
-                                              {"error", e.what()}});
-    if (e.retryable()) {
-      Response r = Response::Error(503, "unavailable", "The database is unavailable; try again shortly.");
-      r.headers.Set("Retry-After", "1");
-      return r;
-    }
-    return Response::Error(500, "internal", "Internal error; the request id is in the X-Request-Id header.");
   } catch (const std::exception& e) {
-    log.Error("http.handler.exception",
-              {{"request_id", request.request_id}, {"route", route.pattern}, {"error", e.what()}});
-    return Response::Error(500, "internal", "Internal error; the request id is in the X-Request-Id header.");
+    return Failed(e, route, request, log);
   }
+}
+
+Response Router::Failed(const std::exception& e, const Route& route, const Request& request,
+                        const core::Logger& log) const {
+  if (exception_mapper_) {
+    if (auto mapped = exception_mapper_(e, request, route)) return std::move(*mapped);
+  }
+  log.Error("http.handler.exception",
+            {{"request_id", request.request_id}, {"route", route.pattern}, {"error", e.what()}});
+  return Response::Error(500, "internal", "Internal error; the request id is in the X-Request-Id header.");
 }
 
 }  // namespace tcj::http

@@ -1,6 +1,7 @@
 // http: routes, each with its declared authentication and limits, and the dispatch around handlers.
 #pragma once
 
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -69,6 +70,22 @@ class Authenticator {
   virtual ~Authenticator() = default;
   virtual bool Recognizes(const Request& request) const = 0;
   virtual std::optional<Response> Authenticate(Request& request) const = 0;
+  // True when the credentials may be in the body (a form field, a signed payload): such routes
+  // read their body before authenticating. Header-only kinds let the server refuse a stranger
+  // before it reads a byte of the body.
+  virtual bool NeedsBody() const { return true; }
+};
+
+// Turns an exception that a handler or an authenticator threw into the answer, for the exception
+// types of layers above http (app installs one that answers a database outage with 503). Returns
+// nothing for exceptions it does not know: those become a generic 500.
+using ExceptionMapper =
+    std::function<std::optional<Response>(const std::exception& e, const Request& request, const Route& route)>;
+
+// What of Dispatch the server has done already, as soon as the request's headers were in.
+struct Prechecked {
+  bool admitted = false;       // Admit passed
+  bool authenticated = false;  // Authenticate passed (only for routes that authenticate on headers)
 };
 
 struct RouteMatch {
@@ -78,6 +95,12 @@ struct RouteMatch {
   std::vector<std::pair<std::string, std::string>> params;
   std::string allow;  // for 405: the methods the path does accept
 };
+
+// A state-changing request (any method but GET, HEAD and OPTIONS) that a browser sent from a page
+// of another origin, by its Sec-Fetch-Site header (anything but same-origin or none) or, without
+// one, its Origin header (neither own_origin nor the Host the browser addressed). Requests that
+// carry neither header come from programs, not pages, and are not concerned.
+bool FromAnotherSite(const Request& request, std::string_view own_origin);
 
 // Immutable once the server starts. Thread-safe for lookups.
 class Router {
@@ -92,16 +115,29 @@ class Router {
   // Changes the limit of a route added before (by a module that does not know about limits).
   // Throws RouteError for a route that does not exist.
   void SetRateLimit(std::string_view method, std::string_view pattern, RateLimit limit);
+  void SetExceptionMapper(ExceptionMapper mapper) { exception_mapper_ = std::move(mapper); }
+  // The origin of server.public_url (scheme://host[:port]): where the service's own pages come from.
+  void SetOwnOrigin(std::string origin) { own_origin_ = std::move(origin); }
   // Every kind used by a route must have an authenticator (none is built in). Throws RouteError.
   void Validate() const;
 
   RouteMatch Match(std::string_view method, std::string_view raw_path) const;
 
-  // Checks the client's rate limit, authenticates per the route's kind, checks the tenant's rate
-  // limit, then runs the handler. A refused limit is a 429 with Retry-After. A handler's exception
-  // becomes a 500 (or 503 for a database that is unreachable) with a generic body; the details go
-  // to the log.
-  Response Dispatch(const Route& route, Request& request, const core::Logger& log) const;
+  // What needs only the request line and headers, in memory: the client's rate limit (and its
+  // sign-in failures), and the refusal of a state-changing request that a browser sent from
+  // another site's page (403). The server runs it as soon as the headers are in.
+  // Also sets request.client_address.
+  std::optional<Response> Admit(const Route& route, Request& request, const core::Logger& log) const;
+  // True when every authentication kind of the route works on headers alone.
+  bool AuthenticatesOnHeaders(const Route& route) const;
+  // Authenticates per the route's kinds and fills request.principal, or returns the refusal (an
+  // exception becomes its answer, as in Dispatch).
+  std::optional<Response> Authenticate(const Route& route, Request& request, const core::Logger& log) const;
+
+  // Admits, authenticates per the route's kind, checks the tenant's rate limit, then runs the
+  // handler; the steps already done are skipped. A refused limit is a 429 with Retry-After. An
+  // exception becomes what the exception mapper says, or a generic 500; the details go to the log.
+  Response Dispatch(const Route& route, Request& request, const core::Logger& log, Prechecked done = {}) const;
 
   const std::vector<Route>& routes() const { return routes_; }
 
@@ -110,12 +146,16 @@ class Router {
     std::string text;
     bool is_param = false;
   };
-  Response AuthenticateAndRun(const Route& route, Request& request, const core::Logger& log) const;
+  std::optional<Response> AuthenticateUnguarded(const Route& route, Request& request, const core::Logger& log) const;
+  Response Run(const Route& route, Request& request, const core::Logger& log, bool authenticated) const;
+  Response Failed(const std::exception& e, const Route& route, const Request& request, const core::Logger& log) const;
 
   std::vector<Route> routes_;
   std::vector<std::vector<Segment>> patterns_;
   std::map<AuthKind, std::shared_ptr<const Authenticator>> authenticators_;
   std::shared_ptr<RateLimiter> limiter_;
+  ExceptionMapper exception_mapper_;
+  std::string own_origin_;
 };
 
 }  // namespace tcj::http

@@ -71,6 +71,93 @@ TEST(Router, TurnsHandlerExceptionsIntoGeneric500) {
   EXPECT_NE(sink->all().find("secret detail"), std::string::npos);  // the detail is logged
 }
 
+// Exceptions of other layers' types get their answer from the mapper the application installs
+// (a database outage: 503), in handlers and in authenticators alike; the rest a generic 500.
+class Outage : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class ThrowingAuthenticator : public Authenticator {
+ public:
+  bool Recognizes(const Request&) const override { return true; }
+  std::optional<Response> Authenticate(Request&) const override { throw Outage("database down"); }
+};
+
+TEST(Router, TheExceptionMapperAnswersForHandlersAndAuthenticators) {
+  Router r;
+  r.Add({.method = "GET", .pattern = "/handler", .auth = {AuthKind::none}, .handler = [](Request&) -> Response {
+           throw Outage("database down");
+         }});
+  r.Add({.method = "GET", .pattern = "/authenticated", .auth = {AuthKind::local_admin}, .handler = Ok("x")});
+  r.SetAuthenticator(AuthKind::local_admin, std::make_shared<ThrowingAuthenticator>());
+  r.SetExceptionMapper([](const std::exception& e, const Request&, const Route&) -> std::optional<Response> {
+    if (dynamic_cast<const Outage*>(&e) == nullptr) return std::nullopt;
+    return Response::Error(503, "unavailable", "try later");
+  });
+  auto sink = std::make_shared<testing::CaptureSink>();
+  core::Logger log(sink, core::LogLevel::info);
+  for (const std::string path : {"/handler", "/authenticated"}) {
+    Request req;
+    req.method = "GET";
+    const Route& route = *r.Match("GET", path).route;
+    EXPECT_EQ(r.Dispatch(route, req, log).status, 503) << path;
+  }
+  Request req;
+  const auto refusal = r.Authenticate(*r.Match("GET", "/authenticated").route, req, log);
+  ASSERT_TRUE(refusal.has_value());
+  EXPECT_EQ(refusal->status, 503);
+}
+
+// Login CSRF and friends: a browser's state-changing request from another site's page is refused
+// before authentication, whatever it carries; programs (no browser headers) are not concerned.
+TEST(Router, StateChangingRequestsFromAnotherSitesPageAreRefused) {
+  Router r;
+  r.SetOwnOrigin("https://tcj.example.com");
+  r.Add({.method = "POST", .pattern = "/api/v1/session", .auth = {AuthKind::none}, .handler = Ok("signed in")});
+  r.Add({.method = "GET", .pattern = "/api/v1/session", .auth = {AuthKind::none}, .handler = Ok("read")});
+  auto sink = std::make_shared<testing::CaptureSink>();
+  core::Logger log(sink, core::LogLevel::info);
+  const auto call = [&](const std::string& method, std::vector<std::pair<std::string, std::string>> headers) {
+    Request req;
+    req.method = method;
+    for (auto& [name, value] : headers) req.headers.Add(name, value);
+    return r.Dispatch(*r.Match(method, "/api/v1/session").route, req, log);
+  };
+  EXPECT_EQ(call("POST", {{"Sec-Fetch-Site", "cross-site"}}).status, 403);
+  EXPECT_EQ(call("POST", {{"Sec-Fetch-Site", "same-site"}}).status, 403) << "a sibling subdomain is another party";
+  EXPECT_EQ(call("POST", {{"Sec-Fetch-Site", "same-origin"}}).status, 200);
+  EXPECT_EQ(call("POST", {{"Sec-Fetch-Site", "none"}}).status, 200);
+  EXPECT_EQ(call("POST", {{"Origin", "https://evil.example"}, {"Host", "tcj.example.com"}}).status, 403);
+  EXPECT_EQ(call("POST", {{"Origin", "null"}, {"Host", "tcj.example.com"}}).status, 403);
+  EXPECT_EQ(call("POST", {{"Origin", "https://tcj.example.com"}, {"Host", "backend:8080"}}).status, 200);
+  EXPECT_EQ(call("POST", {{"Origin", "http://127.0.0.1:8080"}, {"Host", "127.0.0.1:8080"}}).status, 200);
+  EXPECT_EQ(call("POST", {}).status, 200) << "a program: no browser headers";
+  EXPECT_EQ(call("GET", {{"Sec-Fetch-Site", "cross-site"}}).status, 200) << "reads are not concerned";
+  const Response refused = call("POST", {{"Sec-Fetch-Site", "cross-site"}});
+  EXPECT_NE(refused.body.find(R"("code":"cross_site")"), std::string::npos) << refused.body;
+}
+
+class HeaderOnly : public Authenticator {
+ public:
+  bool Recognizes(const Request&) const override { return true; }
+  std::optional<Response> Authenticate(Request&) const override { return std::nullopt; }
+  bool NeedsBody() const override { return false; }
+};
+
+TEST(Router, ARouteAuthenticatesOnHeadersOnlyWhenEveryKindItAcceptsDoes) {
+  Router r;
+  r.Add({.method = "POST", .pattern = "/hook", .auth = {AuthKind::webhook_secret}, .handler = Ok("x")});
+  r.Add({.method = "POST", .pattern = "/both", .auth = {AuthKind::webhook_secret, AuthKind::connect_install},
+         .handler = Ok("x")});
+  r.Add({.method = "POST", .pattern = "/open", .auth = {AuthKind::none}, .handler = Ok("x")});
+  r.SetAuthenticator(AuthKind::webhook_secret, std::make_shared<HeaderOnly>());
+  r.SetAuthenticator(AuthKind::connect_install, std::make_shared<ThrowingAuthenticator>());
+  EXPECT_TRUE(r.AuthenticatesOnHeaders(*r.Match("POST", "/hook").route));
+  EXPECT_FALSE(r.AuthenticatesOnHeaders(*r.Match("POST", "/both").route));
+  EXPECT_FALSE(r.AuthenticatesOnHeaders(*r.Match("POST", "/open").route));
+}
+
 // Rate limits in Dispatch: per client address before authentication, per tenant after it.
 
 // Accepts "X-Tenant: <id>" as that tenant ("X-Tenant: bad" is refused); counts its calls.

@@ -16,6 +16,8 @@
 #include <unordered_map>
 
 #include "core/random.hpp"
+#include "http/connection_limits.hpp"
+#include "http/rate_limit.hpp"
 #include "http/tls.hpp"
 #include "http/uri.hpp"
 
@@ -40,7 +42,12 @@ HttpMetrics::HttpMetrics(core::MetricsRegistry& registry)
           "http_tls_handshake_failures_total",
           "TLS handshakes that did not complete, by reason (timeout, client_closed, plain_http, protocol_version, "
           "no_shared_cipher: no cipher or group in common, other).",
-          {"listener", "reason"})) {}
+          {"listener", "reason"})),
+      connections_refused(registry.AddCounterFamily(
+          "http_connections_refused_total",
+          "Connections closed as soon as they were accepted, by the cap they ran into: total "
+          "(server.max_connections) or per_client (server.max_connections_per_ip).",
+          {"reason"})) {}
 
 namespace {
 
@@ -104,7 +111,11 @@ std::string_view HttpDate() {
 
 struct Server::Impl {
   Impl(ServerOptions o, core::Logger l, HttpMetrics& m)
-      : options(o), log(std::move(l)), metrics(m), ioc(std::max(1, o.io_threads)) {}
+      : options(o),
+        log(std::move(l)),
+        metrics(m),
+        connection_limits(o.max_connections, o.max_connections_per_client),
+        ioc(std::max(1, o.io_threads)) {}
 
   void Register(SessionBase* s, std::weak_ptr<SessionBase> weak) {
     std::lock_guard lock(sessions_mutex);
@@ -136,6 +147,7 @@ struct Server::Impl {
   ServerOptions options;
   core::Logger log;
   HttpMetrics& metrics;
+  ConnectionLimits connection_limits;
   std::atomic<bool> draining{false};
   std::atomic<bool> stopped{false};
   std::mutex sessions_mutex;
@@ -194,12 +206,13 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
  public:
   template <typename... StreamArgs>
-  Session(Server::Impl& server, Listener& listener, StreamArgs&&... stream_args)
-      : server_(server), listener_(listener), stream_(std::forward<StreamArgs>(stream_args)...) {
-    beast::error_code ec;
-    const auto remote = Lowest().socket().remote_endpoint(ec);
-    if (!ec) remote_ = remote.address().to_string();
-  }
+  Session(Server::Impl& server, Listener& listener, std::string remote, ConnectionLimits::Slot slot,
+          StreamArgs&&... stream_args)
+      : server_(server),
+        listener_(listener),
+        stream_(std::forward<StreamArgs>(stream_args)...),
+        remote_(std::move(remote)),
+        slot_(std::move(slot)) {}
   ~Session() override { server_.Unregister(this); }
 
   void Start() {
@@ -288,6 +301,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     started_ = Clock::now();
     route_ = nullptr;
     close_after_ = false;
+    authenticated_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
     // No body limit while the headers are read: OnHeader sets the route's own before any body
@@ -344,8 +358,30 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       return RespondEarly(413, "body_too_large", "The request body is too large.");
     }
     parser_->body_limit(limit);
-    if (parser_->is_done()) return Dispatch();
+    for (const auto& field : req) {
+      request_.headers.Add(std::string(field.name_string()), std::string(field.value()));
+    }
+    request_.remote_address = remote_;
+    // Rate limits and the cross-site check before a byte of the body is read.
+    if (auto refusal = listener_.router.Admit(*route_, request_, server_.log)) return RespondEarly(std::move(*refusal));
+    if (!listener_.router.AuthenticatesOnHeaders(*route_)) return ReadBodyOrDispatch();
+    // A stranger is refused before the body: authentication may query the database, so it runs on
+    // the worker pool and the session continues on its own strand.
+    state_ = State::handling;
+    net::post(*server_.workers, [self = this->shared_from_this()]() mutable {
+      auto refusal = self->listener_.router.Authenticate(*self->route_, self->request_, self->server_.log);
+      auto executor = self->stream_.get_executor();
+      net::post(executor, [self = std::move(self), refusal = std::move(refusal)]() mutable {
+        if (refusal) return self->RespondEarly(std::move(*refusal));
+        self->authenticated_ = true;
+        self->ReadBodyOrDispatch();
+      });
+    });
+  }
 
+  void ReadBodyOrDispatch() {
+    auto& req = parser_->get();
+    if (parser_->is_done()) return Dispatch();
     const auto expect = req.find(bhttp::field::expect);
     if (expect != req.end() && beast::iequals(expect->value(), "100-continue")) {
       // Tell the client to go on; it would otherwise wait before sending the body.
@@ -380,16 +416,13 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     state_ = State::handling;
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
-    for (const auto& field : req) {
-      request_.headers.Add(std::string(field.name_string()), std::string(field.value()));
-    }
     request_.body = std::move(req.body());
-    request_.remote_address = remote_;
+    const Prechecked done{.admitted = true, .authenticated = authenticated_};
     if (route_->execution == Execution::io_thread) {
-      return Respond(listener_.router.Dispatch(*route_, request_, server_.log));
+      return Respond(listener_.router.Dispatch(*route_, request_, server_.log, done));
     }
-    net::post(*server_.workers, [self = this->shared_from_this()]() mutable {
-      Response response = self->listener_.router.Dispatch(*self->route_, self->request_, self->server_.log);
+    net::post(*server_.workers, [self = this->shared_from_this(), done]() mutable {
+      Response response = self->listener_.router.Dispatch(*self->route_, self->request_, self->server_.log, done);
       auto executor = self->stream_.get_executor();
       net::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
         self->Respond(std::move(response));
@@ -519,7 +552,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   int status_ = 0;
   bool keep_alive_ = false;
   bool close_after_ = false;
+  bool authenticated_ = false;  // on the headers, before the body (see Router::AuthenticatesOnHeaders)
   std::string remote_;
+  ConnectionLimits::Slot slot_;
   std::string close_reason_;
 };
 
@@ -539,8 +574,22 @@ void Listener::Accept() {
 }
 
 void Listener::StartSession(tcp::socket&& socket) {
+  beast::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  std::string remote = ec ? std::string() : peer.address().to_string();
+  ConnectionLimits::Slot slot;
+  if (const auto refusal = server.connection_limits.TryAcquire(AddressKey(remote), slot);
+      refusal != ConnectionLimits::Refusal::none) {
+    // Closed before any buffer is given to it; a reset tells the client at once.
+    const std::string_view reason = refusal == ConnectionLimits::Refusal::total ? "total" : "per_client";
+    server.metrics.connections_refused.Labels({reason}).Inc();
+    socket.set_option(net::socket_base::linger(true, 0), ec);
+    socket.close(ec);
+    return;
+  }
   if (!tls) {
-    std::make_shared<Session<PlainStream>>(server, *this, std::move(socket))->Start();
+    std::make_shared<Session<PlainStream>>(server, *this, std::move(remote), std::move(slot), std::move(socket))
+        ->Start();
     return;
   }
   // The context current now, for the life of this connection: SSL_new takes its own reference,
@@ -549,7 +598,8 @@ void Listener::StartSession(tcp::socket&& socket) {
   const std::shared_ptr<ssl_ctx_st> context = tls->Current();
   SSL_CTX_up_ref(context.get());
   net::ssl::context wrapper(context.get());
-  std::make_shared<Session<TlsStream>>(server, *this, std::move(socket), wrapper)->Start();
+  std::make_shared<Session<TlsStream>>(server, *this, std::move(remote), std::move(slot), std::move(socket), wrapper)
+      ->Start();
 }
 
 }  // namespace

@@ -27,6 +27,10 @@ struct ServerOptions {
   // A kept-alive connection with no new request is closed after this.
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds write_timeout{30'000};
+  // Open connections on all listeners together, and per client address (an IPv6 client by its
+  // /64); a connection over either cap is closed as soon as it is accepted. 0: no cap.
+  std::size_t max_connections = 0;
+  std::size_t max_connections_per_client = 0;
 };
 
 // The server's metrics, declared once.
@@ -37,6 +41,7 @@ struct HttpMetrics {
   core::Gauge& connections_open;
   core::Family<core::Counter>& connections_closed;
   core::Family<core::Counter>& tls_handshake_failures;
+  core::Family<core::Counter>& connections_refused;
 };
 
 class ListenError : public std::runtime_error {

@@ -1,9 +1,8 @@
 #include "jira/devinfo_client.hpp"
 
-#include <charconv>
-#include <ctime>
 #include <functional>
 
+#include "http/retry_after.hpp"
 #include "http/uri.hpp"
 #include "jira/devinfo_batches.hpp"
 #include "jira/devinfo_json.hpp"
@@ -43,21 +42,6 @@ void Merge(SubmitDeploymentsResponse& into, SubmitDeploymentsResponse&& more) {
                                    more.unknown_associations.end());
 }
 
-std::optional<std::chrono::seconds> ParseHttpDate(std::string_view text, core::Clock::TimePoint now) {
-  std::tm tm{};
-  const std::string s(text);
-  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M:%SZ"}) {
-    tm = {};
-    const char* end = strptime(s.c_str(), format, &tm);
-    if (end != nullptr && *end == '\0') {
-      const auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
-      const auto wait = std::chrono::duration_cast<std::chrono::seconds>(when - now);
-      return std::max(wait, std::chrono::seconds(0));
-    }
-  }
-  return std::nullopt;
-}
-
 std::string QueryOf(const Properties& properties) {
   std::string q;
   for (const auto& [k, v] : properties) {
@@ -80,26 +64,13 @@ DevInfoMetrics::DevInfoMetrics(core::MetricsRegistry& registry)
                                                   {1, 2, 5, 10, 30, 60, 300, 900})
                               .Labels({})) {}
 
-std::optional<std::chrono::seconds> RetryAfterOf(const http::Headers& headers, core::Clock::TimePoint now) {
-  if (const auto retry = headers.Get("Retry-After")) {
-    std::int64_t seconds = 0;
-    const auto [ptr, ec] = std::from_chars(retry->data(), retry->data() + retry->size(), seconds);
-    if (ec == std::errc{} && ptr == retry->data() + retry->size() && seconds >= 0) {
-      return std::chrono::seconds(std::min<std::int64_t>(seconds, 86'400));
-    }
-    if (auto date = ParseHttpDate(*retry, now)) return date;
-  }
-  if (const auto reset = headers.Get("X-RateLimit-Reset")) return ParseHttpDate(*reset, now);
-  return std::nullopt;
-}
-
 Error ErrorForStatus(const http::ClientResponse& response, core::Clock::TimePoint now) {
   const int s = response.status;
   const std::string said = ParseErrorMessages(response.body);
   if (s == 429 || s == 503) {
     Error e = Error::Retryable(s == 429 ? ErrorKind::rate_limited : ErrorKind::unavailable, "jira.rate_limited",
                                "Jira asked us to slow down (HTTP " + std::to_string(s) + ")");
-    e.retry_after = RetryAfterOf(response.headers, now);
+    e.retry_after = http::RetryAfter(response.headers, now);
     return e;
   }
   if (s == 401) {

@@ -79,10 +79,6 @@ class DevInfoClient {
   core::Logger log_;
 };
 
-// How long Jira asked us to wait: Retry-After (seconds or an HTTP date), else X-RateLimit-Reset
-// (ISO 8601); nullopt when it did not say.
-std::optional<std::chrono::seconds> RetryAfterOf(const http::Headers& headers, core::Clock::TimePoint now);
-
 // The error for a non-2xx answer other than 400/413 (which the client handles by splitting).
 core::Error ErrorForStatus(const http::ClientResponse& response, core::Clock::TimePoint now);
 

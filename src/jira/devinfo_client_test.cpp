@@ -184,19 +184,6 @@ TEST_F(DevInfoClientTest, RetriesWaitAtLeastWhatJiraAsked) {
   EXPECT_EQ(http_->sent.size(), 1u);
 }
 
-TEST_F(DevInfoClientTest, RetryAfterAcceptsDatesAndRateLimitResets) {
-  const auto now = std::chrono::system_clock::from_time_t(1'700'000'000);  // 2023-11-14T22:13:20Z
-  http::Headers date;
-  date.Add("Retry-After", "Tue, 14 Nov 2023 22:13:50 GMT");
-  EXPECT_EQ(RetryAfterOf(date, now), std::chrono::seconds(30));
-  http::Headers reset;
-  reset.Add("X-RateLimit-Reset", "2023-11-14T22:15Z");
-  EXPECT_EQ(RetryAfterOf(reset, now), std::chrono::seconds(100));
-  http::Headers garbage;
-  garbage.Add("Retry-After", "soon");
-  EXPECT_EQ(RetryAfterOf(garbage, now), std::nullopt);
-}
-
 TEST(OAuthTokens, CachesUntilShortlyBeforeExpiryAndRefreshesOnce) {
   auto http = std::make_shared<ScriptedHttp>();
   int issued = 0;

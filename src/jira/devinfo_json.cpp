@@ -14,9 +14,13 @@
 #include <nlohmann/json.hpp>
 
 #include "jira/devinfo_prepare.hpp"
-#include "jira/text.hpp"
+#include "core/text.hpp"
 
 namespace tcj::jira {
+
+using core::IsValidUtf8;
+using core::SafeExcerpt;
+using core::Utf16Length;
 namespace {
 
 using InJson = nlohmann::json;
@@ -48,7 +52,7 @@ core::Status CheckEnvelope(std::size_t count, const Properties& properties, std:
   if (auto status = ValidateProperties(properties); !status.ok()) {
     return std::move(status).take_error();
   }
-  if (!IsValidUtf8(provider_product) || JiraLength(provider_product) > kMaxTextLength) {
+  if (!IsValidUtf8(provider_product) || Utf16Length(provider_product) > kMaxTextLength) {
     return InvalidRequest(
         "jira.provider_product_invalid",
         fmt::format("The provider product name must be valid UTF-8 of at most {} characters.", kMaxTextLength));
@@ -828,7 +832,7 @@ std::string ParseErrorMessages(std::string_view body) {
     // Joins only what can show: the summary is cut anyway, and there may be thousands.
     std::string joined;
     for (const std::string& message : messages) {
-      if (JiraLength(joined) > kMaxErrorSummaryLength) break;
+      if (Utf16Length(joined) > kMaxErrorSummaryLength) break;
       if (!joined.empty()) joined.append("; ");
       joined.append(message.substr(0, kMaxErrorSummaryLength * 4));
     }

@@ -8,9 +8,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "jira/text.hpp"
+#include "core/text.hpp"
 
 namespace tcj::jira {
+
+using core::IsValidUtf8;
+using core::Utf16Length;
 namespace {
 
 using ::testing::ElementsAre;
@@ -225,7 +228,7 @@ TEST(ParseSubmitBuildsResponse, ShortensAFloodOfErrorMessages) {
   ASSERT_TRUE(response.ok());
   const auto& messages = response->rejected.at(0).messages;
   ASSERT_THAT(messages, SizeIs(21));
-  EXPECT_LE(JiraLength(messages[0]), 300U);
+  EXPECT_LE(Utf16Length(messages[0]), 300U);
   EXPECT_EQ(messages.back(), "(30 more)");
 }
 
@@ -372,7 +375,7 @@ TEST(ParseErrorMessages, IsShortSafeAndNeverFails) {
     const std::string summary = ParseErrorMessages(body);
     EXPECT_FALSE(summary.empty());
     EXPECT_TRUE(IsValidUtf8(summary));
-    EXPECT_LE(JiraLength(summary), kMaxErrorSummaryLength);
+    EXPECT_LE(Utf16Length(summary), kMaxErrorSummaryLength);
     EXPECT_THAT(summary, Not(HasSubstr("\n")));
     EXPECT_THAT(summary, Not(HasSubstr("\x1B")));
   }

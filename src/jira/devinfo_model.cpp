@@ -5,9 +5,11 @@
 
 #include <fmt/format.h>
 
-#include "jira/text.hpp"
+#include "core/text.hpp"
 
 namespace tcj::jira {
+
+using core::SafeExcerpt;
 namespace {
 
 // Ids in messages are shortened: a key is there to find the record, not to reproduce it.

@@ -13,9 +13,15 @@
 #include <fmt/ranges.h>
 
 #include "core/url.hpp"
-#include "jira/text.hpp"
+#include "core/text.hpp"
 
 namespace tcj::jira {
+
+using core::CutToUtf16Length;
+using core::IsValidUtf8;
+using core::RepairUtf8;
+using core::SafeExcerpt;
+using core::Utf16Length;
 namespace {
 
 constexpr std::size_t kMaxIssueKeyPart = 255;
@@ -69,9 +75,9 @@ bool RepairNoted(std::string& text, const std::string& field, RecordNotes& notes
 }
 
 void CutNoted(std::string& text, const std::string& field, std::size_t max_length, RecordNotes& notes) {
-  const std::size_t length = JiraLength(text);
+  const std::size_t length = Utf16Length(text);
   if (length > max_length) {
-    CutToJiraLength(text, max_length);
+    CutToUtf16Length(text, max_length);
     notes.Changed(field, fmt::format("cut to {} characters (was {})", max_length, length));
   }
 }
@@ -95,7 +101,7 @@ std::optional<std::string> IdentifierProblem(std::string& text, const std::strin
   if (text.empty()) {
     return "is empty";
   }
-  const std::size_t length = JiraLength(text);
+  const std::size_t length = Utf16Length(text);
   if (length > max_length) {
     return fmt::format("is {} characters long, more than {}", length, max_length);
   }
@@ -266,8 +272,8 @@ std::vector<CommitAssociation> FilterCommits(std::vector<CommitAssociation> comm
     RepairUtf8(commit.commit_hash);
     RepairUtf8(commit.repository_id);
     const bool usable = !commit.commit_hash.empty() && !commit.repository_id.empty() &&
-                        JiraLength(commit.commit_hash) <= kMaxTextLength &&
-                        JiraLength(commit.repository_id) <= kMaxTextLength;
+                        Utf16Length(commit.commit_hash) <= kMaxTextLength &&
+                        Utf16Length(commit.repository_id) <= kMaxTextLength;
     if (!usable) {
       ++invalid;
       if (examples.size() < kMaxExamples) {
@@ -478,7 +484,7 @@ core::Status ValidateProperties(const Properties& properties) {
     if (key.empty()) {
       return invalid(fmt::format("Request property {} has an empty key.", i + 1));
     }
-    if (JiraLength(key) > kMaxTextLength) {
+    if (Utf16Length(key) > kMaxTextLength) {
       return invalid(
           fmt::format("The request property key {} is longer than {} characters.", Quoted(key), kMaxTextLength));
     }
@@ -493,7 +499,7 @@ core::Status ValidateProperties(const Properties& properties) {
         return invalid(fmt::format("The request property key {} is given twice.", Quoted(key)));
       }
     }
-    if (JiraLength(value) > kMaxTextLength) {
+    if (Utf16Length(value) > kMaxTextLength) {
       return invalid(
           fmt::format("The value of request property {} is longer than {} characters.", Quoted(key), kMaxTextLength));
     }

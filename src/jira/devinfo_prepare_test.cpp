@@ -6,9 +6,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "jira/text.hpp"
+#include "core/text.hpp"
 
 namespace tcj::jira {
+
+using core::IsValidUtf8;
+using core::Utf16Length;
 namespace {
 
 using ::testing::ElementsAre;
@@ -165,7 +168,7 @@ TEST(PrepareBuilds, CutsTextsToTwoHundredFiftyFiveCharactersAtCharacterBoundarie
   ASSERT_THAT(prepared.builds, SizeIs(1));
   const Build& out = prepared.builds[0];
   EXPECT_TRUE(IsValidUtf8(out.display_name));
-  EXPECT_EQ(JiraLength(out.display_name), 255U);
+  EXPECT_EQ(Utf16Length(out.display_name), 255U);
   EXPECT_EQ(out.display_name, Repeat("\xC3\xA9", 255));
   EXPECT_TRUE(IsValidUtf8(out.description));
   EXPECT_EQ(out.description, Repeat("\xF0\x9F\x9A\x80", 127));

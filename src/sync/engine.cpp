@@ -24,10 +24,10 @@ jira::RetryOptions DeliveryRetries(std::chrono::seconds lease) {
 }  // namespace
 
 Engine::Engine(db::Pool& pool, tenants::ServerStore& servers, jira::SiteAccess& sites, jira::DevInfoClient& devinfo,
-               std::shared_ptr<http::HttpClient> http, core::MetricsRegistry& metrics, core::Logger log,
-               const core::Clock& clock, EngineOptions options)
+               std::shared_ptr<http::HttpClient> jira_http, std::shared_ptr<http::HttpClient> teamcity_http,
+               core::MetricsRegistry& metrics, core::Logger log, const core::Clock& clock, EngineOptions options)
     : sites_(sites),
-      http_(std::move(http)),
+      http_(std::move(jira_http)),
       options_(std::move(options)),
       metrics_(metrics),
       worker_metrics_(metrics),
@@ -36,7 +36,7 @@ Engine::Engine(db::Pool& pool, tenants::ServerStore& servers, jira::SiteAccess& 
                .servers = servers,
                .queue = queue_,
                .clients =
-                   [http = http_, teamcity = options_.teamcity](teamcity::ServerConnection server) {
+                   [http = std::move(teamcity_http), teamcity = options_.teamcity](teamcity::ServerConnection server) {
                      return teamcity::MakeRestClient(http, std::move(server), teamcity);
                    },
                .site_facts = [this](const core::TenantId& tenant) { return FactsFor(tenant); },

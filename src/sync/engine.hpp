@@ -35,9 +35,10 @@ struct EngineOptions {
 // Thread-safe. Start() begins claiming jobs; Stop() hands unfinished ones back.
 class Engine {
  public:
+  // jira_http reaches Atlassian (site facts), teamcity_http the TeamCity servers.
   Engine(db::Pool& pool, tenants::ServerStore& servers, jira::SiteAccess& sites, jira::DevInfoClient& devinfo,
-         std::shared_ptr<http::HttpClient> http, core::MetricsRegistry& metrics, core::Logger log,
-         const core::Clock& clock, EngineOptions options);
+         std::shared_ptr<http::HttpClient> jira_http, std::shared_ptr<http::HttpClient> teamcity_http,
+         core::MetricsRegistry& metrics, core::Logger log, const core::Clock& clock, EngineOptions options);
   ~Engine();
 
   void Start();
@@ -55,7 +56,7 @@ class Engine {
   SiteFacts FactsFor(const core::TenantId& tenant);
 
   jira::SiteAccess& sites_;
-  std::shared_ptr<http::HttpClient> http_;
+  std::shared_ptr<http::HttpClient> http_;  // to Atlassian
   EngineOptions options_;
   SyncMetrics metrics_;
   WorkerMetrics worker_metrics_;

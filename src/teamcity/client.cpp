@@ -19,6 +19,18 @@ const char* const kBuildFields =
     "properties($locator(name:jira.issueKeys),property(name,value)),"
     "buildType(id,internalId,name,projectId,projectName,type),triggered(type))";
 
+bool IsServerPath(std::string_view href) {
+  if (href.size() < 2 || href.front() != '/' || href[1] == '/') return false;
+  for (const char c : href) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || c == '#') return false;
+  }
+  const std::string_view path = href.substr(0, href.find('?'));
+  // '@' could make the base URL's host user info; '\\' is a slash to some URL parsers.
+  return path.find_first_of("@\\") == std::string_view::npos && path.find("/../") == std::string_view::npos &&
+         !path.ends_with("/..") && path.find("/./") == std::string_view::npos;
+}
+
 namespace {
 
 // The single-build form of the same fields (no collection wrapper).
@@ -28,6 +40,11 @@ std::string SingleBuildFields() {
   f = f.substr(open + 6);
   f.pop_back();  // the wrapper's ')'
   return f;
+}
+
+core::Error ForeignHref() {
+  return core::Error::Make(core::ErrorKind::bad_payload, "teamcity.bad_payload",
+                           "TeamCity sent a nextHref that is not a path of this server");
 }
 
 core::Error BadPayload(const std::string& what, const core::Error& e) {
@@ -72,12 +89,7 @@ class RestClient final : public Client {
   }
 
   core::Result<BuildsPage> NextPage(const std::string& next_href) override {
-    // A server-relative path of the same server, never another host.
-    if (next_href.empty() || next_href.front() != '/' || next_href.find("://") != std::string::npos ||
-        next_href.starts_with("//")) {
-      return core::Error::Make(core::ErrorKind::bad_payload, "teamcity.bad_payload",
-                               "TeamCity sent a nextHref that is not a path of this server");
-    }
+    if (!IsServerPath(next_href)) return ForeignHref();
     return Page(next_href, true);
   }
 
@@ -108,6 +120,7 @@ class RestClient final : public Client {
         all.push_back(std::move(c));
       }
       if (!page->next_href || page->changes.empty()) break;
+      if (!IsServerPath(*page->next_href)) return ForeignHref();
       path = *page->next_href;
       href = true;
     }

@@ -48,6 +48,12 @@ struct ClientOptions {
 std::unique_ptr<Client> MakeRestClient(std::shared_ptr<http::HttpClient> http, ServerConnection server,
                                        ClientOptions options);
 
+// Whether a nextHref from TeamCity is a path on the same server (it is joined to the base URL,
+// with the credentials): it starts with one '/', its path has no '@' (which could make the base
+// URL's host user info), backslash or dot segment, and it has no fragment, space or control
+// character.
+bool IsServerPath(std::string_view href);
+
 // A locator value in TeamCity's escaping: values with ( ) $ , : become ($base64:...).
 std::string LocatorValue(std::string_view value);
 

@@ -3,19 +3,16 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base64.hpp"
+#include "core/text.hpp"
+#include "http/retry_after.hpp"
 
 namespace tcj::teamcity {
 namespace {
 
-std::string Cut(std::string text, std::size_t max = 300) {
-  if (text.size() > max) {
-    text.resize(max);
-    // Do not end inside a UTF-8 sequence.
-    while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xc0) == 0x80) text.pop_back();
-    if (!text.empty() && static_cast<unsigned char>(text.back()) >= 0xc0) text.pop_back();
-    text += "...";
-  }
-  return text;
+// TeamCity's words (or a proxy's) go into messages, JSON answers and logs: one printable line of
+// valid UTF-8, cut short.
+std::string Cut(std::string_view text, std::size_t max = 300) {
+  return core::SafeExcerpt(text, max);
 }
 
 }  // namespace
@@ -84,19 +81,15 @@ core::Error ErrorFromResponse(const http::ClientResponse& response) {
     case 504: {
       Error e = Error::Retryable(ErrorKind::unavailable, "teamcity.unavailable",
                                  "TeamCity answered " + std::to_string(response.status) + said);
-      if (const auto retry = response.headers.Get("Retry-After")) {
-        try {
-          e.retry_after = std::chrono::seconds(std::stol(std::string(*retry)));
-        } catch (...) {
-        }
-      }
+      // TeamCity says seconds; the date form (from a proxy, say) is not read without a clock.
+      e.retry_after = http::RetryAfter(response.headers, std::nullopt);
       return e;
     }
     default:
       if (response.status >= 300 && response.status < 400) {
         return Error::Make(ErrorKind::invalid_input, "teamcity.redirect",
                            "TeamCity answered with a redirect to " +
-                               Cut(std::string(response.headers.Get("Location").value_or("another address")), 200) +
+                               Cut(response.headers.Get("Location").value_or("another address"), 200) +
                                "; use that address as the server URL");
       }
       return Error::Make(response.status >= 500 ? ErrorKind::unavailable : ErrorKind::invalid_input,

@@ -23,14 +23,10 @@ std::shared_ptr<const ConnectTenant> Lookup(db::Pool& pool, const std::string& c
 
 std::shared_ptr<const ConnectTenant> ConnectRegistry::Find(const std::string& client_key) {
   const auto now = clock_.Monotonic();
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = cache_.find(client_key); it != cache_.end() && it->second.expires > now) return it->second.tenant;
-  }
+  if (auto hit = cache_.Get(client_key, now)) return hit->tenant;
+  const auto ticket = cache_.BeginRead();
   auto found = Lookup(pool_, client_key);
-  std::lock_guard lock(mutex_);
-  if (cache_.size() > 10'000) cache_.clear();  // bounded: client keys come from requests
-  cache_[client_key] = Cached{found, nullptr, now + kCacheTtl};
+  cache_.Put(client_key, Cached{found, nullptr}, ticket, now + kCacheTtl);
   return found;
 }
 
@@ -38,21 +34,17 @@ core::Result<std::shared_ptr<const core::Secret>> ConnectRegistry::SharedSecret(
   if (!tenant.shared_secret) {
     return core::Error::Make(core::ErrorKind::unauthenticated, "connect.no_secret", "the site has no shared secret");
   }
-  {
-    std::lock_guard lock(mutex_);
-    const auto it = cache_.find(tenant.client_key);
-    if (it != cache_.end() && it->second.secret && it->second.tenant && it->second.tenant->id == tenant.id &&
-        it->second.expires > clock_.Monotonic()) {
-      return it->second.secret;
-    }
+  // The opened secret belongs to the very record it was opened from: after a reinstall the same
+  // tenant id comes back with another secret, in another record.
+  if (auto hit = cache_.Get(tenant.client_key, clock_.Monotonic()); hit && hit->tenant.get() == &tenant && hit->secret) {
+    return hit->secret;
   }
   auto opened = box_.Open(kConnectSharedSecret, tenant.id, tenant.id.str(), *tenant.shared_secret);
   if (!opened) return std::move(opened).take_error();
   auto secret = std::make_shared<const core::Secret>(std::move(*opened));
-  std::lock_guard lock(mutex_);
-  if (auto it = cache_.find(tenant.client_key); it != cache_.end() && it->second.tenant && it->second.tenant->id == tenant.id) {
-    it->second.secret = secret;
-  }
+  cache_.Update(tenant.client_key, [&](Cached& cached) {
+    if (cached.tenant.get() == &tenant) cached.secret = secret;
+  });
   return secret;
 }
 
@@ -68,10 +60,16 @@ InstallOutcome ConnectRegistry::Install(const Installation& in) {
     try {
       db::TenantTransaction tx(pool_, id);
       if (existing) {
-        tx.Exec("UPDATE tenants SET connect_shared_secret = $2, site_url = $3, display_url = $4, oauth_client_id = $5, "
-                "state = 'active', uninstalled_at = NULL, installed_at = now(), updated_at = now() "
-                "WHERE tenant_id = $1",
-                id, db::Param::Bytes(sealed.stored()), in.base_url, display_url, oauth_client_id);
+        const auto updated =
+            tx.Exec("UPDATE tenants SET connect_shared_secret = $2, site_url = $3, display_url = $4, "
+                    "oauth_client_id = $5, state = 'active', uninstalled_at = NULL, installed_at = now(), "
+                    "updated_at = now() WHERE tenant_id = $1",
+                    id, db::Param::Bytes(sealed.stored()), in.base_url, display_url, oauth_client_id);
+        // Purged between the lookup and now (uninstalled past retention): install it anew.
+        if (updated.affected() == 0 && attempt < 3) continue;
+        if (updated.affected() == 0) {
+          throw db::DbError(db::DbErrorKind::serialization, "40001", "the site changed during its installation");
+        }
       } else {
         tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, display_url, client_key, oauth_client_id, "
                 "connect_shared_secret, installed_at) VALUES ($1, 'connect', $2, $3, $4, $5, $6, now())",
@@ -112,9 +110,6 @@ bool ConnectRegistry::SetEnabled(const std::string& client_key, bool enabled) {
   return true;
 }
 
-void ConnectRegistry::Forget(const std::string& client_key) {
-  std::lock_guard lock(mutex_);
-  cache_.erase(client_key);
-}
+void ConnectRegistry::Forget(const std::string& client_key) { cache_.Invalidate(client_key); }
 
 }  // namespace tcj::tenants

@@ -2,14 +2,13 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "core/read_cache.hpp"
 #include "core/result.hpp"
 #include "core/secret.hpp"
 #include "db/pool.hpp"
@@ -66,15 +65,15 @@ class ConnectRegistry {
   void Forget(const std::string& client_key);
 
   struct Cached {
-    std::shared_ptr<const ConnectTenant> tenant;
-    std::shared_ptr<const core::Secret> secret;  // opened once per entry: verifying a JWT is then a hash away
-    std::chrono::steady_clock::time_point expires;
+    std::shared_ptr<const ConnectTenant> tenant;  // null: no such client key
+    std::shared_ptr<const core::Secret> secret;   // opened once per entry: verifying a JWT is then a hash away
   };
   db::Pool& pool_;
   const SecretBox& box_;
   const core::Clock& clock_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, Cached> cache_;
+  // Bounded: client keys come from requests. A lookup racing an install or uninstall of this
+  // process never puts the old row back (see core::ReadCache).
+  core::ReadCache<Cached> cache_{10'000};
 };
 
 }  // namespace tcj::tenants

@@ -10,10 +10,10 @@ std::string Timestamp(std::chrono::system_clock::time_point t) {
   return std::to_string(seconds);
 }
 
-std::int64_t Purge(db::Pool& pool, const core::TenantId& tenant, const std::string& cutoff_epoch, bool any_state) {
+std::int64_t PurgeIfUninstalledBefore(db::Pool& pool, const core::TenantId& tenant, const std::string& cutoff_epoch) {
   db::Transaction tx(pool);
   const db::Rows rows =
-      tx.Exec("SELECT purge_tenant($1, to_timestamp($2::double precision), $3)", tenant, cutoff_epoch, any_state);
+      tx.Exec("SELECT purge_uninstalled_tenant($1, to_timestamp($2::double precision))", tenant, cutoff_epoch);
   tx.Commit();
   return rows[0].Int(0);
 }
@@ -37,7 +37,7 @@ std::vector<PurgedTenant> PurgeUninstalled(db::Pool& pool, std::chrono::system_c
       purged.push_back({tenant, 0});
       continue;
     }
-    const std::int64_t rows = Purge(pool, tenant, cutoff, false);
+    const std::int64_t rows = PurgeIfUninstalledBefore(pool, tenant, cutoff);
     if (rows < 0) continue;  // reinstalled meanwhile, or another process has it
     log.Info("retention.purged", {{"tenant", tenant.str()}, {"rows", rows}});
     purged.push_back({tenant, rows});
@@ -45,8 +45,10 @@ std::vector<PurgedTenant> PurgeUninstalled(db::Pool& pool, std::chrono::system_c
   return purged;
 }
 
-std::int64_t DeleteTenantNow(db::Pool& pool, const core::TenantId& tenant, const core::Logger& log) {
-  const std::int64_t rows = Purge(pool, tenant, "0", true);
+std::int64_t DeleteTenantNow(db::Pool& owner_pool, const core::TenantId& tenant, const core::Logger& log) {
+  db::Transaction tx(owner_pool);
+  const std::int64_t rows = tx.Exec("SELECT delete_tenant_on_request($1)", tenant)[0].Int(0);
+  tx.Commit();
   if (rows >= 0) log.Info("retention.deleted_on_request", {{"tenant", tenant.str()}, {"rows", rows}});
   return rows;
 }
@@ -72,7 +74,10 @@ SELECT jsonb_build_object(
   'events', (SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.event_id), '[]') FROM (
       SELECT server_id, event_id, at, level, kind, message FROM server_events WHERE tenant_id = $1) e),
   'admin_tokens', (SELECT coalesce(jsonb_agg(to_jsonb(a)), '[]') FROM (
-      SELECT token_id, name, created_at, last_used_at, revoked_at FROM admin_tokens WHERE tenant_id = $1) a)
+      SELECT token_id, name, created_at, last_used_at, revoked_at FROM admin_tokens WHERE tenant_id = $1) a),
+  'audit_events', (SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.event_id), '[]') FROM (
+      SELECT event_id, at, actor_kind, actor_id, client_address, action, target, detail FROM audit_events
+       WHERE tenant_id = $1) e)
 )::text)sql",
                                 tenant);
   tx.Commit();

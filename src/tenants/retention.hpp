@@ -25,12 +25,14 @@ std::vector<PurgedTenant> PurgeUninstalled(db::Pool& pool, std::chrono::system_c
                                            int uninstalled_days, const core::Logger& log, bool dry_run = false);
 
 // Deletes one tenant now, whatever its state (a data-subject or offboarding request). The rows
-// deleted, or -1 when there is no such tenant.
-std::int64_t DeleteTenantNow(db::Pool& pool, const core::TenantId& tenant, const core::Logger& log);
+// deleted, or -1 when there is no such tenant. owner_pool must log in as the owner or one of its
+// members (database.migrate_url): the runtime role may only purge uninstalled sites, so a
+// compromised web process cannot delete an active one. Throws DbError(permission_denied) otherwise.
+std::int64_t DeleteTenantNow(db::Pool& owner_pool, const core::TenantId& tenant, const core::Logger& log);
 
 // Everything stored for the tenant, as one JSON document: the site, its TeamCity servers with their
-// settings, builds, events, admin tokens and sessions (metadata). Secrets never: encrypted columns and
-// hashes are left out.
+// settings, builds, events, admin tokens and sessions (metadata) and the audit log. Secrets never:
+// encrypted columns and hashes are left out.
 std::string ExportTenantJson(db::Pool& pool, const core::TenantId& tenant);
 
 }  // namespace tcj::tenants

@@ -8,13 +8,16 @@
 
 #include "crypto/sha256.hpp"
 #include "db/connection.hpp"
+#include "db/error.hpp"
 #include "db/transaction.hpp"
 #include "support/capture_sink.hpp"
 #include "support/pg_test.hpp"
 #include "support/test_keys.hpp"
 #include "tenants/admin_sessions.hpp"
+#include "tenants/audit_log.hpp"
 #include "tenants/connect_registry.hpp"
 #include "tenants/server_store.hpp"
+#include "tenants/site_directory.hpp"
 #include "tenants/tenant_store.hpp"
 
 namespace tcj::tenants {
@@ -61,6 +64,7 @@ class RetentionTest : public testing::PgTest {
     tx.Exec("INSERT INTO server_events (tenant_id, server_id, level, kind, message) VALUES ($1, $2, 'info', 'k', 'm')",
             tenant, id);
     tx.Commit();
+    RecordAudit(pool(), tenant, {ActorKind::jira_user, "acc-1", "192.0.2.1"}, {"server.created", id.str(), "{}"});
   }
 
   // Rows of the tenant in every table with a tenant_id column, found in the catalog.
@@ -175,10 +179,63 @@ TEST_F(RetentionTest, ADryRunDeletesNothing) {
 
 TEST_F(RetentionTest, ADeletionOnRequestRemovesAnActiveSiteAtOnce) {
   const auto b_before = RowsOf(b_);
-  EXPECT_GT(DeleteTenantNow(pool(), a_, log_), 0);
+  db::Pool owner(AdminSettings(), {.size = 1});
+  EXPECT_GT(DeleteTenantNow(owner, a_, log_), 0);
   for (const auto& [table, n] : RowsOf(a_)) EXPECT_EQ(n, 0) << table;
   EXPECT_EQ(RowsOf(b_), b_before);
-  EXPECT_EQ(DeleteTenantNow(pool(), a_, log_), -1) << "gone already";
+  EXPECT_EQ(DeleteTenantNow(owner, a_, log_), -1) << "gone already";
+}
+
+// The web process's role purges only sites uninstalled before the cutoff: deleting an active site
+// (or listing every site) takes the owner's role.
+TEST_F(RetentionTest, TheRuntimeRoleCannotDeleteAnActiveSiteOrListEverySite) {
+  const auto before = RowsOf(a_);
+  try {
+    DeleteTenantNow(pool(), a_, log_);
+    ADD_FAILURE() << "the runtime role deleted an active site";
+  } catch (const db::DbError& e) {
+    EXPECT_EQ(e.kind(), db::DbErrorKind::permission_denied) << e.what();
+  }
+  for (const std::string call : {"SELECT purge_tenant($1::uuid, now(), true)",
+                                 "SELECT delete_tenant_on_request($1::uuid)",
+                                 "SELECT delete_tenant_rows($1::uuid, now() + interval '1000 days', true)",
+                                 "SELECT purge_uninstalled_tenant($1::uuid, now() + interval '1000 days')"}) {
+    db::Transaction tx(pool());
+    try {
+      const auto rows = tx.Exec(call, a_);
+      EXPECT_EQ(rows[0].Int(0), -1) << call << ": an active site is not purged";
+    } catch (const db::DbError& e) {
+      EXPECT_THAT(e.sqlstate(), ::testing::AnyOf("42501", "42883")) << call << ": " << e.what();
+    }
+  }
+  EXPECT_EQ(RowsOf(a_), before);
+  try {
+    ListSites(pool());
+    ADD_FAILURE() << "the runtime role listed every site";
+  } catch (const db::DbError& e) {
+    EXPECT_EQ(e.kind(), db::DbErrorKind::permission_denied) << e.what();
+  }
+  db::Pool owner(AdminSettings(), {.size = 1});
+  EXPECT_EQ(ListSites(owner).size(), 2u);
+  // Naming one site is allowed (the operator's commands do it), and finds only that one.
+  const auto found = FindSite(pool(), "HTTPS://A.atlassian.net/");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->tenant, a_);
+  EXPECT_EQ(FindSite(pool(), b_.str())->site_url, "https://b.atlassian.net");
+  EXPECT_FALSE(FindSite(pool(), "https://c.atlassian.net").has_value());
+  EXPECT_FALSE(FindSite(pool(), "%").has_value()) << "no pattern matching";
+}
+
+TEST_F(RetentionTest, TheRuntimeRoleCannotReadTombstones) {
+  ASSERT_TRUE(registry_.Uninstall("client-a"));
+  ASSERT_EQ(PurgeAfterDays(61).size(), 1u);
+  db::Transaction tx(pool());
+  try {
+    tx.Exec("SELECT identity_hash FROM tenant_tombstones");
+    ADD_FAILURE() << "the runtime role read the tombstones";
+  } catch (const db::DbError& e) {
+    EXPECT_EQ(e.kind(), db::DbErrorKind::permission_denied) << e.what();
+  }
 }
 
 TEST_F(RetentionTest, TheExportHoldsTheSitesDataAndNoSecret) {

@@ -21,10 +21,13 @@ struct SiteSummary {
   std::string uninstalled_at;
 };
 
-// Through the maintenance_tenants() function: no secrets.
-std::vector<SiteSummary> ListSites(db::Pool& pool);
+// Every site, through maintenance_tenants(): no secrets. owner_pool must log in as the owner or
+// one of its members (database.migrate_url); the runtime role cannot list every site. Throws
+// DbError(permission_denied) otherwise.
+std::vector<SiteSummary> ListSites(db::Pool& owner_pool);
 
-// By tenant id, or by site URL (scheme, case and a trailing slash ignored).
+// By tenant id, or by site URL (scheme, case and a trailing slash ignored), through find_site():
+// the runtime role may look up a site it can name, not list the others.
 std::optional<SiteSummary> FindSite(db::Pool& pool, const std::string& id_or_url);
 
 }  // namespace tcj::tenants

@@ -32,6 +32,8 @@ class NoContextTokens final : public http::Authenticator {
   std::optional<http::Response> Authenticate(http::Request&) const override { return std::nullopt; }
 };
 
+const SessionCookieSpec kCookie = SessionCookieSpec::ForPublicUrl("https://tcj.example.com");
+
 class AdminUiTest : public testing::PgTest {
  protected:
   void SetUp() override {
@@ -44,12 +46,14 @@ class AdminUiTest : public testing::PgTest {
     server_a_ = servers_.Create(a_, "main", "https://tc.example.com", {})->id;
     server_b_ = servers_.Create(b_, "main", "https://tc.example.com", {})->id;
     router_.SetAuthenticator(http::AuthKind::local_admin,
-                             std::make_shared<LocalAdminAuthenticator>(tokens_, sessions_, log_, rejections_));
+                             std::make_shared<LocalAdminAuthenticator>(tokens_, sessions_, kCookie, log_, rejections_));
     router_.SetAuthenticator(http::AuthKind::connect_context, std::make_shared<NoContextTokens>());
-    AddSessionRoutes(router_, tokens_, sessions_, tenants_, {.secure_cookie = true});
+    AddSessionRoutes(router_, tokens_, sessions_, tenants_, audit_, kCookie);
     AddDiagnosticsRoutes(router_, pool(), access_);
     router_.Validate();
   }
+
+  const std::vector<std::pair<std::string, std::string>> kJson{{"Content-Type", "application/json"}};
 
   struct Call {
     std::string method;
@@ -75,7 +79,7 @@ class AdminUiTest : public testing::PgTest {
 
   // Signs in; returns the session cookie's value and the CSRF token.
   std::pair<std::string, std::string> SignIn(const std::string& token) {
-    const auto res = Send({"POST", "/api/v1/session", "", json{{"token", token}}.dump(), {}});
+    const auto res = Send({"POST", "/api/v1/session", "", json{{"token", token}}.dump(), kJson});
     EXPECT_EQ(res.status, 200) << res.body;
     const std::string cookie(res.headers.Get("Set-Cookie").value_or(""));
     const std::string value = cookie.substr(cookie.find('=') + 1, cookie.find(';') - cookie.find('=') - 1);
@@ -123,6 +127,7 @@ class AdminUiTest : public testing::PgTest {
   tenants::AdminSessionStore sessions_{pool()};
   core::ManualClock clock_;
   AdminAccess access_{std::make_shared<NoJira>(), clock_, log_};
+  AuditTrail audit_{pool(), log_};
   http::Router router_;
   core::TenantId a_, b_;
   core::ServerId server_a_, server_b_;
@@ -130,10 +135,12 @@ class AdminUiTest : public testing::PgTest {
 };
 
 TEST_F(AdminUiTest, SigningInSetsAStrictHttpOnlySecureCookieAndGivesTheCsrfToken) {
-  const auto res = Send({"POST", "/api/v1/session", "", json{{"token", token_a_}}.dump(), {}});
+  const auto res = Send({"POST", "/api/v1/session", "", json{{"token", token_a_}}.dump(), kJson});
   ASSERT_EQ(res.status, 200) << res.body;
   const std::string cookie(*res.headers.Get("Set-Cookie"));
-  EXPECT_THAT(cookie, HasSubstr("tcj_session=tcjs_"));
+  EXPECT_THAT(cookie, ::testing::StartsWith("__Host-tcj_session=tcjs_"));
+  EXPECT_THAT(cookie, HasSubstr("Path=/;"));
+  EXPECT_THAT(cookie, ::testing::Not(HasSubstr("Domain")));
   EXPECT_THAT(cookie, HasSubstr("HttpOnly"));
   EXPECT_THAT(cookie, HasSubstr("SameSite=Strict"));
   EXPECT_THAT(cookie, HasSubstr("Secure"));
@@ -143,9 +150,36 @@ TEST_F(AdminUiTest, SigningInSetsAStrictHttpOnlySecureCookieAndGivesTheCsrfToken
   EXPECT_EQ(res.body.find(token_a_), std::string::npos) << "the token is never echoed";
 }
 
+// The cookie's kind follows the public URL, not whether this process terminates TLS: behind a
+// TLS-terminating proxy the browser speaks https.
+TEST(SessionCookieSpec, HttpsPublicUrlsGetASecureHostPrefixedCookie) {
+  const auto https = SessionCookieSpec::ForPublicUrl("https://tcj.example.com");
+  EXPECT_EQ(https.name, "__Host-tcj_session");
+  EXPECT_TRUE(https.secure);
+  const auto http = SessionCookieSpec::ForPublicUrl("http://127.0.0.1:8080");
+  EXPECT_EQ(http.name, "tcj_session");
+  EXPECT_FALSE(http.secure);
+}
+
+// Login CSRF: a form on another site could post the attacker's token and sign the victim's browser
+// in to the attacker's site. Only JSON signs in (a form cannot send it without asking first).
+TEST_F(AdminUiTest, SigningInTakesJsonOnly) {
+  for (const std::string type : {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                                 "application/jsonp", ""}) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!type.empty()) headers.emplace_back("Content-Type", type);
+    const auto res = Send({"POST", "/api/v1/session", "", json{{"token", token_a_}}.dump(), headers});
+    EXPECT_EQ(res.status, 415) << type;
+    EXPECT_FALSE(res.headers.Get("Set-Cookie").has_value()) << type;
+  }
+  const auto charset = Send({"POST", "/api/v1/session", "", json{{"token", token_a_}}.dump(),
+                             {{"Content-Type", "application/json; charset=utf-8"}}});
+  EXPECT_EQ(charset.status, 200) << charset.body;
+}
+
 TEST_F(AdminUiTest, AWrongTokenIsRefusedInWords) {
   for (const std::string& body : {json{{"token", "tcj_nope"}}.dump(), json{{"token", 5}}.dump(), std::string("{")}) {
-    const auto res = Send({"POST", "/api/v1/session", "", body, {}});
+    const auto res = Send({"POST", "/api/v1/session", "", body, kJson});
     EXPECT_TRUE(res.status == 401 || res.status == 400) << body;
     EXPECT_FALSE(res.headers.Get("Set-Cookie").has_value());
     EXPECT_THAT(json::parse(res.body)["error"]["message"].get<std::string>(), ::testing::Not(::testing::IsEmpty()));
@@ -154,7 +188,7 @@ TEST_F(AdminUiTest, AWrongTokenIsRefusedInWords) {
 
 TEST_F(AdminUiTest, TheCookieAuthenticatesReadsButChangesNeedTheCsrfToken) {
   const auto [session, csrf] = SignIn(token_a_);
-  const std::string cookie = "tcj_session=" + session;
+  const std::string cookie = "__Host-tcj_session=" + session;
   const auto me = Send({"GET", "/api/v1/session", "", "", {{"Cookie", cookie}}});
   ASSERT_EQ(me.status, 200);
   EXPECT_EQ(json::parse(me.body)["csrf_token"], csrf) << "a reloaded page gets the same token";
@@ -174,7 +208,7 @@ TEST_F(AdminUiTest, RevokingTheTokenEndsItsSessions) {
   const auto [session, csrf] = SignIn(token_a_);
   ASSERT_EQ(tokens_.List(a_).size(), 1u);
   ASSERT_TRUE(tokens_.Revoke(a_, tokens_.List(a_)[0].token_id));
-  EXPECT_EQ(Send({"GET", "/api/v1/session", "", "", {{"Cookie", "tcj_session=" + session}}}).status, 401);
+  EXPECT_EQ(Send({"GET", "/api/v1/session", "", "", {{"Cookie", "__Host-tcj_session=" + session}}}).status, 401);
 }
 
 TEST_F(AdminUiTest, AnExpiredSessionIsRefused) {
@@ -184,8 +218,8 @@ TEST_F(AdminUiTest, AnExpiredSessionIsRefused) {
     tx.Exec("UPDATE admin_sessions SET expires_at = now() - interval '1 second'");
     tx.Commit();
   }
-  EXPECT_EQ(Send({"GET", "/api/v1/session", "", "", {{"Cookie", "tcj_session=" + session}}}).status, 401);
-  EXPECT_EQ(Send({"GET", "/api/v1/session", "", "", {{"Cookie", "tcj_session=tcjs_made_up"}}}).status, 401);
+  EXPECT_EQ(Send({"GET", "/api/v1/session", "", "", {{"Cookie", "__Host-tcj_session=" + session}}}).status, 401);
+  EXPECT_EQ(Send({"GET", "/api/v1/session", "", "", {{"Cookie", "__Host-tcj_session=tcjs_made_up"}}}).status, 401);
 }
 
 TEST_F(AdminUiTest, DiagnosticsFindBuildsByKeyIncludingWhereTheKeyWasDropped) {

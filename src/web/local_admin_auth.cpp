@@ -24,8 +24,13 @@ bool SameToken(std::string_view presented, const std::string& expected) {
 
 }  // namespace
 
+SessionCookieSpec SessionCookieSpec::ForPublicUrl(std::string_view public_url) {
+  if (public_url.starts_with("https://")) return {"__Host-tcj_session", true};
+  return {"tcj_session", false};
+}
+
 bool LocalAdminAuthenticator::Recognizes(const http::Request& request) const {
-  return BearerToken(request).has_value() || http::CookieValue(request, kSessionCookie).has_value();
+  return BearerToken(request).has_value() || http::CookieValue(request, cookie_.name).has_value();
 }
 
 std::optional<http::Response> LocalAdminAuthenticator::Reject(const http::Request& request, std::string_view reason,
@@ -44,7 +49,7 @@ std::optional<http::Response> LocalAdminAuthenticator::Authenticate(http::Reques
     identity = tokens_.Authenticate(*token);
     if (!identity) return Reject(request, "unknown_token");
   } else {
-    const auto session = http::CookieValue(request, kSessionCookie);
+    const auto session = http::CookieValue(request, cookie_.name);
     identity = session ? sessions_.Authenticate(*session) : std::nullopt;
     if (!identity) return Reject(request, "unknown_session");
     if (ChangesState(request)) {

@@ -102,7 +102,8 @@ std::optional<Response> ParseInput(const Request& request, bool require_all, con
 Response ProbeResponse(const core::Result<teamcity::ProbeReport>& report) {
   if (!report) {
     json body = {{"ok", false}, {"problem", {{"code", report.error().code}, {"message", report.error().message}}}};
-    return Response::Json(200, body.dump());
+    // The message quotes TeamCity; whatever it sent, the answer is valid JSON.
+    return Response::Json(200, body.dump(-1, ' ', false, json::error_handler_t::replace));
   }
   json body = {{"ok", true},
                {"version", report->version},
@@ -114,7 +115,7 @@ Response ProbeResponse(const core::Result<teamcity::ProbeReport>& report) {
 
 }  // namespace
 
-void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminAccess& access,
+void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminAccess& access, const AuditTrail& audit,
                      std::shared_ptr<http::HttpClient> http_client, ServerHooks hooks, http::UrlPolicy url_policy) {
   http_client = http::WithUrlPolicy(std::move(http_client), url_policy);  // test connection: the SSRF guard
   router.Add({.method = "GET",
@@ -130,11 +131,15 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
               .pattern = "/api/v1/servers",
               .auth = kAdminAuth,
               .max_body_bytes = 64 * 1024,
-              .handler = AdminOnly(access, [&servers, added = hooks.added, url_policy](Request& r) {
+              .handler = AdminOnly(access, [&servers, &audit, added = hooks.added, url_policy](Request& r) {
                 ServerInput in;
                 if (auto bad = ParseInput(r, true, url_policy, in)) return std::move(*bad);
                 auto created = servers.Create(*r.principal.tenant, *in.name, *in.url, *in.credentials);
                 if (!created) return ErrorResponse(created.error());
+                audit.Record(r, "server.created", created->id.str(),
+                             {{"name", created->name},
+                              {"url", created->url},
+                              {"auth", std::string(tenants::ToString(created->auth_kind))}});
                 if (added) added(*r.principal.tenant, created->id);
                 Response res = Response::Json(201, ServerJson(*created).dump());
                 res.headers.Set("Location", "/api/v1/servers/" + created->id.str());
@@ -165,9 +170,13 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
               .pattern = "/api/v1/servers/{id}",
               .auth = kAdminAuth,
               .max_body_bytes = 64 * 1024,
-              .handler = AdminOnly(access, [&servers, url_policy](Request& r) {
+              .handler = AdminOnly(access, [&servers, &audit, url_policy](Request& r) {
                 ServerInput in;
                 if (auto bad = ParseInput(r, false, url_policy, in)) return std::move(*bad);
+                json changed = json::array();
+                if (in.name) changed.push_back("name");
+                if (in.url) changed.push_back("url");
+                if (in.credentials) changed.push_back("credentials");
                 auto updated = servers.Update(*r.principal.tenant, core::ServerId(std::string(*r.PathParam("id"))),
                                               tenants::ServerChange{in.name, in.url, std::move(in.credentials)});
                 if (!updated) {
@@ -176,20 +185,25 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
                   }
                   return ErrorResponse(updated.error());
                 }
+                audit.Record(r, "server.updated", updated->id.str(),
+                             {{"changed", changed}, {"name", updated->name}, {"url", updated->url}});
                 return Response::Json(200, ServerJson(*updated).dump());
               })});
 
   router.Add({.method = "DELETE",
               .pattern = "/api/v1/servers/{id}",
               .auth = kAdminAuth,
-              .handler = AdminOnly(access, [&servers, remove = hooks.remove](Request& r) {
+              .handler = AdminOnly(access, [&servers, &audit, remove = hooks.remove](Request& r) {
                 const core::ServerId id(std::string(*r.PathParam("id")));
+                const auto server = servers.Get(*r.principal.tenant, id);
+                if (!server) return ServerNotFound();
                 if (remove) {
-                  if (!servers.Get(*r.principal.tenant, id) || !remove(*r.principal.tenant, id))
-                    return ServerNotFound();
+                  if (!remove(*r.principal.tenant, id)) return ServerNotFound();
+                  audit.Record(r, "server.removed", id.str(), {{"name", server->name}, {"url", server->url}});
                   return Response::Json(202, json{{"id", id.str()}, {"status", "removing"}}.dump());
                 }
                 if (!servers.Delete(*r.principal.tenant, id)) return ServerNotFound();
+                audit.Record(r, "server.removed", id.str(), {{"name", server->name}, {"url", server->url}});
                 Response res;
                 res.status = 204;
                 return res;

@@ -9,6 +9,7 @@
 #include "http/router.hpp"
 #include "tenants/server_store.hpp"
 #include "web/admin_access.hpp"
+#include "web/audit_trail.hpp"
 
 namespace tcj::web {
 
@@ -26,7 +27,7 @@ struct ServerHooks {
 // DELETE answers 202 {"status": "removing"} when the removal runs in the background (hooks.remove),
 // 204 otherwise. Server URLs are saved and tested only when url_policy allows them (the SSRF guard:
 // http::CheckTeamCityUrl, and every test connection through http::WithUrlPolicy).
-void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminAccess& access,
+void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminAccess& access, const AuditTrail& audit,
                      std::shared_ptr<http::HttpClient> http_client, ServerHooks hooks = {},
                      http::UrlPolicy url_policy = {});
 

@@ -6,6 +6,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "core/text.hpp"
+#include "db/error.hpp"
+#include "db/transaction.hpp"
+
 #include "support/capture_sink.hpp"
 #include "support/pg_test.hpp"
 #include "support/test_keys.hpp"
@@ -46,13 +50,16 @@ class AdminByList final : public jira::AdminCheck {
   int calls = 0;
 };
 
+// No network: every name fails to resolve, unless a test gives TeamCity's answer.
 class NoHttp final : public http::HttpClient {
  public:
   core::Result<http::ClientResponse> Send(const http::ClientRequest& r) override {
+    if (answer) return *answer;
     return core::Error::Retryable(
         core::ErrorKind::unavailable, "http.dns",
         "the name " + r.url.substr(8, r.url.find('/', 8) - 8) + " could not be resolved (DNS)");
   }
+  std::optional<http::ClientResponse> answer;
 };
 
 class ServersApiTest : public testing::PgTest {
@@ -64,7 +71,8 @@ class ServersApiTest : public testing::PgTest {
     b_ = tenants_.Create(tenants::TenantKind::connect, "https://b.atlassian.net", "").id;
     router_.SetAuthenticator(http::AuthKind::local_admin, std::make_shared<HeaderAuthenticator>(false));
     router_.SetAuthenticator(http::AuthKind::connect_context, std::make_shared<HeaderAuthenticator>(true));
-    AddServerRoutes(router_, servers_, access_, std::make_shared<NoHttp>());
+    AddServerRoutes(router_, servers_, access_, audit_, http_);
+    AddAuditRoutes(router_, audit_, access_);
     router_.Validate();
   }
 
@@ -76,6 +84,7 @@ class ServersApiTest : public testing::PgTest {
     r.path = path;
     r.body = body;
     r.request_id = "t";
+    r.remote_address = "192.0.2.7";
     r.headers.Add("X-Test-Tenant", tenant.str());
     if (!account.empty()) r.headers.Add("X-Test-User", account);
     const auto m = router_.Match(method, path);
@@ -110,6 +119,8 @@ class ServersApiTest : public testing::PgTest {
   core::ManualClock clock_;
   std::shared_ptr<AdminByList> admin_check_ = std::make_shared<AdminByList>();
   AdminAccess access_{admin_check_, clock_, log_};
+  std::shared_ptr<NoHttp> http_ = std::make_shared<NoHttp>();
+  AuditTrail audit_{pool(), log_};
   http::Router router_;
   core::TenantId a_;
   core::TenantId b_;
@@ -195,6 +206,100 @@ TEST_F(ServersApiTest, TestConnectionReportsTheProblemInWords) {
   EXPECT_EQ(body["problem"]["code"], "http.dns");
   EXPECT_NE(body["problem"]["message"].get<std::string>().find("tc.nowhere.example"), std::string::npos);
   EXPECT_EQ(res.body.find("zzz-secret"), std::string::npos);
+}
+
+// Who changed which server, when and from where: each change is in the site's audit log, with
+// what changed (never a secret), readable by the site's administrators only.
+TEST_F(ServersApiTest, ChangesAreInTheSitesAuditLog) {
+  const auto created = AsUser("POST", "/api/v1/servers", a_, "acc-admin",
+                              R"({"name":"main","url":"https://tc.example.com","auth":{"type":"token","token":"zzz-secret"}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = json::parse(created.body)["id"];
+  ASSERT_EQ(Call("PUT", "/api/v1/servers/" + id, a_, R"({"name":"renamed","auth":{"type":"token","token":"yyy-secret"}})")
+                .status,
+            200);
+  ASSERT_EQ(Call("DELETE", "/api/v1/servers/" + id, a_).status, 204);
+  EXPECT_EQ(Call("DELETE", "/api/v1/servers/" + id, a_).status, 404);  // nothing happened: nothing logged
+  CreateIn(b_, "other-site");
+
+  const auto log = Call("GET", "/api/v1/audit", a_);
+  ASSERT_EQ(log.status, 200) << log.body;
+  const auto events = json::parse(log.body)["events"];
+  ASSERT_EQ(events.size(), 3u) << log.body;
+  EXPECT_EQ(events[0]["action"], "server.removed");
+  EXPECT_EQ(events[0]["actor"], json({{"kind", "admin_token"}, {"id", "token-1"}}));
+  EXPECT_EQ(events[1]["action"], "server.updated");
+  EXPECT_EQ(events[1]["detail"]["changed"], json({"name", "credentials"}));
+  EXPECT_EQ(events[2]["action"], "server.created");
+  EXPECT_EQ(events[2]["actor"], json({{"kind", "jira_user"}, {"id", "acc-admin"}}));
+  EXPECT_EQ(events[2]["client_address"], "192.0.2.7");
+  EXPECT_EQ(events[2]["target"], id);
+  EXPECT_EQ(events[2]["detail"]["auth"], "token");
+  EXPECT_EQ(log.body.find("zzz-secret"), std::string::npos);
+  EXPECT_EQ(log.body.find("yyy-secret"), std::string::npos);
+  EXPECT_EQ(log.body.find("other-site"), std::string::npos) << "another site's entries";
+
+  EXPECT_EQ(json::parse(log.body)["next_before"], nullptr) << "one page";
+  EXPECT_EQ(AsUser("GET", "/api/v1/audit", a_, "acc-user").status, 403) << "administrators only";
+}
+
+TEST_F(ServersApiTest, TheAuditLogPagesAndRefusesBadParameters) {
+  for (int i = 0; i < 5; ++i) CreateIn(a_, "server-" + std::to_string(i));
+  auto get = [&](const std::string& query) {
+    http::Request r;
+    r.method = "GET";
+    r.path = "/api/v1/audit";
+    r.query = query;
+    r.request_id = "t";
+    r.headers.Add("X-Test-Tenant", a_.str());
+    const auto m = router_.Match("GET", "/api/v1/audit");
+    return router_.Dispatch(*m.route, r, log_);
+  };
+  const auto first = get("limit=2");
+  ASSERT_EQ(first.status, 200) << first.body;
+  const auto page1 = json::parse(first.body);
+  ASSERT_EQ(page1["events"].size(), 2u);
+  EXPECT_EQ(page1["events"][0]["detail"]["name"], "server-4");
+  const auto second = json::parse(get("limit=2&before=" + page1["next_before"].dump()).body);
+  ASSERT_EQ(second["events"].size(), 2u);
+  EXPECT_EQ(second["events"][0]["detail"]["name"], "server-2");
+  const auto last = json::parse(get("limit=2&before=" + second["next_before"].dump()).body);
+  EXPECT_EQ(last["events"].size(), 1u);
+  EXPECT_EQ(last["next_before"], nullptr);
+  for (const char* bad : {"limit=0", "limit=201", "limit=x", "before=-1", "colour=red", "limit=%zz"}) {
+    EXPECT_EQ(get(bad).status, 400) << bad;
+  }
+}
+
+// Append-only for the service: the runtime role cannot rewrite history.
+TEST_F(ServersApiTest, TheRuntimeRoleCannotChangeOrDeleteAuditEntries) {
+  CreateIn(a_, "main");
+  for (const char* sql : {"UPDATE audit_events SET action = 'nothing'", "DELETE FROM audit_events",
+                          "TRUNCATE audit_events"}) {
+    db::TenantTransaction tx(pool(), a_);
+    try {
+      tx.Exec(sql);
+      ADD_FAILURE() << sql;
+    } catch (const db::DbError& e) {
+      EXPECT_EQ(e.kind(), db::DbErrorKind::permission_denied) << sql << ": " << e.what();
+    }
+  }
+  EXPECT_EQ(json::parse(Call("GET", "/api/v1/audit", a_).body)["events"].size(), 1u);
+}
+
+// TeamCity (or a proxy in front of it) answering an error in bytes that are not UTF-8: the admin
+// still gets the problem in words, as valid JSON, not a 500.
+TEST_F(ServersApiTest, TestConnectionSurvivesAnErrorThatIsNotUtf8) {
+  http_->answer = http::ClientResponse{.status = 500, .headers = {}, .body = "Proxy \xFF\xFE broke \xC3(\x80\n"};
+  const auto res = Call("POST", "/api/v1/servers/test", a_,
+                        R"({"url":"https://tc.example.com","auth":{"type":"token","token":"zzz-secret"}})");
+  ASSERT_EQ(res.status, 200) << res.body;
+  const auto body = json::parse(res.body);
+  EXPECT_EQ(body["ok"], false);
+  const std::string message = body["problem"]["message"];
+  EXPECT_NE(message.find("TeamCity answered 500"), std::string::npos) << message;
+  EXPECT_NE(message.find("Proxy"), std::string::npos) << message;
+  EXPECT_TRUE(core::IsValidUtf8(message));
 }
 
 }  // namespace

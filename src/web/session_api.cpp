@@ -1,5 +1,7 @@
 #include "web/session_api.hpp"
 
+#include <strings.h>
+
 #include <nlohmann/json.hpp>
 
 #include "http/cookies.hpp"
@@ -25,15 +27,29 @@ Response SessionResponse(int status, const json& csrf, const json& site) {
   return r;
 }
 
+bool IsJson(std::optional<std::string_view> content_type) {
+  if (!content_type) return false;
+  const std::string_view type = content_type->substr(0, content_type->find(';'));
+  constexpr std::string_view kJson = "application/json";
+  return type.size() >= kJson.size() && strncasecmp(type.data(), kJson.data(), kJson.size()) == 0 &&
+         type.find_first_not_of(' ', kJson.size()) == std::string_view::npos;
+}
+
 }  // namespace
 
 void AddSessionRoutes(http::Router& router, tenants::AdminTokenStore& tokens, tenants::AdminSessionStore& sessions,
-                      tenants::TenantStore& tenants, SessionOptions options) {
+                      tenants::TenantStore& tenants, const AuditTrail& audit, SessionCookieSpec cookie) {
   router.Add({.method = "POST",
               .pattern = "/api/v1/session",
               .auth = {AuthKind::none},
               .max_body_bytes = 4 * 1024,
-              .handler = [&tokens, &sessions, &tenants, options](Request& r) {
+              .handler = [&tokens, &sessions, &tenants, &audit, cookie](Request& r) {
+                // A cross-site form can post text/plain or a form without asking first; only a
+                // page of ours can send JSON. (Browsers' cross-site posts are refused before.)
+                if (!IsJson(r.headers.Get("Content-Type"))) {
+                  return Response::Error(415, "unsupported_media_type",
+                                         "Send the token as JSON with Content-Type: application/json.");
+                }
                 const json doc = json::parse(r.body, nullptr, false);
                 if (!doc.is_object() || !doc.contains("token") || !doc["token"].is_string()) {
                   return Response::Error(400, "invalid_input", "Send {\"token\": \"tcj_...\"}.");
@@ -45,20 +61,23 @@ void AddSessionRoutes(http::Router& router, tenants::AdminTokenStore& tokens, te
                                          "not revoked and its site is still installed.");
                 }
                 const core::Secret session = sessions.Open(*identity);
+                audit.Record(identity->tenant,
+                             {tenants::ActorKind::admin_token, identity->token_id, r.client_address},
+                             "session.signed_in", identity->token_id, nlohmann::json::object());
                 Response res =
                     SessionResponse(200, tenants::CsrfTokenFor(session.reveal()), SiteJson(tenants, identity->tenant));
-                res.headers.Set("Set-Cookie", http::SessionCookie(kSessionCookie, session.reveal(),
+                res.headers.Set("Set-Cookie", http::SessionCookie(cookie.name, session.reveal(),
                                                                   {std::chrono::duration_cast<std::chrono::seconds>(
                                                                        tenants::AdminSessionStore::kLifetime),
-                                                                   options.secure_cookie}));
+                                                                   cookie.secure}));
                 return res;
               }});
 
   router.Add({.method = "GET",
               .pattern = "/api/v1/session",
               .auth = {AuthKind::local_admin},
-              .handler = [&tenants](Request& r) {
-                const auto session = http::CookieValue(r, kSessionCookie);
+              .handler = [&tenants, cookie](Request& r) {
+                const auto session = http::CookieValue(r, cookie.name);
                 const bool by_cookie = session && !r.headers.Get("Authorization");
                 return SessionResponse(200, by_cookie ? json(tenants::CsrfTokenFor(*session)) : json(nullptr),
                                        SiteJson(tenants, *r.principal.tenant));
@@ -67,14 +86,15 @@ void AddSessionRoutes(http::Router& router, tenants::AdminTokenStore& tokens, te
   router.Add({.method = "DELETE",
               .pattern = "/api/v1/session",
               .auth = {AuthKind::local_admin},
-              .handler = [&sessions, options](Request& r) {
-                if (const auto session = http::CookieValue(r, kSessionCookie)) {
+              .handler = [&sessions, &audit, cookie](Request& r) {
+                if (const auto session = http::CookieValue(r, cookie.name)) {
                   sessions.Close(*r.principal.tenant, *session);
+                  audit.Record(r, "session.signed_out", r.principal.subject, nlohmann::json::object());
                 }
                 Response res;
                 res.status = 204;
-                res.headers.Set("Set-Cookie", http::SessionCookie(kSessionCookie, "",
-                                                                  {std::chrono::seconds(0), options.secure_cookie}));
+                res.headers.Set("Set-Cookie",
+                                http::SessionCookie(cookie.name, "", {std::chrono::seconds(0), cookie.secure}));
                 return res;
               }});
 }

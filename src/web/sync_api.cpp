@@ -97,7 +97,7 @@ std::optional<Response> WebhookAuthenticator::Authenticate(Request& request) con
 }
 
 void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::ServerStore& servers, AdminAccess& access,
-                   std::string public_url) {
+                   const AuditTrail& audit, std::string public_url) {
   router.Add({.method = "GET",
               .pattern = "/api/v1/servers/{id}/status",
               .auth = kAdminAuth,
@@ -111,7 +111,7 @@ void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::Serve
               .pattern = "/api/v1/servers/{id}/backfill",
               .auth = kAdminAuth,
               .max_body_bytes = 4 * 1024,
-              .handler = AdminOnServer(access, [&sync, &servers](Request& r, const core::ServerId& id) {
+              .handler = AdminOnServer(access, [&sync, &servers, &audit](Request& r, const core::ServerId& id) {
                 if (!servers.Get(*r.principal.tenant, id)) return ServerNotFound();
                 int days = sync.options.backfill_days;
                 if (!r.body.empty()) {
@@ -129,6 +129,7 @@ void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::Serve
                 if (auto requested = sync::RequestBackfill(sync, *r.principal.tenant, id, days); !requested) {
                   return SettingsError(requested.error());
                 }
+                audit.Record(r, "server.backfill_requested", id.str(), {{"days", days}});
                 return Response::Json(202, json{{"status", "queued"}, {"days", days}}.dump());
               })});
 
@@ -145,25 +146,29 @@ void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::Serve
               .pattern = "/api/v1/servers/{id}/settings",
               .auth = kAdminAuth,
               .max_body_bytes = 256 * 1024,
-              .handler = AdminOnServer(access, [&sync](Request& r, const core::ServerId& id) {
+              .handler = AdminOnServer(access, [&sync, &audit](Request& r, const core::ServerId& id) {
                 auto settings =
                     core::IsUuid(id.str()) ? sync::LoadSyncSettings(sync.pool, *r.principal.tenant, id) : std::nullopt;
                 if (!settings) return ServerNotFound();
+                const json before = SettingsJson(*settings);
                 if (auto bad = ParseSettings(r.body, *settings)) return std::move(*bad);
                 if (auto saved = sync::SaveSyncSettings(sync.pool, *r.principal.tenant, id, *settings); !saved) {
                   return SettingsError(saved.error());
                 }
                 sync::RecordEvent(sync.pool, *r.principal.tenant, id, sync::EventLevel::info, "settings_changed",
                                   "What to sync was changed; it applies from the next poll.");
-                return Response::Json(200, SettingsJson(*settings).dump());
+                const json after = SettingsJson(*settings);
+                audit.Record(r, "server.settings_changed", id.str(), {{"before", before}, {"after", after}});
+                return Response::Json(200, after.dump());
               })});
 
   router.Add({.method = "POST",
               .pattern = "/api/v1/servers/{id}/webhook",
               .auth = kAdminAuth,
-              .handler = AdminOnServer(access, [&servers, public_url](Request& r, const core::ServerId& id) {
+              .handler = AdminOnServer(access, [&servers, &audit, public_url](Request& r, const core::ServerId& id) {
                 auto secret = servers.RotateWebhookSecret(*r.principal.tenant, id);
                 if (!secret) return ServerNotFound();
+                audit.Record(r, "server.webhook_secret_rotated", id.str(), json::object());
                 json body = {{"url", public_url + "/webhooks/teamcity/" + id.str()},
                              {"secret", std::string(secret->reveal())},
                              {"note",
@@ -177,7 +182,9 @@ void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::Serve
   router.Add({.method = "POST",
               .pattern = "/webhooks/teamcity/{server}",
               .auth = {AuthKind::webhook_secret},
-              .max_body_bytes = 4 * 1024 * 1024,
+              // Authenticated on its headers before the body is read; the body is only a hint
+              // (which build changed), never read, so a small one is enough.
+              .max_body_bytes = kWebhookBodyLimit,
               .handler = [&sync](Request& r) {
                 const core::ServerId id(std::string(*r.PathParam("server")));
                 sync.queue.RunNow(*r.principal.tenant, sync::PollKey(id));

@@ -10,6 +10,7 @@
 #include "sync/context.hpp"
 #include "tenants/server_store.hpp"
 #include "web/admin_access.hpp"
+#include "web/audit_trail.hpp"
 
 namespace tcj::web {
 
@@ -21,7 +22,7 @@ namespace tcj::web {
 // Anyone who holds the server's webhook secret:
 //   POST /webhooks/teamcity/{server}             202, the server is polled now; the body is not read
 void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::ServerStore& servers, AdminAccess& access,
-                   std::string public_url);
+                   const AuditTrail& audit, std::string public_url);
 
 // The webhook_secret authentication kind: the secret of the server named by the path's {server},
 // presented as "Authorization: Bearer S", as the password of Basic authentication, or in the
@@ -34,6 +35,7 @@ class WebhookAuthenticator final : public http::Authenticator {
 
   bool Recognizes(const http::Request& request) const override;
   std::optional<http::Response> Authenticate(http::Request& request) const override;
+  bool NeedsBody() const override { return false; }
 
  private:
   tenants::ServerStore& servers_;
@@ -42,5 +44,8 @@ class WebhookAuthenticator final : public http::Authenticator {
 };
 
 std::string PresentedWebhookSecret(const http::Request& request);
+
+// TeamCity's webhook payloads describe one build in a few kilobytes.
+inline constexpr std::size_t kWebhookBodyLimit = 64 * 1024;
 
 }  // namespace tcj::web

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "db/connection.hpp"
 #include "e2e_support.hpp"
 
 namespace tcj {
@@ -108,6 +109,59 @@ TEST_F(ServeE2E, ExplicitDatabaseDownAtStartupServesNotReadyUntilItComes) {
   EXPECT_NE(ready->body.find("database_unreachable"), std::string::npos) << ready->body;
   ASSERT_EQ(StartCluster(data_dir()).exit_code, 0);
   EXPECT_TRUE(EventuallyStatus(public_port_, "/readyz", 200, 60s));
+}
+
+// A role that row level security does not bind is refused, at startup and while serving.
+class UnsafeRoleE2E : public e2e::E2ETest {
+ protected:
+  void SetUp() override {
+    E2ETest::SetUp();
+    Migrate();  // creates and migrates the cluster, then stops it
+    auto generated = RunCommand({kExecutable, "keys", "generate", "--output", keyring().string()}, Env());
+    ASSERT_EQ(generated.exit_code, 0) << generated.output;
+    ASSERT_EQ(StartCluster(data_dir()).exit_code, 0);
+  }
+
+  std::string UrlFor(const std::string& user) const {
+    return "TCJ_DATABASE_URL=host=" + data_dir().string() + " port=5432 user=" + user + " dbname=teamcity_jira";
+  }
+
+  void AsSuperuser(const std::string& sql) {
+    db::ConnectionSettings s;
+    s.params = {{"host", data_dir().string()}, {"port", "5432"}, {"user", "postgres"}, {"dbname", "teamcity_jira"}};
+    db::Connection::Open(s)->ExecScript(sql);
+  }
+};
+
+TEST_F(UnsafeRoleE2E, ServeRefusesASuperuserAndAMemberOfTheOwner) {
+  auto superuser = RunCommand({kExecutable, "serve"}, Env({UrlFor("postgres")}));
+  EXPECT_EQ(superuser.exit_code, 1) << superuser.output;
+  EXPECT_NE(superuser.output.find("is a superuser"), std::string::npos) << superuser.output;
+
+  AsSuperuser("GRANT tcj_owner TO tcj_app");
+  auto member = RunCommand({kExecutable, "serve"}, Env({UrlFor("tcj_app")}));
+  EXPECT_EQ(member.exit_code, 1) << member.output;
+  EXPECT_NE(member.output.find("member of tcj_owner"), std::string::npos) << member.output;
+
+  AsSuperuser("REVOKE tcj_owner FROM tcj_app; ALTER ROLE tcj_app BYPASSRLS");
+  auto bypass = RunCommand({kExecutable, "serve"}, Env({UrlFor("tcj_app")}));
+  EXPECT_EQ(bypass.exit_code, 1) << bypass.output;
+  EXPECT_NE(bypass.output.find("BYPASSRLS"), std::string::npos) << bypass.output;
+
+  AsSuperuser("ALTER ROLE tcj_app NOBYPASSRLS; GRANT TEMPORARY ON DATABASE teamcity_jira TO tcj_app");
+  auto temporary = RunCommand({kExecutable, "serve"}, Env({UrlFor("tcj_app")}));
+  EXPECT_EQ(temporary.exit_code, 1) << temporary.output;
+  EXPECT_NE(temporary.output.find("may create temporary tables"), std::string::npos) << temporary.output;
+}
+
+TEST_F(UnsafeRoleE2E, AGrantWhileServingStopsTheService) {
+  Serve({UrlFor("tcj_app")});
+  ASSERT_TRUE(EventuallyStatus(public_port_, "/readyz", 200, 30s));
+  AsSuperuser("GRANT tcj_owner TO tcj_app");
+  const auto code = serve_->WaitForExit(60s);
+  ASSERT_TRUE(code.has_value()) << "serve went on serving: " << serve_->Output();
+  EXPECT_EQ(*code, 1);
+  EXPECT_NE(serve_->Output().find("refusing to serve"), std::string::npos) << serve_->Output();
 }
 
 }  // namespace

@@ -1,10 +1,10 @@
-#include "jira/text.hpp"
+#include "core/text.hpp"
 
 #include <string>
 
 #include <gtest/gtest.h>
 
-namespace tcj::jira {
+namespace tcj::core {
 namespace {
 
 std::string Repeat(std::string_view piece, std::size_t times) {
@@ -39,37 +39,37 @@ TEST(Utf8, RepairReplacesInvalidSequencesAndKeepsTheRest) {
   EXPECT_FALSE(RepairUtf8(text));  // already valid: unchanged
 }
 
-TEST(JiraLength, CountsUtf16CodeUnitsLikeJava) {
-  EXPECT_EQ(JiraLength("abc"), 3U);
-  EXPECT_EQ(JiraLength("\xC3\xA9"), 1U);          // é: 2 bytes, 1 character
-  EXPECT_EQ(JiraLength("\xE6\x97\xA5"), 1U);      // 日: 3 bytes, 1 character
-  EXPECT_EQ(JiraLength("\xF0\x9F\x98\x80"), 2U);  // 😀: a surrogate pair in Java
+TEST(Utf16Length, CountsUtf16CodeUnitsLikeJava) {
+  EXPECT_EQ(Utf16Length("abc"), 3U);
+  EXPECT_EQ(Utf16Length("\xC3\xA9"), 1U);          // é: 2 bytes, 1 character
+  EXPECT_EQ(Utf16Length("\xE6\x97\xA5"), 1U);      // 日: 3 bytes, 1 character
+  EXPECT_EQ(Utf16Length("\xF0\x9F\x98\x80"), 2U);  // 😀: a surrogate pair in Java
 }
 
-TEST(CutToJiraLength, CutsTwoByteCharactersAtABoundary) {
+TEST(CutToUtf16Length, CutsTwoByteCharactersAtABoundary) {
   std::string text = Repeat("\xC3\xA9", 300);  // 300 × é = 600 bytes
-  EXPECT_TRUE(CutToJiraLength(text, 255));
+  EXPECT_TRUE(CutToUtf16Length(text, 255));
   EXPECT_TRUE(IsValidUtf8(text));
-  EXPECT_EQ(JiraLength(text), 255U);
+  EXPECT_EQ(Utf16Length(text), 255U);
   EXPECT_EQ(text.size(), 510U);
 }
 
-TEST(CutToJiraLength, NeverSplitsACharacterThatDoesNotFit) {
+TEST(CutToUtf16Length, NeverSplitsACharacterThatDoesNotFit) {
   std::string text = "a" + Repeat("\xF0\x9F\x98\x80", 200);  // 1 + 200 × 2 units
-  EXPECT_TRUE(CutToJiraLength(text, 255));
+  EXPECT_TRUE(CutToUtf16Length(text, 255));
   EXPECT_TRUE(IsValidUtf8(text));
-  EXPECT_EQ(JiraLength(text), 255U);  // "a" + 127 emoji
+  EXPECT_EQ(Utf16Length(text), 255U);  // "a" + 127 emoji
   EXPECT_EQ(text.size(), 1U + 127U * 4U);
 
   std::string odd = Repeat("\xF0\x9F\x98\x80", 200);
-  CutToJiraLength(odd, 255);
-  EXPECT_EQ(JiraLength(odd), 254U);  // the 128th emoji would need units 255 and 256
+  CutToUtf16Length(odd, 255);
+  EXPECT_EQ(Utf16Length(odd), 254U);  // the 128th emoji would need units 255 and 256
   EXPECT_TRUE(IsValidUtf8(odd));
 }
 
-TEST(CutToJiraLength, LeavesShortTextAlone) {
+TEST(CutToUtf16Length, LeavesShortTextAlone) {
   std::string text = Repeat("x", 255);
-  EXPECT_FALSE(CutToJiraLength(text, 255));
+  EXPECT_FALSE(CutToUtf16Length(text, 255));
   EXPECT_EQ(text.size(), 255U);
 }
 
@@ -78,10 +78,10 @@ TEST(SafeExcerpt, MakesOneShortPrintableLine) {
   EXPECT_EQ(SafeExcerpt("bad \xFF byte", 100), "bad byte");
   EXPECT_EQ(SafeExcerpt("evil\xE2\x80\xAEtxt.exe", 100), "evil txt.exe");  // right-to-left override
   const std::string cut = SafeExcerpt(Repeat("word ", 100), 20);
-  EXPECT_EQ(JiraLength(cut), 20U);
+  EXPECT_EQ(Utf16Length(cut), 20U);
   EXPECT_EQ(cut, "word word word word\xE2\x80\xA6");
   EXPECT_EQ(SafeExcerpt(Repeat("x", 20), 20), Repeat("x", 20));  // fits exactly: no ellipsis
 }
 
 }  // namespace
-}  // namespace tcj::jira
+}  // namespace tcj::core

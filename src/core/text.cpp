@@ -1,9 +1,9 @@
-#include "jira/text.hpp"
+#include "core/text.hpp"
 
 #include <cstdint>
 #include <utility>
 
-namespace tcj::jira {
+namespace tcj::core {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
@@ -103,7 +103,7 @@ bool RepairUtf8(std::string& text) {
   return true;
 }
 
-std::size_t JiraLength(std::string_view text) {
+std::size_t Utf16Length(std::string_view text) {
   std::size_t units = 0;
   for (std::size_t pos = 0; pos < text.size();) {
     const Decoded d = DecodeAt(text, pos);
@@ -113,7 +113,7 @@ std::size_t JiraLength(std::string_view text) {
   return units;
 }
 
-bool CutToJiraLength(std::string& text, std::size_t max_length) {
+bool CutToUtf16Length(std::string& text, std::size_t max_length) {
   std::size_t units = 0;
   for (std::size_t pos = 0; pos < text.size();) {
     const Decoded d = DecodeAt(text, pos);
@@ -160,7 +160,7 @@ std::string SafeExcerpt(std::string_view text, std::size_t max_length) {
   if (max_length == 0) {
     return {};
   }
-  CutToJiraLength(out, max_length - 1);
+  CutToUtf16Length(out, max_length - 1);
   while (!out.empty() && out.back() == ' ') {
     out.pop_back();
   }
@@ -168,4 +168,4 @@ std::string SafeExcerpt(std::string_view text, std::size_t max_length) {
   return out;
 }
 
-}  // namespace tcj::jira
+}  // namespace tcj::core

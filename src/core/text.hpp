@@ -1,10 +1,11 @@
-// jira: UTF-8 repair and cutting text to Jira's length limits without breaking characters.
+// core: text from other systems made safe: UTF-8 repair, cutting to a length limit without
+// breaking characters, one-line excerpts for messages and logs.
 #pragma once
 
 // Pure functions on caller-owned strings; thread-safe.
 //
-// How length is counted: Jira's limits ("≤ 255") are checked in Java, whose String length counts
-// UTF-16 code units, and the fake Jira (JavaScript) counts the same way. So a character outside the
+// How length is counted: the limits of Jira and of the admin pages ("≤ 255") are checked in Java
+// or JavaScript, whose string length counts UTF-16 code units. So a character outside the
 // Basic Multilingual Plane (an emoji) counts 2, everything else 1. Cutting happens only between
 // code points, so the result is always valid UTF-8 and never splits a surrogate pair; its length in
 // code points is therefore also within the limit. Bytes are not what is limited (255 characters of
@@ -14,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-namespace tcj::jira {
+namespace tcj::core {
 
 bool IsValidUtf8(std::string_view text);
 
@@ -22,16 +23,16 @@ bool IsValidUtf8(std::string_view text);
 // code points above U+10FFFF, truncated sequences) by U+FFFD. Returns whether anything changed.
 bool RepairUtf8(std::string& text);
 
-// Length as Jira counts it (UTF-16 code units). Precondition: text is valid UTF-8.
-std::size_t JiraLength(std::string_view text);
+// Length as Java and JavaScript count it (UTF-16 code units). Precondition: text is valid UTF-8.
+std::size_t Utf16Length(std::string_view text);
 
-// Cuts text to at most max_length (as JiraLength counts) at a code point boundary. Returns whether
+// Cuts text to at most max_length (as Utf16Length counts) at a code point boundary. Returns whether
 // anything was cut. Precondition: text is valid UTF-8.
-bool CutToJiraLength(std::string& text, std::size_t max_length);
+bool CutToUtf16Length(std::string& text, std::size_t max_length);
 
 // A one-line, printable excerpt for messages and logs: invalid UTF-8 and control, line-breaking and
 // bidirectional-override characters become spaces, runs of spaces collapse, the ends are trimmed,
 // and the result has at most max_length characters, ending in "…" when it was cut.
 std::string SafeExcerpt(std::string_view text, std::size_t max_length);
 
-}  // namespace tcj::jira
+}  // namespace tcj::core

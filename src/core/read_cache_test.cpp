@@ -1,0 +1,47 @@
+#include "core/read_cache.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tcj::core {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+TEST(ReadCache, KeepsAValueUntilItExpires) {
+  ReadCache<int> cache(10);
+  const auto now = Clock::time_point{} + 1h;
+  EXPECT_FALSE(cache.Get("a", now).has_value());
+  EXPECT_TRUE(cache.Put("a", 1, cache.BeginRead(), now + 5s));
+  EXPECT_EQ(cache.Get("a", now + 4s), 1);
+  EXPECT_FALSE(cache.Get("a", now + 5s).has_value());
+}
+
+// The race of a lookup with a reinstall: the lookup read the old row, the reinstall wrote the new
+// one and invalidated; the lookup's late Put must not bring the old row back.
+TEST(ReadCache, AReadInFlightDuringAnInvalidationCachesNothing) {
+  ReadCache<std::string> cache(10);
+  const auto now = Clock::time_point{} + 1h;
+  const auto ticket = cache.BeginRead();  // the lookup starts, reads "old secret"
+  cache.Invalidate("site");               // a write of this process lands
+  EXPECT_FALSE(cache.Put("site", "old secret", ticket, now + 5s));
+  EXPECT_FALSE(cache.Get("site", now).has_value());
+  EXPECT_TRUE(cache.Put("site", "new secret", cache.BeginRead(), now + 5s));  // a read after the write
+  EXPECT_EQ(cache.Get("site", now), "new secret");
+}
+
+TEST(ReadCache, UpdatesInPlaceAndStaysBounded) {
+  ReadCache<int> cache(3);
+  const auto later = Clock::time_point{} + 1h;
+  for (int i = 0; i < 3; ++i) cache.Put("k" + std::to_string(i), i, cache.BeginRead(), later);
+  cache.Update("k1", [](int& v) { v = 10; });
+  cache.Update("missing", [](int& v) { v = 99; });
+  EXPECT_EQ(cache.Get("k1", {}), 10);
+  EXPECT_FALSE(cache.Get("missing", {}).has_value());
+  cache.Put("k3", 3, cache.BeginRead(), later);  // over the bound: starts again
+  EXPECT_FALSE(cache.Get("k0", {}).has_value());
+  EXPECT_EQ(cache.Get("k3", {}), 3);
+}
+
+}  // namespace
+}  // namespace tcj::core
