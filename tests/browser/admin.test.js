@@ -23,7 +23,8 @@ test('inside Jira: the configure page at 600 px, authenticated by context tokens
   await ui.getByRole('heading', { name: 'TeamCity servers', level: 1 }).waitFor();
   // No sign-in and no header of our own inside Jira.
   assert.equal(await ui.getByRole('button', { name: 'Sign out' }).count(), 0);
-  await adminFlow({ stack, page, ui, site: 'acme', tc: 'jira-tc', shot: (name) => stack.screenshot(page, `jira-${name}`) });
+  await adminFlow({ stack, page, ui, site: 'acme', tc: 'jira-tc', audit: { actor: /^Jira user acc-admin$/, signedIn: false },
+                   shot: (name) => stack.screenshot(page, `jira-${name}`) });
   assert.ok(await page.evaluate(() => window.__fakeJira.tokensIssued) > 0, 'the API calls used context tokens from the Jira page');
 });
 
@@ -44,7 +45,8 @@ test('standalone: sign in with an admin token, the same flow, sign out', { timeo
   await page.getByRole('heading', { name: 'TeamCity servers', level: 1 }).waitFor();
   await waitForText(page.locator('.tcj-header__account'), /Sign out/);
 
-  await adminFlow({ stack, page, ui: page, site: 'solo', tc: 'solo-tc', shot: (name) => stack.screenshot(page, `standalone-${name}`) });
+  await adminFlow({ stack, page, ui: page, site: 'solo', tc: 'solo-tc', audit: { actor: /^Admin token \S+$/, signedIn: true },
+                   shot: (name) => stack.screenshot(page, `standalone-${name}`) });
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await waitForText(page.locator('.tcj-login'), /You are signed out\./);

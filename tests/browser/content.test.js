@@ -1,11 +1,12 @@
 'use strict';
 // What TeamCity and Jira say is shown as text, never run as markup: a TeamCity server whose branch
 // names and commit messages carry <script> and "><img onerror=...>, and a server name that does.
-// The issue panel lists the builds of an issue. A pasted branch is previewed with its record.
+// The issue panel lists the builds of an issue. A pasted branch is previewed with its record. The
+// audit log links the server that still exists and names it as created, markup and all, as text.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { startStack, eventually, waitForText, TIMEOUT } = require('./harness');
-const { search } = require('./flows');
+const { search, auditRows } = require('./flows');
 
 const SCRIPT = '<script>alert("xss-script")</script>';
 const IMG = '"><img src=x onerror=alert("xss-img")>';
@@ -204,5 +205,31 @@ test('an ended session goes back to the sign-in page, and signing in again retur
   await page.getByLabel('Admin token', { exact: true }).fill(stack.adminToken('acme'));
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Diagnostics', level: 1 }).waitFor();
+  page.assertClean();
+});
+
+test('the audit log links the server that exists, by the name of each entry, as text', { timeout: 120e3 }, async (t) => {
+  const page = await signedIn(t);
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Audit log' }).click();
+  await page.locator('.tcj-audit__entry').first().waitFor();
+  const rows = await auditRows(page);
+  const of = (action) => rows.find((r) => r.action === action);
+  // Created through the API with a Jira user's context token; changed on the server's page, signed in with a token.
+  assert.deepEqual(of('server.created'), { action: 'server.created', who: 'Jira user acc-admin', from: '127.0.0.1',
+    what: `Created TeamCity server ${NAME} (${stack.teamcityUrl('hostile')}) Signing in to TeamCity with an access token` });
+  assert.equal(of('server.backfill_requested').what, 'Requested a backfill of 3 days for Hostile TeamCity');
+  assert.equal(of('server.webhook_secret_rotated').what, 'Rotated the webhook secret of Hostile TeamCity');
+  assert.equal(of('server.updated').what, 'Changed server Hostile TeamCity: name');
+  assert.match(of('server.updated').who, /^Admin token \S+$/);
+  assert.equal(of('session.signed_in').what, 'Signed in');
+  assert.equal(rows.filter((r) => r.action.startsWith('server.')).length, 4);
+  // Every server in a sentence links to its page; the one as created, by its name then.
+  const links = page.locator('.tcj-audit a.tcj-audit__server');
+  assert.equal(await links.count(), 4);
+  for (const href of await links.evaluateAll((list) => list.map((a) => a.getAttribute('href')))) assert.equal(href, `#/servers/${serverId}`);
+  await stack.screenshot(page, 'hostile-audit');
+  await assertInert(page);
+  await page.getByRole('link', { name: NAME, exact: true }).click();
+  await page.getByRole('heading', { name: 'Hostile TeamCity', level: 1 }).waitFor();
   page.assertClean();
 });

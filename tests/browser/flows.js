@@ -2,11 +2,13 @@
 // The admin's first ten minutes, driven through the UI exactly as a person would: add a TeamCity
 // server (a wrong token first), test the connection, save, watch the backfill finish, find builds
 // in the diagnostics, change an environment rule and watch the mapping table follow, preview a
-// branch, remove the server. `ui` is the page (standalone) or the app's frame inside Jira.
+// branch, rename the server (to markup, which stays text), remove it, and read all of it in the
+// audit log, a page at a time. `ui` is the page (standalone) or the app's frame inside Jira.
 const assert = require('node:assert/strict');
 const { eventually, waitForText, TIMEOUT } = require('./harness');
 
 const SERVER_NAME = 'Main TeamCity';
+const RENAMED = '<img src=x onerror=alert(1)>';
 
 // The app's main navigation (tabs).
 const section = (ui, name) => ui.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name });
@@ -168,24 +170,33 @@ async function preview({ stack, ui, site, serverId, shot }) {
   assert.match(text, /Not a deployment/);
 }
 
-async function removeServer({ stack, ui, site, shot }) {
+// Renamed from the server's page: nothing of the connection changes, so nothing is tested first.
+async function renameServer({ ui, name }) {
+  await ui.getByRole('link', { name: 'Edit', exact: true }).click();
+  await ui.getByRole('heading', { name: 'Edit TeamCity server', level: 1 }).waitFor();
+  await ui.getByLabel('Name', { exact: true }).fill(name);
+  await ui.getByRole('button', { name: 'Save', exact: true }).click();
+  await ui.getByRole('heading', { name, level: 1, exact: true }).waitFor();
+}
+
+async function removeServer({ stack, ui, site, name, shot }) {
   const before = await stack.jiraControl('GET', `/_control/sites/${site}/builds`);
   assert.ok(before.count > 0, 'Jira has the server\'s builds before the removal');
   await section(ui, 'TeamCity servers').click();
-  const row = ui.locator('tr', { hasText: SERVER_NAME });
+  const row = ui.locator('tr', { hasText: name });
   await waitForText(row, /Healthy/i);
-  const remove = ui.getByRole('button', { name: `Remove ${SERVER_NAME}` });
+  const remove = ui.getByRole('button', { name: `Remove ${name}` });
 
   // Keyboard: Enter opens the dialog, Escape closes it and focus goes back to the button.
   await remove.focus();
   await remove.press('Enter');
-  const dialog = ui.getByRole('dialog', { name: `Remove ${SERVER_NAME}?` });
+  const dialog = ui.getByRole('dialog', { name: `Remove ${name}?` });
   await waitForText(dialog, /deletes every build and deployment it sent from this server from Jira/);
   assert.equal(await ui.locator(':focus').innerText(), 'Cancel');
   if (shot) await shot('remove-dialog');
   await ui.locator(':focus').press('Escape');
   await dialog.waitFor({ state: 'detached' });
-  assert.equal(await ui.locator(':focus').getAttribute('aria-label'), `Remove ${SERVER_NAME}`);
+  assert.equal(await ui.locator(':focus').getAttribute('aria-label'), `Remove ${name}`);
 
   await remove.click();
   await dialog.getByRole('button', { name: 'Remove server' }).click();
@@ -196,8 +207,76 @@ async function removeServer({ stack, ui, site, shot }) {
   assert.equal(deployments.count, 0);
 }
 
+// The rows of the audit log shown: action, who, from, what (spaces collapsed).
+function auditRows(ui) {
+  return ui.locator('.tcj-audit__entry').evaluateAll((rows) => rows.map((r) => {
+    const cell = (c) => r.querySelector(c).innerText.replace(/\s+/g, ' ').trim();
+    return { action: r.dataset.action, who: cell('.tcj-audit__who'), from: cell('.tcj-audit__from'), what: cell('.tcj-audit__what') };
+  }));
+}
+
+// Everything the flow changed, newest first, in words; the renamed server's markup as text; then the
+// same entries two at a time with "Show older".
+async function auditLog({ stack, ui, tc, audit: { actor, signedIn }, shot }) {
+  await section(ui, 'Audit log').click();
+  await ui.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
+  await ui.locator('.tcj-audit__entry').first().waitFor();
+  const rows = await auditRows(ui);
+  assert.deepEqual(rows.map((r) => r.action), ['server.removed', 'server.updated', 'server.settings_changed', 'server.created',
+    ...(signedIn ? ['session.signed_in', 'admin_token.created'] : []), 'site.installed']);
+  const url = stack.teamcityUrl(tc);
+  const [removed, updated, settings, created] = rows;
+  assert.equal(removed.what, `Removed TeamCity server ${RENAMED} (${url})`);
+  assert.equal(updated.what, `Changed server ${RENAMED}: name`);  // the form sends only what changed
+  assert.equal(settings.what, `Changed what to sync of ${RENAMED} Setting Before After Deployment rules None 1. Lint: environment Sandbox, type testing`);
+  assert.equal(created.what, `Created TeamCity server ${SERVER_NAME} (${url}) Signing in to TeamCity with an access token`);
+  for (const r of rows.slice(0, 4)) {
+    assert.match(r.who, actor);
+    assert.equal(r.from, '127.0.0.1');
+  }
+  const installed = rows[rows.length - 1];
+  assert.deepEqual([installed.who, installed.what], ['Atlassian (site lifecycle)', 'Installed the app on this Jira site']);
+  if (signedIn) {
+    // Signed in with the token that an operator created on the command line (no address).
+    const [signIn, token] = rows.slice(4, 6);
+    assert.deepEqual([signIn.who, signIn.what], [rows[0].who, 'Signed in']);
+    assert.match(token.who, /^Operator \S+ \(command line\)$/);
+    assert.equal(token.from, 'none');
+    assert.equal(token.what, `Created admin token ${signIn.who.replace(/^Admin token /, '')} named admin`);
+  }
+  // The server is gone: named, not linked. Its markup name is text, and made no element.
+  assert.equal(await ui.locator('.tcj-audit a').count(), 0);
+  assert.equal(await ui.locator('.tcj-audit img').count(), 0);
+  assert.equal(await ui.locator('.tcj-audit__server', { hasText: RENAMED }).count(), 3);
+  // When: local time, the UTC value in the tooltip.
+  const when = ui.locator('.tcj-audit__when time').first();
+  assert.match(await when.getAttribute('title'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+  assert.equal(Date.parse(await when.getAttribute('datetime')), Date.parse((await when.getAttribute('title')).replace(' UTC', 'Z').replace(' ', 'T')));
+  await waitForText(ui.locator('.tcj-audit__end'), new RegExp(`^No older entries \\(${rows.length} entries shown\\)\\.$`));
+  if (shot) await shot('audit');
+
+  // Two at a time: "Show older" until the end gives the same entries in the same order.
+  await ui.evaluate(() => { window.location.hash = '#/audit?limit=2'; });
+  await eventually(async () => (await ui.locator('.tcj-audit__entry').count()) === 2, { what: 'the first page of two' });
+  const older = ui.getByRole('button', { name: 'Show older' });
+  await older.waitFor();
+  if (shot) await shot('audit-paged');
+  for (let shown = 2; shown < rows.length; shown += 2) {
+    await older.click();
+    await eventually(async () => (await ui.locator('.tcj-audit__entry').count()) === Math.min(shown + 2, rows.length),
+      { what: `${Math.min(shown + 2, rows.length)} entries` });
+  }
+  // A last page that was full still offers one more (empty) page.
+  if (rows.length % 2 === 0) await older.click();
+  await waitForText(ui.locator('.tcj-audit__end'), new RegExp(`^No older entries \\(${rows.length} entries shown\\)\\.$`));
+  assert.equal(await older.count(), 0);
+  assert.deepEqual(await auditRows(ui), rows);
+}
+
 // The whole flow; shot(name) saves a screenshot of the screen shown.
-async function adminFlow({ stack, page, ui, site, tc, shot }) {
+// audit: who the audit log names for the changes (actor, a RegExp), and whether the flow signed in
+// (with an admin token made for it).
+async function adminFlow({ stack, page, ui, site, tc, audit, shot }) {
   await addServer({ stack, ui, tc });
   const { json: list } = await stack.api(site, 'GET', '/api/v1/servers');
   const serverId = list.servers.find((s) => s.name === SERVER_NAME).id;
@@ -212,8 +291,10 @@ async function adminFlow({ stack, page, ui, site, tc, shot }) {
   await diagnostics({ stack, ui, site, serverId, tc, shot });
   await environmentRules({ stack, ui, site, serverId, shot });
   await preview({ stack, ui, site, serverId, shot });
-  await removeServer({ stack, ui, site, shot });
+  await renameServer({ ui, name: RENAMED });
+  await removeServer({ stack, ui, site, name: RENAMED, shot });
+  await auditLog({ stack, ui, tc, audit, shot });
   page.assertClean();
 }
 
-module.exports = { adminFlow, search, SERVER_NAME };
+module.exports = { adminFlow, search, auditRows, SERVER_NAME };

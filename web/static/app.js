@@ -6,6 +6,7 @@ import { ApiError, host, get, post, del, onUnauthorized, setCsrfToken } from './
 import { serversView, serverFormView } from './servers.js';
 import { serverView } from './server.js';
 import { diagnosticsView } from './diagnostics.js';
+import { auditView } from './audit.js';
 
 const root = document.getElementById('app');
 let session = null;  // standalone: {csrf_token, site}
@@ -17,6 +18,7 @@ const ROUTES = [
   { pattern: /^\/servers\/([^/]+)\/edit$/, view: serverFormView, tab: 'servers', names: ['id'] },
   { pattern: /^\/servers\/([^/]+)(?:\/(sync|preview))?$/, view: serverView, tab: 'servers', names: ['id', 'section'] },
   { pattern: /^\/diagnostics$/, view: diagnosticsView, tab: 'diagnostics' },
+  { pattern: /^\/audit$/, view: auditView, tab: 'audit' },
 ];
 
 function parseHash() {
@@ -44,6 +46,7 @@ function shell() {
   const tabs = [
     ['servers', '#/servers', 'TeamCity servers'],
     ['diagnostics', '#/diagnostics', 'Diagnostics'],
+    ['audit', '#/audit', 'Audit log'],
   ].map(([id, href, label]) => h('a', { href, class: 'tcj-nav__link', dataset: { tab: id } }, label));
   const account = host === 'standalone' && session
     ? h('div', { class: 'tcj-header__account' },

@@ -130,6 +130,15 @@ export function confirmRemove(server, ctx, after) {
 
 // ---- add / edit ----
 
+// An update names only what differs from the saved server (the API keeps the rest), so that the
+// audit log lists what was really changed.
+function changesOnly(body, server) {
+  const changes = { ...body };
+  if (changes.name === server.name) delete changes.name;
+  if (changes.url === server.url) delete changes.url;
+  return changes;
+}
+
 const AUTH_TYPES = [
   ['token', 'Token'],
   ['basic', 'Username and password'],
@@ -350,7 +359,7 @@ function renderForm(container, server, ctx) {
         }
       }
       const saved = server
-        ? await put(`/api/v1/servers/${enc(server.id)}`, collected.body)
+        ? await put(`/api/v1/servers/${enc(server.id)}`, changesOnly(collected.body, server))
         : await post('/api/v1/servers', collected.body);
       ctx.announce(server ? `${saved.name} saved.` : `${saved.name} added; its history is being read.`);
       ctx.navigate(`#/servers/${enc(saved.id)}`);
