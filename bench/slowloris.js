@@ -2,7 +2,8 @@
 // Slowloris benchmark: how valid requests fare while hundreds of clients dribble request headers.
 //
 //   node bench/slowloris.js [--connections 300] [--interval-ms 1000] [--seconds 10]
-//                           [--header-timeout 10] [--fd-limit N] [--executable build/release/teamcity-jira]
+//                           [--header-timeout 10] [--fd-limit N] [--slow-address 127.0.0.2]
+//                           [--executable build/release/teamcity-jira]
 //
 // Starts the release executable with its embedded PostgreSQL in a temporary folder, then
 //   1. measures GET /healthz with `wrk -t1 -c20 -d<seconds>s --latency` and with a probe that opens
@@ -13,7 +14,10 @@
 //   3. measures the same again while they are open, and reports how long the server let each slow
 //      connection live (it should be server.header_timeout_seconds).
 // --fd-limit N runs the service with at most N open files (systemd's default soft limit is 1024):
-// with more slow connections than that, they take every descriptor and new clients wait.
+// serve keeps server.max_connections under it. The slow clients connect from --slow-address (another
+// loopback address than the measured clients, as an attacker would be another host), so that the
+// cap per client address (server.max_connections_per_ip) applies to them and not to the others;
+// the connections it refuses at once are counted apart.
 // Prints one JSON line of results. Needs wrk, and build/release/teamcity-jira (make build).
 'use strict';
 
@@ -35,6 +39,7 @@ const intervalMs = Number(option('interval-ms', 1000));
 const seconds = Number(option('seconds', 10));
 const headerTimeout = Number(option('header-timeout', 10));
 const fdLimit = Number(option('fd-limit', 0));  // the service's open-file limit; 0: inherited
+const slowAddress = option('slow-address', '127.0.0.2');
 
 const children = [];
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
@@ -139,9 +144,10 @@ function slowClients(port, count) {
   const open = new Set();
   let stopped = false;
   let failedConnects = 0;
+  let refusedAtOnce = 0;
   const startOne = () => {
     if (stopped) return;
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = net.connect({ port, host: '127.0.0.1', localAddress: slowAddress });
     const opened = Date.now();
     let timer = null;
     socket.on('connect', () => {
@@ -153,8 +159,13 @@ function slowClients(port, count) {
     socket.on('error', () => { if (!open.has(socket)) ++failedConnects; });
     socket.on('close', () => {
       clearInterval(timer);
-      if (open.delete(socket)) lifetimes.push((Date.now() - opened) / 1000);
-      if (!stopped) setTimeout(startOne, 10);
+      if (open.delete(socket)) {
+        const lived = (Date.now() - opened) / 1000;
+        // Closed within a moment of connecting: refused at accept (a connection cap), not timed out.
+        if (lived < 0.5) ++refusedAtOnce; else lifetimes.push(lived);
+      }
+      // A refused client tries again a little later, as a persistent attacker would.
+      if (!stopped) setTimeout(startOne, (Date.now() - opened) / 1000 < 0.5 ? 200 : 10);
     });
   };
   for (let i = 0; i < count; ++i) startOne();
@@ -163,6 +174,7 @@ function slowClients(port, count) {
     stop: () => { stopped = true; for (const s of open) s.destroy(); },
     lifetimes: () => [...lifetimes].sort((a, b) => a - b),
     failedConnects: () => failedConnects,
+    refusedAtOnce: () => refusedAtOnce,
   };
 }
 
@@ -196,14 +208,15 @@ async function main() {
   const baseline = { wrk: await wrk(port), freshConnections: await probeInChild(port) };
 
   const slow = slowClients(port, connections);
-  for (let i = 0; i < 100 && slow.open() < connections; ++i) await sleep(50);
+  for (let i = 0; i < 100 && slow.open() + slow.refusedAtOnce() < connections; ++i) await sleep(50);
   const underAttack = {
     wrk: await sampled(slow, () => wrk(port)),
     freshConnections: await sampled(slow, () => probeInChild(port)),
   };
   // Let at least the first generation of slow connections reach the header timeout.
   const deadline = Date.now() + (3 * headerTimeout + 10) * 1000;
-  while (slow.lifetimes().length < connections && Date.now() < deadline) await sleep(250);
+  const admitted = slow.open();  // the rest were refused at accept
+  while (slow.lifetimes().length < admitted && Date.now() < deadline) await sleep(250);
   slow.stop();
   const lifetimes = slow.lifetimes();
 
@@ -220,6 +233,8 @@ async function main() {
       closedByServer: lifetimes.length,
       lifetimeSeconds: { min: lifetimes[0], p50: percentile(lifetimes, 50), max: lifetimes[lifetimes.length - 1] },
       failedConnects: slow.failedConnects(),
+      refusedAtOnce: slow.refusedAtOnce(),
+      fromAddress: slowAddress,
     },
   }));
 }

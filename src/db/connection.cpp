@@ -122,7 +122,7 @@ std::vector<std::pair<std::string, std::string>> Connection::EffectiveParameters
 }
 
 bool Connection::healthy() const {
-  return PQstatus(conn_) == CONNECTION_OK;
+  return !broken_ && PQstatus(conn_) == CONNECTION_OK;
 }
 
 bool Connection::idle() const {
@@ -133,13 +133,13 @@ bool Connection::in_failed_transaction() const {
   return PQtransactionStatus(conn_) == PQTRANS_INERROR;
 }
 
-void Connection::ThrowFrom(const pg_result* result) const {
+void Connection::ThrowFrom(const pg_result* result) {
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   std::string sqlstate = state != nullptr ? state : "";
   std::string message = Trimmed(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
   if (message.empty()) message = Trimmed(PQerrorMessage(conn_));
-  DbErrorKind kind = ClassifySqlState(sqlstate);
-  if (!healthy()) kind = DbErrorKind::connection;
+  const DbErrorKind kind = ClassifyFailure(sqlstate, PQstatus(conn_) == CONNECTION_OK);
+  if (kind == DbErrorKind::connection) broken_ = true;
   throw DbError(kind, std::move(sqlstate), message);
 }
 

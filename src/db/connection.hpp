@@ -44,7 +44,7 @@ class Connection {
   // the PostgreSQL programs we run (pg_dump) to reach the same database. Holds the password.
   std::vector<std::pair<std::string, std::string>> EffectiveParameters() const;
 
-  // False once the connection is broken; the pool then drops it.
+  // False once the connection is broken (or a failure left it in doubt); the pool then drops it.
   bool healthy() const;
   // True when no transaction is open.
   bool idle() const;
@@ -53,8 +53,9 @@ class Connection {
 
  private:
   explicit Connection(pg_conn* conn) : conn_(conn) {}
-  [[noreturn]] void ThrowFrom(const struct pg_result* result) const;
+  [[noreturn]] void ThrowFrom(const struct pg_result* result);
   pg_conn* conn_;
+  bool broken_ = false;  // a failure that did not come from the server: never trusted again
 };
 
 }  // namespace tcj::db

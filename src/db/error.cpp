@@ -31,4 +31,9 @@ DbErrorKind ClassifySqlState(std::string_view s) {
   return DbErrorKind::other;
 }
 
+DbErrorKind ClassifyFailure(std::string_view sqlstate, bool connection_ok) {
+  if (!connection_ok || sqlstate.empty()) return DbErrorKind::connection;
+  return ClassifySqlState(sqlstate);
+}
+
 }  // namespace tcj::db

@@ -45,4 +45,10 @@ class DbError : public std::runtime_error {
 
 DbErrorKind ClassifySqlState(std::string_view sqlstate);
 
+// The kind of a failed statement. Whatever the server said, a connection libpq reports broken is a
+// connection failure; so is a failure without any SQLSTATE, which libpq made up itself because
+// nothing (or nothing readable) came back: "server closed the connection unexpectedly" when the
+// send already failed leaves libpq's status CONNECTION_OK, and the database is gone all the same.
+DbErrorKind ClassifyFailure(std::string_view sqlstate, bool connection_ok);
+
 }  // namespace tcj::db

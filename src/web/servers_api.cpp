@@ -173,11 +173,16 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
               .handler = AdminOnly(access, [&servers, &audit, url_policy](Request& r) {
                 ServerInput in;
                 if (auto bad = ParseInput(r, false, url_policy, in)) return std::move(*bad);
+                const core::ServerId id(std::string(*r.PathParam("id")));
+                const auto before = servers.Get(*r.principal.tenant, id);
+                if (!before) return ServerNotFound();
+                // What actually changed (a client may send fields unchanged); credentials sent are
+                // always new, since they are never shown.
                 json changed = json::array();
-                if (in.name) changed.push_back("name");
-                if (in.url) changed.push_back("url");
+                if (in.name && *in.name != before->name) changed.push_back("name");
+                if (in.url && *in.url != before->url) changed.push_back("url");
                 if (in.credentials) changed.push_back("credentials");
-                auto updated = servers.Update(*r.principal.tenant, core::ServerId(std::string(*r.PathParam("id"))),
+                auto updated = servers.Update(*r.principal.tenant, id,
                                               tenants::ServerChange{in.name, in.url, std::move(in.credentials)});
                 if (!updated) {
                   if (updated.error().code == "servers.credentials_required") {

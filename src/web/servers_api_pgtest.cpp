@@ -215,7 +215,8 @@ TEST_F(ServersApiTest, ChangesAreInTheSitesAuditLog) {
                               R"({"name":"main","url":"https://tc.example.com","auth":{"type":"token","token":"zzz-secret"}})");
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string id = json::parse(created.body)["id"];
-  ASSERT_EQ(Call("PUT", "/api/v1/servers/" + id, a_, R"({"name":"renamed","auth":{"type":"token","token":"yyy-secret"}})")
+  ASSERT_EQ(Call("PUT", "/api/v1/servers/" + id, a_,
+                 R"({"name":"renamed","url":"https://tc.example.com","auth":{"type":"token","token":"yyy-secret"}})")
                 .status,
             200);
   ASSERT_EQ(Call("DELETE", "/api/v1/servers/" + id, a_).status, 204);
@@ -229,7 +230,7 @@ TEST_F(ServersApiTest, ChangesAreInTheSitesAuditLog) {
   EXPECT_EQ(events[0]["action"], "server.removed");
   EXPECT_EQ(events[0]["actor"], json({{"kind", "admin_token"}, {"id", "token-1"}}));
   EXPECT_EQ(events[1]["action"], "server.updated");
-  EXPECT_EQ(events[1]["detail"]["changed"], json({"name", "credentials"}));
+  EXPECT_EQ(events[1]["detail"]["changed"], json({"name", "credentials"})) << "the URL was sent unchanged";
   EXPECT_EQ(events[2]["action"], "server.created");
   EXPECT_EQ(events[2]["actor"], json({{"kind", "jira_user"}, {"id", "acc-admin"}}));
   EXPECT_EQ(events[2]["client_address"], "192.0.2.7");
@@ -266,6 +267,10 @@ TEST_F(ServersApiTest, TheAuditLogPagesAndRefusesBadParameters) {
   const auto last = json::parse(get("limit=2&before=" + second["next_before"].dump()).body);
   EXPECT_EQ(last["events"].size(), 1u);
   EXPECT_EQ(last["next_before"], nullptr);
+  // A last page that is exactly full says so: no next page to find empty.
+  const auto exactly = json::parse(get("limit=5").body);
+  EXPECT_EQ(exactly["events"].size(), 5u);
+  EXPECT_EQ(exactly["next_before"], nullptr);
   for (const char* bad : {"limit=0", "limit=201", "limit=x", "before=-1", "colour=red", "limit=%zz"}) {
     EXPECT_EQ(get(bad).status, 400) << bad;
   }

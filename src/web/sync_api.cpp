@@ -112,7 +112,8 @@ void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::Serve
               .auth = kAdminAuth,
               .max_body_bytes = 4 * 1024,
               .handler = AdminOnServer(access, [&sync, &servers, &audit](Request& r, const core::ServerId& id) {
-                if (!servers.Get(*r.principal.tenant, id)) return ServerNotFound();
+                const auto server = servers.Get(*r.principal.tenant, id);
+                if (!server) return ServerNotFound();
                 int days = sync.options.backfill_days;
                 if (!r.body.empty()) {
                   const json doc = json::parse(r.body, nullptr, false);
@@ -129,7 +130,7 @@ void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::Serve
                 if (auto requested = sync::RequestBackfill(sync, *r.principal.tenant, id, days); !requested) {
                   return SettingsError(requested.error());
                 }
-                audit.Record(r, "server.backfill_requested", id.str(), {{"days", days}});
+                audit.Record(r, "server.backfill_requested", id.str(), {{"name", server->name}, {"days", days}});
                 return Response::Json(202, json{{"status", "queued"}, {"days", days}}.dump());
               })});
 
@@ -146,10 +147,11 @@ void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::Serve
               .pattern = "/api/v1/servers/{id}/settings",
               .auth = kAdminAuth,
               .max_body_bytes = 256 * 1024,
-              .handler = AdminOnServer(access, [&sync, &audit](Request& r, const core::ServerId& id) {
+              .handler = AdminOnServer(access, [&sync, &servers, &audit](Request& r, const core::ServerId& id) {
                 auto settings =
                     core::IsUuid(id.str()) ? sync::LoadSyncSettings(sync.pool, *r.principal.tenant, id) : std::nullopt;
-                if (!settings) return ServerNotFound();
+                const auto server = servers.Get(*r.principal.tenant, id);
+                if (!settings || !server) return ServerNotFound();
                 const json before = SettingsJson(*settings);
                 if (auto bad = ParseSettings(r.body, *settings)) return std::move(*bad);
                 if (auto saved = sync::SaveSyncSettings(sync.pool, *r.principal.tenant, id, *settings); !saved) {
@@ -158,7 +160,8 @@ void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::Serve
                 sync::RecordEvent(sync.pool, *r.principal.tenant, id, sync::EventLevel::info, "settings_changed",
                                   "What to sync was changed; it applies from the next poll.");
                 const json after = SettingsJson(*settings);
-                audit.Record(r, "server.settings_changed", id.str(), {{"before", before}, {"after", after}});
+                audit.Record(r, "server.settings_changed", id.str(),
+                             {{"name", server->name}, {"before", before}, {"after", after}});
                 return Response::Json(200, after.dump());
               })});
 
@@ -166,9 +169,11 @@ void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::Serve
               .pattern = "/api/v1/servers/{id}/webhook",
               .auth = kAdminAuth,
               .handler = AdminOnServer(access, [&servers, &audit, public_url](Request& r, const core::ServerId& id) {
+                const auto server = servers.Get(*r.principal.tenant, id);
+                if (!server) return ServerNotFound();
                 auto secret = servers.RotateWebhookSecret(*r.principal.tenant, id);
                 if (!secret) return ServerNotFound();
-                audit.Record(r, "server.webhook_secret_rotated", id.str(), json::object());
+                audit.Record(r, "server.webhook_secret_rotated", id.str(), {{"name", server->name}});
                 json body = {{"url", public_url + "/webhooks/teamcity/" + id.str()},
                              {"secret", std::string(secret->reveal())},
                              {"note",

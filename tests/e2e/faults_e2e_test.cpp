@@ -93,6 +93,16 @@ class FaultsE2E : public e2e::SyncFixture {
     return added.value("id", std::int64_t{0});
   }
 
+  // The lines of serve's log that mention what (to explain a failure).
+  std::string LinesWith(const std::string& what) const {
+    std::istringstream log(serve_->Output());
+    std::string out;
+    for (std::string line; std::getline(log, line);) {
+      if (line.find(what) != std::string::npos) out += line + "\n";
+    }
+    return out;
+  }
+
   bool InJira(const std::string& server, std::int64_t build) {
     for (const auto& [key, stored] : StoredRecords()) {
       if (key.starts_with(server + "-") && key.ends_with("#" + std::to_string(build))) return true;
@@ -123,7 +133,7 @@ TEST_F(FaultsE2E, PostgreSQLCrashMidBackfillReadinessFollowsAndNothingIsLost) {
   EXPECT_NE(not_ready->body.find("database_unreachable"), std::string::npos) << not_ready->body;
   EXPECT_EQ(e2e::StatusOf(port_, "/healthz"), 200);
   json refused;
-  EXPECT_EQ(Api("GET", "/api/v1/servers", "", &refused), 503) << refused.dump();
+  EXPECT_EQ(Api("GET", "/api/v1/servers", "", &refused), 503) << refused.dump() << "\n" << LinesWith("http.handler");
   // Long enough for the workers to fail claims and lose the transactions they had open.
   std::this_thread::sleep_for(3s);
 
