@@ -10,6 +10,8 @@ packages=(
   libcli11-dev libtomlplusplus-dev libfmt-dev libsimdjson-dev
   # tests, benchmarks and fuzzing (clang's libFuzzer); the openssl tool makes the TLS tests' certificates
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev openssl
+  # make lint
+  clang-tidy-14 cppcheck
   # the embedded and the test PostgreSQL; runuser comes with util-linux
   postgresql util-linux
   # fakes and browser tests
