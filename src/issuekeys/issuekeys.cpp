@@ -413,10 +413,23 @@ class Collector {
   std::vector<std::string> keys_;
   std::set<std::string> key_seen_;
   std::vector<Accepted> accepted_;
-  // Transparent comparison, so that lookups can use views.
-  std::set<std::tuple<std::string, Source, std::string>, std::less<>> found_seen_;
+  // Transparent comparison, so that lookups can use views. Both sides are compared as views:
+  // std::less<> on a tuple of strings against a tuple of views does not compile with clang.
+  struct SeenLess {
+    using is_transparent = void;
+    using View = std::tuple<std::string_view, Source, std::string_view>;
+    static View AsView(const View& view) { return view; }
+    static View AsView(const std::tuple<std::string, Source, std::string>& owned) {
+      return View(std::get<0>(owned), std::get<1>(owned), std::get<2>(owned));
+    }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return AsView(a) < AsView(b);
+    }
+  };
+  std::set<std::tuple<std::string, Source, std::string>, SeenLess> found_seen_;
   std::vector<Dropped> dropped_;
-  std::set<std::tuple<std::string, Source, std::string>, std::less<>> dropped_seen_;
+  std::set<std::tuple<std::string, Source, std::string>, SeenLess> dropped_seen_;
 };
 
 std::vector<std::string_view> SplitParameter(std::string_view value) {
