@@ -57,8 +57,10 @@ int KeysGenerate(const config::Config& config, const KeysGenerateOptions& option
     return kExitOk;
   }
   std::string json = ring.ToJson();
-  std::fwrite(json.data(), 1, json.size(), stdout);
+  // Flushed and checked here: a keyring cut short by a full disk must not look like success.
+  const bool written = std::fwrite(json.data(), 1, json.size(), stdout) == json.size() && std::fflush(stdout) == 0;
   core::SecureWipe(json);
+  if (!written) return Complain("cannot write the keyring to standard output");
   return kExitOk;
 }
 

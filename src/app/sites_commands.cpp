@@ -152,8 +152,10 @@ int SitesExport(const config::Config& config, const core::Logger& log, const std
     if (!found) return kExitFailure;
     const std::string document = tenants::ExportTenantJson(s.pool, found->tenant) + "\n";
     if (output_file.empty()) {
-      std::fwrite(document.data(), 1, document.size(), stdout);
-      return kExitOk;
+      // Flushed and checked here, as the file below is: a cut-short export must not exit 0.
+      const bool written =
+          std::fwrite(document.data(), 1, document.size(), stdout) == document.size() && std::fflush(stdout) == 0;
+      return written ? kExitOk : Complain("cannot write the export to standard output");
     }
     const int fd = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) return Complain("cannot create " + output_file + " (it must not exist yet)");
