@@ -37,7 +37,7 @@ namespace {
 int Fail(const core::Logger& log, std::string_view event, const std::string& message) {
   log.Error(event, {{"error", message}});
   log.Flush();
-  std::fprintf(stderr, "teamcity-jira: %s\n", message.c_str());
+  (void)std::fprintf(stderr, "teamcity-jira: %s\n", message.c_str());
   return kExitFailure;
 }
 

@@ -146,8 +146,7 @@ std::string CompactUtc(std::chrono::system_clock::time_point t) {
   std::tm tm{};
   gmtime_r(&seconds, &tm);
   char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y%m%dT%H%M%SZ", &tm);
-  return buffer;
+  return std::string(buffer, std::strftime(buffer, sizeof buffer, "%Y%m%dT%H%M%SZ", &tm));
 }
 
 std::optional<std::chrono::system_clock::time_point> ParseRfc3339(const std::string& text) {

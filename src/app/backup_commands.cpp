@@ -13,7 +13,7 @@ namespace tcj::app {
 namespace {
 
 int Complain(const std::string& message) {
-  std::fprintf(stderr, "teamcity-jira: %s\n", message.c_str());
+  (void)std::fprintf(stderr, "teamcity-jira: %s\n", message.c_str());
   return kExitFailure;
 }
 

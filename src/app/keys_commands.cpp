@@ -16,7 +16,7 @@ namespace tcj::app {
 namespace {
 
 int Complain(const std::string& message) {
-  std::fprintf(stderr, "teamcity-jira: %s\n", message.c_str());
+  (void)std::fprintf(stderr, "teamcity-jira: %s\n", message.c_str());
   return kExitFailure;
 }
 
@@ -96,7 +96,7 @@ int KeysReencrypt(const config::Config& config, const core::Logger& log, int bat
         [](const tenants::EncryptedColumn& column, const tenants::ReencryptReport& so_far) {
           std::printf("  %s: %lld re-encrypted so far\n", column.Name().c_str(),
                       static_cast<long long>(so_far.reencrypted));
-          std::fflush(stdout);
+          (void)std::fflush(stdout);
         });
     std::printf("done: %lld records re-encrypted in %lld batches, %lld unreadable\n",
                 static_cast<long long>(report.reencrypted), static_cast<long long>(report.batches),

@@ -26,7 +26,7 @@ namespace tcj::app {
 namespace {
 
 int Complain(const std::string& message) {
-  std::fprintf(stderr, "teamcity-jira: %s\n", message.c_str());
+  (void)std::fprintf(stderr, "teamcity-jira: %s\n", message.c_str());
   return kExitFailure;
 }
 
@@ -211,8 +211,8 @@ int AdminTokensCreate(const config::Config& config, const core::Logger& log, con
     s.audit.Record(found->tenant, Operator(), "admin_token.created", created ? created->token_id : "",
                    {{"name", name}});
     std::printf("%s\n", std::string(token.reveal()).c_str());
-    std::fprintf(stderr, "this token for %s is shown only once; sign in at %s/admin with it\n", found->site_url.c_str(),
-                 config.server.public_url.c_str());
+    (void)std::fprintf(stderr, "this token for %s is shown only once; sign in at %s/admin with it\n",
+                       found->site_url.c_str(), config.server.public_url.c_str());
     return kExitOk;
   });
 }

@@ -24,7 +24,7 @@ std::optional<config::Config> LoadOrComplain(const std::string& file) {
   if (!file.empty()) path = file;
   auto loaded = config::LoadConfig(path, config::ProcessEnvironment());
   if (!loaded) {
-    std::fprintf(stderr, "teamcity-jira: configuration error: %s\n", loaded.error().message.c_str());
+    (void)std::fprintf(stderr, "teamcity-jira: configuration error: %s\n", loaded.error().message.c_str());
     return std::nullopt;
   }
   return std::move(loaded).value();

@@ -17,7 +17,7 @@ void FillRandom(void* buffer, std::size_t size) {
       if (errno == EINTR) {
         continue;
       }
-      std::fputs("fatal: getrandom failed\n", stderr);
+      (void)std::fputs("fatal: getrandom failed\n", stderr);
       std::abort();
     }
     filled += static_cast<std::size_t>(got);

@@ -203,8 +203,8 @@ std::string NewKeyId(const core::Clock& clock, const KeySource* existing) {
   const std::time_t t = std::chrono::system_clock::to_time_t(clock.Now());
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char date[16];
-  std::strftime(date, sizeof date, "%Y-%m-%d", &tm);
+  char buffer[16];
+  const std::string date(buffer, std::strftime(buffer, sizeof buffer, "%Y-%m-%d", &tm));
   std::string id = std::string("kek-") + date;
   for (int n = 2; existing != nullptr && existing->Find(id) != nullptr; ++n) {
     id = fmt::format("kek-{}-{}", date, n);

@@ -10,12 +10,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kTime = "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
-
+// The column as RFC 3339 text in UTC.
 std::string Time(const char* column) {
-  char buffer[160];
-  std::snprintf(buffer, sizeof buffer, kTime, column);
-  return buffer;
+  return std::string("to_char(") + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
 }
 
 json TextOrNull(const db::Row& row, int column) {
