@@ -7,7 +7,8 @@
 
 #include <csignal>
 #include <cerrno>
-#include <cstring>
+
+#include "core/errno_text.hpp"
 
 extern char** environ;
 
@@ -19,7 +20,7 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv, const Pro
   }
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    return Error::Make(ErrorKind::internal, "process.pipe", std::string("pipe failed: ") + std::strerror(errno));
+    return Error::Make(ErrorKind::internal, "process.pipe", std::string("pipe failed: ") + ErrnoText(errno));
   }
 
   posix_spawn_file_actions_t actions;
@@ -60,7 +61,7 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv, const Pro
   if (spawn_error != 0) {
     close(pipe_fds[0]);
     return Error::Make(ErrorKind::unavailable, "process.spawn",
-                       "cannot run " + argv[0] + ": " + std::strerror(spawn_error));
+                       "cannot run " + argv[0] + ": " + ErrnoText(spawn_error));
   }
 
   ProcessResult result;
@@ -81,7 +82,7 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv, const Pro
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {
-      return Error::Make(ErrorKind::internal, "process.wait", std::string("waitpid failed: ") + std::strerror(errno));
+      return Error::Make(ErrorKind::internal, "process.wait", std::string("waitpid failed: ") + ErrnoText(errno));
     }
   }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

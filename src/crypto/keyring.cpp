@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -15,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base64.hpp"
+#include "core/errno_text.hpp"
 
 namespace tcj::crypto {
 namespace {
@@ -92,7 +92,7 @@ core::Result<Keyring> Keyring::Parse(std::string_view json) {
 core::Result<Keyring> Keyring::Load(const std::filesystem::path& file) {
   struct stat st {};
   if (stat(file.c_str(), &st) != 0) {
-    return KeyringError(fmt::format("cannot read the keyring {}: {}", file.string(), std::strerror(errno)));
+    return KeyringError(fmt::format("cannot read the keyring {}: {}", file.string(), core::ErrnoText(errno)));
   }
   if (!S_ISREG(st.st_mode)) return KeyringError(fmt::format("the keyring {} is not a file", file.string()));
   if ((st.st_mode & 077) != 0) {
@@ -186,7 +186,7 @@ core::Status Keyring::Save(const std::filesystem::path& file, bool overwrite) co
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
     core::SecureWipe(text);
-    return KeyringError(fmt::format("cannot write {}: {}", temp, std::strerror(errno)));
+    return KeyringError(fmt::format("cannot write {}: {}", temp, core::ErrnoText(errno)));
   }
   fchmod(fd, 0600);  // also when the temporary file existed with other bits
   const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;

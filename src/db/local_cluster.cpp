@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -25,6 +27,23 @@ constexpr const char* kConfInclude = "teamcity-jira.conf";
 
 Error ClusterError(std::string message) {
   return Error::Make(ErrorKind::unavailable, "db.local_cluster", std::move(message));
+}
+
+struct UserIds {
+  uid_t uid;
+  gid_t gid;
+};
+
+// The postgres system user's ids, or nothing when it does not exist. getpwnam_r, because
+// getpwnam's result is shared by every thread.
+std::optional<UserIds> SystemUserIds() {
+  passwd entry{};
+  passwd* found = nullptr;
+  std::vector<char> buffer(16 * 1024);
+  if (getpwnam_r(kSystemUser, &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
+    return std::nullopt;
+  }
+  return UserIds{found->pw_uid, found->pw_gid};
 }
 
 // The newest /usr/lib/postgresql/<version>/bin that has initdb (Debian's layout), else PATH.
@@ -82,7 +101,7 @@ core::Result<std::unique_ptr<LocalCluster>> LocalCluster::Start(const fs::path& 
   }
   std::vector<std::string> run_as;
   if (geteuid() == 0) {
-    if (getpwnam(kSystemUser) == nullptr) {
+    if (!SystemUserIds()) {
       return ClusterError("running as root, the embedded PostgreSQL must run as the 'postgres' user, which does not "
                           "exist; install the postgresql package (scripts/install-deps) or set database.url");
     }
@@ -104,8 +123,8 @@ core::Status LocalCluster::Initialise() {
     return ClusterError(fmt::format("cannot create database.data_dir {}: {}", dir_.string(), ec.message()));
   }
   if (!run_as_.empty()) {
-    const passwd* pw = getpwnam(kSystemUser);
-    if (chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+    const auto ids = SystemUserIds();
+    if (!ids || chown(dir_.c_str(), ids->uid, ids->gid) != 0) {
       return ClusterError(fmt::format("cannot give {} to the postgres user", dir_.string()));
     }
   }
@@ -143,8 +162,8 @@ core::Status LocalCluster::Launch() {
         << "port = 5432\n";
     out.close();
     if (!run_as_.empty()) {
-      const passwd* pw = getpwnam(kSystemUser);
-      if (chown(conf.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+      const auto ids = SystemUserIds();
+      if (!ids || chown(conf.c_str(), ids->uid, ids->gid) != 0) {
         return ClusterError("cannot give " + conf.string() + " to the postgres user");
       }
     }

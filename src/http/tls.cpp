@@ -9,9 +9,10 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <optional>
+
+#include "core/errno_text.hpp"
 
 namespace tcj::http {
 namespace {
@@ -47,7 +48,7 @@ Error KeyError(std::string message) {
 std::optional<std::string> Unreadable(const std::string& path) {
   if (path.empty()) return "no file name given";
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return std::strerror(errno);
+  if (f == nullptr) return core::ErrnoText(errno);
   (void)std::fclose(f);  // opened for reading only: nothing to lose if closing fails
   return std::nullopt;
 }
