@@ -218,11 +218,16 @@ ConnectionSettings LocalCluster::RuntimeSettings() const {
 
 LocalCluster::~LocalCluster() {
   if (!started_by_us_) return;
-  auto stop = core::RunProcess(Command("pg_ctl", {"-D", dir_.string(), "-m", "fast", "-w", "stop"}));
-  if (!stop || stop->exit_code != 0) {
-    log_.Warn("db.local_cluster.stop_failed", {{"data_dir", dir_.string()}});
-  } else {
-    log_.Info("db.local_cluster.stopped", {{"data_dir", dir_.string()}});
+  try {
+    auto stop = core::RunProcess(Command("pg_ctl", {"-D", dir_.string(), "-m", "fast", "-w", "stop"}));
+    if (!stop || stop->exit_code != 0) {
+      log_.Warn("db.local_cluster.stop_failed", {{"data_dir", dir_.string()}});
+    } else {
+      log_.Info("db.local_cluster.stopped", {{"data_dir", dir_.string()}});
+    }
+  } catch (...) {
+    // Only allocation can throw here, and a destructor must not: the cluster is left running,
+    // and the next start reuses it.
   }
 }
 
