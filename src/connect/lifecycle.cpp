@@ -26,8 +26,8 @@ std::string HostOf(const std::string& url) {
 
 }  // namespace
 
-void AddLifecycleRoutes(http::Router& router, tenants::ConnectRegistry& registry, std::string app_key,
-                        core::Logger log, LifecycleHooks hooks) {
+void AddLifecycleRoutes(http::Router& router, tenants::ConnectRegistry& registry, const std::string& app_key,
+                        const core::Logger& log, const LifecycleHooks& hooks) {
   router.Add({.method = "POST",
               .pattern = LifecyclePaths::kInstalled,
               .auth = {AuthKind::connect_install},

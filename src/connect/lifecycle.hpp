@@ -21,7 +21,7 @@ struct LifecycleHooks {
 // installed/uninstalled need Atlassian's signed-install token (connect_install); enabled/disabled
 // an HS256 token of the installed site (connect_jwt). Every callback is idempotent and answers 204;
 // an uninstall of an unknown site is a no-op 204.
-void AddLifecycleRoutes(http::Router& router, tenants::ConnectRegistry& registry, std::string app_key,
-                        core::Logger log, LifecycleHooks hooks);
+void AddLifecycleRoutes(http::Router& router, tenants::ConnectRegistry& registry, const std::string& app_key,
+                        const core::Logger& log, const LifecycleHooks& hooks);
 
 }  // namespace tcj::connect

@@ -104,7 +104,7 @@ Family<Histogram>& MetricsRegistry::AddHistogramFamily(std::string name, std::st
                                                        std::vector<double> buckets) {
   auto& e = Register(std::move(name), std::move(help), "histogram");
   auto& m = e.metric.emplace<std::unique_ptr<Family<Histogram>>>(std::make_unique<Family<Histogram>>(
-      std::move(labels), [buckets] { return std::make_unique<Histogram>(buckets); }));
+      std::move(labels), [buckets = std::move(buckets)] { return std::make_unique<Histogram>(buckets); }));
   return *m;
 }
 

@@ -145,7 +145,7 @@ core::Status Keyring::Add(RandomSource& random, std::string id) {
   return core::Ok();
 }
 
-core::Status Keyring::Rotate(RandomSource& random, std::string id) {
+core::Status Keyring::Rotate(RandomSource& random, const std::string& id) {
   if (Find(id) == nullptr) {
     if (auto st = Add(random, id); !st) return st;
   }

@@ -37,7 +37,7 @@ class Keyring final : public KeySource {
   core::Status Add(RandomSource& random, std::string id);
   // Makes id the active key (adding a new one when id is unknown); the old active key becomes
   // decrypt-only.
-  core::Status Rotate(RandomSource& random, std::string id);
+  core::Status Rotate(RandomSource& random, const std::string& id);
   // Drops a decrypt-only key. The caller checks first that no record still uses it.
   core::Status Remove(std::string_view id);
 

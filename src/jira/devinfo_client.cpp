@@ -106,8 +106,9 @@ DevInfoClient::DevInfoClient(std::shared_ptr<http::HttpClient> http, std::string
       metrics_(metrics),
       log_(std::move(log)) {}
 
-core::Result<http::ClientResponse> DevInfoClient::Call(Authorizer& auth, std::string method, const std::string& url,
-                                                       std::string body, std::string_view api) {
+core::Result<http::ClientResponse> DevInfoClient::Call(Authorizer& auth, const std::string& method,
+                                                       const std::string& url, const std::string& body,
+                                                       std::string_view api) {
   for (int attempt = 0;; ++attempt) {
     auto header = auth.Header(method, url);
     if (!header) return std::move(header).take_error();

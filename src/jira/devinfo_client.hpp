@@ -68,8 +68,8 @@ class DevInfoClient {
   template <typename Record, typename Response>
   void Submit(const Site& site, Authorizer& auth, std::string_view api, const std::string& url,
               std::vector<Record> records, const Properties& properties, Submission<Response>& out);
-  core::Result<http::ClientResponse> Call(Authorizer& auth, std::string method, const std::string& url,
-                                          std::string body, std::string_view api);
+  core::Result<http::ClientResponse> Call(Authorizer& auth, const std::string& method, const std::string& url,
+                                          const std::string& body, std::string_view api);
   core::Status Delete(Authorizer& auth, const std::string& base, const Properties& properties, std::string_view api);
 
   std::shared_ptr<http::HttpClient> http_;

@@ -12,7 +12,7 @@ namespace {
 
 class ConnectAuthorizer final : public Authorizer {
  public:
-  ConnectAuthorizer(std::string app_key, std::string base_url, core::Secret secret, const core::Clock& clock)
+  ConnectAuthorizer(std::string app_key, const std::string& base_url, core::Secret secret, const core::Clock& clock)
       : app_key_(std::move(app_key)), secret_(std::move(secret)), clock_(clock) {
     auto parsed = core::ParseUrl(base_url);
     base_path_ = parsed ? parsed->path : "";
@@ -73,9 +73,9 @@ Endpoints EndpointsFor(const Site& site, std::string_view api_url) {
   return {api + "/jira/builds/0.1/cloud/" + site.cloud_id, api + "/jira/deployments/0.1/cloud/" + site.cloud_id};
 }
 
-std::unique_ptr<Authorizer> MakeConnectAuthorizer(std::string app_key, std::string base_url, core::Secret shared_secret,
-                                                  const core::Clock& clock) {
-  return std::make_unique<ConnectAuthorizer>(std::move(app_key), std::move(base_url), std::move(shared_secret), clock);
+std::unique_ptr<Authorizer> MakeConnectAuthorizer(std::string app_key, const std::string& base_url,
+                                                  core::Secret shared_secret, const core::Clock& clock) {
+  return std::make_unique<ConnectAuthorizer>(std::move(app_key), base_url, std::move(shared_secret), clock);
 }
 
 std::unique_ptr<Authorizer> MakeOAuthAuthorizer(OAuthTokens& tokens, std::string client_id, core::Secret client_secret) {

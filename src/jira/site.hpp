@@ -46,8 +46,8 @@ class Authorizer {
 
 // Connect: "JWT <token>", HS256 with the shared secret; iss = app key, exp = iat + 180 s, qsh over
 // the request relative to the site's base URL path.
-std::unique_ptr<Authorizer> MakeConnectAuthorizer(std::string app_key, std::string base_url, core::Secret shared_secret,
-                                                  const core::Clock& clock);
+std::unique_ptr<Authorizer> MakeConnectAuthorizer(std::string app_key, const std::string& base_url,
+                                                  core::Secret shared_secret, const core::Clock& clock);
 
 // OAuth 2.0 client credentials: "Bearer <token>" from the shared token cache.
 std::unique_ptr<Authorizer> MakeOAuthAuthorizer(OAuthTokens& tokens, std::string client_id, core::Secret client_secret);

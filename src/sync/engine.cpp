@@ -25,7 +25,7 @@ jira::RetryOptions DeliveryRetries(std::chrono::seconds lease) {
 
 Engine::Engine(db::Pool& pool, tenants::ServerStore& servers, jira::SiteAccess& sites, jira::DevInfoClient& devinfo,
                std::shared_ptr<http::HttpClient> jira_http, std::shared_ptr<http::HttpClient> teamcity_http,
-               core::MetricsRegistry& metrics, core::Logger log, const core::Clock& clock, EngineOptions options)
+               core::MetricsRegistry& metrics, const core::Logger& log, const core::Clock& clock, EngineOptions options)
     : sites_(sites),
       http_(std::move(jira_http)),
       options_(std::move(options)),

@@ -38,7 +38,7 @@ class Engine {
   // jira_http reaches Atlassian (site facts), teamcity_http the TeamCity servers.
   Engine(db::Pool& pool, tenants::ServerStore& servers, jira::SiteAccess& sites, jira::DevInfoClient& devinfo,
          std::shared_ptr<http::HttpClient> jira_http, std::shared_ptr<http::HttpClient> teamcity_http,
-         core::MetricsRegistry& metrics, core::Logger log, const core::Clock& clock, EngineOptions options);
+         core::MetricsRegistry& metrics, const core::Logger& log, const core::Clock& clock, EngineOptions options);
   ~Engine();
 
   void Start();

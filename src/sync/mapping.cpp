@@ -38,7 +38,7 @@ std::string DisplayName(const teamcity::BuildTypeRef& type, const teamcity::Buil
 
 // "1.4.17 on feature/ABC-12-login": the number people say and the branch it ran on.
 std::string Label(const teamcity::Build& build) {
-  const std::string number = build.number.empty() ? "queued" : build.number;
+  std::string number = build.number.empty() ? "queued" : build.number;
   if (build.branch_name.empty()) return number;
   return number + " on " + build.branch_name;
 }

@@ -70,7 +70,7 @@ bool JobQueue::Complete(const Job& job) {
 }
 
 bool JobQueue::Requeue(const Job& job, std::chrono::milliseconds delay, bool reset_attempts, std::string_view error,
-                       std::optional<std::string> payload) {
+                       const std::optional<std::string>& payload) {
   db::TenantTransaction tx(pool_, job.tenant);
   const bool held =
       tx.Exec(

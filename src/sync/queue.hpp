@@ -44,7 +44,7 @@ class JobQueue {
   bool Complete(const Job& job);
   // Queues it again after delay (a recurring poll, or a retry). reset_attempts for a new cycle.
   bool Requeue(const Job& job, std::chrono::milliseconds delay, bool reset_attempts, std::string_view error = "",
-               std::optional<std::string> payload = std::nullopt);
+               const std::optional<std::string>& payload = std::nullopt);
   // Gives up: the job stays, dead, with the reason (an admin can see it and requeue it).
   bool Kill(const Job& job, std::string_view reason);
   // Extends the lease of a long job; false when the lease was lost (stop working on it).

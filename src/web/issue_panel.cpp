@@ -142,7 +142,7 @@ void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantSto
   router.Add({.method = "GET",
               .pattern = "/jira/issue-panel",
               .auth = {AuthKind::connect_jwt},
-              .handler = [&pool, &tenants, options](Request& r) {
+              .handler = [&pool, &tenants, options = std::move(options)](Request& r) {
                 const auto key = IssueKeyParameter(r);
                 if (!key) return Response::Text(400, "The panel needs the issue's key (issueKey=ABC-123).");
                 std::string diagnostics;

@@ -131,7 +131,7 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
               .pattern = "/api/v1/servers",
               .auth = kAdminAuth,
               .max_body_bytes = 64 * 1024,
-              .handler = AdminOnly(access, [&servers, &audit, added = hooks.added, url_policy](Request& r) {
+              .handler = AdminOnly(access, [&servers, &audit, added = std::move(hooks.added), url_policy](Request& r) {
                 ServerInput in;
                 if (auto bad = ParseInput(r, true, url_policy, in)) return std::move(*bad);
                 auto created = servers.Create(*r.principal.tenant, *in.name, *in.url, *in.credentials);
@@ -198,7 +198,7 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
   router.Add({.method = "DELETE",
               .pattern = "/api/v1/servers/{id}",
               .auth = kAdminAuth,
-              .handler = AdminOnly(access, [&servers, &audit, remove = hooks.remove](Request& r) {
+              .handler = AdminOnly(access, [&servers, &audit, remove = std::move(hooks.remove)](Request& r) {
                 const core::ServerId id(std::string(*r.PathParam("id")));
                 const auto server = servers.Get(*r.principal.tenant, id);
                 if (!server) return ServerNotFound();

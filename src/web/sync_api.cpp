@@ -168,7 +168,8 @@ void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::Serve
   router.Add({.method = "POST",
               .pattern = "/api/v1/servers/{id}/webhook",
               .auth = kAdminAuth,
-              .handler = AdminOnServer(access, [&servers, &audit, public_url](Request& r, const core::ServerId& id) {
+              .handler = AdminOnServer(access, [&servers, &audit, public_url = std::move(public_url)](
+                                                   Request& r, const core::ServerId& id) {
                 const auto server = servers.Get(*r.principal.tenant, id);
                 if (!server) return ServerNotFound();
                 auto secret = servers.RotateWebhookSecret(*r.principal.tenant, id);
