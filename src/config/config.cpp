@@ -176,7 +176,7 @@ KeyDef LimitsKey(std::string_view name, std::int64_t min, std::int64_t max, int 
 
 // The schema: every key, its type and how it is validated. Defaults live in the structs.
 const std::vector<KeyDef>& Keys() {
-  static const std::vector<KeyDef> keys = {
+  static const std::vector<KeyDef> kKeys = {
       {"server.listen", Type::string,
        [](Config& c, const Value& v) { return ParseHostPortInto(Str(v), c.server.listen); }},
       {"server.public_url", Type::string,
@@ -338,7 +338,7 @@ const std::vector<KeyDef>& Keys() {
       LimitsKey("max_tracked_addresses", 1000, 10000000, &LimitsConfig::max_tracked_addresses),
       LimitsKey("trusted_proxy_hops", 0, 10, &LimitsConfig::trusted_proxy_hops),
   };
-  return keys;
+  return kKeys;
 }
 
 const KeyDef* FindKey(std::string_view name) {

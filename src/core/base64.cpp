@@ -72,16 +72,16 @@ std::string Base64Encode(std::string_view bytes) { return Encode(bytes, kStandar
 std::string Base64UrlEncode(std::string_view bytes) { return Encode(bytes, kUrl, false); }
 
 std::optional<std::string> Base64Decode(std::string_view text) {
-  static const auto table = Table(kStandard);
+  static const auto kTable = Table(kStandard);
   if (text.size() % 4 != 0) return std::nullopt;
   std::size_t padding = 0;
   while (padding < 2 && !text.empty() && text[text.size() - 1 - padding] == '=') ++padding;
-  return DecodeUnpadded(text.substr(0, text.size() - padding), table);
+  return DecodeUnpadded(text.substr(0, text.size() - padding), kTable);
 }
 
 std::optional<std::string> Base64UrlDecode(std::string_view text) {
-  static const auto table = Table(kUrl);
-  return DecodeUnpadded(text, table);
+  static const auto kTable = Table(kUrl);
+  return DecodeUnpadded(text, kTable);
 }
 
 }  // namespace tcj::core

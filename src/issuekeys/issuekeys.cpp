@@ -242,13 +242,13 @@ struct Mention {
 const re2::RE2& MentionPattern() {
   // Latin-1: a byte-wise match of ASCII classes; UTF-8 neighbours are judged by the boundary checks.
   // The project part may be one letter here so that X-1 can be reported as a look-alike.
-  static const re2::RE2 pattern("[A-Za-z][A-Za-z0-9]*-[0-9]+", [] {
+  static const re2::RE2 kPattern("[A-Za-z][A-Za-z0-9]*-[0-9]+", [] {
     re2::RE2::Options options;
     options.set_encoding(re2::RE2::Options::EncodingLatin1);
     options.set_log_errors(false);
     return options;
   }());
-  return pattern;
+  return kPattern;
 }
 
 template <typename Visit>

@@ -94,8 +94,8 @@ class RestClient final : public Client {
   }
 
   core::Result<std::optional<Build>> BuildById(std::int64_t id) override {
-    static const std::string fields = http::PercentEncode(SingleBuildFields());
-    auto response = Send("/app/rest/builds/id:" + std::to_string(id) + "?fields=" + fields, false);
+    static const std::string kFields = http::PercentEncode(SingleBuildFields());
+    auto response = Send("/app/rest/builds/id:" + std::to_string(id) + "?fields=" + kFields, false);
     if (!response) return std::move(response).take_error();
     if (response->status == 404) return std::optional<Build>{};
     if (response->status != 200) return ErrorFromResponse(*response);
