@@ -134,6 +134,7 @@ using Properties = std::vector<std::pair<std::string, std::string>>;
 struct BuildKey {
   std::string pipeline_id;
   std::int64_t build_number = 0;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=> (no pointer here)
   auto operator<=>(const BuildKey&) const = default;
 };
 
@@ -141,6 +142,7 @@ struct DeploymentKey {
   std::string pipeline_id;
   std::string environment_id;
   std::int64_t deployment_sequence_number = 0;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=> (no pointer here)
   auto operator<=>(const DeploymentKey&) const = default;
 };
 

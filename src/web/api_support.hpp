@@ -17,6 +17,7 @@
 namespace tcj::web {
 
 // A Connect context token of a Jira administrator, or a local admin token or session.
+// NOLINTNEXTLINE(cert-err58-cpp): two elements allocated before main; no one could catch bad_alloc there
 inline const std::vector<http::AuthKind> kAdminAuth = {http::AuthKind::connect_context, http::AuthKind::local_admin};
 
 // 400 {"error": {"code": "invalid_input", "message", "field"}}.

@@ -10,7 +10,6 @@
 namespace tcj::web {
 namespace {
 
-using http::AuthKind;
 using http::Request;
 using http::Response;
 using nlohmann::json;
