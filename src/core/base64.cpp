@@ -75,7 +75,7 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   static const auto kTable = Table(kStandard);
   if (text.size() % 4 != 0) return std::nullopt;
   std::size_t padding = 0;
-  while (padding < 2 && !text.empty() && text[text.size() - 1 - padding] == '=') ++padding;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
   return DecodeUnpadded(text.substr(0, text.size() - padding), kTable);
 }
 

@@ -127,6 +127,7 @@ class BatchingFdSink final : public LogSink {
 
   void WriteAll(std::string_view data) const {
     while (!data.empty()) {
+      // cppcheck-suppress invalidLifetime ; data views Run()'s batch, alive for the whole call
       const ssize_t n = ::write(fd_, data.data(), data.size());
       if (n < 0) {
         if (errno == EINTR) continue;

@@ -196,6 +196,7 @@ std::optional<core::Error> SendGroup(SyncContext& context, Delivery& delivery, j
   }();
   const auto outcomes = OutcomesOf(*records, usns, submission);
   RecordOutcomes(context, tenant, group.server_id, outcomes);
+  // cppcheck-suppress assignBoolToPointer ; cppcheck reads is_same_v<Record, jira::Build> as comparisons
   const char* kind = std::is_same_v<Record, jira::Build> ? "build" : "deployment";
   for (const auto& o : outcomes) context.metrics.records_sent.Labels({kind, o.outcome}).Inc();
   return submission.error;
