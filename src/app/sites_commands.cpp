@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -69,7 +70,11 @@ int WithServices(const config::Config& config, const core::Logger& log, Fn&& bod
 
 // Who runs a command: the operating system's user on this machine.
 tenants::Actor Operator() {
-  const passwd* user = ::getpwuid(::geteuid());
+  // getpwuid_r, because getpwuid's result is shared by every thread.
+  passwd entry{};
+  passwd* user = nullptr;
+  std::vector<char> buffer(16 * 1024);
+  if (::getpwuid_r(::geteuid(), &entry, buffer.data(), buffer.size(), &user) != 0) user = nullptr;
   return {tenants::ActorKind::operator_, user != nullptr ? user->pw_name : std::to_string(::geteuid()), ""};
 }
 

@@ -12,6 +12,7 @@
 
 namespace tcj::tenants {
 
+// NOLINTNEXTLINE(readability-identifier-naming): operator_, because "operator" is a keyword
 enum class ActorKind { jira_user, admin_token, atlassian, operator_ };
 
 std::string_view ToString(ActorKind kind);

@@ -38,7 +38,7 @@ bool IsJson(std::optional<std::string_view> content_type) {
 }  // namespace
 
 void AddSessionRoutes(http::Router& router, tenants::AdminTokenStore& tokens, tenants::AdminSessionStore& sessions,
-                      tenants::TenantStore& tenants, const AuditTrail& audit, SessionCookieSpec cookie) {
+                      tenants::TenantStore& tenants, const AuditTrail& audit, const SessionCookieSpec& cookie) {
   router.Add({.method = "POST",
               .pattern = "/api/v1/session",
               .auth = {AuthKind::none},

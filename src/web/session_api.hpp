@@ -16,6 +16,6 @@ namespace tcj::web {
 //   GET    /api/v1/session            200 {"csrf_token" (null for a bearer token), "site": {url, name}}
 //   DELETE /api/v1/session            204; the session ends and the cookie is cleared
 void AddSessionRoutes(http::Router& router, tenants::AdminTokenStore& tokens, tenants::AdminSessionStore& sessions,
-                      tenants::TenantStore& tenants, const AuditTrail& audit, SessionCookieSpec cookie);
+                      tenants::TenantStore& tenants, const AuditTrail& audit, const SessionCookieSpec& cookie);
 
 }  // namespace tcj::web
