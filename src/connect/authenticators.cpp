@@ -2,10 +2,10 @@
 
 #include <strings.h>
 
-#include "connect/qsh.hpp"
+#include "crypto/qsh.hpp"
 #include "core/url.hpp"
 #include "crypto/jwt.hpp"
-#include "http/uri.hpp"
+#include "core/uri.hpp"
 
 namespace tcj::connect {
 namespace {
@@ -44,7 +44,7 @@ std::optional<std::string> JwtParameter(std::string_view query) {
     const std::size_t amp = std::min(query.find('&', start), query.size());
     const std::string_view pair = query.substr(start, amp - start);
     if (pair.starts_with("jwt=")) {
-      if (auto value = http::PercentDecode(pair.substr(4), /*form=*/true)) found = std::move(*value);
+      if (auto value = core::PercentDecode(pair.substr(4), /*form=*/true)) found = std::move(*value);
     }
     start = amp + 1;
   }
@@ -118,11 +118,11 @@ std::optional<http::Response> ConnectJwtAuthenticator::Authenticate(http::Reques
   if (const auto times = CheckTimes(jwt->claims, *context_.clock); !times.empty()) return Reject(request, times);
   if (!jwt->claims.qsh) return Reject(request, "missing_qsh");
   if (mode_ == QshMode::context) {
-    if (*jwt->claims.qsh != kContextQsh) return Reject(request, "computed_qsh_on_context_route");
+    if (*jwt->claims.qsh != crypto::kContextQsh) return Reject(request, "computed_qsh_on_context_route");
   } else {
-    if (*jwt->claims.qsh == kContextQsh) return Reject(request, "context_token_on_computed_route");
+    if (*jwt->claims.qsh == crypto::kContextQsh) return Reject(request, "context_token_on_computed_route");
     const std::string expected =
-        QueryStringHash(request.method, request.path, request.query, base_path_, PathForm::decoded);
+        crypto::QueryStringHash(request.method, request.path, request.query, base_path_, crypto::PathForm::decoded);
     if (*jwt->claims.qsh != expected) return Reject(request, "wrong_qsh");
   }
   request.principal.client_key = *jwt->claims.iss;
@@ -184,7 +184,7 @@ std::optional<http::Response> ConnectInstallAuthenticator::Authenticate(http::Re
   }
   if (!jwt->claims.qsh) return Reject(request, "missing_qsh");
   const std::string expected =
-      QueryStringHash(request.method, request.path, request.query, base_path_, PathForm::decoded);
+      crypto::QueryStringHash(request.method, request.path, request.query, base_path_, crypto::PathForm::decoded);
   if (*jwt->claims.qsh != expected) return Reject(request, "wrong_qsh");
   // The signature covers method, path and query, not the body: only iss ties the body to Atlassian.
   if (!jwt->claims.iss || *jwt->claims.iss != payload->client_key) return Reject(request, "issuer_mismatch");

@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "connect/authenticators.hpp"
-#include "connect/qsh.hpp"
+#include "crypto/qsh.hpp"
 #include "core/random.hpp"
 #include "crypto/jwt.hpp"
 #include "crypto/keyring.hpp"
@@ -19,8 +19,8 @@ namespace {
 constexpr const char* kSecret = "a-shared-secret-of-forty-characters-xyz";
 
 std::string TokenFor(const std::string& iss, std::int64_t now) {
-  const std::string qsh = QueryStringHash("GET", "/page", "xdm_e=https%3A%2F%2Facme.atlassian.net&cp=&lic=none", "",
-                                          PathForm::decoded);
+  const std::string qsh = crypto::QueryStringHash("GET", "/page", "xdm_e=https%3A%2F%2Facme.atlassian.net&cp=&lic=none", "",
+                                          crypto::PathForm::decoded);
   const std::string claims = R"({"iss":")" + iss + R"(","iat":)" + std::to_string(now) + R"(,"exp":)" +
                              std::to_string(now + 180) + R"(,"qsh":")" + qsh + R"(","sub":"acc-1"})";
   return crypto::SignHs256(claims, kSecret);
@@ -33,8 +33,8 @@ void BM_VerifyTokenOnly(benchmark::State& state) {
   for (auto _ : state) {
     auto jwt = crypto::DecodeJwt(token);
     bool ok = jwt.ok() && crypto::VerifyHs256(*jwt, kSecret) && *jwt->claims.exp > now &&
-              *jwt->claims.qsh == QueryStringHash("GET", "/page", "xdm_e=https%3A%2F%2Facme.atlassian.net&cp=&lic=none",
-                                                  "", PathForm::decoded);
+              *jwt->claims.qsh == crypto::QueryStringHash("GET", "/page", "xdm_e=https%3A%2F%2Facme.atlassian.net&cp=&lic=none",
+                                                  "", crypto::PathForm::decoded);
     benchmark::DoNotOptimize(ok);
   }
 }

@@ -8,7 +8,7 @@
 #include <atomic>
 
 #include "connect/lifecycle.hpp"
-#include "connect/qsh.hpp"
+#include "crypto/qsh.hpp"
 #include "core/base64.hpp"
 #include "crypto/jwt.hpp"
 #include "db/connection.hpp"
@@ -114,7 +114,7 @@ class ConnectAuthTest : public testing::PgTest {
   std::string Hs256(const std::string& secret, json claims) { return crypto::SignHs256(claims.dump(), secret); }
   json Claims(const std::string& iss, const std::string& method, const std::string& path, const std::string& query) {
     return {{"iss", iss}, {"iat", kNow - 10}, {"exp", kNow + 170},
-            {"qsh", QueryStringHash(method, path, query, "", PathForm::decoded)}, {"sub", "acc-1"}};
+            {"qsh", crypto::QueryStringHash(method, path, query, "", crypto::PathForm::decoded)}, {"sub", "acc-1"}};
   }
   Call Page(const std::string& token, const std::string& query = "x=1") {
     return Call{.method = "GET", .path = "/page", .query = query + "&jwt=" + token};
@@ -129,7 +129,7 @@ class ConnectAuthTest : public testing::PgTest {
   }
   json InstallClaims(const std::string& iss, const std::string& event) {
     return {{"iss", iss}, {"iat", kNow}, {"exp", kNow + 180}, {"aud", kPublicUrl},
-            {"qsh", QueryStringHash("POST", "/lifecycle/" + event, "", "", PathForm::decoded)}};
+            {"qsh", crypto::QueryStringHash("POST", "/lifecycle/" + event, "", "", crypto::PathForm::decoded)}};
   }
   std::string Rs256(const json& claims, const std::string& kid = kKid, const testing::TestRsa* by = nullptr) {
     json header = {{"alg", "RS256"}, {"typ", "JWT"}};

@@ -36,7 +36,7 @@
 #include "http/message.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
-#include "http/uri.hpp"
+#include "core/uri.hpp"
 
 namespace {
 
@@ -103,7 +103,7 @@ Response Handle(Request& request) {
     Require(request.PathParam(name).has_value());
     seen += value.size();
   }
-  if (auto query = tcj::http::ParseQuery(request.query)) seen += query->size();
+  if (auto query = tcj::core::ParseQuery(request.query)) seen += query->size();
   if (auto cookie = tcj::http::CookieValue(request, "tcj_session")) seen += cookie->size();
   seen += request.headers.Count("X-Forwarded-For");
   if (request.headers.Get("X-Fuzz-Throw")) throw std::runtime_error("handler failed");
@@ -155,9 +155,9 @@ struct Target {
 };
 
 void CheckRedaction(std::string_view query) {
-  const std::string redacted = tcj::http::RedactQuery(query);
-  Require(tcj::http::RedactQuery(redacted) == redacted);
-  if (auto pairs = tcj::http::ParseQuery(redacted)) {
+  const std::string redacted = tcj::core::RedactQuery(query);
+  Require(tcj::core::RedactQuery(redacted) == redacted);
+  if (auto pairs = tcj::core::ParseQuery(redacted)) {
     for (const auto& [name, value] : *pairs) {
       Require(!IsSecretName(name) || value.empty() || value == "[REDACTED]");
     }
@@ -211,7 +211,7 @@ void Serve(const Target& t, bhttp::request_parser<bhttp::string_body>& parser) {
     }
   }
   CheckRedaction(request.query);
-  const std::string query = tcj::http::RedactQuery(request.query);
+  const std::string query = tcj::core::RedactQuery(request.query);
   t.log.Info("http.request", {{"request_id", request.request_id},
                               {"method", request.method},
                               {"route", match.route != nullptr ? match.route->pattern : "unmatched"},
@@ -245,7 +245,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input(reinterpret_cast<const char*>(data), size);
 
   // Percent-encoding round-trips whatever the bytes are.
-  const auto decoded = tcj::http::PercentDecode(tcj::http::PercentEncode(input));
+  const auto decoded = tcj::core::PercentDecode(tcj::core::PercentEncode(input));
   Require(decoded.has_value() && *decoded == input);
 
   // The bytes as one connection's worth of requests: parse, serve, and go on with what follows

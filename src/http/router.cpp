@@ -4,7 +4,7 @@
 #include <cctype>
 
 #include "http/rate_limit.hpp"
-#include "http/uri.hpp"
+#include "core/uri.hpp"
 
 namespace tcj::http {
 namespace {
@@ -133,7 +133,7 @@ RouteMatch Router::Match(std::string_view method, std::string_view raw_path) con
   }
   std::vector<std::string> decoded;
   for (std::string_view part : SplitPath(raw_path)) {
-    auto d = PercentDecode(part);
+    auto d = core::PercentDecode(part);
     if (!d) {
       best.outcome = RouteMatch::Outcome::bad_path;
       return best;

@@ -19,7 +19,7 @@
 #include "http/connection_limits.hpp"
 #include "http/rate_limit.hpp"
 #include "http/tls.hpp"
-#include "http/uri.hpp"
+#include "core/uri.hpp"
 
 namespace tcj::http {
 
@@ -478,7 +478,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     auto& m = server_.metrics;
     m.requests.Labels({listener_.name, route, method, status}).Inc();
     m.request_duration.Labels({listener_.name, route, method, status}).Observe(seconds);
-    const std::string query = RedactQuery(request_.query);
+    const std::string query = core::RedactQuery(request_.query);
     server_.log.Info("http.request", {{"request_id", request_.request_id},
                                       {"listener", listener_.name},
                                       {"method", method},

@@ -3,7 +3,7 @@
 #include <functional>
 
 #include "http/retry_after.hpp"
-#include "http/uri.hpp"
+#include "core/uri.hpp"
 #include "jira/devinfo_batches.hpp"
 #include "jira/devinfo_json.hpp"
 
@@ -46,7 +46,7 @@ std::string QueryOf(const Properties& properties) {
   std::string q;
   for (const auto& [k, v] : properties) {
     if (!q.empty()) q.push_back('&');
-    q += http::PercentEncode(k) + "=" + http::PercentEncode(v);
+    q += core::PercentEncode(k) + "=" + core::PercentEncode(v);
   }
   return q;
 }
@@ -219,7 +219,7 @@ core::Status DevInfoClient::DeleteDeploymentsByProperties(const Site& site, Auth
 
 core::Result<std::optional<std::string>> DevInfoClient::GetBuild(const Site& site, Authorizer& auth,
                                                                  std::string_view pipeline_id, std::int64_t build_number) {
-  const std::string url = EndpointsFor(site, api_url_).builds + "/pipelines/" + http::PercentEncode(pipeline_id) +
+  const std::string url = EndpointsFor(site, api_url_).builds + "/pipelines/" + core::PercentEncode(pipeline_id) +
                           "/builds/" + std::to_string(build_number);
   auto response = Call(auth, "GET", url, "", "builds");
   if (!response) return std::move(response).take_error();

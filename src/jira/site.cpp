@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "connect/qsh.hpp"
+#include "crypto/qsh.hpp"
 #include "core/url.hpp"
 #include "crypto/jwt.hpp"
 #include "jira/oauth_tokens.hpp"
@@ -27,7 +27,7 @@ class ConnectAuthorizer final : public Authorizer {
         {"iss", app_key_},
         {"iat", now},
         {"exp", now + 180},
-        {"qsh", connect::QueryStringHash(method, parsed->path, parsed->query, base_path_, connect::PathForm::as_sent)}};
+        {"qsh", crypto::QueryStringHash(method, parsed->path, parsed->query, base_path_, crypto::PathForm::as_sent)}};
     return "JWT " + crypto::SignHs256(claims.dump(), secret_.reveal());
   }
 

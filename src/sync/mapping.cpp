@@ -5,7 +5,7 @@
 #include <set>
 
 #include "crypto/sha256.hpp"
-#include "http/uri.hpp"
+#include "core/uri.hpp"
 #include "jira/devinfo_json.hpp"
 #include "teamcity/dates.hpp"
 
@@ -150,7 +150,7 @@ jira::Deployment DeploymentRecord(const MappedBuild& mapped, const teamcity::Bui
   record.state = DeploymentStateOf(mapped.jira_state);
   record.pipeline.id = PipelineId(context.server_id, type.internal_id.empty() ? type.id : type.internal_id);
   record.pipeline.display_name = PipelineName(type);
-  record.pipeline.url = context.server_url + "/buildConfiguration/" + http::PercentEncode(type.id);
+  record.pipeline.url = context.server_url + "/buildConfiguration/" + core::PercentEncode(type.id);
   record.environment.id = EnvironmentId(mapped.environment->name);
   record.environment.display_name = mapped.environment->name;
   record.environment.type = mapped.environment->type;

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base64.hpp"
-#include "http/uri.hpp"
+#include "core/uri.hpp"
 #include "teamcity/parse.hpp"
 
 namespace tcj::teamcity {
@@ -84,7 +84,7 @@ class RestClient final : public Client {
   }
 
   core::Result<BuildsPage> Builds(const std::string& locator) override {
-    return Page("/app/rest/builds?locator=" + http::PercentEncode(locator) + "&fields=" + http::PercentEncode(kBuildFields),
+    return Page("/app/rest/builds?locator=" + core::PercentEncode(locator) + "&fields=" + core::PercentEncode(kBuildFields),
                 false);
   }
 
@@ -94,7 +94,7 @@ class RestClient final : public Client {
   }
 
   core::Result<std::optional<Build>> BuildById(std::int64_t id) override {
-    static const std::string kFields = http::PercentEncode(SingleBuildFields());
+    static const std::string kFields = core::PercentEncode(SingleBuildFields());
     auto response = Send("/app/rest/builds/id:" + std::to_string(id) + "?fields=" + kFields, false);
     if (!response) return std::move(response).take_error();
     if (response->status == 404) return std::optional<Build>{};
@@ -106,8 +106,8 @@ class RestClient final : public Client {
 
   core::Result<std::vector<Change>> Changes(std::int64_t build_id, std::size_t max_changes) override {
     std::vector<Change> all;
-    std::string path = "/app/rest/changes?locator=" + http::PercentEncode("build:(id:" + std::to_string(build_id) + "),count:1000") +
-                       "&fields=" + http::PercentEncode("nextHref,change(id,version,username,date,comment)");
+    std::string path = "/app/rest/changes?locator=" + core::PercentEncode("build:(id:" + std::to_string(build_id) + "),count:1000") +
+                       "&fields=" + core::PercentEncode("nextHref,change(id,version,username,date,comment)");
     bool href = false;
     while (all.size() < max_changes) {
       auto response = Send(path, href);
@@ -128,7 +128,7 @@ class RestClient final : public Client {
   }
 
   core::Result<std::int64_t> CountBuilds(const std::string& locator) override {
-    auto body = Get("/app/rest/builds?locator=" + http::PercentEncode(locator + ",count:10000000,lookupLimit:10000000") +
+    auto body = Get("/app/rest/builds?locator=" + core::PercentEncode(locator + ",count:10000000,lookupLimit:10000000") +
                     "&fields=count");
     if (!body) return std::move(body).take_error();
     const auto doc = nlohmann::json::parse(*body, nullptr, false);

@@ -5,7 +5,7 @@
 
 #include "core/result.hpp"
 #include "http/client.hpp"
-#include "tenants/server_store.hpp"
+#include "tenants/teamcity_credentials.hpp"
 
 namespace tcj::teamcity {
 

@@ -57,22 +57,6 @@ core::Error NameTaken(const std::string& name) {
 
 }  // namespace
 
-std::string_view ToString(TeamCityAuthKind kind) {
-  switch (kind) {
-    case TeamCityAuthKind::token: return "token";
-    case TeamCityAuthKind::basic: return "basic";
-    case TeamCityAuthKind::guest: return "guest";
-  }
-  return "guest";
-}
-
-std::optional<TeamCityAuthKind> ParseTeamCityAuthKind(std::string_view text) {
-  if (text == "token") return TeamCityAuthKind::token;
-  if (text == "basic") return TeamCityAuthKind::basic;
-  if (text == "guest") return TeamCityAuthKind::guest;
-  return std::nullopt;
-}
-
 std::optional<EncryptedSecret> ServerStore::SealFor(const core::TenantId& tenant, const core::ServerId& id,
                                                     const std::string& url,
                                                     const TeamCityCredentials& credentials) const {

@@ -10,20 +10,9 @@
 #include "core/secret.hpp"
 #include "db/pool.hpp"
 #include "tenants/secret_box.hpp"
+#include "tenants/teamcity_credentials.hpp"
 
 namespace tcj::tenants {
-
-enum class TeamCityAuthKind { token, basic, guest };
-
-std::string_view ToString(TeamCityAuthKind kind);
-std::optional<TeamCityAuthKind> ParseTeamCityAuthKind(std::string_view text);
-
-struct TeamCityCredentials {
-  TeamCityAuthKind kind = TeamCityAuthKind::guest;
-  core::Secret token;     // kind token
-  std::string username;   // kind basic
-  core::Secret password;  // kind basic
-};
 
 struct ServerRecord {
   core::ServerId id;

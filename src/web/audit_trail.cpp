@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "db/error.hpp"
-#include "http/uri.hpp"
+#include "core/uri.hpp"
 #include "web/api_support.hpp"
 
 namespace tcj::web {
@@ -60,7 +60,7 @@ void AddAuditRoutes(http::Router& router, const AuditTrail& audit, AdminAccess& 
               .handler = AdminOnly(access, [&audit](http::Request& r) {
                 int limit = 50;
                 std::optional<std::int64_t> before;
-                const auto query = http::ParseQuery(r.query);
+                const auto query = core::ParseQuery(r.query);
                 if (!query) return FieldError("", "the query string is not valid");
                 for (const auto& [key, value] : *query) {
                   const auto n = WholeNumber(value);

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "http/uri.hpp"
+#include "core/uri.hpp"
 #include "sync/events.hpp"
 #include "sync/stories.hpp"
 #include "web/api_support.hpp"
@@ -30,7 +30,7 @@ std::optional<std::int64_t> WholeNumber(std::string_view text) {
 
 // The query parameter `name`, or fallback; an error response for anything but 1..kMaxLimit.
 std::variant<int, Response> Limit(const Request& request, int fallback) {
-  const auto params = http::ParseQuery(request.query);
+  const auto params = core::ParseQuery(request.query);
   if (!params) return FieldError("limit", "the query string is malformed");
   for (const auto& [name, value] : *params) {
     if (name != "limit") continue;
@@ -43,7 +43,7 @@ std::variant<int, Response> Limit(const Request& request, int fallback) {
 }
 
 std::optional<std::string> QueryParameter(const Request& request, std::string_view wanted) {
-  const auto params = http::ParseQuery(request.query);
+  const auto params = core::ParseQuery(request.query);
   if (!params) return std::nullopt;
   for (const auto& [name, value] : *params) {
     if (name == wanted) return value;

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "http/uri.hpp"
+#include "core/uri.hpp"
 #include "sync/stories.hpp"
 #include "web/diagnostics_api.hpp"
 #include "web/html.hpp"
@@ -93,7 +93,7 @@ std::string Row(const json& build, const std::string& diagnostics_url) {
 }
 
 std::optional<std::string> IssueKeyParameter(const Request& request) {
-  const auto params = http::ParseQuery(request.query);
+  const auto params = core::ParseQuery(request.query);
   if (!params) return std::nullopt;
   for (const auto& [name, value] : *params) {
     if (name != "issueKey") continue;

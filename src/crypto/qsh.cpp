@@ -1,20 +1,20 @@
-#include "connect/qsh.hpp"
+#include "crypto/qsh.hpp"
 
 #include <algorithm>
 #include <map>
 #include <vector>
 
 #include "crypto/sha256.hpp"
-#include "http/uri.hpp"
+#include "core/uri.hpp"
 
-namespace tcj::connect {
+namespace tcj::crypto {
 namespace {
 
 std::string CanonicalUri(std::string_view path, std::string_view base_path, PathForm form) {
   std::string p(path);
   if (form == PathForm::decoded) {
     // A malformed escape is kept as sent: the hash then simply will not match.
-    if (auto decoded = http::PercentDecode(path)) p = std::move(*decoded);
+    if (auto decoded = core::PercentDecode(path)) p = std::move(*decoded);
   }
   if (!base_path.empty() && p.starts_with(base_path)) p.erase(0, base_path.size());
   if (p.empty()) p = "/";
@@ -42,12 +42,12 @@ std::string CanonicalQuery(std::string_view raw_query) {
     start = amp + 1;
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
-    const auto name = http::PercentDecode(pair.substr(0, eq), /*form=*/true);
+    const auto name = core::PercentDecode(pair.substr(0, eq), /*form=*/true);
     const std::string decoded_name = name.value_or(std::string(pair.substr(0, eq)));
     if (decoded_name == "jwt") continue;
     const auto value =
-        eq == std::string_view::npos ? std::optional<std::string>("") : http::PercentDecode(pair.substr(eq + 1), true);
-    params[http::PercentEncode(decoded_name)].push_back(value.value_or(std::string(pair.substr(eq + 1))));
+        eq == std::string_view::npos ? std::optional<std::string>("") : core::PercentDecode(pair.substr(eq + 1), true);
+    params[core::PercentEncode(decoded_name)].push_back(value.value_or(std::string(pair.substr(eq + 1))));
   }
   std::string out;
   for (auto& [name, values] : params) {
@@ -57,7 +57,7 @@ std::string CanonicalQuery(std::string_view raw_query) {
     out.push_back('=');
     for (std::size_t i = 0; i < values.size(); ++i) {
       if (i > 0) out.push_back(',');
-      out += http::PercentEncode(values[i]);
+      out += core::PercentEncode(values[i]);
     }
   }
   return out;
@@ -77,4 +77,4 @@ std::string QueryStringHash(std::string_view method, std::string_view path, std:
   return crypto::Sha256Hex(CanonicalRequest(method, path, raw_query, base_path, form));
 }
 
-}  // namespace tcj::connect
+}  // namespace tcj::crypto

@@ -1,4 +1,4 @@
-// http: percent-decoding, query strings, and redaction of secrets in logged URLs.
+// core: percent-decoding, query strings, and redaction of secrets in logged URLs.
 #pragma once
 
 #include <optional>
@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace tcj::http {
+namespace tcj::core {
 
 // Decodes %XX escapes (and '+' as a space when form is true). Invalid escapes give nullopt.
 std::optional<std::string> PercentDecode(std::string_view text, bool form = false);
@@ -23,4 +23,4 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::
 // [REDACTED], for access logs.
 std::string RedactQuery(std::string_view query);
 
-}  // namespace tcj::http
+}  // namespace tcj::core

@@ -1,8 +1,8 @@
-#include "http/uri.hpp"
+#include "core/uri.hpp"
 
 #include <gtest/gtest.h>
 
-namespace tcj::http {
+namespace tcj::core {
 namespace {
 
 TEST(Uri, PercentDecoding) {
@@ -37,4 +37,4 @@ TEST(Uri, RedactsSecretParameters) {
 }
 
 }  // namespace
-}  // namespace tcj::http
+}  // namespace tcj::core

@@ -1,10 +1,10 @@
-// connect: the query string hash (qsh) that binds a Connect JWT to one request.
+// crypto: the query string hash (qsh) that binds a Connect JWT to one request.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-namespace tcj::connect {
+namespace tcj::crypto {
 
 // "context-qsh": the fixed qsh of context tokens from AP.context.getToken(), bound to no URL.
 inline constexpr std::string_view kContextQsh = "context-qsh";
@@ -25,4 +25,4 @@ std::string CanonicalRequest(std::string_view method, std::string_view path, std
 std::string QueryStringHash(std::string_view method, std::string_view path, std::string_view raw_query,
                             std::string_view base_path, PathForm form);
 
-}  // namespace tcj::connect
+}  // namespace tcj::crypto

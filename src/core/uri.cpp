@@ -1,11 +1,11 @@
-#include "http/uri.hpp"
+#include "core/uri.hpp"
 
 #include <strings.h>
 
 #include <algorithm>
 #include <array>
 
-namespace tcj::http {
+namespace tcj::core {
 namespace {
 
 int Hex(char c) {
@@ -106,4 +106,4 @@ std::string RedactQuery(std::string_view query) {
   return out;
 }
 
-}  // namespace tcj::http
+}  // namespace tcj::core

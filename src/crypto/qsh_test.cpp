@@ -1,4 +1,4 @@
-#include "connect/qsh.hpp"
+#include "crypto/qsh.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -7,7 +7,7 @@
 
 #include "core/url.hpp"
 
-namespace tcj::connect {
+namespace tcj::crypto {
 namespace {
 
 // The 13 vectors computed with Atlassian's own atlassian-jwt (tests/fixtures/connect).
@@ -49,4 +49,4 @@ TEST(Qsh, FurtherEdgeCases) {
 }
 
 }  // namespace
-}  // namespace tcj::connect
+}  // namespace tcj::crypto
