@@ -284,18 +284,14 @@ int Serve(const config::Config& config, const core::Logger& log) {
 int Migrate(const config::Config& config, const core::Logger& log) {
   auto endpoints = OpenDatabaseEndpoints(config, log);
   if (!endpoints) return Fail(log, "migrate.database_failed", endpoints.error().message);
-  try {
-    auto admin = db::Connection::Open(endpoints->admin);
-    const auto migrations = KnownMigrations();
-    db::Migrator migrator(*admin, config.database.schema, log.With({{"component", "db.migrate"}}));
-    auto ran = migrator.Run(migrations);
-    if (!ran) return Fail(log, "migrate.failed", ran.error().message);
-    std::printf("schema %s is at version %zu (%d migration%s applied now)\n", config.database.schema.c_str(),
-                migrations.size(), *ran, *ran == 1 ? "" : "s");
-    return kExitOk;
-  } catch (const db::DbError& e) {
-    return Fail(log, "migrate.failed", e.what());
-  }
+  auto admin = db::Connection::Open(endpoints->admin);
+  const auto migrations = KnownMigrations();
+  db::Migrator migrator(*admin, config.database.schema, log.With({{"component", "db.migrate"}}));
+  auto ran = migrator.Run(migrations);
+  if (!ran) return Fail(log, "migrate.failed", ran.error().message);
+  std::printf("schema %s is at version %zu (%d migration%s applied now)\n", config.database.schema.c_str(),
+              migrations.size(), *ran, *ran == 1 ? "" : "s");
+  return kExitOk;
 }
 
 }  // namespace tcj::app

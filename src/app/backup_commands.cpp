@@ -3,19 +3,17 @@
 #include <cstdio>
 
 #include "app/app.hpp"
-#include "app/backup.hpp"
+#include "app/command_runner.hpp"
 #include "app/database.hpp"
 #include "app/keyring.hpp"
+#include "backup/backup.hpp"
 #include "crypto/random.hpp"
-#include "db/error.hpp"
 
 namespace tcj::app {
 namespace {
 
-int Complain(const std::string& message) {
-  (void)std::fprintf(stderr, "teamcity-jira: %s\n", message.c_str());
-  return kExitFailure;
-}
+using backup::BackupFile;
+using backup::BackupTarget;
 
 // The database and keyring of the configuration, then body(target, keyring).
 template <typename Fn>
@@ -25,11 +23,7 @@ int WithTarget(const config::Config& config, const core::Logger& log, Fn&& body)
   auto endpoints = OpenDatabaseEndpoints(config, log);
   if (!endpoints) return Complain(endpoints.error().message);
   const BackupTarget target{endpoints->admin, endpoints->runtime, config.database.schema, endpoints->description};
-  try {
-    return body(target, *keyring);
-  } catch (const db::DbError& e) {
-    return Complain(e.what());
-  }
+  return body(target, *keyring);
 }
 
 void Print(const BackupFile& b) {
@@ -42,7 +36,7 @@ void Print(const BackupFile& b) {
 int BackupCreate(const config::Config& config, const core::Logger& log) {
   return WithTarget(config, log, [&](const BackupTarget& target, const crypto::Keyring& keyring) {
     crypto::OsRandom random;
-    auto backup = CreateBackup(target, keyring, random, config.retention.backup_dir);
+    auto backup = backup::CreateBackup(target, keyring, random, config.retention.backup_dir, std::chrono::system_clock::now());
     if (!backup) return Complain(backup.error().message);
     log.Info("backup.created", {{"file", backup->path.string()}, {"bytes", static_cast<std::int64_t>(backup->bytes)}});
     Print(*backup);
@@ -51,7 +45,7 @@ int BackupCreate(const config::Config& config, const core::Logger& log) {
 }
 
 int BackupList(const config::Config& config) {
-  const auto backups = ListBackups(config.retention.backup_dir);
+  const auto backups = backup::ListBackups(config.retention.backup_dir);
   if (backups.empty()) std::printf("no backups in %s\n", config.retention.backup_dir.c_str());
   for (const auto& b : backups) Print(b);
   return kExitOk;
@@ -59,7 +53,7 @@ int BackupList(const config::Config& config) {
 
 int BackupPrune(const config::Config& config) {
   const auto pruned =
-      PruneBackups(config.retention.backup_dir, std::chrono::system_clock::now(), config.retention.backup_days);
+      backup::PruneBackups(config.retention.backup_dir, std::chrono::system_clock::now(), config.retention.backup_days);
   for (const auto& b : pruned) std::printf("deleted %s\n", b.path.string().c_str());
   std::printf("%zu backup%s older than %d days deleted\n", pruned.size(), pruned.size() == 1 ? "" : "s",
               config.retention.backup_days);
@@ -68,7 +62,8 @@ int BackupPrune(const config::Config& config) {
 
 int BackupRestore(const config::Config& config, const core::Logger& log, const std::string& file) {
   return WithTarget(config, log, [&](const BackupTarget& target, const crypto::Keyring& keyring) {
-    const auto restored = RestoreBackup(target, keyring, file, config.retention.uninstalled_days, log);
+    const auto restored = backup::RestoreBackup(target, keyring, file, config.retention.uninstalled_days,
+                                                 std::chrono::system_clock::now(), log);
     if (!restored) return Complain(restored.error().message);
     std::printf("restored %s into %s; sites past retention were purged\n", file.c_str(), target.description.c_str());
     return kExitOk;

@@ -6,19 +6,14 @@
 #include <fmt/format.h>
 
 #include "app/app.hpp"
+#include "app/command_runner.hpp"
 #include "app/database.hpp"
 #include "app/keyring.hpp"
 #include "core/clock.hpp"
-#include "db/error.hpp"
 #include "tenants/key_rotation.hpp"
 
 namespace tcj::app {
 namespace {
-
-int Complain(const std::string& message) {
-  (void)std::fprintf(stderr, "teamcity-jira: %s\n", message.c_str());
-  return kExitFailure;
-}
 
 // The database as the runtime role, for the commands that read or rewrite records.
 struct Database {
@@ -89,27 +84,23 @@ int KeysReencrypt(const config::Config& config, const core::Logger& log, int bat
   tenants::SecretMetrics secret_metrics(metrics);
   crypto::OsRandom random;
   const tenants::SecretBox box(*ring, random, secret_metrics, log);
-  try {
-    std::printf("re-encrypting with key %s, %d records per batch\n", ring->Active().id.c_str(), batch_size);
-    const auto report = tenants::Reencrypt(
-        *database->pool, box, {.batch_size = batch_size, .crash_after_batches = crash_after_batches},
-        [](const tenants::EncryptedColumn& column, const tenants::ReencryptReport& so_far) {
-          std::printf("  %s: %lld re-encrypted so far\n", column.Name().c_str(),
-                      static_cast<long long>(so_far.reencrypted));
-          (void)std::fflush(stdout);
-        });
-    std::printf("done: %lld records re-encrypted in %lld batches, %lld unreadable\n",
-                static_cast<long long>(report.reencrypted), static_cast<long long>(report.batches),
-                static_cast<long long>(report.unreadable));
-    if (report.unreadable > 0) {
-      return Complain(fmt::format("{} records could not be decrypted with any key of the keyring (see the log for "
-                                  "which); they were left as they are",
-                                  report.unreadable));
-    }
-    return kExitOk;
-  } catch (const db::DbError& e) {
-    return Complain(e.what());
+  std::printf("re-encrypting with key %s, %d records per batch\n", ring->Active().id.c_str(), batch_size);
+  const auto report = tenants::Reencrypt(
+      *database->pool, box, {.batch_size = batch_size, .crash_after_batches = crash_after_batches},
+      [](const tenants::EncryptedColumn& column, const tenants::ReencryptReport& so_far) {
+        std::printf("  %s: %lld re-encrypted so far\n", column.Name().c_str(),
+                    static_cast<long long>(so_far.reencrypted));
+        (void)std::fflush(stdout);
+      });
+  std::printf("done: %lld records re-encrypted in %lld batches, %lld unreadable\n",
+              static_cast<long long>(report.reencrypted), static_cast<long long>(report.batches),
+              static_cast<long long>(report.unreadable));
+  if (report.unreadable > 0) {
+    return Complain(fmt::format("{} records could not be decrypted with any key of the keyring (see the log for "
+                                "which); they were left as they are",
+                                report.unreadable));
   }
+  return kExitOk;
 }
 
 int KeysStatus(const config::Config& config, const core::Logger& log) {
@@ -117,38 +108,34 @@ int KeysStatus(const config::Config& config, const core::Logger& log) {
   if (!ring) return Complain(ring.error().message);
   auto database = OpenDatabase(config, log);
   if (!database) return Complain(database.error().message);
-  try {
-    const auto usage = tenants::ReadKeyUsage(*database->pool);
-    std::printf("keyring %s\n", config.secrets.keyring_file.c_str());
-    std::map<std::string, std::int64_t> per_key;
-    for (const auto& u : usage) per_key[u.key_id] += u.records;
-    for (const auto& k : ring->keys()) {
-      std::printf("  %-28s %-13s %lld records\n", k.id.c_str(),
-                  k.state == crypto::KeyState::active ? "active" : "decrypt-only",
-                  static_cast<long long>(per_key[k.id]));
-    }
-    std::printf("records by column:\n");
-    if (usage.empty()) std::printf("  (no encrypted records)\n");
-    int missing = 0;
-    for (const auto& u : usage) {
-      const bool known = ring->Find(u.key_id) != nullptr;
-      if (!known) ++missing;
-      std::printf("  %-32s %-28s %lld%s\n", u.column.c_str(), u.key_id.empty() ? "(malformed)" : u.key_id.c_str(),
-                  static_cast<long long>(u.records), known ? "" : "  <- key not in the keyring: unreadable");
-    }
-    for (const auto& k : ring->keys()) {
-      if (k.state != crypto::KeyState::decrypt_only) continue;
-      if (per_key[k.id] == 0) {
-        std::printf("%s is used by no record: it can be removed (`teamcity-jira keys remove --id %s`)\n",
-                    k.id.c_str(), k.id.c_str());
-      } else {
-        std::printf("%s is still used: run `teamcity-jira keys reencrypt` before removing it\n", k.id.c_str());
-      }
-    }
-    return missing > 0 ? kExitFailure : kExitOk;
-  } catch (const db::DbError& e) {
-    return Complain(e.what());
+  const auto usage = tenants::ReadKeyUsage(*database->pool);
+  std::printf("keyring %s\n", config.secrets.keyring_file.c_str());
+  std::map<std::string, std::int64_t> per_key;
+  for (const auto& u : usage) per_key[u.key_id] += u.records;
+  for (const auto& k : ring->keys()) {
+    std::printf("  %-28s %-13s %lld records\n", k.id.c_str(),
+                k.state == crypto::KeyState::active ? "active" : "decrypt-only",
+                static_cast<long long>(per_key[k.id]));
   }
+  std::printf("records by column:\n");
+  if (usage.empty()) std::printf("  (no encrypted records)\n");
+  int missing = 0;
+  for (const auto& u : usage) {
+    const bool known = ring->Find(u.key_id) != nullptr;
+    if (!known) ++missing;
+    std::printf("  %-32s %-28s %lld%s\n", u.column.c_str(), u.key_id.empty() ? "(malformed)" : u.key_id.c_str(),
+                static_cast<long long>(u.records), known ? "" : "  <- key not in the keyring: unreadable");
+  }
+  for (const auto& k : ring->keys()) {
+    if (k.state != crypto::KeyState::decrypt_only) continue;
+    if (per_key[k.id] == 0) {
+      std::printf("%s is used by no record: it can be removed (`teamcity-jira keys remove --id %s`)\n",
+                  k.id.c_str(), k.id.c_str());
+    } else {
+      std::printf("%s is still used: run `teamcity-jira keys reencrypt` before removing it\n", k.id.c_str());
+    }
+  }
+  return missing > 0 ? kExitFailure : kExitOk;
 }
 
 int KeysRemove(const config::Config& config, const core::Logger& log, const std::string& id) {
@@ -156,16 +143,12 @@ int KeysRemove(const config::Config& config, const core::Logger& log, const std:
   if (!ring) return Complain(ring.error().message);
   auto database = OpenDatabase(config, log);
   if (!database) return Complain(database.error().message);
-  try {
-    std::int64_t records = 0;
-    for (const auto& u : tenants::ReadKeyUsage(*database->pool)) {
-      if (u.key_id == id) records += u.records;
-    }
-    if (records > 0) {
-      return Complain(fmt::format("{} records still use key {}; run `teamcity-jira keys reencrypt` first", records, id));
-    }
-  } catch (const db::DbError& e) {
-    return Complain(e.what());
+  std::int64_t records = 0;
+  for (const auto& u : tenants::ReadKeyUsage(*database->pool)) {
+    if (u.key_id == id) records += u.records;
+  }
+  if (records > 0) {
+    return Complain(fmt::format("{} records still use key {}; run `teamcity-jira keys reencrypt` first", records, id));
   }
   if (auto st = ring->Remove(id); !st) return Complain(st.error().message);
   if (auto st = ring->Save(config.secrets.keyring_file, true); !st) return Complain(st.error().message);

@@ -129,6 +129,10 @@ void SetPublicPolicies(http::Router& router, const std::string& public_url, core
                                               {"route", route.pattern},
                                               {"kind", db::ToString(db_error->kind())},
                                               {"error", e.what()}});
+    if (db_error->kind() == db::DbErrorKind::unique_violation) {
+      // Two changes of the same thing at once; the stores refuse the ordinary duplicates in words.
+      return Response::Error(409, "conflict", "Something changed at the same time; reload and try again.");
+    }
     if (!db_error->retryable()) {
       return Response::Error(500, "internal", "Internal error; the request id is in the X-Request-Id header.");
     }

@@ -9,6 +9,7 @@
 
 #include "app/services.hpp"
 #include "crypto/random.hpp"
+#include "db/error.hpp"
 #include "support/capture_sink.hpp"
 #include "support/pg_test.hpp"
 
@@ -75,6 +76,42 @@ TEST_F(RoutesTest, EveryApiRouteIsInTheOpenApiDocument) {
                                     [&](const http::Route& r) { return r.method + " " + r.pattern == operation; });
     EXPECT_TRUE(served) << operation << " is documented but not served";
   }
+}
+
+// The one place a request's database failure becomes its answer, whichever step threw it.
+TEST(PublicPolicies, DatabaseFailuresAreAnsweredByKind) {
+  http::Router router;
+  auto sink = std::make_shared<testing::CaptureSink>();
+  SetPublicPolicies(router, "https://tcj.example.com", core::Logger(sink, core::LogLevel::info));
+  const std::vector<std::pair<db::DbErrorKind, int>> cases = {{db::DbErrorKind::connection, 503},
+                                                               {db::DbErrorKind::pool_exhausted, 503},
+                                                               {db::DbErrorKind::serialization, 503},
+                                                               {db::DbErrorKind::unique_violation, 409},
+                                                               {db::DbErrorKind::other, 500}};
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const db::DbErrorKind kind = cases[i].first;
+    router.Add({.method = "GET",
+                .pattern = "/case" + std::to_string(i),
+                .auth = {http::AuthKind::none},
+                .handler = [kind](http::Request&) -> http::Response { throw db::DbError(kind, "", "boom"); }});
+  }
+  router.Add({.method = "GET", .pattern = "/bug", .auth = {http::AuthKind::none}, .handler = [](http::Request&) -> http::Response {
+                throw std::runtime_error("a bug");
+              }});
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    http::Request r;
+    r.method = "GET";
+    const auto response = router.Dispatch(*router.Match("GET", "/case" + std::to_string(i)).route, r,
+                                          core::Logger(sink, core::LogLevel::info));
+    EXPECT_EQ(response.status, cases[i].second) << db::ToString(cases[i].first);
+    if (response.status == 503) {
+      EXPECT_EQ(response.headers.Get("Retry-After"), "1");
+    }
+  }
+  http::Request r;
+  r.method = "GET";
+  EXPECT_EQ(router.Dispatch(*router.Match("GET", "/bug").route, r, core::Logger(sink, core::LogLevel::info)).status,
+            500);
 }
 
 }  // namespace

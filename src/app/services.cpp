@@ -48,7 +48,7 @@ Services::Services(const config::Config& c, const core::Logger& l, crypto::Keyri
       install_keys(std::make_shared<connect::InstallKeys>(config.connect.install_keys_url, http_client)),
       oauth_tokens(http_client, config.oauth.token_url, clock, log.With({{"component", "oauth"}})),
       sites(tenants, oauth_tokens, config.connect.app_key, clock),
-      devinfo(http_client, config.oauth.api_url, "TeamCity", devinfo_metrics, log.With({{"component", "jira"}})),
+      devinfo(http_client, config.oauth.api_url, "TeamCity", devinfo_metrics, clock, log.With({{"component", "jira"}})),
       admin_access(std::make_shared<jira::PermissionsApiAdminCheck>(sites, http_client), clock,
                    log.With({{"component", "admin"}})),
       sync_engine(pool, servers, sites, devinfo, http_client, teamcity_http, metrics, log, clock,

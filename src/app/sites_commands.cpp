@@ -14,22 +14,17 @@
 #include <nlohmann/json.hpp>
 
 #include "app/app.hpp"
+#include "app/command_runner.hpp"
 #include "app/database.hpp"
 #include "app/keyring.hpp"
 #include "app/services.hpp"
 #include "connect/lifecycle_payload.hpp"
-#include "db/error.hpp"
 #include "jira/oauth_sites.hpp"
 #include "tenants/retention.hpp"
 #include "tenants/site_directory.hpp"
 
 namespace tcj::app {
 namespace {
-
-int Complain(const std::string& message) {
-  (void)std::fprintf(stderr, "teamcity-jira: %s\n", message.c_str());
-  return kExitFailure;
-}
 
 // The components a command needs: the database, the keyring and the outbound client.
 core::Result<std::unique_ptr<Services>> OpenServices(const config::Config& config, const core::Logger& log) {
@@ -56,16 +51,12 @@ core::Result<std::string> ReadSecret(const std::string& file) {
   return text;
 }
 
-// Runs body with the services; database failures become one clear line.
+// Runs body with the services.
 template <typename Fn>
 int WithServices(const config::Config& config, const core::Logger& log, Fn&& body) {
   auto services = OpenServices(config, log);
   if (!services) return Complain(services.error().message);
-  try {
-    return body(**services);
-  } catch (const db::DbError& e) {
-    return Complain(e.what());
-  }
+  return body(**services);
 }
 
 // Who runs a command: the operating system's user on this machine.
@@ -79,20 +70,11 @@ tenants::Actor Operator() {
 }
 
 // What the runtime role may not do (list every site, delete one that is still installed) runs as
-// the owner's role: database.migrate_url, or the embedded cluster's superuser. Its refusal is
-// explained rather than shown as a bare "permission denied".
+// the owner's role: database.migrate_url, or the embedded cluster's superuser.
 template <typename Fn>
-int AsOwner(Services& s, std::string_view what, Fn&& body) {
+int AsOwner(Services& s, Fn&& body) {
   db::Pool owner(s.endpoints.admin.WithSchema(s.config.database.schema), db::PoolOptions{.size = 1});
-  try {
-    return body(owner);
-  } catch (const db::DbError& e) {
-    if (e.kind() != db::DbErrorKind::permission_denied) throw;
-    return Complain(std::string(what) +
-                    " needs the database owner's role, which the service's own role (database.url) is not: set "
-                    "database.migrate_url to the role that runs `teamcity-jira migrate` (" +
-                    e.what() + ")");
-  }
+  return body(owner);
 }
 
 std::optional<tenants::SiteSummary> FindOrComplain(Services& s, const std::string& site) {
@@ -125,7 +107,7 @@ int SitesAdd(const config::Config& config, const core::Logger& log, const std::s
 
 int SitesList(const config::Config& config, const core::Logger& log) {
   return WithServices(config, log, [&](Services& s) {
-    return AsOwner(s, "sites list", [](db::Pool& owner) {
+    return AsOwner(s, [](db::Pool& owner) {
       const auto sites = tenants::ListSites(owner);
       if (sites.empty()) std::printf("no Jira sites yet\n");
       for (const auto& site : sites) {
@@ -176,7 +158,7 @@ int SitesDelete(const config::Config& config, const core::Logger& log, const std
   return WithServices(config, log, [&](Services& s) {
     const auto found = FindOrComplain(s, site);
     if (!found) return kExitFailure;
-    return AsOwner(s, "sites delete", [&](db::Pool& owner) {
+    return AsOwner(s, [&](db::Pool& owner) {
       const std::int64_t rows = tenants::DeleteTenantNow(owner, found->tenant, log);
       if (rows < 0) return Complain("the site is being deleted by another process; try again in a moment");
       std::printf(

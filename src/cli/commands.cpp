@@ -9,6 +9,7 @@
 
 #include "app/app.hpp"
 #include "app/backup_commands.hpp"
+#include "app/command_runner.hpp"
 #include "app/keys_commands.hpp"
 #include "app/sites_commands.hpp"
 #include "config/config.hpp"
@@ -169,31 +170,40 @@ int Run(int argc, char** argv) {
   auto config = LoadOrComplain(config_file);
   if (!config) return app::kExitUsage;
   const core::Logger log = MakeLogger(*config);
-  if (serve->parsed()) {
-    return app::Serve(*config, log);
+  const auto dispatch = [&]() -> int {
+    if (serve->parsed()) {
+      return app::Serve(*config, log);
+    }
+    if (migrate->parsed()) {
+      return app::Migrate(*config, log);
+    }
+    if (keys_generate->parsed()) return app::KeysGenerate(*config, generate_options);
+    if (keys_rotate->parsed()) return app::KeysRotate(*config, rotate_id);
+    if (keys_reencrypt->parsed()) return app::KeysReencrypt(*config, log, batch_size, crash_after);
+    if (keys_status->parsed()) return app::KeysStatus(*config, log);
+    if (keys_remove->parsed()) return app::KeysRemove(*config, log, remove_id);
+    if (sites_add->parsed()) return app::SitesAdd(*config, log, site_url, client_id, secret_file);
+    if (sites_list->parsed()) return app::SitesList(*config, log);
+    if (sites_remove->parsed()) return app::SitesRemove(*config, log, site);
+    if (sites_export->parsed()) return app::SitesExport(*config, log, site, output_file);
+    if (sites_delete->parsed()) return app::SitesDelete(*config, log, site);
+    if (purge->parsed()) return app::Purge(*config, log, dry_run);
+    if (backup_create->parsed()) return app::BackupCreate(*config, log);
+    if (backup_list->parsed()) return app::BackupList(*config);
+    if (backup_prune->parsed()) return app::BackupPrune(*config);
+    if (backup_restore->parsed()) return app::BackupRestore(*config, log, backup_file);
+    if (tokens_create->parsed()) return app::AdminTokensCreate(*config, log, site, token_name);
+    if (tokens_list->parsed()) return app::AdminTokensList(*config, log, site);
+    if (tokens_revoke->parsed()) return app::AdminTokensRevoke(*config, log, site, token_id);
+    return app::kExitUsage;
+  };
+  // The name as typed (e.g. "sites delete"), for the one line a database failure gets.
+  std::string name;
+  for (CLI::App* c = &cli; !c->get_subcommands().empty();) {
+    c = c->get_subcommands().front();
+    name += (name.empty() ? "" : " ") + c->get_name();
   }
-  if (migrate->parsed()) {
-    return app::Migrate(*config, log);
-  }
-  if (keys_generate->parsed()) return app::KeysGenerate(*config, generate_options);
-  if (keys_rotate->parsed()) return app::KeysRotate(*config, rotate_id);
-  if (keys_reencrypt->parsed()) return app::KeysReencrypt(*config, log, batch_size, crash_after);
-  if (keys_status->parsed()) return app::KeysStatus(*config, log);
-  if (keys_remove->parsed()) return app::KeysRemove(*config, log, remove_id);
-  if (sites_add->parsed()) return app::SitesAdd(*config, log, site_url, client_id, secret_file);
-  if (sites_list->parsed()) return app::SitesList(*config, log);
-  if (sites_remove->parsed()) return app::SitesRemove(*config, log, site);
-  if (sites_export->parsed()) return app::SitesExport(*config, log, site, output_file);
-  if (sites_delete->parsed()) return app::SitesDelete(*config, log, site);
-  if (purge->parsed()) return app::Purge(*config, log, dry_run);
-  if (backup_create->parsed()) return app::BackupCreate(*config, log);
-  if (backup_list->parsed()) return app::BackupList(*config);
-  if (backup_prune->parsed()) return app::BackupPrune(*config);
-  if (backup_restore->parsed()) return app::BackupRestore(*config, log, backup_file);
-  if (tokens_create->parsed()) return app::AdminTokensCreate(*config, log, site, token_name);
-  if (tokens_list->parsed()) return app::AdminTokensList(*config, log, site);
-  if (tokens_revoke->parsed()) return app::AdminTokensRevoke(*config, log, site, token_id);
-  return app::kExitUsage;
+  return app::RunCommand(name, dispatch);
 }
 
 }  // namespace tcj::cli

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "core/text.hpp"
 #include "core/url.hpp"
 
 extern char** environ;
@@ -168,67 +169,81 @@ bool ValidHostPattern(std::string_view pattern) {
   return true;
 }
 
-// A whole-number key of [limits], from min to max.
-KeyDef LimitsKey(std::string_view name, std::int64_t min, std::int64_t max, int LimitsConfig::*field) {
-  return {"limits." + std::string(name), Type::integer,
-          [=](Config& c, const Value& v) { return IntInRange(v, min, max, c.limits.*field); }};
+// Builders for the shapes most keys share. Each names the field it fills as a section of Config
+// and a member of that section (&Config::server, &ServerConfig::io_threads).
+template <typename S, typename Int>
+KeyDef IntKey(std::string name, S Config::*section, Int S::*field, std::int64_t min, std::int64_t max) {
+  return {std::move(name), Type::integer,
+          [=](Config& c, const Value& v) { return IntInRange(v, min, max, c.*section.*field); }};
+}
+
+template <typename S>
+KeyDef SecondsKey(std::string name, S Config::*section, std::chrono::seconds S::*field, std::int64_t min,
+                  std::int64_t max) {
+  return {std::move(name), Type::integer,
+          [=](Config& c, const Value& v) { return SecondsInRange(v, min, max, c.*section.*field); }};
+}
+
+template <typename S>
+KeyDef FlagKey(std::string name, S Config::*section, bool S::*field) {
+  return {std::move(name), Type::boolean, [=](Config& c, const Value& v) {
+            c.*section.*field = std::get<bool>(v);
+            return std::optional<std::string>{};
+          }};
+}
+
+enum class Emptiness { allowed, refused };
+
+template <typename S>
+KeyDef TextKey(std::string name, S Config::*section, std::string S::*field, Emptiness empty) {
+  return {std::move(name), Type::string, [=](Config& c, const Value& v) -> std::optional<std::string> {
+            if (empty == Emptiness::refused && Str(v).empty()) return "must not be empty";
+            c.*section.*field = Str(v);
+            return std::nullopt;
+          }};
+}
+
+// An http(s) URL, kept as its origin and path without a trailing slash.
+template <typename S>
+KeyDef UrlKey(std::string name, S Config::*section, std::string S::*field) {
+  return {std::move(name), Type::string,
+          [=](Config& c, const Value& v) { return ParseHttpUrlInto(Str(v), c.*section.*field, true); }};
+}
+
+template <typename S>
+KeyDef ProxyKey(std::string name, S Config::*section, std::string S::*field) {
+  return {std::move(name), Type::string,
+          [=](Config& c, const Value& v) { return ParseProxyInto(Str(v), c.*section.*field); }};
+}
+
+template <typename S>
+KeyDef ListenKey(std::string name, S Config::*section, HostPort S::*field) {
+  return {std::move(name), Type::string,
+          [=](Config& c, const Value& v) { return ParseHostPortInto(Str(v), c.*section.*field); }};
 }
 
 // The schema: every key, its type and how it is validated. Defaults live in the structs.
 const std::vector<KeyDef>& Keys() {
+  using C = Config;
   static const std::vector<KeyDef> kKeys = {
-      {"server.listen", Type::string,
-       [](Config& c, const Value& v) { return ParseHostPortInto(Str(v), c.server.listen); }},
-      {"server.public_url", Type::string,
-       [](Config& c, const Value& v) { return ParseHttpUrlInto(Str(v), c.server.public_url, true); }},
-      {"server.tls_cert_file", Type::string,
-       [](Config& c, const Value& v) {
-         c.server.tls_cert_file = Str(v);
-         return std::optional<std::string>{};
-       }},
-      {"server.tls_key_file", Type::string,
-       [](Config& c, const Value& v) {
-         c.server.tls_key_file = Str(v);
-         return std::optional<std::string>{};
-       }},
-      {"server.metrics_listen", Type::string,
-       [](Config& c, const Value& v) { return ParseHostPortInto(Str(v), c.server.metrics_listen); }},
-      {"server.io_threads", Type::integer,
-       [](Config& c, const Value& v) { return IntInRange(v, 0, 64, c.server.io_threads); }},
-      {"server.worker_threads", Type::integer,
-       [](Config& c, const Value& v) { return IntInRange(v, 1, 256, c.server.worker_threads); }},
-      {"server.max_body_bytes", Type::integer,
-       [](Config& c, const Value& v) { return IntInRange(v, 1024, 64 * 1024 * 1024, c.server.max_body_bytes); }},
-      {"server.header_timeout_seconds", Type::integer,
-       [](Config& c, const Value& v) { return SecondsInRange(v, 1, 300, c.server.header_timeout); }},
-      {"server.body_timeout_seconds", Type::integer,
-       [](Config& c, const Value& v) { return SecondsInRange(v, 1, 600, c.server.body_timeout); }},
-      {"server.idle_timeout_seconds", Type::integer,
-       [](Config& c, const Value& v) { return SecondsInRange(v, 1, 3600, c.server.idle_timeout); }},
-      {"server.write_timeout_seconds", Type::integer,
-       [](Config& c, const Value& v) { return SecondsInRange(v, 1, 600, c.server.write_timeout); }},
-      {"server.shutdown_grace_seconds", Type::integer,
-       [](Config& c, const Value& v) { return SecondsInRange(v, 0, 300, c.server.shutdown_grace); }},
-      {"server.max_connections", Type::integer,
-       [](Config& c, const Value& v) { return IntInRange(v, 16, 1'000'000, c.server.max_connections); }},
-      {"server.max_connections_per_ip", Type::integer,
-       [](Config& c, const Value& v) { return IntInRange(v, 0, 1'000'000, c.server.max_connections_per_ip); }},
-      {"database.url", Type::string,
-       [](Config& c, const Value& v) {
-         c.database.url = Str(v);
-         return std::optional<std::string>{};
-       }},
-      {"database.migrate_url", Type::string,
-       [](Config& c, const Value& v) {
-         c.database.migrate_url = Str(v);
-         return std::optional<std::string>{};
-       }},
-      {"database.data_dir", Type::string,
-       [](Config& c, const Value& v) -> std::optional<std::string> {
-         if (Str(v).empty()) return "must not be empty";
-         c.database.data_dir = Str(v);
-         return std::nullopt;
-       }},
+      ListenKey("server.listen", &C::server, &ServerConfig::listen),
+      UrlKey("server.public_url", &C::server, &ServerConfig::public_url),
+      TextKey("server.tls_cert_file", &C::server, &ServerConfig::tls_cert_file, Emptiness::allowed),
+      TextKey("server.tls_key_file", &C::server, &ServerConfig::tls_key_file, Emptiness::allowed),
+      ListenKey("server.metrics_listen", &C::server, &ServerConfig::metrics_listen),
+      IntKey("server.io_threads", &C::server, &ServerConfig::io_threads, 0, 64),
+      IntKey("server.worker_threads", &C::server, &ServerConfig::worker_threads, 1, 256),
+      IntKey("server.max_body_bytes", &C::server, &ServerConfig::max_body_bytes, 1024, 64 * 1024 * 1024),
+      SecondsKey("server.header_timeout_seconds", &C::server, &ServerConfig::header_timeout, 1, 300),
+      SecondsKey("server.body_timeout_seconds", &C::server, &ServerConfig::body_timeout, 1, 600),
+      SecondsKey("server.idle_timeout_seconds", &C::server, &ServerConfig::idle_timeout, 1, 3600),
+      SecondsKey("server.write_timeout_seconds", &C::server, &ServerConfig::write_timeout, 1, 600),
+      SecondsKey("server.shutdown_grace_seconds", &C::server, &ServerConfig::shutdown_grace, 0, 300),
+      IntKey("server.max_connections", &C::server, &ServerConfig::max_connections, 16, 1'000'000),
+      IntKey("server.max_connections_per_ip", &C::server, &ServerConfig::max_connections_per_ip, 0, 1'000'000),
+      TextKey("database.url", &C::database, &DatabaseConfig::url, Emptiness::allowed),
+      TextKey("database.migrate_url", &C::database, &DatabaseConfig::migrate_url, Emptiness::allowed),
+      TextKey("database.data_dir", &C::database, &DatabaseConfig::data_dir, Emptiness::refused),
       {"database.schema", Type::string,
        [](Config& c, const Value& v) -> std::optional<std::string> {
          const std::string& name = Str(v);
@@ -239,20 +254,13 @@ const std::vector<KeyDef>& Keys() {
          c.database.schema = Str(v);
          return std::nullopt;
        }},
-      {"database.pool_size", Type::integer,
-       [](Config& c, const Value& v) { return IntInRange(v, 1, 512, c.database.pool_size); }},
-      {"secrets.keyring_file", Type::string,
-       [](Config& c, const Value& v) -> std::optional<std::string> {
-         if (Str(v).empty()) return "must not be empty";
-         c.secrets.keyring_file = Str(v);
-         return std::nullopt;
-       }},
+      IntKey("database.pool_size", &C::database, &DatabaseConfig::pool_size, 1, 512),
+      TextKey("secrets.keyring_file", &C::secrets, &SecretsConfig::keyring_file, Emptiness::refused),
       {"jira.allowed_site_hosts", Type::string_list,
        [](Config& c, const Value& v) -> std::optional<std::string> {
          StringList hosts = std::get<StringList>(v);
          for (std::string& h : hosts) {
-           std::transform(h.begin(), h.end(), h.begin(),
-                          [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+           h = core::AsciiLower(h);
            if (!ValidHostPattern(h)) {
              return fmt::format("\"{}\" is not a host name or a *.domain pattern", h);
            }
@@ -260,11 +268,7 @@ const std::vector<KeyDef>& Keys() {
          c.jira.allowed_site_hosts = std::move(hosts);
          return std::nullopt;
        }},
-      {"jira.allow_http_sites", Type::boolean,
-       [](Config& c, const Value& v) {
-         c.jira.allow_http_sites = std::get<bool>(v);
-         return std::optional<std::string>{};
-       }},
+      FlagKey("jira.allow_http_sites", &C::jira, &JiraConfig::allow_http_sites),
       {"connect.app_key", Type::string,
        [](Config& c, const Value& v) -> std::optional<std::string> {
          const std::string& key = Str(v);
@@ -282,46 +286,23 @@ const std::vector<KeyDef>& Keys() {
          c.connect.app_name = Str(v);
          return std::nullopt;
        }},
-      {"connect.install_keys_url", Type::string,
-       [](Config& c, const Value& v) { return ParseHttpUrlInto(Str(v), c.connect.install_keys_url, true); }},
-      {"connect.all_js_url", Type::string,
-       [](Config& c, const Value& v) { return ParseHttpUrlInto(Str(v), c.connect.all_js_url, true); }},
-      {"oauth.token_url", Type::string,
-       [](Config& c, const Value& v) { return ParseHttpUrlInto(Str(v), c.oauth.token_url, true); }},
-      {"oauth.api_url", Type::string,
-       [](Config& c, const Value& v) { return ParseHttpUrlInto(Str(v), c.oauth.api_url, true); }},
-      {"teamcity.proxy_url", Type::string,
-       [](Config& c, const Value& v) { return ParseProxyInto(Str(v), c.teamcity.proxy_url); }},
-      {"jira.proxy_url", Type::string,
-       [](Config& c, const Value& v) { return ParseProxyInto(Str(v), c.jira.proxy_url); }},
-      {"teamcity.allow_private_networks", Type::boolean,
-       [](Config& c, const Value& v) {
-         c.teamcity.allow_private_networks = std::get<bool>(v);
-         return std::optional<std::string>{};
-       }},
-      {"teamcity.poll_interval_seconds", Type::integer,
-       [](Config& c, const Value& v) { return SecondsInRange(v, 1, 86400, c.teamcity.poll_interval); }},
-      {"teamcity.reread_interval_seconds", Type::integer,
-       [](Config& c, const Value& v) { return SecondsInRange(v, 1, 86400, c.teamcity.reread_interval); }},
-      {"teamcity.backfill_days", Type::integer,
-       [](Config& c, const Value& v) { return IntInRange(v, 1, 365, c.teamcity.backfill_days); }},
-      {"teamcity.max_changes_per_build", Type::integer,
-       [](Config& c, const Value& v) { return IntInRange(v, 100, 100000, c.teamcity.max_changes_per_build); }},
-      {"sync.workers", Type::integer, [](Config& c, const Value& v) { return IntInRange(v, 1, 256, c.sync.workers); }},
-      {"sync.lease_seconds", Type::integer,
-       [](Config& c, const Value& v) { return SecondsInRange(v, 5, 3600, c.sync.lease); }},
-      {"sync.jobs_per_tenant", Type::integer,
-       [](Config& c, const Value& v) { return IntInRange(v, 1, 64, c.sync.jobs_per_tenant); }},
-      {"retention.uninstalled_days", Type::integer,
-       [](Config& c, const Value& v) { return IntInRange(v, 1, 3650, c.retention.uninstalled_days); }},
-      {"retention.backup_days", Type::integer,
-       [](Config& c, const Value& v) { return IntInRange(v, 1, 3650, c.retention.backup_days); }},
-      {"retention.backup_dir", Type::string,
-       [](Config& c, const Value& v) -> std::optional<std::string> {
-         if (Str(v).empty()) return "must not be empty";
-         c.retention.backup_dir = Str(v);
-         return std::nullopt;
-       }},
+      UrlKey("connect.install_keys_url", &C::connect, &ConnectConfig::install_keys_url),
+      UrlKey("connect.all_js_url", &C::connect, &ConnectConfig::all_js_url),
+      UrlKey("oauth.token_url", &C::oauth, &OAuthConfig::token_url),
+      UrlKey("oauth.api_url", &C::oauth, &OAuthConfig::api_url),
+      ProxyKey("teamcity.proxy_url", &C::teamcity, &TeamCityConfig::proxy_url),
+      ProxyKey("jira.proxy_url", &C::jira, &JiraConfig::proxy_url),
+      FlagKey("teamcity.allow_private_networks", &C::teamcity, &TeamCityConfig::allow_private_networks),
+      SecondsKey("teamcity.poll_interval_seconds", &C::teamcity, &TeamCityConfig::poll_interval, 1, 86400),
+      SecondsKey("teamcity.reread_interval_seconds", &C::teamcity, &TeamCityConfig::reread_interval, 1, 86400),
+      IntKey("teamcity.backfill_days", &C::teamcity, &TeamCityConfig::backfill_days, 1, 365),
+      IntKey("teamcity.max_changes_per_build", &C::teamcity, &TeamCityConfig::max_changes_per_build, 100, 100000),
+      IntKey("sync.workers", &C::sync, &SyncConfig::workers, 1, 256),
+      SecondsKey("sync.lease_seconds", &C::sync, &SyncConfig::lease, 5, 3600),
+      IntKey("sync.jobs_per_tenant", &C::sync, &SyncConfig::jobs_per_tenant, 1, 64),
+      IntKey("retention.uninstalled_days", &C::retention, &RetentionConfig::uninstalled_days, 1, 3650),
+      IntKey("retention.backup_days", &C::retention, &RetentionConfig::backup_days, 1, 3650),
+      TextKey("retention.backup_dir", &C::retention, &RetentionConfig::backup_dir, Emptiness::refused),
       {"log.level", Type::string,
        [](Config& c, const Value& v) -> std::optional<std::string> {
          auto level = core::ParseLogLevel(Str(v));
@@ -329,14 +310,14 @@ const std::vector<KeyDef>& Keys() {
          c.log.level = *level;
          return std::nullopt;
        }},
-      LimitsKey("ip_requests_per_second", 0, 1000000, &LimitsConfig::ip_requests_per_second),
-      LimitsKey("ip_burst", 1, 1000000, &LimitsConfig::ip_burst),
-      LimitsKey("tenant_requests_per_second", 0, 1000000, &LimitsConfig::tenant_requests_per_second),
-      LimitsKey("tenant_burst", 1, 1000000, &LimitsConfig::tenant_burst),
-      LimitsKey("sign_in_failures_per_minute", 0, 100000, &LimitsConfig::sign_in_failures_per_minute),
-      LimitsKey("sign_in_failure_burst", 1, 100000, &LimitsConfig::sign_in_failure_burst),
-      LimitsKey("max_tracked_addresses", 1000, 10000000, &LimitsConfig::max_tracked_addresses),
-      LimitsKey("trusted_proxy_hops", 0, 10, &LimitsConfig::trusted_proxy_hops),
+      IntKey("limits.ip_requests_per_second", &C::limits, &LimitsConfig::ip_requests_per_second, 0, 1000000),
+      IntKey("limits.ip_burst", &C::limits, &LimitsConfig::ip_burst, 1, 1000000),
+      IntKey("limits.tenant_requests_per_second", &C::limits, &LimitsConfig::tenant_requests_per_second, 0, 1000000),
+      IntKey("limits.tenant_burst", &C::limits, &LimitsConfig::tenant_burst, 1, 1000000),
+      IntKey("limits.sign_in_failures_per_minute", &C::limits, &LimitsConfig::sign_in_failures_per_minute, 0, 100000),
+      IntKey("limits.sign_in_failure_burst", &C::limits, &LimitsConfig::sign_in_failure_burst, 1, 100000),
+      IntKey("limits.max_tracked_addresses", &C::limits, &LimitsConfig::max_tracked_addresses, 1000, 10000000),
+      IntKey("limits.trusted_proxy_hops", &C::limits, &LimitsConfig::trusted_proxy_hops, 0, 10),
   };
   return kKeys;
 }
@@ -406,9 +387,7 @@ std::optional<Value> FromEnvironment(const std::string& text, Type type) {
     case Type::string:
       return Value{text};
     case Type::boolean: {
-      std::string lower = text;
-      std::transform(lower.begin(), lower.end(), lower.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      const std::string lower = core::AsciiLower(text);
       if (lower == "true" || lower == "1" || lower == "yes" || lower == "on") return Value{true};
       if (lower == "false" || lower == "0" || lower == "no" || lower == "off") return Value{false};
       return std::nullopt;
@@ -425,8 +404,7 @@ std::optional<Value> FromEnvironment(const std::string& text, Type type) {
       while (start <= text.size() && !text.empty()) {
         const auto comma = text.find(',', start);
         std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        item.erase(0, item.find_first_not_of(" \t"));
-        item.erase(item.find_last_not_of(" \t") + 1);
+        item = std::string(core::TrimAsciiSpace(item));
         if (!item.empty()) out.push_back(item);
         if (comma == std::string::npos) break;
         start = comma + 1;
@@ -531,7 +509,7 @@ Environment ProcessEnvironment() {
 std::string EnvironmentVariableFor(std::string_view key) {
   std::string out = "TCJ_";
   for (char c : key) {
-    out.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    out.push_back(c == '.' ? '_' : core::AsciiUpper(c));
   }
   return out;
 }

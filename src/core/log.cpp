@@ -3,7 +3,6 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 
 #include <unistd.h>
 
@@ -13,6 +12,8 @@
 #include <thread>
 
 #include <fmt/format.h>
+
+#include "core/time.hpp"
 
 namespace tcj::core {
 namespace {
@@ -53,16 +54,12 @@ void AppendTimestamp(std::string& out) {
   const auto secs = time_point_cast<seconds>(now);
   const auto millis = duration_cast<milliseconds>(now - secs).count();
   thread_local seconds::rep cached_second = -1;
-  thread_local std::array<char, 32> cached{};
-  thread_local std::size_t cached_len = 0;
+  thread_local std::string cached;
   if (secs.time_since_epoch().count() != cached_second) {
-    const std::time_t t = system_clock::to_time_t(secs);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    cached_len = std::strftime(cached.data(), cached.size(), "%Y-%m-%dT%H:%M:%S", &tm);
+    cached = FormatUtc(secs, "%Y-%m-%dT%H:%M:%S");
     cached_second = secs.time_since_epoch().count();
   }
-  out.append(cached.data(), cached_len);
+  out.append(cached);
   fmt::format_to(std::back_inserter(out), ".{:03}Z", millis);
 }
 

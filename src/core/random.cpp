@@ -5,6 +5,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
+#include <random>
+
+#include "core/text.hpp"
 
 namespace tcj::core {
 
@@ -25,17 +29,29 @@ void FillRandom(void* buffer, std::size_t size) {
 }
 
 std::string RandomHex(std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string bytes(size, '\0');
   FillRandom(bytes.data(), bytes.size());
-  std::string hex;
-  hex.reserve(size * 2);
-  for (const char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    hex.push_back(kDigits[b >> 4]);
-    hex.push_back(kDigits[b & 0x0f]);
-  }
-  return hex;
+  return HexEncode(bytes);
+}
+
+std::uint64_t FastRandom() {
+  thread_local std::mt19937_64 engine = [] {
+    std::uint64_t seed = 0;
+    FillRandom(&seed, sizeof seed);
+    return std::mt19937_64(seed);
+  }();
+  return engine();
+}
+
+std::int64_t UniformInt(std::int64_t low, std::int64_t high) {
+  if (high <= low) return low;
+  const auto span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low) + 1;
+  if (span == 0) return static_cast<std::int64_t>(FastRandom());  // the whole 64-bit range
+  // Rejection sampling: no value is likelier than another however span divides 2^64.
+  const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % span;
+  std::uint64_t word = FastRandom();
+  while (word >= limit) word = FastRandom();
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + word % span);
 }
 
 }  // namespace tcj::core

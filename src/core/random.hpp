@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace tcj::core {
@@ -12,5 +13,11 @@ void FillRandom(void* buffer, std::size_t size);
 
 // size random bytes as lower-case hex (2*size characters).
 std::string RandomHex(std::size_t size);
+
+// Fast, per-thread, seeded once from FillRandom: for jitter and ids that must differ, never for
+// secrets (use FillRandom or RandomHex for those).
+std::uint64_t FastRandom();
+// A uniform integer in [low, high]; low when high < low.
+std::int64_t UniformInt(std::int64_t low, std::int64_t high);
 
 }  // namespace tcj::core

@@ -19,11 +19,15 @@ std::string_view ToString(ErrorKind kind) {
 }
 
 Error Error::Make(ErrorKind kind, std::string code, std::string message) {
-  return Error{kind, std::move(code), std::move(message), false, std::nullopt};
+  return Error{kind, std::move(code), std::move(message), false, std::nullopt, {}};
 }
 
 Error Error::Retryable(ErrorKind kind, std::string code, std::string message) {
-  return Error{kind, std::move(code), std::move(message), true, std::nullopt};
+  return Error{kind, std::move(code), std::move(message), true, std::nullopt, {}};
+}
+
+Error Error::InvalidField(std::string field, std::string code, std::string message) {
+  return Error{ErrorKind::invalid_input, std::move(code), std::move(message), false, std::nullopt, std::move(field)};
 }
 
 }  // namespace tcj::core

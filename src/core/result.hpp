@@ -35,9 +35,12 @@ struct Error {
   std::string message;   // one sentence an admin can act on
   bool retryable = false;
   std::optional<std::chrono::seconds> retry_after;  // when the other side said how long to wait
+  std::string field;  // invalid_input: the input field at fault ("projects", "auth"), when there is one
 
   static Error Make(ErrorKind kind, std::string code, std::string message);
   static Error Retryable(ErrorKind kind, std::string code, std::string message);
+  // invalid_input about one field of the caller's input, which an API answer can point at.
+  static Error InvalidField(std::string field, std::string code, std::string message);
 };
 
 // A small std::expected: holds either a T or an Error. Accessing the wrong side is a programming error.

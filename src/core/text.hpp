@@ -35,4 +35,18 @@ bool CutToUtf16Length(std::string& text, std::size_t max_length);
 // and the result has at most max_length characters, ending in "…" when it was cut.
 std::string SafeExcerpt(std::string_view text, std::size_t max_length);
 
+// ASCII only, on purpose: protocol tokens (header names, hosts, issue keys) compare this way, and
+// a locale must never change what matches.
+bool IsAsciiSpace(char c);  // space, \t, \n, \r, \v, \f
+char AsciiLower(char c);
+char AsciiUpper(char c);
+std::string AsciiLower(std::string_view text);
+std::string AsciiUpper(std::string_view text);
+bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b);
+// text without the ASCII white space at either end.
+std::string_view TrimAsciiSpace(std::string_view text);
+
+// Lower-case hex, two digits per byte.
+std::string HexEncode(std::string_view bytes);
+
 }  // namespace tcj::core

@@ -83,5 +83,24 @@ TEST(SafeExcerpt, MakesOneShortPrintableLine) {
   EXPECT_EQ(SafeExcerpt(Repeat("x", 20), 20), Repeat("x", 20));  // fits exactly: no ellipsis
 }
 
+TEST(AsciiText, ChangesCaseOfAsciiLettersOnly) {
+  EXPECT_EQ(AsciiLower("X-Forwarded-For ÄÖ"), "x-forwarded-for ÄÖ");
+  EXPECT_EQ(AsciiUpper("abc-1 é"), "ABC-1 é");
+  EXPECT_TRUE(EqualsIgnoringAsciiCase("Content-Type", "content-TYPE"));
+  EXPECT_FALSE(EqualsIgnoringAsciiCase("Content-Type", "Content-Typ"));
+  EXPECT_FALSE(EqualsIgnoringAsciiCase("\xC3\x84", "\xC3\xA4")) << "no locale folding";
+}
+
+TEST(AsciiText, TrimsAsciiSpaceAtBothEnds) {
+  EXPECT_EQ(TrimAsciiSpace(" \t\r\n\v\fa b\t \n"), "a b");
+  EXPECT_EQ(TrimAsciiSpace("   "), "");
+  EXPECT_EQ(TrimAsciiSpace("\xC2\xA0x"), "\xC2\xA0x") << "a no-break space is not ASCII space";
+}
+
+TEST(AsciiText, HexEncodesEveryByte) {
+  EXPECT_EQ(HexEncode(std::string("\x00\x0f\xf0\xff", 4)), "000ff0ff");
+  EXPECT_EQ(HexEncode(""), "");
+}
+
 }  // namespace
 }  // namespace tcj::core

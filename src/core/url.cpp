@@ -4,16 +4,13 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/text.hpp"
+
 namespace tcj::core {
 namespace {
 
 Error Invalid(std::string message) { return Error::Make(ErrorKind::invalid_input, "url.invalid", std::move(message)); }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 }  // namespace
 
@@ -44,7 +41,7 @@ Result<Url> ParseUrl(std::string_view text) {
     return Invalid("expected an absolute URL such as https://host.example.com");
   }
   Url url;
-  url.scheme = Lower(text.substr(0, scheme_end));
+  url.scheme = AsciiLower(text.substr(0, scheme_end));
   if (url.scheme != "http" && url.scheme != "https") {
     return Invalid("only http and https URLs are supported");
   }
@@ -89,7 +86,7 @@ Result<Url> ParseUrl(std::string_view text) {
   if (host.empty()) {
     return Invalid("the URL has no host");
   }
-  url.host = Lower(host);
+  url.host = AsciiLower(host);
   url.port = url.scheme == "https" ? 443 : 80;
   if (!port_text.empty()) {
     unsigned value = 0;

@@ -4,6 +4,7 @@
 
 #include <deque>
 
+#include "core/text.hpp"
 #include "crypto/keyring.hpp"
 #include "crypto/sha256.hpp"
 
@@ -86,7 +87,7 @@ class EnvelopeTest : public ::testing::Test {
 };
 
 TEST_F(EnvelopeTest, ReproducesTheSpecificationVectorByteForByte) {
-  EXPECT_EQ(ToHex(CanonicalContext(kContext)),
+  EXPECT_EQ(core::HexEncode(CanonicalContext(kContext)),
             "0003000463726564002432623165356338612d306337652d346434652d396437612d3366306431623263346535660007707572"
             "706f736500137465616d636974792d63726564656e7469616c000674656e616e74002438663134653435662d636565612d3436"
             "37612d393537352d356632613165376330623131");
@@ -95,7 +96,7 @@ TEST_F(EnvelopeTest, ReproducesTheSpecificationVectorByteForByte) {
   auto c = Encrypt(keys_, scripted, kContext, kPlaintext);
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->size(), 222u);
-  EXPECT_EQ(ToHex(*c), kExpectedHex);
+  EXPECT_EQ(core::HexEncode(*c), kExpectedHex);
   auto opened = Decrypt(keys_, kContext, FromHex(kExpectedHex));
   ASSERT_TRUE(opened.ok()) << ToString(*opened.failure);
   EXPECT_EQ(opened.plaintext->reveal(), kPlaintext);

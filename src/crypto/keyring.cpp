@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -15,6 +14,7 @@
 
 #include "core/base64.hpp"
 #include "core/errno_text.hpp"
+#include "core/time.hpp"
 
 namespace tcj::crypto {
 namespace {
@@ -200,11 +200,7 @@ core::Status Keyring::Save(const std::filesystem::path& file, bool overwrite) co
 }
 
 std::string NewKeyId(const core::Clock& clock, const KeySource* existing) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(clock.Now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[16];
-  const std::string date(buffer, std::strftime(buffer, sizeof buffer, "%Y-%m-%d", &tm));
+  const std::string date = core::FormatUtc(clock.Now(), "%Y-%m-%d");
   std::string id = std::string("kek-") + date;
   for (int n = 2; existing != nullptr && existing->Find(id) != nullptr; ++n) {
     id = fmt::format("kek-{}-{}", date, n);

@@ -4,8 +4,9 @@
 #include <map>
 #include <vector>
 
-#include "crypto/sha256.hpp"
+#include "core/text.hpp"
 #include "core/uri.hpp"
+#include "crypto/sha256.hpp"
 
 namespace tcj::crypto {
 namespace {
@@ -67,9 +68,7 @@ std::string CanonicalQuery(std::string_view raw_query) {
 
 std::string CanonicalRequest(std::string_view method, std::string_view path, std::string_view raw_query,
                              std::string_view base_path, PathForm form) {
-  std::string m(method);
-  std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return m + "&" + CanonicalUri(path, base_path, form) + "&" + CanonicalQuery(raw_query);
+  return core::AsciiUpper(method) + "&" + CanonicalUri(path, base_path, form) + "&" + CanonicalQuery(raw_query);
 }
 
 std::string QueryStringHash(std::string_view method, std::string_view path, std::string_view raw_query,

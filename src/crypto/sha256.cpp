@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "core/text.hpp"
+
 namespace tcj::crypto {
 
 std::array<std::uint8_t, 32> Sha256(std::string_view data) {
@@ -17,20 +19,9 @@ std::array<std::uint8_t, 32> Sha256(std::string_view data) {
   return digest;
 }
 
-std::string ToHex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(bytes.size() * 2, '\0');
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const auto b = static_cast<unsigned char>(bytes[i]);
-    out[2 * i] = kDigits[b >> 4];
-    out[2 * i + 1] = kDigits[b & 0x0f];
-  }
-  return out;
-}
-
 std::string Sha256Hex(std::string_view data) {
   const auto digest = Sha256(data);
-  return ToHex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+  return core::HexEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
 }  // namespace tcj::crypto

@@ -13,7 +13,4 @@ std::array<std::uint8_t, 32> Sha256(std::string_view data);
 // Lower-case hexadecimal SHA-256 of data.
 std::string Sha256Hex(std::string_view data);
 
-// Lower-case hexadecimal of arbitrary bytes.
-std::string ToHex(std::string_view bytes);
-
 }  // namespace tcj::crypto

@@ -18,6 +18,28 @@ int HexValue(char c) {
 
 }  // namespace
 
+Param::Param(const std::vector<std::int64_t>& values) : value_("{") {
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) value_->push_back(',');
+    value_->append(std::to_string(values[i]));
+  }
+  value_->push_back('}');
+}
+
+Param::Param(const std::vector<std::string>& values) : value_("{") {
+  // Every element quoted, with \ and " escaped: NULL, empty, commas and braces stay text.
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) value_->push_back(',');
+    value_->push_back('"');
+    for (const char c : values[i]) {
+      if (c == '"' || c == '\\') value_->push_back('\\');
+      value_->push_back(c);
+    }
+    value_->push_back('"');
+  }
+  value_->push_back('}');
+}
+
 bool Row::IsNull(int column) const { return PQgetisnull(result_, index_, column) != 0; }
 
 std::string_view Row::Text(int column) const {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/strong_id.hpp"
 
@@ -30,6 +31,10 @@ class Param {
   Param(const std::optional<T>& v) {                          // NOLINT(google-explicit-constructor)
     if (v) *this = Param(*v);
   }
+  // Arrays, for $n::bigint[] and $n::text[] (with ANY or unnest): the one place that writes
+  // PostgreSQL's array syntax, quoting every element.
+  Param(const std::vector<std::int64_t>& values);             // NOLINT(google-explicit-constructor)
+  Param(const std::vector<std::string>& values);              // NOLINT(google-explicit-constructor)
 
   // Raw bytes for a bytea column, sent in binary format.
   static Param Bytes(std::string_view bytes) {

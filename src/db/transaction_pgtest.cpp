@@ -72,6 +72,21 @@ TEST_F(TransactionTest, ParametersAreNeverInterpolated) {
   EXPECT_TRUE(r[0].Bool(3));
 }
 
+TEST_F(TransactionTest, ArraysArriveElementByElementWhateverTheyHold) {
+  TenantTransaction tx(pool(), tenant_);
+  const std::vector<std::string> texts = {"ABC-1", "", "NULL", "a,b", "{x}", "q\"uote", "back\\slash", " space ", "ü"};
+  const Rows unnested = tx.Exec("SELECT t FROM unnest($1::text[]) WITH ORDINALITY AS u(t, i) ORDER BY i", texts);
+  ASSERT_EQ(unnested.size(), texts.size());
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    EXPECT_FALSE(unnested[i].IsNull(0)) << texts[i];
+    EXPECT_EQ(unnested[i].String(0), texts[i]);
+  }
+  const std::vector<std::int64_t> ids = {-1, 0, std::int64_t{1} << 62};
+  EXPECT_EQ(tx.Exec("SELECT cardinality($1::bigint[]), 0 = ANY($1::bigint[]), 7 = ANY($1::bigint[])", ids)[0].Int(0), 3);
+  EXPECT_EQ(tx.Exec("SELECT cardinality($1::text[]), cardinality($2::bigint[])", std::vector<std::string>{},
+                    std::vector<std::int64_t>{})[0].Int(0), 0);
+}
+
 TEST_F(TransactionTest, PoolGivesUpWhenExhausted) {
   Pool tiny(RuntimeSettings(), PoolOptions{.size = 1, .acquire_timeout = std::chrono::milliseconds(50)});
   auto held = tiny.Acquire();

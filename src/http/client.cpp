@@ -7,6 +7,7 @@
 
 #include <mutex>
 
+#include "core/text.hpp"
 #include "http/address_policy.hpp"
 
 namespace tcj::http {
@@ -44,9 +45,7 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
   }
   const auto colon = line.find(':');
   if (colon == std::string_view::npos) return n;
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  const std::string_view value = core::TrimAsciiSpace(line.substr(colon + 1));
   t->response.headers.Add(std::string(line.substr(0, colon)), std::string(value));
   return n;
 }

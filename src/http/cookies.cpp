@@ -1,15 +1,9 @@
 #include "http/cookies.hpp"
 
+#include "core/text.hpp"
+
 namespace tcj::http {
-namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
+using core::TrimAsciiSpace;
 
 std::optional<std::string> CookieValue(const Request& request, std::string_view name) {
   const auto header = request.headers.Get("Cookie");
@@ -17,11 +11,11 @@ std::optional<std::string> CookieValue(const Request& request, std::string_view 
   std::string_view rest = *header;
   while (!rest.empty()) {
     const std::size_t end = std::min(rest.find(';'), rest.size());
-    const std::string_view pair = Trim(rest.substr(0, end));
+    const std::string_view pair = TrimAsciiSpace(rest.substr(0, end));
     rest.remove_prefix(std::min(end + 1, rest.size()));
     const std::size_t eq = pair.find('=');
-    if (eq == std::string_view::npos || Trim(pair.substr(0, eq)) != name) continue;
-    std::string_view value = Trim(pair.substr(eq + 1));
+    if (eq == std::string_view::npos || TrimAsciiSpace(pair.substr(0, eq)) != name) continue;
+    std::string_view value = TrimAsciiSpace(pair.substr(eq + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
     return std::string(value);
   }

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <functional>
 
+#include "core/text.hpp"
+
 namespace tcj::http {
 namespace {
 
@@ -19,12 +21,6 @@ constexpr int kExpirePerCall = 2;
 
 // Refills add up fractions of a token; a bucket that is full to within this counts as full.
 constexpr double kEpsilon = 1e-9;
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // "[2001:db8::1]:443" -> "2001:db8::1", "192.0.2.1:80" -> "192.0.2.1" (forms proxies write).
 std::string_view StripPort(std::string_view s) {
@@ -178,15 +174,13 @@ std::string RateLimiter::ClientAddress(const Request& request) const {
     // written by the outermost of them. Earlier entries come from the client and prove nothing.
     std::vector<std::string_view> entries;
     for (const auto& [name, value] : request.headers.fields()) {
-      if (name.size() != 15 || !std::equal(name.begin(), name.end(), "x-forwarded-for", [](char a, char b) {
-            return std::tolower(static_cast<unsigned char>(a)) == b;
-          })) {
+      if (!core::EqualsIgnoringAsciiCase(name, "x-forwarded-for")) {
         continue;
       }
       std::string_view rest(value);
       while (true) {
         const auto comma = rest.find(',');
-        entries.push_back(Trim(rest.substr(0, comma)));
+        entries.push_back(core::TrimAsciiSpace(rest.substr(0, comma)));
         if (comma == std::string_view::npos) break;
         rest.remove_prefix(comma + 1);
       }

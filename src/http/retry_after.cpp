@@ -3,25 +3,19 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
-#include <ctime>
 #include <string>
+
+#include "core/time.hpp"
 
 namespace tcj::http {
 namespace {
 
 std::optional<std::chrono::seconds> UntilDate(std::string_view text, std::chrono::system_clock::time_point now) {
-  const std::string s(text);
-  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M:%SZ"}) {
-    std::tm tm{};
-    const char* end = strptime(s.c_str(), format, &tm);
-    if (end != nullptr && *end == '\0') {
-      // In seconds: a date in the year 9999 as a time_point of nanoseconds would overflow.
-      const std::int64_t when = timegm(&tm);
-      const std::int64_t at = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-      return std::chrono::seconds(when - at);
-    }
-  }
-  return std::nullopt;
+  auto when = core::ParseHttpDate(text);
+  if (!when) when = core::ParseRfc3339(text);
+  if (!when) return std::nullopt;
+  // In seconds: a date in the year 9999 as a time_point of nanoseconds would overflow.
+  return when->time_since_epoch() - std::chrono::floor<std::chrono::seconds>(now.time_since_epoch());
 }
 
 std::chrono::seconds Bounded(std::chrono::seconds wait) {

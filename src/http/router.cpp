@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.hpp"
 #include "http/rate_limit.hpp"
 #include "core/uri.hpp"
 
@@ -25,12 +26,6 @@ bool ChangesState(std::string_view method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
 
-bool SameText(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 }  // namespace
 
 bool FromAnotherSite(const Request& request, std::string_view own_origin) {
@@ -38,16 +33,16 @@ bool FromAnotherSite(const Request& request, std::string_view own_origin) {
   // Browsers since 2020 say where a request comes from; same-site is refused too, since a sibling
   // subdomain's page is another party that SameSite cookies do not keep out.
   if (const auto site = request.headers.Get("Sec-Fetch-Site")) {
-    return !SameText(*site, "same-origin") && !SameText(*site, "none");
+    return !core::EqualsIgnoringAsciiCase(*site, "same-origin") && !core::EqualsIgnoringAsciiCase(*site, "none");
   }
   // Older browsers send Origin on cross-origin POSTs: it must be ours, as configured or as the
   // browser addressed us (the Host header), whatever the scheme a proxy in front terminated.
   const auto origin = request.headers.Get("Origin");
   if (!origin) return false;  // not a browser's cross-origin request: Atlassian, TeamCity, scripts
-  if (!own_origin.empty() && SameText(*origin, own_origin)) return false;
+  if (!own_origin.empty() && core::EqualsIgnoringAsciiCase(*origin, own_origin)) return false;
   const auto scheme_end = origin->find("://");
   const auto host = request.headers.Get("Host");
-  return scheme_end == std::string_view::npos || !host || !SameText(origin->substr(scheme_end + 3), *host);
+  return scheme_end == std::string_view::npos || !host || !core::EqualsIgnoringAsciiCase(origin->substr(scheme_end + 3), *host);
 }
 
 std::string_view ToString(AuthKind kind) {

@@ -11,11 +11,12 @@
 #include <condition_variable>
 #include <ctime>
 #include <mutex>
-#include <random>
 #include <thread>
 #include <unordered_map>
 
 #include "core/random.hpp"
+#include "core/text.hpp"
+#include "core/time.hpp"
 #include "http/connection_limits.hpp"
 #include "http/rate_limit.hpp"
 #include "http/tls.hpp"
@@ -64,21 +65,10 @@ class SessionBase {
   virtual net::any_io_executor executor() = 0;
 };
 
-// A per-thread request id source: ids need to be unique, not unpredictable.
+// Request ids need to be unique, not unpredictable.
 std::string NewRequestId() {
-  thread_local std::mt19937_64 engine = [] {
-    std::uint64_t seed = 0;
-    core::FillRandom(&seed, sizeof seed);
-    return std::mt19937_64(seed);
-  }();
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::uint64_t v = engine();
-  std::string id(16, '0');
-  for (char& c : id) {
-    c = kDigits[v & 0x0f];
-    v >>= 4;
-  }
-  return id;
+  const std::uint64_t v = core::FastRandom();
+  return core::HexEncode(std::string_view(reinterpret_cast<const char*>(&v), sizeof v));
 }
 
 // Accept a caller's X-Request-Id only if it is short and harmless in logs.
@@ -95,16 +85,13 @@ bool AcceptableRequestId(std::string_view id) {
 // The Date header, formatted once per second per thread.
 std::string_view HttpDate() {
   thread_local std::time_t cached_second = 0;
-  thread_local char buffer[64];
-  thread_local std::size_t length = 0;
+  thread_local std::string cached;
   const std::time_t now = std::time(nullptr);
   if (now != cached_second) {
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    length = std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached = core::FormatHttpDate(std::chrono::system_clock::from_time_t(now));
     cached_second = now;
   }
-  return {buffer, length};
+  return cached;
 }
 
 }  // namespace

@@ -7,8 +7,14 @@
 
 #include <re2/re2.h>
 
+#include "core/text.hpp"
+
 namespace tcj::issuekeys {
 namespace {
+
+using core::AsciiLower;
+using core::AsciiUpper;
+using core::IsAsciiSpace;
 
 // Jira validates submitted keys against \w{1,255}-\d{1,255}; longer ones can never link.
 constexpr std::size_t kMaxKeyPartLength = 255;
@@ -29,27 +35,6 @@ bool IsAsciiDigit(unsigned char c) {
 }
 bool IsAsciiAlnum(unsigned char c) {
   return IsAsciiLetter(c) || IsAsciiDigit(c);
-}
-bool IsAsciiSpace(unsigned char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-char AsciiUpper(char c) {
-  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-}
-char AsciiLower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string AsciiUpper(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return AsciiUpper(c); });
-  return out;
-}
-
-std::string AsciiLower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return AsciiLower(c); });
-  return out;
 }
 
 unsigned char ByteAt(std::string_view text, std::size_t pos) {
@@ -187,9 +172,9 @@ class LinkFinder {
   void EnterTokenAt(std::size_t offset) {
     const std::size_t floor = started_ ? token_end_ : 0;
     std::size_t begin = offset;
-    while (begin > floor && !IsAsciiSpace(ByteAt(text_, begin - 1))) --begin;
+    while (begin > floor && !IsAsciiSpace(static_cast<char>(ByteAt(text_, begin - 1)))) --begin;
     std::size_t end = offset;
-    while (end < text_.size() && !IsAsciiSpace(ByteAt(text_, end))) ++end;
+    while (end < text_.size() && !IsAsciiSpace(static_cast<char>(ByteAt(text_, end)))) ++end;
     started_ = true;
     token_end_ = end;
     next_link_ = 0;
@@ -437,7 +422,7 @@ std::vector<std::string_view> SplitParameter(std::string_view value) {
   std::size_t pos = 0;
   while (pos < value.size()) {
     const auto is_separator = [](char c) {
-      return c == ',' || c == ';' || IsAsciiSpace(static_cast<unsigned char>(c));
+      return c == ',' || c == ';' || IsAsciiSpace(c);
     };
     while (pos < value.size() && is_separator(value[pos])) ++pos;
     const std::size_t begin = pos;

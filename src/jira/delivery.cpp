@@ -10,7 +10,7 @@ SubmissionT WithRetries(const RetryOptions& options, Send&& send) {
   for (int attempt = 0;; ++attempt) {
     SubmissionT outcome = send();
     if (outcome.delivered() || !outcome.error->retryable || attempt + 1 >= options.max_attempts) return outcome;
-    const auto wait = core::RetryDelay(options.backoff, attempt, outcome.error->retry_after);
+    const auto wait = options.backoff.Delay(attempt, outcome.error->retry_after);
     if (wait > options.max_wait) return outcome;
     if (options.sleep) {
       options.sleep(wait);

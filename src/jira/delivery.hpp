@@ -13,11 +13,11 @@ struct RetryOptions {
   int max_attempts = 3;
   // A retry that would wait longer than this is left to the caller (who reschedules the job).
   std::chrono::milliseconds max_wait{10'000};
-  core::BackoffPolicy backoff{.base = std::chrono::milliseconds(500), .cap = std::chrono::seconds(10)};
+  core::Backoff backoff{{.base = std::chrono::milliseconds(500), .cap = std::chrono::seconds(10)}};
   std::function<void(std::chrono::milliseconds)> sleep{};  // unset: std::this_thread::sleep_for
 };
 
-// Retries retryable failures after core::RetryDelay (so a Retry-After is always waited out,
+// Retries retryable failures after options.backoff (so a Retry-After is always waited out,
 // never cut short) while attempts remain and the wait fits max_wait. Returns the last outcome.
 BuildsSubmission SubmitBuildsWithRetries(DevInfoClient& client, const Site& site, Authorizer& auth,
                                          const std::vector<Build>& builds, const Properties& properties,

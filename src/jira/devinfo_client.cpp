@@ -99,11 +99,12 @@ Error ErrorForStatus(const http::ClientResponse& response, core::Clock::TimePoin
 }
 
 DevInfoClient::DevInfoClient(std::shared_ptr<http::HttpClient> http, std::string api_url, std::string provider_product,
-                             DevInfoMetrics& metrics, core::Logger log)
+                             DevInfoMetrics& metrics, const core::Clock& clock, core::Logger log)
     : http_(std::move(http)),
       api_url_(std::move(api_url)),
       provider_product_(std::move(provider_product)),
       metrics_(metrics),
+      clock_(clock),
       log_(std::move(log)) {}
 
 core::Result<http::ClientResponse> DevInfoClient::Call(Authorizer& auth, const std::string& method,
@@ -171,7 +172,7 @@ void DevInfoClient::Submit(const Site& site, Authorizer& auth, std::string_view 
     metrics_.records.Labels({api, "rejected"}).Inc();
     return;
   }
-  Error e = ErrorForStatus(*response, std::chrono::system_clock::now());
+  Error e = ErrorForStatus(*response, clock_.Now());
   if (e.kind == ErrorKind::rate_limited || e.retry_after) {
     metrics_.rate_limited.Inc();
     if (e.retry_after) metrics_.retry_after_seconds.Observe(static_cast<double>(e.retry_after->count()));
@@ -205,7 +206,7 @@ core::Status DevInfoClient::Delete(Authorizer& auth, const std::string& base, co
   auto response = Call(auth, "DELETE", base + "/bulkByProperties?" + QueryOf(properties), "", api);
   if (!response) return std::move(response).take_error();
   if (response->status == 202 || response->status == 200 || response->status == 204) return core::Ok();
-  return ErrorForStatus(*response, std::chrono::system_clock::now());
+  return ErrorForStatus(*response, clock_.Now());
 }
 
 core::Status DevInfoClient::DeleteBuildsByProperties(const Site& site, Authorizer& auth, const Properties& properties) {
@@ -225,7 +226,7 @@ core::Result<std::optional<std::string>> DevInfoClient::GetBuild(const Site& sit
   if (!response) return std::move(response).take_error();
   if (response->status == 404) return std::optional<std::string>{};
   if (response->status == 200) return std::optional<std::string>(std::move(response->body));
-  return ErrorForStatus(*response, std::chrono::system_clock::now());
+  return ErrorForStatus(*response, clock_.Now());
 }
 
 }  // namespace tcj::jira

@@ -49,7 +49,7 @@ struct DevInfoMetrics {
 class DevInfoClient {
  public:
   DevInfoClient(std::shared_ptr<http::HttpClient> http, std::string api_url, std::string provider_product,
-                DevInfoMetrics& metrics, core::Logger log);
+                DevInfoMetrics& metrics, const core::Clock& clock, core::Logger log);
 
   BuildsSubmission SubmitBuilds(const Site& site, Authorizer& auth, std::vector<Build> builds,
                                 const Properties& properties);
@@ -76,6 +76,7 @@ class DevInfoClient {
   std::string api_url_;
   std::string provider_product_;
   DevInfoMetrics& metrics_;
+  const core::Clock& clock_;  // reads a Retry-After given as a date
   core::Logger log_;
 };
 

@@ -62,8 +62,8 @@ class DevInfoClientTest : public ::testing::Test {
   core::MetricsRegistry registry_;
   DevInfoMetrics metrics_{registry_};
   std::shared_ptr<testing::CaptureSink> sink_ = std::make_shared<testing::CaptureSink>();
-  DevInfoClient client_{http_, "https://api.atlassian.com", "TeamCity", metrics_, core::Logger(sink_, core::LogLevel::info)};
   core::ManualClock clock_{core::Clock::TimePoint{std::chrono::seconds{1'700'000'000}}};
+  DevInfoClient client_{http_, "https://api.atlassian.com", "TeamCity", metrics_, clock_, core::Logger(sink_, core::LogLevel::info)};
   Site connect_{core::TenantId("t-1"), SiteKind::connect, "https://acme.atlassian.net", "client-1", "", ""};
   std::unique_ptr<Authorizer> auth_ =
       MakeConnectAuthorizer("com.example.teamcity-jira", "https://acme.atlassian.net", core::Secret("s3cret"), clock_);
@@ -182,6 +182,16 @@ TEST_F(DevInfoClientTest, RetriesWaitAtLeastWhatJiraAsked) {
   http_->answer = [](const http::ClientRequest&) { return Answer(403); };
   SubmitBuildsWithRetries(client_, connect_, *auth_, {MakeBuild(1)}, {}, options);
   EXPECT_EQ(http_->sent.size(), 1u);
+}
+
+TEST_F(DevInfoClientTest, ARetryAfterDateIsReadAgainstTheInjectedClock) {
+  // 1 700 000 000 is Tue, 14 Nov 2023 22:13:20 GMT: the date below is 40 s later.
+  http_->answer = [](const http::ClientRequest&) {
+    return Answer(503, "", {{"Retry-After", "Tue, 14 Nov 2023 22:14:00 GMT"}});
+  };
+  EXPECT_EQ(client_.SubmitBuilds(connect_, *auth_, {MakeBuild(1)}, {}).error->retry_after, std::chrono::seconds(40));
+  clock_.Advance(std::chrono::seconds(30));
+  EXPECT_EQ(client_.SubmitBuilds(connect_, *auth_, {MakeBuild(1)}, {}).error->retry_after, std::chrono::seconds(10));
 }
 
 TEST(OAuthTokens, CachesUntilShortlyBeforeExpiryAndRefreshesOnce) {

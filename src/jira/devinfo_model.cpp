@@ -1,7 +1,6 @@
 #include "jira/devinfo_model.hpp"
 
 #include <array>
-#include <ctime>
 
 #include <fmt/format.h>
 
@@ -115,15 +114,6 @@ std::string ToString(const RecordKey& key) {
   const auto& deployment = std::get<DeploymentKey>(key);
   return fmt::format("deployment {} / {} #{}", SafeExcerpt(deployment.pipeline_id, kIdExcerptLength),
                      SafeExcerpt(deployment.environment_id, kIdExcerptLength), deployment.deployment_sequence_number);
-}
-
-std::string FormatLastUpdated(std::chrono::system_clock::time_point time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(time));
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  std::array<char, 32> text{};
-  const std::size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return {text.data(), length};
 }
 
 }  // namespace tcj::jira

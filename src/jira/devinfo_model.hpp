@@ -185,7 +185,4 @@ struct SubmitDeploymentsResponse {
   std::vector<UnknownAssociation> unknown_associations;
 };
 
-// A time as lastUpdated wants it: RFC 3339 in UTC with whole seconds, "2026-11-29T04:46:31Z".
-std::string FormatLastUpdated(std::chrono::system_clock::time_point time);
-
 }  // namespace tcj::jira

@@ -73,11 +73,5 @@ TEST(RecordKey, KeyOfUsesTheIdentityFields) {
   EXPECT_EQ(KeyOf(deployment), RecordKey(DeploymentKey{"P", "E", 9}));
 }
 
-TEST(FormatLastUpdated, IsRfc3339InUtcWithWholeSeconds) {
-  using namespace std::chrono;
-  const auto time = sys_days{year{2026} / November / 29} + hours{4} + minutes{46} + seconds{31} + milliseconds{999};
-  EXPECT_EQ(FormatLastUpdated(time), "2026-11-29T04:46:31Z");
-}
-
 }  // namespace
 }  // namespace tcj::jira

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/time.hpp"
 #include "db/transaction.hpp"
 #include "sync/build_store.hpp"
 #include "sync/events.hpp"
@@ -196,7 +197,7 @@ core::Result<bool> NextPage(SyncContext& context, ServerSession& session, Progre
 void Finish(SyncContext& context, ServerSession& session, Progress& progress) {
   progress.state = "done";
   progress.total = std::max(progress.total, progress.seen);
-  progress.finished_at = teamcity::ToRfc3339(context.clock.Now());
+  progress.finished_at = core::FormatRfc3339(context.clock.Now());
   db::TenantTransaction tx(context.pool, session.tenant(), db::Durability::relaxed);
   if (progress.lowest_build_id > 0) RefreshDeployments(tx, session.server(), progress.lowest_build_id);
   RecordBackfill(tx, session.server(), progress.Json());
@@ -211,13 +212,13 @@ void Finish(SyncContext& context, ServerSession& session, Progress& progress) {
 core::Status RequestBackfill(SyncContext& context, const core::TenantId& tenant, const core::ServerId& server,
                              int days) {
   if (days < 1 || days > kMaxBackfillDays) {
-    return core::Error::Make(core::ErrorKind::invalid_input, "settings.days",
-                             "days must be a whole number from 1 to " + std::to_string(kMaxBackfillDays) + ".");
+    return core::Error::InvalidField("days", "settings.days",
+                                     "days must be a whole number from 1 to " + std::to_string(kMaxBackfillDays) + ".");
   }
   Progress progress;
   progress.state = "queued";
   progress.days = days;
-  progress.requested_at = teamcity::ToRfc3339(context.clock.Now());
+  progress.requested_at = core::FormatRfc3339(context.clock.Now());
   {
     db::TenantTransaction tx(context.pool, tenant);
     RecordBackfill(tx, server, progress.Json());
@@ -241,10 +242,8 @@ JobOutcome RunBackfill(SyncContext& context, const Job& job, JobContext& job_con
   }
   if (progress.state != "queued" && progress.state != "running") return JobOutcome::Done();
   auto session = ServerSession::Open(context, job.tenant, *server);
-  if (!session) {
-    if (session.error().kind == core::ErrorKind::not_found) return JobOutcome::Done();
-    return JobOutcome::Retry(session.error().message);
-  }
+  if (!session) return JobOutcome::Retry(session.error().message);
+  if (!*session) return JobOutcome::Done();  // the server was removed
   auto& gauge = context.metrics.backfill_remaining.Labels({server->str()});
 
   // A backfill outlives any TeamCity outage: it waits like a failing poll (growing, at most ten
@@ -253,7 +252,7 @@ JobOutcome RunBackfill(SyncContext& context, const Job& job, JobContext& job_con
     progress.last_error = error.message;
     ++progress.failures;
     Save(context, job.tenant, *server, progress);
-    auto delay = NextPollDelay(context.options.poll_interval, progress.failures);
+    auto delay = context.poll_backoff.Delay(progress.failures);
     if (error.retry_after) {
       delay = std::max(delay, std::chrono::duration_cast<std::chrono::milliseconds>(*error.retry_after));
     }
@@ -267,7 +266,7 @@ JobOutcome RunBackfill(SyncContext& context, const Job& job, JobContext& job_con
   for (int i = 0; i < context.options.backfill_pages_per_run; ++i) {
     auto more = NextPage(context, **session, progress, ahead, job_context);
     if (!more) {
-      if (more.error().code == "sync.lease_lost") return JobOutcome::Done();
+      if (job_context.lease_lost()) return JobOutcome::Done();  // another worker has it now
       return fail(more.error());
     }
     gauge.Set(static_cast<double>(std::max<std::int64_t>(progress.total - progress.seen, 0)));

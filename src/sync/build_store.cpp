@@ -15,15 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string IdArray(const std::vector<std::int64_t>& ids) {
-  std::string text = "{";
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0) text += ',';
-    text += std::to_string(ids[i]);
-  }
-  return text + "}";
-}
-
 json RowJson(const MappedBuild& mapped, const OutboxEntry& entry, const std::string& draft) {
   json row = MappedBuildJson(mapped, entry);
   row["fingerprint"] = entry.fingerprint;
@@ -142,23 +133,14 @@ std::vector<std::string> DeployedKeys(db::TenantTransaction& tx, const core::Ser
   const auto previous = range[0].OptionalInt(2);
   const std::int64_t after = previous && *previous < up ? *previous : up - 1;
   const db::Rows rows = tx.Exec(
-      "SELECT issue_keys FROM builds WHERE tenant_id = $1 AND server_id = $2 AND build_type_id = $3 AND branch = $4 "
-      "AND build_id > $5 AND build_id <= $6 AND NOT personal AND NOT is_deployment ORDER BY build_id DESC",
+      "SELECT k.key FROM builds b, unnest(b.issue_keys) WITH ORDINALITY AS k(key, i) "
+      "WHERE b.tenant_id = $1 AND b.server_id = $2 AND b.build_type_id = $3 AND b.branch = $4 "
+      "AND b.build_id > $5 AND b.build_id <= $6 AND NOT b.personal AND NOT b.is_deployment ORDER BY b.build_id DESC, k.i",
       tx.tenant(), server, range[0].String(0), range[0].String(1), after, up);
   std::vector<std::string> keys;
   for (db::Row row : rows) {
-    // A text[] comes back as {A-1,"B-2"}: keys never hold commas, quotes or braces.
-    std::string_view text = row.Text(0);
-    if (text.size() < 2) continue;
-    text = text.substr(1, text.size() - 2);
-    while (!text.empty()) {
-      const auto comma = text.find(',');
-      std::string_view key = text.substr(0, comma);
-      if (key.size() >= 2 && key.front() == '"') key = key.substr(1, key.size() - 2);
-      if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.emplace_back(key);
-      if (comma == std::string_view::npos) break;
-      text.remove_prefix(comma + 1);
-    }
+    std::string_view key = row.Text(0);
+    if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.emplace_back(key);
   }
   return keys;
 }
@@ -169,7 +151,7 @@ std::set<std::int64_t> KnownBuildIds(db::TenantTransaction& tx, const core::Serv
   if (ids.empty()) return known;
   for (db::Row row :
        tx.Exec("SELECT build_id FROM builds WHERE tenant_id = $3 AND server_id = $1 AND build_id = ANY($2::bigint[])",
-               server, IdArray(ids), tx.tenant())) {
+               server, ids, tx.tenant())) {
     known.insert(row.Int(0));
   }
   return known;

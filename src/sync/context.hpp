@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "core/backoff.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
@@ -65,6 +66,7 @@ struct SyncContext {
   core::Logger log;
   const core::Clock& clock;
   SyncMetrics& metrics;
+  core::Backoff poll_backoff;  // between polls, and before a backfill retries TeamCity
 };
 
 // Job payloads and dedup keys: one poll, one backfill and one removal per server; one send per tenant.

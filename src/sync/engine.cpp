@@ -47,7 +47,8 @@ Engine::Engine(db::Pool& pool, tenants::ServerStore& servers, jira::SiteAccess& 
                .options = options_.sync,
                .log = log.With({{"component", "sync"}}),
                .clock = clock,
-               .metrics = metrics_},
+               .metrics = metrics_,
+               .poll_backoff = PollBackoff(options_.sync.poll_interval, options_.random)},
       delivery_{sites, devinfo, DeliveryRetries(options_.workers.lease)} {
   workers_ = std::make_unique<Workers>(queue_, options_.workers, context_.log, worker_metrics_);
   workers_->Register(JobKind::poll, [this](const Job& job, JobContext& c) { return RunPoll(context_, job, c); });
@@ -85,7 +86,7 @@ void Engine::Maintain(std::chrono::steady_clock::time_point& last_purge) {
       context_.log.Info("sync.poll_jobs_created", {{"jobs", created}});
       workers_->Wake();
     }
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = context_.clock.Monotonic();
     if (last_purge == std::chrono::steady_clock::time_point{} || now - last_purge >= std::chrono::hours(24)) {
       last_purge = now;
       tenants::PurgeUninstalled(context_.pool, context_.clock.Now(), options_.uninstalled_days, context_.log);
@@ -120,7 +121,7 @@ void Engine::TenantUninstalled(const core::TenantId& tenant) {
 }
 
 SiteFacts Engine::FactsFor(const core::TenantId& tenant) {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = context_.clock.Monotonic();
   {
     std::lock_guard lock(mutex_);
     if (auto it = facts_.find(tenant.str()); it != facts_.end() && it->second.expires > now) return it->second.facts;

@@ -30,6 +30,7 @@ struct EngineOptions {
   std::chrono::minutes project_keys_ttl{10};
   // Sites uninstalled longer ago than this are purged, once a day by every process (safe at once).
   int uninstalled_days = 60;
+  core::UniformRandom random{};  // the jitter of poll delays; unset: core::UniformInt
 };
 
 // Thread-safe. Start() begins claiming jobs; Stop() hands unfinished ones back.

@@ -5,17 +5,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/text.hpp"
+
 namespace tcj::sync {
 namespace {
 
-char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+using core::AsciiLower;
 
 std::vector<std::string> Words(std::string_view text) {
   std::vector<std::string> words;
   std::string current;
   for (char c : text) {
     if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
-      current.push_back(Lower(c));
+      current.push_back(AsciiLower(c));
     } else if (!current.empty()) {
       words.push_back(std::move(current));
       current.clear();
@@ -53,7 +55,7 @@ jira::EnvironmentType EnvironmentTypeByName(std::string_view name) {
 std::string EnvironmentNameOf(std::string_view name) {
   for (std::string_view prefix : {"deploy to ", "deployment to ", "release to ", "deploy "}) {
     if (name.size() > prefix.size() &&
-        std::equal(prefix.begin(), prefix.end(), name.begin(), [](char a, char b) { return a == Lower(b); })) {
+        std::equal(prefix.begin(), prefix.end(), name.begin(), [](char a, char b) { return a == AsciiLower(b); })) {
       return std::string(name.substr(prefix.size()));
     }
   }
@@ -67,7 +69,7 @@ bool GlobMatches(std::string_view glob, std::string_view text) {
   std::size_t star = std::string_view::npos;
   std::size_t mark = 0;
   while (t < text.size()) {
-    if (g < glob.size() && (glob[g] == '?' || Lower(glob[g]) == Lower(text[t]))) {
+    if (g < glob.size() && (glob[g] == '?' || AsciiLower(glob[g]) == AsciiLower(text[t]))) {
       ++g;
       ++t;
     } else if (g < glob.size() && glob[g] == '*') {

@@ -1,5 +1,6 @@
 #include "sync/mapped_json.hpp"
 
+#include "core/time.hpp"
 #include "teamcity/dates.hpp"
 
 namespace tcj::sync {
@@ -32,7 +33,7 @@ json DroppedJson(const std::vector<issuekeys::Dropped>& dropped) {
 }
 
 json TimeOrNull(const std::optional<std::chrono::system_clock::time_point>& t) {
-  return t ? json(teamcity::ToRfc3339(*t)) : json(nullptr);
+  return t ? json(core::FormatRfc3339(*t)) : json(nullptr);
 }
 
 std::vector<std::string> RecordKeys(const MappedBuild& mapped) {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "core/time.hpp"
 #include "crypto/sha256.hpp"
 #include "core/uri.hpp"
 #include "jira/devinfo_json.hpp"
@@ -113,7 +114,7 @@ jira::Build BuildRecord(const MappedBuild& mapped, const teamcity::Build& build,
   record.label = Label(build);
   record.url = build.web_url;
   record.state = mapped.jira_state;
-  record.last_updated = teamcity::ToRfc3339(LastUpdated(mapped, build));
+  record.last_updated = core::FormatRfc3339(LastUpdated(mapped, build));
   record.issue_keys = mapped.keys.keys;
   if (build.tests && build.tests->count > 0) {
     record.test_info = jira::TestInfo{.total = build.tests->count,
@@ -142,7 +143,7 @@ jira::Deployment DeploymentRecord(const MappedBuild& mapped, const teamcity::Bui
   record.url = build.web_url;
   record.description = Description(build, mapped.jira_state);
   record.label = Label(build);
-  record.last_updated = teamcity::ToRfc3339(LastUpdated(mapped, build));
+  record.last_updated = core::FormatRfc3339(LastUpdated(mapped, build));
   if (mapped.started_at && mapped.finished_at && *mapped.finished_at >= *mapped.started_at) {
     record.duration_seconds =
         std::chrono::duration_cast<std::chrono::seconds>(*mapped.finished_at - *mapped.started_at).count();

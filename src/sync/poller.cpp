@@ -1,9 +1,7 @@
 #include "sync/poller.hpp"
 
 #include <algorithm>
-#include <random>
 
-#include "db/error.hpp"
 #include "db/transaction.hpp"
 #include "sync/build_store.hpp"
 #include "sync/events.hpp"
@@ -131,68 +129,56 @@ void LogFailure(SyncContext& context, const Job& job, const core::ServerId& serv
 
 }  // namespace
 
-std::chrono::milliseconds NextPollDelay(std::chrono::seconds interval, int consecutive_failures) {
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  auto base = std::chrono::duration_cast<std::chrono::milliseconds>(interval);
-  const auto cap = std::chrono::milliseconds(std::chrono::minutes(10));
-  for (int i = 0; i < std::min(consecutive_failures, 16) && base < cap; ++i) base *= 2;
-  base = std::min(base, std::max(cap, std::chrono::duration_cast<std::chrono::milliseconds>(interval)));
-  std::uniform_real_distribution<double> jitter(0.9, 1.1);
-  return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(base.count()) * jitter(random)));
+core::Backoff PollBackoff(std::chrono::seconds interval, core::UniformRandom random) {
+  return core::Backoff({.base = interval, .cap = std::chrono::minutes(10), .jitter = core::Jitter::tenth},
+                       std::move(random));
 }
 
 JobOutcome RunPoll(SyncContext& context, const Job& job, JobContext& job_context) {
   const auto server = ServerOfPayload(job.payload);
   if (!server) return JobOutcome::Dead("the poll job does not name a server");
   SyncState state;
-  try {
-    {
-      db::TenantTransaction tx(context.pool, job.tenant, db::Durability::relaxed);
-      state = LoadSyncState(tx, *server);
-      tx.Commit();
-    }
-    auto session = ServerSession::Open(context, job.tenant, *server);
-    core::Result<PollResult> polled =
-        session ? Poll(context, **session, state, job_context) : core::Result<PollResult>(session.error());
-    if (!polled && polled.error().code == "servers.not_found") return JobOutcome::Done();  // removed
-    if (!polled && polled.error().code == "sync.lease_lost") return JobOutcome::Done();    // another worker has it
-    if (polled) {
-      context.metrics.polls.Labels({"ok"}).Inc();
-      if (state.consecutive_failures > 0) {
-        context.log.Info(
-            "sync.poll_recovered",
-            {{"tenant", job.tenant.str()}, {"server", server->str()}, {"failures", state.consecutive_failures}});
-        db::TenantTransaction tx(context.pool, job.tenant, db::Durability::relaxed);
-        RecordEvent(tx, *server, EventLevel::info, "poll_recovered",
-                    "TeamCity answers again after " + std::to_string(state.consecutive_failures) + " failed polls.");
-        tx.Commit();
-        // A backfill waiting out the same outage need not wait any longer.
-        if (context.queue.RunNow(job.tenant, BackfillKey(*server)) && context.wake_workers) context.wake_workers();
-      }
-      return JobOutcome::Again(NextPollDelay(context.options.poll_interval, 0));
-    }
-    context.metrics.polls.Labels({"failed"}).Inc();
-    int failures = 0;
-    {
-      db::TenantTransaction tx(context.pool, job.tenant, db::Durability::relaxed);
-      failures = RecordPollFailure(tx, *server, polled.error());
-      if (IsNewFailure(state, polled.error(), failures)) {
-        RecordEvent(tx, *server, EventLevel::error, "poll_failed", "Polling failed: " + polled.error().message);
-      }
-      tx.Commit();
-    }
-    LogFailure(context, job, *server, state, polled.error(), failures);
-    auto delay = NextPollDelay(context.options.poll_interval, failures);
-    if (polled.error().retry_after) {
-      delay = std::max(delay, std::chrono::duration_cast<std::chrono::milliseconds>(*polled.error().retry_after));
-    }
-    return JobOutcome::Again(delay);
-  } catch (const db::DbError& e) {
-    // PostgreSQL restarting: nothing was committed, so the next poll reads the same builds again.
-    context.log.Warn("sync.poll_db_error",
-                     {{"tenant", job.tenant.str()}, {"server", server->str()}, {"error", e.what()}});
-    return JobOutcome::Again(NextPollDelay(context.options.poll_interval, 1));
+  {
+    db::TenantTransaction tx(context.pool, job.tenant, db::Durability::relaxed);
+    state = LoadSyncState(tx, *server);
+    tx.Commit();
   }
+  auto session = ServerSession::Open(context, job.tenant, *server);
+  if (session && !*session) return JobOutcome::Done();  // the server was removed
+  core::Result<PollResult> polled =
+      session ? Poll(context, **session, state, job_context) : core::Result<PollResult>(session.error());
+  if (job_context.lease_lost()) return JobOutcome::Done();  // another worker has it now
+  if (polled) {
+    context.metrics.polls.Labels({"ok"}).Inc();
+    if (state.consecutive_failures > 0) {
+      context.log.Info(
+          "sync.poll_recovered",
+          {{"tenant", job.tenant.str()}, {"server", server->str()}, {"failures", state.consecutive_failures}});
+      db::TenantTransaction tx(context.pool, job.tenant, db::Durability::relaxed);
+      RecordEvent(tx, *server, EventLevel::info, "poll_recovered",
+                  "TeamCity answers again after " + std::to_string(state.consecutive_failures) + " failed polls.");
+      tx.Commit();
+      // A backfill waiting out the same outage need not wait any longer.
+      if (context.queue.RunNow(job.tenant, BackfillKey(*server)) && context.wake_workers) context.wake_workers();
+    }
+    return JobOutcome::Again(context.poll_backoff.Delay(0));
+  }
+  context.metrics.polls.Labels({"failed"}).Inc();
+  int failures = 0;
+  {
+    db::TenantTransaction tx(context.pool, job.tenant, db::Durability::relaxed);
+    failures = RecordPollFailure(tx, *server, polled.error());
+    if (IsNewFailure(state, polled.error(), failures)) {
+      RecordEvent(tx, *server, EventLevel::error, "poll_failed", "Polling failed: " + polled.error().message);
+    }
+    tx.Commit();
+  }
+  LogFailure(context, job, *server, state, polled.error(), failures);
+  auto delay = context.poll_backoff.Delay(failures);
+  if (polled.error().retry_after) {
+    delay = std::max(delay, std::chrono::duration_cast<std::chrono::milliseconds>(*polled.error().retry_after));
+  }
+  return JobOutcome::Again(delay);
 }
 
 }  // namespace tcj::sync

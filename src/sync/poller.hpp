@@ -18,8 +18,8 @@ namespace tcj::sync {
 // growing delays up to 10 minutes; only a removed server ends its poll job.
 JobOutcome RunPoll(SyncContext& context, const Job& job, JobContext& job_context);
 
-// The delay before the next poll: the interval with ±10 % jitter (so servers added together do not
-// stay in step), growing after failures (doubling, at most 10 minutes).
-std::chrono::milliseconds NextPollDelay(std::chrono::seconds interval, int consecutive_failures);
+// The delays between polls: the interval with ±10 % jitter (so servers added together do not stay
+// in step), growing after failures (doubling, at most 10 minutes or the interval if longer).
+core::Backoff PollBackoff(std::chrono::seconds interval, core::UniformRandom random = {});
 
 }  // namespace tcj::sync

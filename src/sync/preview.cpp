@@ -46,6 +46,7 @@ core::Result<std::string> ProjectsJson(SyncContext& context, const core::TenantI
                                        const core::ServerId& server) {
   auto session = ServerSession::Open(context, tenant, server);
   if (!session) return std::move(session).take_error();
+  if (!*session) return ServerGone();
   auto projects = (*session)->client().Projects();
   if (!projects) return std::move(projects).take_error();
   auto build_types = (*session)->client().BuildTypes();
@@ -70,6 +71,7 @@ core::Result<std::string> EnvironmentsJson(SyncContext& context, const core::Ten
                                            const std::optional<std::vector<EnvironmentRule>>& rules) {
   auto session = ServerSession::Open(context, tenant, server);
   if (!session) return std::move(session).take_error();
+  if (!*session) return ServerGone();
   const std::vector<EnvironmentRule>& applied = rules ? *rules : (*session)->mapping().environment_rules;
   auto build_types = (*session)->client().BuildTypes();
   if (!build_types) return std::move(build_types).take_error();
@@ -101,6 +103,7 @@ core::Result<std::string> PreviewJson(SyncContext& context, const core::TenantId
                                       const PreviewRequest& request) {
   auto session = ServerSession::Open(context, tenant, server);
   if (!session) return std::move(session).take_error();
+  if (!*session) return ServerGone();
   ServerContext mapping = (*session)->mapping();
   if (request.project_keys) mapping.key_policy.allowlist = {request.project_keys->begin(), request.project_keys->end()};
   if (request.deployment_rules) mapping.environment_rules = *request.deployment_rules;

@@ -92,13 +92,11 @@ void RecordOutcomes(SyncContext& context, const core::TenantId& tenant, const st
   // table (a join with a record set is planned as a scan of the whole table while its statistics
   // still say it is empty, as they do in the middle of a first sync).
   json by_id = json::object();
-  std::string ids = "{";
+  std::vector<std::int64_t> ids;
   for (const auto& o : outcomes) {
     by_id[std::to_string(o.build_id)] = {{"usn", o.usn}, {"outcome", o.outcome}, {"detail", o.detail}};
-    if (ids.size() > 1) ids += ',';
-    ids += std::to_string(o.build_id);
+    ids.push_back(o.build_id);
   }
-  ids += '}';
   db::TenantTransaction tx(context.pool, tenant, db::Durability::relaxed);
   tx.Exec("UPDATE builds b SET jira_outcome = $4::jsonb -> b.build_id::text ->> 'outcome', "
           "jira_detail = $4::jsonb -> b.build_id::text -> 'detail', send_attempts = b.send_attempts + 1, "

@@ -9,6 +9,10 @@ core::Error LeaseLost() {
   return core::Error::Make(core::ErrorKind::conflict, "sync.lease_lost", "the job was taken over by another worker");
 }
 
+core::Error ServerGone() {
+  return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
+}
+
 core::Result<std::unique_ptr<ServerSession>> ServerSession::Open(SyncContext& context, const core::TenantId& tenant,
                                                                  const core::ServerId& server) {
   std::optional<PollTarget> target;
@@ -17,7 +21,7 @@ core::Result<std::unique_ptr<ServerSession>> ServerSession::Open(SyncContext& co
     target = LoadPollTarget(tx, server);
     tx.Commit();
   }
-  if (!target) return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
+  if (!target) return std::unique_ptr<ServerSession>();
   auto credentials = context.servers.Credentials(tenant, server);
   if (!credentials) return std::move(credentials).take_error();
 

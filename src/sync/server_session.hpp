@@ -22,8 +22,8 @@ inline constexpr std::size_t kPageSize = 100;
 
 class ServerSession {
  public:
-  // not_found when the server is gone or being removed; unavailable when its credentials cannot be
-  // opened.
+  // A null session when the server is gone or being removed (the job that reads it ends); an error
+  // (unavailable) when its credentials cannot be opened.
   static core::Result<std::unique_ptr<ServerSession>> Open(SyncContext& context, const core::TenantId& tenant,
                                                            const core::ServerId& server);
 
@@ -69,7 +69,11 @@ class ServerSession {
   ServerContext mapping_;
 };
 
-// The job's lease was lost: another worker owns it now.
+// The job's lease was lost: another worker owns it now. Callers tell it from other failures by
+// JobContext::lease_lost(), never by this error's code.
 core::Error LeaseLost();
+
+// What an admin is told about a server that Open found gone: not_found.
+core::Error ServerGone();
 
 }  // namespace tcj::sync

@@ -26,9 +26,8 @@ std::optional<std::chrono::system_clock::time_point> EpochOf(const db::Row& row,
   return std::chrono::system_clock::time_point{std::chrono::seconds{row.Int(column)}};
 }
 
-// The code names the field ("settings.projects"), so the API can point at it.
 core::Error SettingError(const std::string& field, const std::string& message) {
-  return core::Error::Make(core::ErrorKind::invalid_input, "settings." + field, message);
+  return core::Error::InvalidField(field, "settings." + field, message);
 }
 
 core::Status Validate(const SyncSettings& s) {

@@ -5,14 +5,18 @@
 namespace tcj::sync {
 namespace {
 
+// How long a job waits when the database failed under it (it is also when PostgreSQL's restart
+// usually ends).
+constexpr std::chrono::seconds kAfterDatabaseOutage{5};
+
 class LeasedJob final : public JobContext {
  public:
   LeasedJob(JobQueue& queue, const Job& job, std::chrono::seconds lease, const std::atomic<bool>& stopping)
       : queue_(queue), job_(job), lease_(lease), stopping_(stopping) {}
-  bool KeepAlive() override { return queue_.Heartbeat(job_, lease_); }
   bool stopping() const override { return stopping_; }
 
  private:
+  bool Renew() override { return queue_.Heartbeat(job_, lease_); }
   JobQueue& queue_;
   const Job& job_;
   std::chrono::seconds lease_;
@@ -93,7 +97,12 @@ void Workers::Run(const Job& job) {
     try {
       outcome = handler->second(job, context);
     } catch (const db::DbError& e) {
-      outcome = JobOutcome::Retry(std::string("database: ") + e.what());
+      // The one place a job's database failure becomes its outcome. An outage (PostgreSQL
+      // restarting, no free connection) is nobody's fault: the job comes back later without
+      // spending an attempt, having committed nothing it would not redo. Anything else is a retry.
+      outcome = e.retryable() ? JobOutcome::Again(kAfterDatabaseOutage)
+                              : JobOutcome::Retry(std::string("database: ") + e.what());
+      log_.Warn("sync.job_database_error", {{"kind", kind}, {"tenant", job.tenant.str()}, {"error", e.what()}});
     } catch (const std::exception& e) {
       outcome = JobOutcome::Retry(std::string("unexpected: ") + e.what());
     }
@@ -117,7 +126,7 @@ void Workers::Run(const Job& job) {
           metrics_.dead.Labels({kind}).Inc();
           log_.Error("sync.job_dead", {{"kind", kind}, {"tenant", job.tenant.str()}, {"reason", reason}});
         } else {
-          const auto delay = core::RetryDelay(options_.backoff, job.attempts - 1, outcome.retry_after);
+          const auto delay = options_.backoff.Delay(job.attempts - 1, outcome.retry_after);
           queue_.Requeue(job, delay, /*reset_attempts=*/false, outcome.error, outcome.payload);
           metrics_.jobs.Labels({kind, "retry"}).Inc();
           log_.Info("sync.job_retry", {{"kind", kind},

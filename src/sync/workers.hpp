@@ -44,9 +44,18 @@ struct JobOutcome {
 class JobContext {
  public:
   virtual ~JobContext() = default;
-  // False when the lease was lost: the job must stop at once (another worker owns it now).
-  virtual bool KeepAlive() = 0;
+  // Renews the lease. False when it was lost: the job must stop at once (another worker owns it
+  // now), and lease_lost() says so from then on.
+  bool KeepAlive() {
+    if (!lost_ && !Renew()) lost_ = true;
+    return !lost_;
+  }
+  bool lease_lost() const { return lost_; }
   virtual bool stopping() const = 0;
+
+ private:
+  virtual bool Renew() = 0;
+  bool lost_ = false;
 };
 
 using JobHandler = std::function<JobOutcome(const Job&, JobContext&)>;
@@ -56,7 +65,7 @@ struct WorkerOptions {
   std::chrono::seconds lease{60};
   int per_tenant = 2;      // jobs of one tenant running at once, across all processes
   int max_attempts = 8;    // retries before a job is dead
-  core::BackoffPolicy backoff{.base = std::chrono::seconds(2), .cap = std::chrono::minutes(10)};
+  core::Backoff backoff{{.base = std::chrono::seconds(2), .cap = std::chrono::minutes(10)}};
   std::chrono::milliseconds idle_wait{250};
 };
 

@@ -1,7 +1,6 @@
 #include "teamcity/dates.hpp"
 
-#include <array>
-#include <cstdio>
+#include "core/time.hpp"
 
 namespace tcj::teamcity {
 namespace {
@@ -17,24 +16,6 @@ std::optional<int> Digits(std::string_view text, std::size_t at, std::size_t n) 
     value = value * 10 + (c - '0');
   }
   return value;
-}
-
-struct Parts {
-  int year, month, day, hour, minute, second;
-};
-
-Parts Split(system_clock::time_point t) {
-  using namespace std::chrono;
-  const auto seconds = floor<std::chrono::seconds>(t);
-  const auto day = floor<days>(seconds);
-  const year_month_day date{day};
-  const hh_mm_ss time{seconds - day};
-  return {static_cast<int>(date.year()),
-          static_cast<int>(static_cast<unsigned>(date.month())),
-          static_cast<int>(static_cast<unsigned>(date.day())),
-          static_cast<int>(time.hours().count()),
-          static_cast<int>(time.minutes().count()),
-          static_cast<int>(time.seconds().count())};
 }
 
 }  // namespace
@@ -67,20 +48,6 @@ std::optional<system_clock::time_point> ParseTeamCityDate(std::string_view text)
   return time_point_cast<system_clock::duration>(utc);
 }
 
-std::string FormatTeamCityDate(system_clock::time_point t) {
-  const Parts p = Split(t);
-  std::array<char, 32> out{};
-  const int n = std::snprintf(out.data(), out.size(), "%04d%02d%02dT%02d%02d%02d+0000", p.year, p.month, p.day, p.hour,
-                              p.minute, p.second);
-  return std::string(out.data(), static_cast<std::size_t>(n));
-}
-
-std::string ToRfc3339(system_clock::time_point t) {
-  const Parts p = Split(t);
-  std::array<char, 32> out{};
-  const int n = std::snprintf(out.data(), out.size(), "%04d-%02d-%02dT%02d:%02d:%02dZ", p.year, p.month, p.day, p.hour,
-                              p.minute, p.second);
-  return std::string(out.data(), static_cast<std::size_t>(n));
-}
+std::string FormatTeamCityDate(system_clock::time_point t) { return core::FormatUtc(t, "%Y%m%dT%H%M%S+0000"); }
 
 }  // namespace tcj::teamcity

@@ -1,4 +1,4 @@
-// teamcity: TeamCity's date format ("20151123T110228+0100", Java's yyyyMMdd'T'HHmmssZ) and RFC 3339.
+// teamcity: TeamCity's date format ("20151123T110228+0100", Java's yyyyMMdd'T'HHmmssZ).
 #pragma once
 
 #include <chrono>
@@ -16,8 +16,5 @@ std::optional<std::chrono::system_clock::time_point> ParseTeamCityDate(std::stri
 // The instant in UTC as TeamCity writes dates ("20151123T100228+0000"), e.g. for sinceDate locators;
 // fractions of a second are dropped (rounded down).
 std::string FormatTeamCityDate(std::chrono::system_clock::time_point t);
-
-// "2026-11-29T04:46:31Z": UTC, whole seconds (rounded down), as Jira's APIs want them.
-std::string ToRfc3339(std::chrono::system_clock::time_point t);
 
 }  // namespace tcj::teamcity

@@ -1,5 +1,6 @@
 #include "teamcity/dates.hpp"
 
+#include "core/time.hpp"
 #include <gtest/gtest.h>
 
 namespace tcj::teamcity {
@@ -94,13 +95,13 @@ TEST(DatesParseTeamCityDate, RefusesEverythingElse) {
 TEST(DatesFormat, TeamCityAndRfc3339InUtc) {
   const auto t = Utc(2026, 11, 29, 4, 46, 31);
   EXPECT_EQ(FormatTeamCityDate(t), "20261129T044631+0000");
-  EXPECT_EQ(ToRfc3339(t), "2026-11-29T04:46:31Z");
+  EXPECT_EQ(core::FormatRfc3339(t), "2026-11-29T04:46:31Z");
   // Fractions of a second are dropped, also before 1970.
-  EXPECT_EQ(ToRfc3339(t + 999ms), "2026-11-29T04:46:31Z");
-  EXPECT_EQ(ToRfc3339(system_clock::time_point{} - 1ms), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(core::FormatRfc3339(t + 999ms), "2026-11-29T04:46:31Z");
+  EXPECT_EQ(core::FormatRfc3339(system_clock::time_point{} - 1ms), "1969-12-31T23:59:59Z");
   EXPECT_EQ(FormatTeamCityDate(system_clock::time_point{} - 1ms), "19691231T235959+0000");
-  EXPECT_EQ(ToRfc3339(*ParseTeamCityDate("20151123T110228+0100")), "2015-11-23T10:02:28Z");
-  EXPECT_EQ(ToRfc3339(*ParseTeamCityDate("20160614T112250-0700")), "2016-06-14T18:22:50Z");
+  EXPECT_EQ(core::FormatRfc3339(*ParseTeamCityDate("20151123T110228+0100")), "2015-11-23T10:02:28Z");
+  EXPECT_EQ(core::FormatRfc3339(*ParseTeamCityDate("20160614T112250-0700")), "2016-06-14T18:22:50Z");
 }
 
 }  // namespace

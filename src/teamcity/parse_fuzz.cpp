@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "teamcity/dates.hpp"
+#include "core/time.hpp"
 #include "teamcity/parse.hpp"
 
 namespace {
@@ -45,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto when = ParseTeamCityDate(text)) {
     const auto again = ParseTeamCityDate(FormatTeamCityDate(*when));
     Require(again.has_value() && *again == *when);
-    Require(ToRfc3339(*when).size() == 20);
+    Require(core::FormatRfc3339(*when).size() == 20);
   }
   return 0;
 }

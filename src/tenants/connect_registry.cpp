@@ -53,36 +53,31 @@ InstallOutcome ConnectRegistry::Install(const Installation& in) {
   const std::optional<std::string> oauth_client_id =
       in.oauth_client_id.empty() ? std::nullopt : std::optional<std::string>(in.oauth_client_id);
   const std::string display_url = in.display_url.empty() ? in.base_url : in.display_url;
-  for (int attempt = 0;; ++attempt) {
+  // The row found can be purged (uninstalled past retention) before the update, and two first
+  // installs of one site can race: either way the next round finds what is there now.
+  for (int attempt = 0; attempt < 3; ++attempt) {
     const auto existing = Lookup(pool_, in.client_key);
     const core::TenantId id = existing ? existing->id : core::TenantId(core::NewUuid());
     const EncryptedSecret sealed = box_.Seal(kConnectSharedSecret, id, id.str(), in.shared_secret);
-    try {
-      db::TenantTransaction tx(pool_, id);
-      if (existing) {
-        const auto updated =
-            tx.Exec("UPDATE tenants SET connect_shared_secret = $2, site_url = $3, display_url = $4, "
-                    "oauth_client_id = $5, state = 'active', uninstalled_at = NULL, installed_at = now(), "
-                    "updated_at = now() WHERE tenant_id = $1",
-                    id, db::Param::Bytes(sealed.stored()), in.base_url, display_url, oauth_client_id);
-        // Purged between the lookup and now (uninstalled past retention): install it anew.
-        if (updated.affected() == 0 && attempt < 3) continue;
-        if (updated.affected() == 0) {
-          throw db::DbError(db::DbErrorKind::serialization, "40001", "the site changed during its installation");
-        }
-      } else {
-        tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, display_url, client_key, oauth_client_id, "
-                "connect_shared_secret, installed_at) VALUES ($1, 'connect', $2, $3, $4, $5, $6, now())",
-                id, in.base_url, display_url, in.client_key, oauth_client_id, db::Param::Bytes(sealed.stored()));
-      }
-      tx.Commit();
-      Forget(in.client_key);
-      return InstallOutcome{id, !existing};
-    } catch (const db::DbError& e) {
-      // Two first installs of one site at once: the loser finds the winner's row and updates it.
-      if (e.kind() != db::DbErrorKind::unique_violation || attempt > 0) throw;
-    }
+    db::TenantTransaction tx(pool_, id);
+    const bool written =
+        existing
+            ? tx.Exec("UPDATE tenants SET connect_shared_secret = $2, site_url = $3, display_url = $4, "
+                      "oauth_client_id = $5, state = 'active', uninstalled_at = NULL, installed_at = now(), "
+                      "updated_at = now() WHERE tenant_id = $1",
+                      id, db::Param::Bytes(sealed.stored()), in.base_url, display_url, oauth_client_id)
+                      .affected() > 0
+            : tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, display_url, client_key, oauth_client_id, "
+                      "connect_shared_secret, installed_at) VALUES ($1, 'connect', $2, $3, $4, $5, $6, now()) "
+                      "ON CONFLICT (client_key) WHERE client_key IS NOT NULL DO NOTHING",
+                      id, in.base_url, display_url, in.client_key, oauth_client_id, db::Param::Bytes(sealed.stored()))
+                      .affected() > 0;
+    if (!written) continue;
+    tx.Commit();
+    Forget(in.client_key);
+    return InstallOutcome{id, !existing};
   }
+  throw db::DbError(db::DbErrorKind::serialization, "40001", "the site changed during its installation; try again");
 }
 
 bool ConnectRegistry::Uninstall(const std::string& client_key) {

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "core/text.hpp"
 #include "core/process.hpp"
 #include "crypto/sha256.hpp"
 #include "db/connection.hpp"
@@ -70,9 +71,9 @@ TEST_F(SecretHygieneTest, MarkerSecretsAppearNowhereInClearText) {
   const std::string logs = sink->all();
   for (const std::string& m : markers) {
     EXPECT_EQ(everything.find(m), std::string::npos) << m;
-    EXPECT_EQ(everything.find(crypto::ToHex(m)), std::string::npos) << m;
+    EXPECT_EQ(everything.find(core::HexEncode(m)), std::string::npos) << m;
     EXPECT_EQ(dump->output.find(m), std::string::npos) << m;
-    EXPECT_EQ(dump->output.find(crypto::ToHex(m)), std::string::npos) << m;
+    EXPECT_EQ(dump->output.find(core::HexEncode(m)), std::string::npos) << m;
     EXPECT_EQ(logs.find(m), std::string::npos) << m;
   }
 }

@@ -5,7 +5,6 @@
 #include "core/base64.hpp"
 #include "core/random.hpp"
 #include "core/uuid.hpp"
-#include "db/error.hpp"
 #include "db/transaction.hpp"
 
 namespace tcj::tenants {
@@ -68,19 +67,16 @@ core::Result<ServerRecord> ServerStore::Create(const core::TenantId& tenant, con
                                                const std::string& url, const TeamCityCredentials& credentials) {
   const core::ServerId id(core::NewUuid());
   const auto sealed = SealFor(tenant, id, url, credentials);
-  try {
-    db::TenantTransaction tx(pool_, tenant);
-    const db::Rows rows = tx.Exec(std::string("INSERT INTO teamcity_servers (tenant_id, server_id, name, url, "
-                                              "auth_kind, credentials) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ") +
-                                      kColumns,
-                                  tenant, id, name, url, std::string(ToString(credentials.kind)),
-                                  sealed ? db::Param::Bytes(sealed->stored()) : db::Param(nullptr));
-    tx.Commit();
-    return FromRow(rows[0]);
-  } catch (const db::DbError& e) {
-    if (e.kind() == db::DbErrorKind::unique_violation) return NameTaken(name);
-    throw;
-  }
+  db::TenantTransaction tx(pool_, tenant);
+  const db::Rows rows = tx.Exec(std::string("INSERT INTO teamcity_servers (tenant_id, server_id, name, url, "
+                                            "auth_kind, credentials) VALUES ($1, $2, $3, $4, $5, $6) "
+                                            "ON CONFLICT (tenant_id, name) DO NOTHING RETURNING ") +
+                                    kColumns,
+                                tenant, id, name, url, std::string(ToString(credentials.kind)),
+                                sealed ? db::Param::Bytes(sealed->stored()) : db::Param(nullptr));
+  tx.Commit();
+  if (rows.empty()) return NameTaken(name);
+  return FromRow(rows[0]);
 }
 
 std::vector<ServerRecord> ServerStore::List(const core::TenantId& tenant) {
@@ -146,33 +142,35 @@ core::Result<ServerRecord> ServerStore::Update(const core::TenantId& tenant, con
   if (!current) return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
   const std::string url = change.url.value_or(current->url);
   if (url != current->url && !change.credentials && current->auth_kind != TeamCityAuthKind::guest) {
-    return core::Error::Make(core::ErrorKind::invalid_input, "servers.credentials_required",
-                             "Enter the credentials again when changing the server URL.");
+    return core::Error::InvalidField("auth", "servers.credentials_required",
+                                     "Enter the credentials again when changing the server URL.");
   }
-  try {
-    db::TenantTransaction tx(pool_, tenant);
-    db::Rows rows = [&] {
-      if (change.credentials) {
-        const auto sealed = SealFor(tenant, id, url, *change.credentials);
-        return tx.Exec(std::string("UPDATE teamcity_servers SET name = $3, url = $4, auth_kind = $5, credentials = $6, "
-                                   "updated_at = now() WHERE tenant_id = $1 AND server_id = $2 RETURNING ") +
-                           kColumns,
-                       tenant, id, change.name.value_or(current->name), url,
-                       std::string(ToString(change.credentials->kind)),
-                       sealed ? db::Param::Bytes(sealed->stored()) : db::Param(nullptr));
-      }
-      return tx.Exec(std::string("UPDATE teamcity_servers SET name = $3, updated_at = now() "
-                                 "WHERE tenant_id = $1 AND server_id = $2 RETURNING ") +
-                         kColumns,
-                     tenant, id, change.name.value_or(current->name));
-    }();
-    tx.Commit();
-    if (rows.empty()) return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
-    return FromRow(rows[0]);
-  } catch (const db::DbError& e) {
-    if (e.kind() == db::DbErrorKind::unique_violation) return NameTaken(change.name.value_or(current->name));
-    throw;
+  const std::string name = change.name.value_or(current->name);
+  db::TenantTransaction tx(pool_, tenant);
+  // Another server of the tenant with the new name: refused here (a rename racing another one can
+  // still meet the unique index, which the caller answers as a conflict).
+  if (!tx.Exec("SELECT 1 FROM teamcity_servers WHERE tenant_id = $1 AND name = $2 AND server_id <> $3", tenant, name,
+               id)
+           .empty()) {
+    return NameTaken(name);
   }
+  const auto sealed =
+      change.credentials ? SealFor(tenant, id, url, *change.credentials) : std::optional<EncryptedSecret>();
+  // Without new credentials only guest servers may move (the sealed credentials name their URL).
+  const db::Rows rows =
+      change.credentials
+          ? tx.Exec(std::string("UPDATE teamcity_servers SET name = $3, url = $4, auth_kind = $5, credentials = $6, "
+                                "updated_at = now() WHERE tenant_id = $1 AND server_id = $2 RETURNING ") +
+                        kColumns,
+                    tenant, id, name, url, std::string(ToString(change.credentials->kind)),
+                    sealed ? db::Param::Bytes(sealed->stored()) : db::Param(nullptr))
+          : tx.Exec(std::string("UPDATE teamcity_servers SET name = $3, url = $4, updated_at = now() "
+                                "WHERE tenant_id = $1 AND server_id = $2 RETURNING ") +
+                        kColumns,
+                    tenant, id, name, url);
+  tx.Commit();
+  if (rows.empty()) return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
+  return FromRow(rows[0]);
 }
 
 bool ServerStore::Delete(const core::TenantId& tenant, const core::ServerId& id) {

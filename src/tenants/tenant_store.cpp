@@ -3,7 +3,6 @@
 #include <cassert>
 
 #include "core/uuid.hpp"
-#include "db/error.hpp"
 #include "db/migrations.hpp"
 #include "db/transaction.hpp"
 
@@ -41,18 +40,17 @@ std::optional<TenantRecord> TenantStore::Get(const core::TenantId& tenant) {
 core::Result<TenantRecord> TenantStore::CreateOAuthSite(const NewOAuthSite& site) {
   const core::TenantId id(core::NewUuid());
   const EncryptedSecret sealed = box_.Seal(kOAuthClientSecret, id, id.str(), site.client_secret);
-  try {
-    db::TenantTransaction tx(pool_, id);
-    tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, cloud_id, oauth_client_id, oauth_client_secret, "
-            "installed_at) VALUES ($1, 'oauth', $2, $3, $4, $5, now())",
-            id, site.site_url, site.cloud_id, site.client_id, db::Param::Bytes(sealed.stored()));
-    tx.Commit();
-  } catch (const db::DbError& e) {
-    if (e.kind() == db::DbErrorKind::unique_violation) {
-      return core::Error::Make(core::ErrorKind::conflict, "sites.exists",
-                               "the site " + site.site_url + " is connected already");
-    }
-    throw;
+  db::TenantTransaction tx(pool_, id);
+  const bool inserted =
+      tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, cloud_id, oauth_client_id, oauth_client_secret, "
+              "installed_at) VALUES ($1, 'oauth', $2, $3, $4, $5, now()) "
+              "ON CONFLICT (cloud_id) WHERE kind = 'oauth' DO NOTHING",
+              id, site.site_url, site.cloud_id, site.client_id, db::Param::Bytes(sealed.stored()))
+          .affected() > 0;
+  tx.Commit();
+  if (!inserted) {
+    return core::Error::Make(core::ErrorKind::conflict, "sites.exists",
+                             "the site " + site.site_url + " is connected already");
   }
   return TenantRecord{id, TenantKind::oauth, site.site_url, "", "active", "", site.cloud_id, site.client_id};
 }

@@ -99,9 +99,6 @@ class AdminUiTest : public testing::PgTest {
                          {"where", "change 1"},
                          {"reason", "no Jira project DEMO on this site"}});
     }
-    std::string array = "{";
-    for (const auto& k : keys) array += (array.size() > 1 ? "," : "") + k;
-    array += "}";
     db::TenantTransaction tx(pool(), tenant);
     tx.Exec(
         "INSERT INTO builds (tenant_id, server_id, build_id, build_type_id, build_type_name, project_name, number, "
@@ -109,7 +106,7 @@ class AdminUiTest : public testing::PgTest {
         "VALUES ($1, $2, $3::bigint, 'Backend_Build', 'Build', 'Backend', $3::bigint::text, 'finished', 'SUCCESS', "
         "'successful', "
         "$4::text[], $5::jsonb, 'f', nextval('update_sequence'), now() - interval '90 seconds', now())",
-        tenant, server, id, array, dropped.dump());
+        tenant, server, id, keys, dropped.dump());
     tx.Commit();
   }
 

@@ -27,6 +27,7 @@ std::optional<Response> ReadStringList(const nlohmann::json& doc, const char* fi
 }
 
 Response ErrorResponse(const core::Error& error) {
+  if (error.kind == core::ErrorKind::invalid_input && !error.field.empty()) return FieldError(error.field, error.message);
   int status = 500;
   switch (error.kind) {
     case core::ErrorKind::invalid_input:

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/text.hpp"
 #include "core/uri.hpp"
 #include "sync/events.hpp"
 #include "sync/stories.hpp"
@@ -69,22 +70,14 @@ bool IsIssueKey(std::string_view text) {
   return number.size() <= 18 && number[0] != '0' && WholeNumber(number).has_value();
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 std::optional<DiagnosticsQuery> ParseDiagnosticsQuery(std::string_view text) {
-  text = Trim(text);
+  text = core::TrimAsciiSpace(text);
   if (text.empty() || text.size() > 2000) return std::nullopt;
   if (const auto id = WholeNumber(text)) return DiagnosticsQuery{DiagnosticsQuery::Kind::build_id, "", *id};
   if (IsIssueKey(text)) {
-    std::string key(text);
-    for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return DiagnosticsQuery{DiagnosticsQuery::Kind::issue_key, key, 0};
+    return DiagnosticsQuery{DiagnosticsQuery::Kind::issue_key, core::AsciiUpper(text), 0};
   }
   if (!text.starts_with("https://") && !text.starts_with("http://")) return std::nullopt;
   // The build URLs TeamCity shows: .../viewLog.html?buildId=123, .../buildConfiguration/<id>/123,

@@ -183,12 +183,7 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
                 if (in.credentials) changed.push_back("credentials");
                 auto updated = servers.Update(*r.principal.tenant, id,
                                               tenants::ServerChange{in.name, in.url, std::move(in.credentials)});
-                if (!updated) {
-                  if (updated.error().code == "servers.credentials_required") {
-                    return FieldError("auth", updated.error().message);
-                  }
-                  return ErrorResponse(updated.error());
-                }
+                if (!updated) return ErrorResponse(updated.error());
                 audit.Record(r, "server.updated", updated->id.str(),
                              {{"changed", changed}, {"name", updated->name}, {"url", updated->url}});
                 return Response::Json(200, ServerJson(*updated).dump());

@@ -52,9 +52,7 @@ std::optional<Response> ParseSettings(const std::string& body, sync::SyncSetting
 
 Response SettingsError(const core::Error& e) {
   if (e.kind == core::ErrorKind::not_found) return ServerNotFound();
-  constexpr std::string_view kPrefix = "settings.";
-  if (e.code.starts_with(kPrefix)) return FieldError(e.code.substr(kPrefix.size()), e.message);
-  return Response::Error(400, e.code, e.message);
+  return ErrorResponse(e);
 }
 
 }  // namespace

@@ -180,7 +180,7 @@ TEST_F(JiraE2E, OAuthSiteWithAdminTokensAndADevInfoClientThatCachesTokensAndWait
   jira::OAuthTokens tokens(http, fake_->base() + "/oauth/token", clock, core::Logger(sink, core::LogLevel::info));
   core::MetricsRegistry registry;
   jira::DevInfoMetrics metrics(registry);
-  jira::DevInfoClient client(http, fake_->base() + "/api", "TeamCity", metrics, core::Logger(sink, core::LogLevel::info));
+  jira::DevInfoClient client(http, fake_->base() + "/api", "TeamCity", metrics, clock, core::Logger(sink, core::LogLevel::info));
   const jira::Site target{core::TenantId("t"), jira::SiteKind::oauth, site_url, "", site["cloudId"], creds["clientId"]};
   auto auth = jira::MakeOAuthAuthorizer(tokens, creds["clientId"], core::Secret(creds["clientSecret"].get<std::string>()));
   auto build = [](std::int64_t n) {

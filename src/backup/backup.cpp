@@ -1,26 +1,22 @@
-#include "app/backup.hpp"
+#include "backup/backup.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <ctime>
-#include <iomanip>
 #include <map>
-#include <sstream>
 
+#include "core/process.hpp"
 #include "core/random.hpp"
+#include "core/time.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
 #include "db/transaction.hpp"
-#include "teamcity/dates.hpp"
 #include "tenants/retention.hpp"
 
 extern char** environ;
 
-namespace tcj::app {
+namespace tcj::backup {
 namespace {
 
 namespace fs = std::filesystem;
@@ -65,114 +61,21 @@ std::string DatabaseName(const db::ConnectionSettings& settings) {
   return "postgres";
 }
 
-// A child program with one end of a pipe as its standard input or output; its standard error
-// goes to a temporary file, read when it has finished.
-class Child {
- public:
-  enum class Pipe { reads_our_output, writes_our_input };
-
-  static core::Result<Child> Start(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                                   Pipe pipe) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return Failed("backup.pipe", "cannot create a pipe");
-    char err_path[] = "/tmp/tcj-backup-stderr-XXXXXX";
-    const int err = ::mkostemp(err_path, O_CLOEXEC);
-    if (err < 0) return Failed("backup.tmp", "cannot create a temporary file");
-    ::unlink(err_path);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    const bool child_reads = pipe == Pipe::reads_our_output;
-    posix_spawn_file_actions_adddup2(&actions, child_reads ? fds[0] : fds[1], child_reads ? 0 : 1);
-    posix_spawn_file_actions_adddup2(&actions, err, 2);
-    std::vector<char*> args, envp;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    pid_t pid = 0;
-    const int spawned = posix_spawnp(&pid, argv[0].c_str(), &actions, nullptr, args.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(child_reads ? fds[0] : fds[1]);
-    if (spawned != 0) {
-      ::close(child_reads ? fds[1] : fds[0]);
-      ::close(err);
-      return Failed("backup.spawn", argv[0] + " could not be started (is the PostgreSQL client installed?)");
-    }
-    return Child(pid, child_reads ? fds[1] : fds[0], err, argv[0]);
-  }
-
-  Child(Child&& o) noexcept : pid_(o.pid_), fd_(o.fd_), err_(o.err_), name_(std::move(o.name_)) {
-    o.pid_ = -1;
-    o.fd_ = o.err_ = -1;
-  }
-  ~Child() {
-    CloseOurEnd();
-    if (err_ >= 0) ::close(err_);
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  int fd() const { return fd_; }
-  void CloseOurEnd() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
-  // Waits; an error carrying the end of the child's standard error when it failed.
-  core::Status Finish() {
-    CloseOurEnd();
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return core::Ok();
-    std::string text(4096, '\0');
-    const ssize_t n = ::pread(err_, text.data(), text.size(), 0);
-    text.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-    return Failed("backup." + name_, name_ + " failed: " + text);
-  }
-
- private:
-  Child(pid_t pid, int fd, int err, std::string name) : pid_(pid), fd_(fd), err_(err), name_(std::move(name)) {}
-  pid_t pid_;
-  int fd_;
-  int err_;
-  std::string name_;
-};
-
-std::string CompactUtc(std::chrono::system_clock::time_point t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  return std::string(buffer, std::strftime(buffer, sizeof buffer, "%Y%m%dT%H%M%SZ", &tm));
-}
-
-std::optional<std::chrono::system_clock::time_point> ParseRfc3339(const std::string& text) {
-  std::tm tm{};
-  std::istringstream in(text);
-  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-  if (in.fail()) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
 }  // namespace
 
 core::Result<BackupFile> CreateBackup(const BackupTarget& target, const crypto::KeySource& keys,
-                                      crypto::RandomSource& random, const fs::path& dir) {
+                                      crypto::RandomSource& random, const fs::path& dir, core::TimePoint now) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Failed("backup.dir", "cannot create " + dir.string() + ": " + ec.message());
-  const auto now = std::chrono::system_clock::now();
-  crypto::BackupHeader header{core::RandomHex(8), teamcity::ToRfc3339(now), "", target.description};
-  const fs::path file = dir / ("tcj-" + CompactUtc(now) + "-" + header.id + std::string(kExtension));
+  crypto::BackupHeader header{core::RandomHex(8), core::FormatRfc3339(now), "", target.description};
+  const fs::path file = dir / ("tcj-" + core::FormatUtc(now, "%Y%m%dT%H%M%SZ") + "-" + header.id + std::string(kExtension));
   const fs::path partial = file.string() + ".partial";
   const int out = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (out < 0) return Failed("backup.file", "cannot create " + partial.string());
 
-  auto dump = Child::Start({"pg_dump", "--format=custom", "--no-password", "--schema=" + target.schema},
-                           LibpqEnvironment(target.admin), Child::Pipe::writes_our_input);
+  auto dump = core::ChildProcess::Start({"pg_dump", "--format=custom", "--no-password", "--schema=" + target.schema},
+                                        LibpqEnvironment(target.admin), core::ChildProcess::Pipe::we_read_its_output);
   core::Status written =
       dump ? crypto::EncryptBackup(keys, random, header, dump->fd(), out) : core::Status(dump.error());
   core::Status finished = dump ? dump->Finish() : core::Ok();
@@ -208,10 +111,10 @@ std::vector<BackupFile> ListBackups(const fs::path& dir) {
   return backups;
 }
 
-std::vector<BackupFile> PruneBackups(const fs::path& dir, std::chrono::system_clock::time_point now, int days) {
+std::vector<BackupFile> PruneBackups(const fs::path& dir, core::TimePoint now, int days) {
   std::vector<BackupFile> pruned;
   for (const BackupFile& backup : ListBackups(dir)) {
-    const auto created = ParseRfc3339(backup.header.created_at);
+    const auto created = core::ParseRfc3339(backup.header.created_at);
     if (!created || now - *created <= std::chrono::hours(24) * days) continue;
     std::error_code ec;
     if (fs::remove(backup.path, ec)) pruned.push_back(backup);
@@ -220,7 +123,7 @@ std::vector<BackupFile> PruneBackups(const fs::path& dir, std::chrono::system_cl
 }
 
 core::Status RestoreBackup(const BackupTarget& target, const crypto::KeySource& keys, const fs::path& file,
-                           int uninstalled_days, const core::Logger& log) {
+                           int uninstalled_days, core::TimePoint now, const core::Logger& log) {
   const int in = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) return Failed("backup.file", "cannot open " + file.string());
   {
@@ -242,9 +145,9 @@ core::Status RestoreBackup(const BackupTarget& target, const crypto::KeySource& 
         "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tcj_app') THEN "
         "CREATE ROLE tcj_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE; END IF; END $$");
   }
-  auto restore = Child::Start({"pg_restore", "--no-password", "--exit-on-error", "--single-transaction",
-                               "--dbname=" + DatabaseName(target.admin)},
-                              LibpqEnvironment(target.admin), Child::Pipe::reads_our_output);
+  auto restore = core::ChildProcess::Start({"pg_restore", "--no-password", "--exit-on-error", "--single-transaction",
+                                            "--dbname=" + DatabaseName(target.admin)},
+                                           LibpqEnvironment(target.admin), core::ChildProcess::Pipe::we_write_its_input);
   if (!restore) {
     ::close(in);
     return restore.error();
@@ -260,9 +163,9 @@ core::Status RestoreBackup(const BackupTarget& target, const crypto::KeySource& 
 
   db::ApplyDatabaseHardening(*db::Connection::Open(target.admin));
   db::Pool pool(target.runtime, db::PoolOptions{.size = 1});
-  const auto purged = tenants::PurgeUninstalled(pool, std::chrono::system_clock::now(), uninstalled_days, log);
+  const auto purged = tenants::PurgeUninstalled(pool, now, uninstalled_days, log);
   log.Info("backup.purged_after_restore", {{"sites", static_cast<std::int64_t>(purged.size())}});
   return core::Ok();
 }
 
-}  // namespace tcj::app
+}  // namespace tcj::backup

@@ -1,6 +1,6 @@
 // The restore drill: data in, backup, wipe, restore: the same rows, secrets that still decrypt,
 // no secret in the backup file, and sites past retention purged by the restore.
-#include "app/backup.hpp"
+#include "backup/backup.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -16,7 +16,7 @@
 #include "tenants/server_store.hpp"
 #include "tenants/tenant_store.hpp"
 
-namespace tcj::app {
+namespace tcj::backup {
 namespace {
 
 namespace fs = std::filesystem;
@@ -71,7 +71,7 @@ class BackupTest : public testing::PgTest {
 TEST_F(BackupTest, RestoreDrill) {
   const std::int64_t servers_before = Count("teamcity_servers");
   ASSERT_EQ(servers_before, 2);
-  auto backup = CreateBackup(Target(), keys_, random_, dir_);
+  auto backup = CreateBackup(Target(), keys_, random_, dir_, std::chrono::system_clock::now());
   ASSERT_TRUE(backup.ok()) << backup.error().message;
   EXPECT_EQ(backup->header.key_id, "kek-drill");
   EXPECT_EQ((fs::status(backup->path).permissions() & fs::perms::others_all), fs::perms::none);
@@ -83,7 +83,7 @@ TEST_F(BackupTest, RestoreDrill) {
   // Wipe, then restore.
   db::Connection::Open(testing::TestAdminSettings())
       ->ExecScript("DROP SCHEMA " + db::QuoteIdentifier(schema()) + " CASCADE");
-  const auto restored = RestoreBackup(Target(), keys_, backup->path, 60, log_);
+  const auto restored = RestoreBackup(Target(), keys_, backup->path, 60, std::chrono::system_clock::now(), log_);
   ASSERT_TRUE(restored.ok()) << restored.error().message;
 
   EXPECT_EQ(Count("teamcity_servers"), 1) << "the site past retention was purged by the restore";
@@ -95,27 +95,30 @@ TEST_F(BackupTest, RestoreDrill) {
   EXPECT_EQ(credentials->token.reveal(), kMarker) << "secrets still decrypt with the keyring";
 
   // Never over data.
-  const auto again = RestoreBackup(Target(), keys_, backup->path, 60, log_);
+  const auto again = RestoreBackup(Target(), keys_, backup->path, 60, std::chrono::system_clock::now(), log_);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, "backup.not_empty");
 }
 
 TEST_F(BackupTest, ListAndPrune) {
-  auto first = CreateBackup(Target(), keys_, random_, dir_);
+  using namespace std::chrono;
+  const core::TimePoint made = sys_days{year{2026} / December / 6} + hours{3};
+  auto first = CreateBackup(Target(), keys_, random_, dir_, made);
   ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->header.created_at, "2026-12-06T03:00:00Z");
+  EXPECT_EQ(first->path.filename().string().substr(0, 21), "tcj-20261206T030000Z-");
   std::ofstream(dir_ / "notes.txt") << "not a backup";
   std::ofstream(dir_ / "fake.backup") << "not a backup either";
   const auto listed = ListBackups(dir_);
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0].path, first->path);
 
-  const auto now = std::chrono::system_clock::now();
-  EXPECT_TRUE(PruneBackups(dir_, now + std::chrono::hours(24) * 34, 35).empty());
-  const auto pruned = PruneBackups(dir_, now + std::chrono::hours(24) * 36, 35);
+  EXPECT_TRUE(PruneBackups(dir_, made + hours(24) * 35, 35).empty());
+  const auto pruned = PruneBackups(dir_, made + hours(24) * 35 + seconds(1), 35);
   ASSERT_EQ(pruned.size(), 1u);
   EXPECT_FALSE(fs::exists(first->path));
   EXPECT_TRUE(fs::exists(dir_ / "notes.txt")) << "other files are left alone";
 }
 
 }  // namespace
-}  // namespace tcj::app
+}  // namespace tcj::backup
