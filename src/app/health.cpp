@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/backoff.hpp"
 #include "db/error.hpp"
 #include "db/migrations.hpp"
 #include "db/runtime_role.hpp"
@@ -88,17 +89,14 @@ void DatabaseHealth::Stop() {
 }
 
 void DatabaseHealth::Loop() {
-  std::chrono::seconds backoff{1};
+  // Every 2 s while ready; while not, from 1 s up to 5 s (and many processes apart).
+  const core::Backoff backoff({.base = std::chrono::seconds(1), .cap = std::chrono::seconds(5), .jitter = core::Jitter::tenth});
+  int failures = 0;
   while (true) {
     const DatabaseState s = CheckOnce();
     if (s == DatabaseState::unsafe_role && on_unsafe_role_) on_unsafe_role_();
-    std::chrono::seconds wait{2};
-    if (s == DatabaseState::ready) {
-      backoff = std::chrono::seconds{1};
-    } else {
-      wait = backoff;
-      backoff = std::min(backoff * 2, std::chrono::seconds{5});
-    }
+    failures = s == DatabaseState::ready ? 0 : failures + 1;
+    const std::chrono::milliseconds wait = failures == 0 ? std::chrono::seconds(2) : backoff.Delay(failures - 1);
     std::unique_lock lock(mutex_);
     if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return;
   }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <compare>
+#include <cstdint>
 #include <functional>
 #include <ostream>
 #include <string>
@@ -31,6 +32,28 @@ class StrongId {
 template <typename Tag>
 std::ostream& operator<<(std::ostream& out, const StrongId<Tag>& id) {
   return out << id.str();
+}
+
+// The same for numeric ids: no arithmetic and no conversion either way without saying so.
+template <typename Tag>
+class StrongNumber {
+ public:
+  constexpr StrongNumber() = default;
+  constexpr explicit StrongNumber(std::int64_t value) : value_(value) {}
+
+  constexpr std::int64_t value() const { return value_; }
+  std::string str() const { return std::to_string(value_); }
+
+  auto operator<=>(const StrongNumber&) const = default;
+  bool operator==(const StrongNumber&) const = default;
+
+ private:
+  std::int64_t value_ = 0;
+};
+
+template <typename Tag>
+std::ostream& operator<<(std::ostream& out, const StrongNumber<Tag>& id) {
+  return out << id.value();
 }
 
 }  // namespace tcj::core

@@ -1,8 +1,10 @@
 #include "core/url.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include <curl/curl.h>
+
 #include <charconv>
+#include <memory>
+#include <optional>
 
 #include "core/text.hpp"
 
@@ -11,6 +13,28 @@ namespace {
 
 Error Invalid(std::string message) { return Error::Make(ErrorKind::invalid_input, "url.invalid", std::move(message)); }
 
+// One part of a parsed URL; nullopt when the URL has none.
+std::optional<std::string> Part(CURLU* handle, CURLUPart which) {
+  char* value = nullptr;
+  if (curl_url_get(handle, which, &value, 0) != CURLUE_OK || value == nullptr) return std::nullopt;
+  std::string out(value);
+  curl_free(value);
+  return out;
+}
+
+std::string WhyRefused(CURLUcode code) {
+  switch (code) {
+    case CURLUE_BAD_PORT_NUMBER:
+      return "the port must be a number from 1 to 65535";
+    case CURLUE_NO_HOST:
+    case CURLUE_BAD_HOSTNAME:
+      return "the URL has no valid host";
+    case CURLUE_BAD_IPV6:
+      return "the IPv6 address in the URL is not valid";
+    default:
+      return std::string("the URL could not be read: ") + curl_url_strerror(code);
+  }
+}
 
 }  // namespace
 
@@ -45,63 +69,55 @@ Result<Url> ParseUrl(std::string_view text) {
   if (url.scheme != "http" && url.scheme != "https") {
     return Invalid("only http and https URLs are supported");
   }
-  std::string_view rest = text.substr(scheme_end + 3);
-  if (rest.find('#') != std::string_view::npos) {
+  if (text.find('#') != std::string_view::npos) {
     return Invalid("a URL must not contain a fragment (#)");
   }
-  const auto authority_end = rest.find_first_of("/?");
-  std::string_view authority = rest.substr(0, authority_end);
-  std::string_view tail = authority_end == std::string_view::npos ? std::string_view{} : rest.substr(authority_end);
+  const std::string_view rest = text.substr(scheme_end + 3);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?"));
   if (authority.find('@') != std::string_view::npos) {
     return Invalid("a URL must not contain a user name or password");
   }
-  std::string_view host;
-  std::string_view port_text;
-  if (!authority.empty() && authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) {
-      return Invalid("unterminated IPv6 address in URL");
-    }
-    host = authority.substr(1, close - 1);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') {
-        return Invalid("unexpected characters after the IPv6 address");
-      }
-      port_text = after.substr(1);
-      if (port_text.empty()) {
-        return Invalid("empty port in URL");
-      }
-    }
+  if (authority.ends_with(':')) {
+    return Invalid("empty port in URL");  // which libcurl would read as the default port
+  }
+  std::string_view written = authority;
+  if (written.starts_with('[')) {
+    written = written.substr(1, written.find(']') == std::string_view::npos ? written.npos : written.find(']') - 1);
   } else {
-    const auto colon = authority.rfind(':');
-    host = authority.substr(0, colon);
-    if (colon != std::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-      if (port_text.empty()) {
-        return Invalid("empty port in URL");
-      }
-    }
+    written = written.substr(0, written.rfind(':'));
   }
-  if (host.empty()) {
-    return Invalid("the URL has no host");
+  if (written.empty()) return Invalid("the URL has no host");  // libcurl would take "https:///x" as host x
+  url.host_as_written = AsciiLower(written);
+
+  // libcurl reads the rest, as it will when it fetches the URL: the host the address check sees is
+  // the host the request goes to (IPv4 in any of its numeric forms normalised, say).
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> handle(curl_url(), curl_url_cleanup);
+  if (!handle) return Invalid("the URL could not be read");
+  const std::string copy(text);
+  if (const CURLUcode code = curl_url_set(handle.get(), CURLUPART_URL, copy.c_str(), 0); code != CURLUE_OK) {
+    return Invalid(WhyRefused(code));
   }
-  url.host = AsciiLower(host);
+  auto host = Part(handle.get(), CURLUPART_HOST);
+  if (!host || host->empty()) return Invalid("the URL has no host");
+  if (host->size() >= 2 && host->front() == '[') {
+    host = host->substr(1, host->size() - 2);  // an IPv6 literal, without its brackets
+  }
+  url.host = AsciiLower(*host);
   url.port = url.scheme == "https" ? 443 : 80;
-  if (!port_text.empty()) {
+  if (const auto port = Part(handle.get(), CURLUPART_PORT)) {
     unsigned value = 0;
-    const auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-    if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || value == 0 || value > 65535) {
+    const auto [ptr, ec] = std::from_chars(port->data(), port->data() + port->size(), value);
+    if (ec != std::errc{} || ptr != port->data() + port->size() || value == 0 || value > 65535) {
       return Invalid("the port must be a number from 1 to 65535");
     }
     url.port = static_cast<std::uint16_t>(value);
     url.explicit_port = true;
   }
-  const auto q = tail.find('?');
-  url.path = std::string(tail.substr(0, q));
-  if (q != std::string_view::npos) {
-    url.query = std::string(tail.substr(q + 1));
+  // libcurl answers "/" for no path at all; we keep "" then, as the text had it.
+  if (rest.size() > authority.size() && rest[authority.size()] == '/') {
+    url.path = Part(handle.get(), CURLUPART_PATH).value_or("");
   }
+  url.query = Part(handle.get(), CURLUPART_QUERY).value_or("");
   return url;
 }
 

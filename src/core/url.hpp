@@ -11,7 +11,9 @@ namespace tcj::core {
 
 struct Url {
   std::string scheme;  // "http" or "https", lower-case
-  std::string host;    // lower-case; IPv6 literals without brackets
+  std::string host;    // lower-case; IPv6 literals without brackets; as libcurl will connect to it
+  std::string host_as_written;  // lower-case, without brackets, before libcurl's normalising
+                                // ("0x7f.1" where host is "127.0.0.1"): for messages
   std::uint16_t port = 0;  // explicit or the scheme's default
   bool explicit_port = false;
   std::string path;    // raw, "" when absent

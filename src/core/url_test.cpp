@@ -27,9 +27,26 @@ TEST(Url, DefaultPortsAndIpv6) {
 
 TEST(Url, RefusesWhatMustNotBeAccepted) {
   for (const char* bad : {"ftp://x", "x.example.com", "https://", "https://user:pw@x.example", "https://x/#frag",
-                          "https://x:0", "https://x:70000", "https://x:", "https://x y", "https://[::1"}) {
+                          "https://x:0", "https://x:70000", "https://x:", "https://x y", "https://[::1", "https:///app",
+                          "https://:8111/"}) {
     EXPECT_FALSE(ParseUrl(bad).ok()) << bad;
   }
+}
+
+// The address check and the request must see the same host: the parser is libcurl's, which
+// fetches the URL, so the numeric forms of an IPv4 address it would connect to are what we check.
+TEST(Url, ReadsHostsAsTheFetchWill) {
+  EXPECT_EQ(ParseUrl("http://0x7f.1/")->host, "127.0.0.1");
+  EXPECT_EQ(ParseUrl("http://0X7F.1/")->host_as_written, "0x7f.1") << "kept for messages";
+  EXPECT_EQ(ParseUrl("http://2130706433/")->host, "127.0.0.1");
+  EXPECT_EQ(ParseUrl("http://[::FFFF:127.0.0.1]/")->host.substr(0, 7), "::ffff:");
+}
+
+TEST(Url, KeepsAnAbsentPathAbsentAndTheQueryRaw) {
+  EXPECT_EQ(ParseUrl("https://x.example")->path, "");
+  EXPECT_EQ(ParseUrl("https://x.example/")->path, "/");
+  EXPECT_EQ(ParseUrl("https://x.example?a=%20b")->query, "a=%20b");
+  EXPECT_EQ(ParseUrl("https://x.example/p?a=1&b")->WithoutQuery(), "https://x.example/p");
 }
 
 }  // namespace

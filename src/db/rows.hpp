@@ -27,6 +27,8 @@ class Param {
   Param(long long v) : value_(std::to_string(v)) {}           // NOLINT(google-explicit-constructor)
   template <typename Tag>
   Param(const core::StrongId<Tag>& id) : value_(id.str()) {}  // NOLINT(google-explicit-constructor)
+  template <typename Tag>
+  Param(const core::StrongNumber<Tag>& id) : value_(id.str()) {}  // NOLINT(google-explicit-constructor)
   template <typename T>
   Param(const std::optional<T>& v) {                          // NOLINT(google-explicit-constructor)
     if (v) *this = Param(*v);

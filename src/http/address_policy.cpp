@@ -235,17 +235,24 @@ std::string RefusedAddressMessage(std::string_view host, std::string_view ip) {
   return message + why + ": the connection was refused; " + std::string(kOperatorHint);
 }
 
-core::Status CheckTeamCityUrl(std::string_view url, const UrlPolicy& policy) {
-  auto parsed = core::ParseUrl(url);
-  if (!parsed) return std::move(parsed).take_error();
-  if (parsed->scheme != "https" && !policy.allow_http) {
-    return Error::Make(ErrorKind::invalid_input, "url.https_required",
-                       "the TeamCity URL must start with https://; plain http is allowed only when the operator sets "
-                       "teamcity.allow_private_networks (a self-hosted installation)");
-  }
-  if (policy.allow_private_networks) return core::Ok();
+namespace {
 
-  const std::string& host = parsed->host;
+// Whether libcurl (connected) reads the host as written (checked) means: the same name, the same
+// IPv6 address, or the IPv4 address inet_aton makes of it.
+bool SameHost(std::string_view written, std::string_view connected) {
+  if (written.ends_with('.')) written.remove_suffix(1);
+  if (connected.ends_with('.')) connected.remove_suffix(1);
+  if (written.find(':') != std::string_view::npos) {
+    const auto a = Parse6(std::string(written));
+    const auto b = Parse6(std::string(connected));
+    return a && b && *a == *b;
+  }
+  if (const auto v4 = ParseInetAton(written)) return Dotted(*v4) == connected;
+  return written == connected;
+}
+
+// The checks on the host as written, which name it as the admin typed it.
+core::Status CheckHostAsWritten(const std::string& host) {
   if (host.find(':') != std::string::npos) {  // an IPv6 literal
     if (!Parse6(host)) {
       return InvalidHost("the host [" + host + "] is not a valid IPv6 address (zone ids are not accepted)");
@@ -278,6 +285,26 @@ core::Status CheckTeamCityUrl(std::string_view url, const UrlPolicy& policy) {
                        " written in an unusual form; write it as " + dotted);
   }
   if (EndsInNumber(name)) return InvalidHost("the host " + host + " is not a valid IPv4 address");
+  return core::Ok();
+}
+
+}  // namespace
+
+core::Status CheckTeamCityUrl(std::string_view url, const UrlPolicy& policy) {
+  auto parsed = core::ParseUrl(url);
+  if (!parsed) return std::move(parsed).take_error();
+  if (parsed->scheme != "https" && !policy.allow_http) {
+    return Error::Make(ErrorKind::invalid_input, "url.https_required",
+                       "the TeamCity URL must start with https://; plain http is allowed only when the operator sets "
+                       "teamcity.allow_private_networks (a self-hosted installation)");
+  }
+  if (policy.allow_private_networks) return core::Ok();
+  if (auto checked = CheckHostAsWritten(parsed->host_as_written); !checked) return checked;
+  // What was checked must be where the request goes: libcurl, which fetches, parsed the URL too.
+  if (!SameHost(parsed->host_as_written, parsed->host)) {
+    return InvalidHost("the host " + parsed->host_as_written + " would be reached as " + parsed->host +
+                       "; write the host as it should be reached");
+  }
   return core::Ok();
 }
 

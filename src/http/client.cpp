@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "core/text.hpp"
+#include "core/url.hpp"
 #include "http/address_policy.hpp"
 
 namespace tcj::http {
@@ -69,17 +70,8 @@ curl_socket_t OnOpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
 }
 
 std::string HostOf(const std::string& url) {
-  CURLU* u = curl_url();
-  std::string host = "the server";
-  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
-    char* h = nullptr;
-    if (curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
-      host = h;
-      curl_free(h);
-    }
-  }
-  curl_url_cleanup(u);
-  return host;
+  const auto parsed = core::ParseUrl(url);
+  return parsed ? parsed->host : "the server";
 }
 
 Error TransportError(CURLcode code, const Transfer& t, const std::string& url) {

@@ -9,7 +9,7 @@
 #include "sync/build_store.hpp"
 #include "sync/events.hpp"
 #include "sync/poller.hpp"
-#include "sync/server_session.hpp"
+#include "sync/teamcity_reader.hpp"
 #include "teamcity/dates.hpp"
 
 namespace tcj::sync {
@@ -84,8 +84,8 @@ std::string LocatorFor(const std::string& scope, const std::string& since) {
 }
 
 // Starts the walk: the window in TeamCity's clock, and how many builds it holds.
-core::Status Start(SyncContext& context, ServerSession& session, Progress& progress) {
-  auto info = session.client().Server();
+core::Status Start(SyncContext& context, TeamCityReader& reader, Progress& progress) {
+  auto info = reader.client().Server();
   if (!info) return std::move(info).take_error();
   const auto now = teamcity::ParseTeamCityDate(info->current_time);
   if (!now) {
@@ -94,8 +94,8 @@ core::Status Start(SyncContext& context, ServerSession& session, Progress& progr
   }
   progress.since = teamcity::FormatTeamCityDate(*now - std::chrono::hours(24) * progress.days);
   progress.total = 0;
-  for (const auto& scope : session.Scopes()) {
-    auto count = session.client().CountBuilds(LocatorFor(scope, progress.since));
+  for (const auto& scope : reader.Scopes()) {
+    auto count = reader.client().CountBuilds(LocatorFor(scope, progress.since));
     if (!count) return std::move(count).take_error();
     progress.total += *count;
   }
@@ -127,7 +127,7 @@ void RefreshStatistics(SyncContext& context) {
 // The walk's next page is on its way while the current one is completed and stored.
 class PageAhead {
  public:
-  explicit PageAhead(ServerSession& session) : session_(session) {}
+  explicit PageAhead(TeamCityReader& reader) : reader_(reader) {}
   ~PageAhead() {
     if (next_.valid()) next_.wait();
   }
@@ -135,24 +135,24 @@ class PageAhead {
   core::Result<teamcity::BuildsPage> Take(const std::string& scope_locator, const std::optional<std::string>& href) {
     if (next_.valid() && href && *href == next_href_) return next_.get();
     if (next_.valid()) next_.wait();  // a page nobody wants any more
-    return href ? session_.client().NextPage(*href) : session_.client().Builds(scope_locator);
+    return href ? reader_.client().NextPage(*href) : reader_.client().Builds(scope_locator);
   }
 
   void Prefetch(const std::string& href) {
     next_href_ = href;
-    next_ = std::async(std::launch::async, [this, href] { return session_.client().NextPage(href); });
+    next_ = std::async(std::launch::async, [this, href] { return reader_.client().NextPage(href); });
   }
 
  private:
-  ServerSession& session_;
+  TeamCityReader& reader_;
   std::string next_href_;
   std::future<core::Result<teamcity::BuildsPage>> next_;
 };
 
 // Reads and stores the next page; false when the walk is over.
-core::Result<bool> NextPage(SyncContext& context, ServerSession& session, Progress& progress, PageAhead& ahead,
+core::Result<bool> NextPage(SyncContext& context, TeamCityReader& reader, Progress& progress, PageAhead& ahead,
                             JobContext& job) {
-  const auto scopes = session.Scopes();
+  const auto scopes = reader.Scopes();
   if (progress.scope >= scopes.size()) return false;
   auto page = ahead.Take(LocatorFor(scopes[progress.scope], progress.since), progress.next_href);
   if (!page) return std::move(page).take_error();
@@ -163,7 +163,7 @@ core::Result<bool> NextPage(SyncContext& context, ServerSession& session, Progre
     const std::int64_t id = build.id;
     builds.insert_or_assign(id, std::move(build));
   }
-  if (auto complete = session.Complete(builds, job, ServerSession::Upstreams::later); !complete) {
+  if (auto complete = reader.Complete(builds, job, TeamCityReader::Upstreams::later); !complete) {
     return std::move(complete).take_error();
   }
 
@@ -185,23 +185,23 @@ core::Result<bool> NextPage(SyncContext& context, ServerSession& session, Progre
   }
 
   const std::int64_t seen_before = progress.seen - static_cast<std::int64_t>(page->builds.size());
-  db::TenantTransaction tx(context.pool, session.tenant(), db::Durability::relaxed);
-  const auto saved = SaveBuilds(tx, session.server(), session.Map(builds), DeployedKeysAt::refresh);
-  RecordBackfill(tx, session.server(), progress.Json());
+  db::TenantTransaction tx(context.pool, reader.tenant(), db::Durability::relaxed);
+  const auto saved = SaveBuilds(tx, reader.server(), reader.Map(builds), DeployedKeysAt::refresh);
+  RecordBackfill(tx, reader.server(), progress.Json());
   tx.Commit();
   context.metrics.builds_changed.Inc(static_cast<std::uint64_t>(saved.changed));
   if (GrewTenfold(seen_before, progress.seen)) RefreshStatistics(context);
   return progress.scope < scopes.size();
 }
 
-void Finish(SyncContext& context, ServerSession& session, Progress& progress) {
+void Finish(SyncContext& context, TeamCityReader& reader, Progress& progress) {
   progress.state = "done";
   progress.total = std::max(progress.total, progress.seen);
   progress.finished_at = core::FormatRfc3339(context.clock.Now());
-  db::TenantTransaction tx(context.pool, session.tenant(), db::Durability::relaxed);
-  if (progress.lowest_build_id > 0) RefreshDeployments(tx, session.server(), progress.lowest_build_id);
-  RecordBackfill(tx, session.server(), progress.Json());
-  RecordEvent(tx, session.server(), EventLevel::info, "backfill_done",
+  db::TenantTransaction tx(context.pool, reader.tenant(), db::Durability::relaxed);
+  if (progress.lowest_build_id > 0) RefreshDeployments(tx, reader.server(), core::BuildId(progress.lowest_build_id));
+  RecordBackfill(tx, reader.server(), progress.Json());
+  RecordEvent(tx, reader.server(), EventLevel::info, "backfill_done",
               "Backfill of the last " + std::to_string(progress.days) + " days done: " + std::to_string(progress.seen) +
                   " builds read.");
   tx.Commit();
@@ -241,9 +241,9 @@ JobOutcome RunBackfill(SyncContext& context, const Job& job, JobContext& job_con
     tx.Commit();
   }
   if (progress.state != "queued" && progress.state != "running") return JobOutcome::Done();
-  auto session = ServerSession::Open(context, job.tenant, *server);
-  if (!session) return JobOutcome::Retry(session.error().message);
-  if (!*session) return JobOutcome::Done();  // the server was removed
+  auto reader = TeamCityReader::Open(context, job.tenant, *server);
+  if (!reader) return JobOutcome::Retry(reader.error().message);
+  if (!*reader) return JobOutcome::Done();  // the server was removed
   auto& gauge = context.metrics.backfill_remaining.Labels({server->str()});
 
   // A backfill outlives any TeamCity outage: it waits like a failing poll (growing, at most ten
@@ -259,12 +259,12 @@ JobOutcome RunBackfill(SyncContext& context, const Job& job, JobContext& job_con
     return JobOutcome::Again(delay);
   };
   if (progress.state == "queued") {
-    if (auto started = Start(context, **session, progress); !started) return fail(started.error());
+    if (auto started = Start(context, **reader, progress); !started) return fail(started.error());
     Save(context, job.tenant, *server, progress);
   }
-  PageAhead ahead(**session);
+  PageAhead ahead(**reader);
   for (int i = 0; i < context.options.backfill_pages_per_run; ++i) {
-    auto more = NextPage(context, **session, progress, ahead, job_context);
+    auto more = NextPage(context, **reader, progress, ahead, job_context);
     if (!more) {
       if (job_context.lease_lost()) return JobOutcome::Done();  // another worker has it now
       return fail(more.error());
@@ -272,7 +272,7 @@ JobOutcome RunBackfill(SyncContext& context, const Job& job, JobContext& job_con
     gauge.Set(static_cast<double>(std::max<std::int64_t>(progress.total - progress.seen, 0)));
     progress.failures = 0;
     if (!*more) {
-      Finish(context, **session, progress);
+      Finish(context, **reader, progress);
       gauge.Set(0);
       break;
     }

@@ -167,19 +167,19 @@ std::vector<std::int64_t> OpenBuildIds(db::TenantTransaction& tx, const core::Se
   return ids;
 }
 
-void MarkDeleted(db::TenantTransaction& tx, const core::ServerId& server, std::int64_t build_id) {
+void MarkDeleted(db::TenantTransaction& tx, const core::ServerId& server, core::BuildId build) {
   tx.Exec(
       "UPDATE builds SET teamcity_state = 'deleted', updated_at = now() "
       "WHERE tenant_id = $3 AND server_id = $1 AND build_id = $2",
-      server, build_id, tx.tenant());
+      server, build, tx.tenant());
 }
 
-int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, std::int64_t since_build_id) {
+int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, core::BuildId since) {
   const db::Rows rows = tx.Exec(
       "SELECT build_id, build_type_id, environment, upstream_build_id, draft::text, keys_found::text, teamcity_state, "
       "status, skip_reason, fingerprint FROM builds WHERE tenant_id = $3 AND server_id = $1 AND is_deployment "
       "AND draft IS NOT NULL AND build_id >= $2 ORDER BY build_id",
-      server, since_build_id, tx.tenant());
+      server, since, tx.tenant());
   int changed = 0;
   for (db::Row row : rows) {
     auto draft = jira::ParseDeploymentRecord(row.Text(4));
@@ -202,12 +202,12 @@ int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, 
         OutboxFingerprint(record_json, row.Text(6), row.Text(7), row.Text(8), prepared.notes);
     if (fingerprint == row.Text(9)) continue;  // what a poll would store now is stored already
     tx.Exec(
-        "UPDATE builds SET record = $3::jsonb, issue_keys = ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), "
+        "UPDATE builds SET record = $3::jsonb, issue_keys = $4::text[], "
         "notes = $5::jsonb, fingerprint = $6, usn = nextval('update_sequence'), "
         "jira_outcome = CASE WHEN $3::jsonb IS NULL THEN 'not_sent' ELSE jira_outcome END, updated_at = now() "
         "WHERE tenant_id = $7 AND server_id = $1 AND build_id = $2",
         server, row.Int(0),
-        record_json.empty() ? std::optional<std::string>() : std::optional<std::string>(record_json), json(keys).dump(),
+        record_json.empty() ? std::optional<std::string>() : std::optional<std::string>(record_json), keys,
         NotesJson(prepared.notes).dump(), fingerprint, tx.tenant());
     ++changed;
   }

@@ -52,11 +52,11 @@ std::set<std::int64_t> KnownBuildIds(db::TenantTransaction& tx, const core::Serv
 std::vector<std::int64_t> OpenBuildIds(db::TenantTransaction& tx, const core::ServerId& server);
 
 // A build TeamCity no longer has (404): it stops being tracked; Jira keeps what it was sent.
-void MarkDeleted(db::TenantTransaction& tx, const core::ServerId& server, std::int64_t build_id);
+void MarkDeleted(db::TenantTransaction& tx, const core::ServerId& server, core::BuildId build);
 
 // Recomputes the keys of the server's stored deployments with ids of at least since_build_id (after
 // a backfill: the builds they deploy may have arrived after them). Returns how many changed.
-int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, std::int64_t since_build_id);
+int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, core::BuildId since);
 
 // Records waiting for Jira in this tenant.
 std::int64_t PendingCount(db::TenantTransaction& tx);

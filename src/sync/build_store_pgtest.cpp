@@ -415,13 +415,13 @@ TEST_F(BuildStoreTest, RefreshDeploymentsCatchesUpWithBuildsStoredAfterThem) {
 
   {
     db::TenantTransaction tx(pool(), a_);
-    EXPECT_EQ(RefreshDeployments(tx, server_, 211), 0) << "D2 is older than asked for";
+    EXPECT_EQ(RefreshDeployments(tx, server_, core::BuildId(211)), 0) << "D2 is older than asked for";
     tx.Commit();
   }
   EXPECT_EQ(Stored(210)->usn, early->usn);
   {
     db::TenantTransaction tx(pool(), a_);
-    EXPECT_EQ(RefreshDeployments(tx, server_, 101), 1);
+    EXPECT_EQ(RefreshDeployments(tx, server_, core::BuildId(101)), 1);
     tx.Commit();
   }
   const auto refreshed = Stored(210);
@@ -436,7 +436,7 @@ TEST_F(BuildStoreTest, RefreshDeploymentsCatchesUpWithBuildsStoredAfterThem) {
   EXPECT_EQ(Save({ADeployment(210, 108)}).changed, 0);
   EXPECT_EQ(Stored(210)->usn, refreshed->usn);
   db::TenantTransaction tx(pool(), a_);
-  EXPECT_EQ(RefreshDeployments(tx, server_, 0), 0) << "nothing changed since";
+  EXPECT_EQ(RefreshDeployments(tx, server_, core::BuildId(0)), 0) << "nothing changed since";
 }
 
 TEST_F(BuildStoreTest, RefreshDeploymentsLeavesKeysFromTheParameterAlone) {
@@ -447,7 +447,7 @@ TEST_F(BuildStoreTest, RefreshDeploymentsLeavesKeysFromTheParameterAlone) {
   ASSERT_TRUE(before);
   SaveHistory();
   db::TenantTransaction tx(pool(), a_);
-  EXPECT_EQ(RefreshDeployments(tx, server_, 0), 0);
+  EXPECT_EQ(RefreshDeployments(tx, server_, core::BuildId(0)), 0);
   tx.Commit();
   EXPECT_EQ(Stored(210)->usn, before->usn);
   EXPECT_THAT(RecordKeysOf(210), ElementsAre("DEMO-9"));
@@ -474,7 +474,7 @@ TEST_F(BuildStoreTest, ABackfillKeepsDeploymentsUnsentUntilTheRefresh) {
   const std::int64_t builds_pending = Pending(a_);
   {
     db::TenantTransaction tx(pool(), a_);
-    EXPECT_EQ(RefreshDeployments(tx, server_, 0), 3);
+    EXPECT_EQ(RefreshDeployments(tx, server_, core::BuildId(0)), 3);
     tx.Commit();
   }
   EXPECT_THAT(RecordKeysOf(200), ElementsAre("ABC-2"));
@@ -492,7 +492,7 @@ TEST_F(BuildStoreTest, OpenBuildsAreQueuedOrRunningUntilDeleted) {
     EXPECT_THAT(OpenBuildIds(tx, server_), ElementsAre(301, 302));
     EXPECT_THAT(KnownBuildIds(tx, server_, {301, 302, 303, 999}), UnorderedElementsAre(301, 302, 303));
     EXPECT_THAT(KnownBuildIds(tx, server_, {}), IsEmpty());
-    MarkDeleted(tx, server_, 302);
+    MarkDeleted(tx, server_, core::BuildId(302));
     tx.Commit();
   }
   db::TenantTransaction tx(pool(), a_);
@@ -521,8 +521,8 @@ TEST_F(BuildStoreTest, AnotherTenantSeesNoneOfThis) {
   EXPECT_THAT(OpenBuildIds(tx, server_), IsEmpty());
   EXPECT_THAT(KnownBuildIds(tx, server_, {101, 200, 301}), IsEmpty());
   EXPECT_THAT(DeployedKeys(tx, server_, {210, "Backend_DeployProduction", "Production", 108}), IsEmpty());
-  EXPECT_EQ(RefreshDeployments(tx, server_, 0), 0);
-  MarkDeleted(tx, server_, 301);
+  EXPECT_EQ(RefreshDeployments(tx, server_, core::BuildId(0)), 0);
+  MarkDeleted(tx, server_, core::BuildId(301));
   tx.Commit();
   EXPECT_EQ(Stored(301)->teamcity_state, "running") << "B cannot touch A's builds";
 }

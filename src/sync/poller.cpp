@@ -5,7 +5,7 @@
 #include "db/transaction.hpp"
 #include "sync/build_store.hpp"
 #include "sync/events.hpp"
-#include "sync/server_session.hpp"
+#include "sync/teamcity_reader.hpp"
 #include "teamcity/dates.hpp"
 
 namespace tcj::sync {
@@ -35,9 +35,9 @@ struct PollResult {
   SaveResult saved;
 };
 
-core::Result<PollResult> Poll(SyncContext& context, ServerSession& session, const SyncState& state, JobContext& job) {
+core::Result<PollResult> Poll(SyncContext& context, TeamCityReader& reader, const SyncState& state, JobContext& job) {
   PollResult result;
-  teamcity::Client& client = session.client();
+  teamcity::Client& client = reader.client();
 
   // The server's clock starts the cursor; its version is shown to the admin.
   std::optional<TimePoint> cursor;
@@ -63,26 +63,26 @@ core::Result<PollResult> Poll(SyncContext& context, ServerSession& session, cons
                                : std::chrono::duration_cast<std::chrono::seconds>(context.options.overlap));
 
   BuildsById builds;
-  for (const std::string& scope : session.Scopes()) {
+  for (const std::string& scope : reader.Scopes()) {
     for (const std::string& locator :
          {scope + "defaultFilter:false,state:finished," + DateLocator("finishDate", since),
           scope + "defaultFilter:false,state:running", scope + "defaultFilter:false,state:queued"}) {
-      if (auto read = session.ReadAll(locator, builds, job); !read) return std::move(read).take_error();
+      if (auto read = reader.ReadAll(locator, builds, job); !read) return std::move(read).take_error();
     }
   }
 
   // Builds we track as open that none of the lists returned: look them up one by one.
   std::vector<std::int64_t> open;
   {
-    db::TenantTransaction tx(context.pool, session.tenant(), db::Durability::relaxed);
-    open = OpenBuildIds(tx, session.server());
+    db::TenantTransaction tx(context.pool, reader.tenant(), db::Durability::relaxed);
+    open = OpenBuildIds(tx, reader.server());
     tx.Commit();
   }
   std::vector<std::int64_t> gone;
   for (std::int64_t id : open) {
     if (builds.contains(id)) continue;
     if (!job.KeepAlive()) return LeaseLost();
-    auto build = client.BuildById(id);
+    auto build = client.BuildById(core::BuildId(id));
     if (!build) return std::move(build).take_error();
     if (*build) {
       builds.emplace(id, std::move(**build));
@@ -91,20 +91,20 @@ core::Result<PollResult> Poll(SyncContext& context, ServerSession& session, cons
     }
   }
 
-  if (auto complete = session.Complete(builds, job); !complete) return std::move(complete).take_error();
+  if (auto complete = reader.Complete(builds, job); !complete) return std::move(complete).take_error();
   result.read = static_cast<std::int64_t>(builds.size());
   const auto latest = LatestFinish(builds, cursor);
   result.cursor_time = teamcity::FormatTeamCityDate(*latest);
 
-  db::TenantTransaction tx(context.pool, session.tenant(), db::Durability::relaxed);
-  result.saved = SaveBuilds(tx, session.server(), session.Map(builds));
-  for (std::int64_t id : gone) MarkDeleted(tx, session.server(), id);
-  RecordPollSuccess(tx, session.server(), {result.cursor_time, result.server_version, result.reread, result.read});
+  db::TenantTransaction tx(context.pool, reader.tenant(), db::Durability::relaxed);
+  result.saved = SaveBuilds(tx, reader.server(), reader.Map(builds));
+  for (std::int64_t id : gone) MarkDeleted(tx, reader.server(), core::BuildId(id));
+  RecordPollSuccess(tx, reader.server(), {result.cursor_time, result.server_version, result.reread, result.read});
   const bool pending = PendingCount(tx) > 0;
   tx.Commit();
   context.metrics.builds_changed.Inc(static_cast<std::uint64_t>(result.saved.changed));
   if (pending) {
-    context.queue.Enqueue(session.tenant(), JobKind::send, kSendKey);
+    context.queue.Enqueue(reader.tenant(), JobKind::send, kSendKey);
     if (context.wake_workers) context.wake_workers();
   }
   return result;
@@ -143,10 +143,10 @@ JobOutcome RunPoll(SyncContext& context, const Job& job, JobContext& job_context
     state = LoadSyncState(tx, *server);
     tx.Commit();
   }
-  auto session = ServerSession::Open(context, job.tenant, *server);
-  if (session && !*session) return JobOutcome::Done();  // the server was removed
+  auto reader = TeamCityReader::Open(context, job.tenant, *server);
+  if (reader && !*reader) return JobOutcome::Done();  // the server was removed
   core::Result<PollResult> polled =
-      session ? Poll(context, **session, state, job_context) : core::Result<PollResult>(session.error());
+      reader ? Poll(context, **reader, state, job_context) : core::Result<PollResult>(reader.error());
   if (job_context.lease_lost()) return JobOutcome::Done();  // another worker has it now
   if (polled) {
     context.metrics.polls.Labels({"ok"}).Inc();

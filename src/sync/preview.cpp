@@ -6,7 +6,7 @@
 #include "jira/devinfo_json.hpp"
 #include "sync/build_store.hpp"
 #include "sync/mapped_json.hpp"
-#include "sync/server_session.hpp"
+#include "sync/teamcity_reader.hpp"
 
 namespace tcj::sync {
 namespace {
@@ -44,12 +44,12 @@ teamcity::Build PastedBuild(const PreviewRequest& request, const std::string& se
 
 core::Result<std::string> ProjectsJson(SyncContext& context, const core::TenantId& tenant,
                                        const core::ServerId& server) {
-  auto session = ServerSession::Open(context, tenant, server);
-  if (!session) return std::move(session).take_error();
-  if (!*session) return ServerGone();
-  auto projects = (*session)->client().Projects();
+  auto reader = TeamCityReader::Open(context, tenant, server);
+  if (!reader) return std::move(reader).take_error();
+  if (!*reader) return ServerGone();
+  auto projects = (*reader)->client().Projects();
   if (!projects) return std::move(projects).take_error();
-  auto build_types = (*session)->client().BuildTypes();
+  auto build_types = (*reader)->client().BuildTypes();
   if (!build_types) return std::move(build_types).take_error();
   json doc = {{"projects", json::array()}, {"build_types", json::array()}};
   for (const auto& p : *projects) {
@@ -69,11 +69,11 @@ core::Result<std::string> ProjectsJson(SyncContext& context, const core::TenantI
 core::Result<std::string> EnvironmentsJson(SyncContext& context, const core::TenantId& tenant,
                                            const core::ServerId& server,
                                            const std::optional<std::vector<EnvironmentRule>>& rules) {
-  auto session = ServerSession::Open(context, tenant, server);
-  if (!session) return std::move(session).take_error();
-  if (!*session) return ServerGone();
-  const std::vector<EnvironmentRule>& applied = rules ? *rules : (*session)->mapping().environment_rules;
-  auto build_types = (*session)->client().BuildTypes();
+  auto reader = TeamCityReader::Open(context, tenant, server);
+  if (!reader) return std::move(reader).take_error();
+  if (!*reader) return ServerGone();
+  const std::vector<EnvironmentRule>& applied = rules ? *rules : (*reader)->mapping().environment_rules;
+  auto build_types = (*reader)->client().BuildTypes();
   if (!build_types) return std::move(build_types).take_error();
   json list = json::array();
   for (const auto& bt : *build_types) {
@@ -101,27 +101,27 @@ core::Result<std::string> EnvironmentsJson(SyncContext& context, const core::Ten
 
 core::Result<std::string> PreviewJson(SyncContext& context, const core::TenantId& tenant, const core::ServerId& server,
                                       const PreviewRequest& request) {
-  auto session = ServerSession::Open(context, tenant, server);
-  if (!session) return std::move(session).take_error();
-  if (!*session) return ServerGone();
-  ServerContext mapping = (*session)->mapping();
+  auto reader = TeamCityReader::Open(context, tenant, server);
+  if (!reader) return std::move(reader).take_error();
+  if (!*reader) return ServerGone();
+  ServerContext mapping = (*reader)->mapping();
   if (request.project_keys) mapping.key_policy.allowlist = {request.project_keys->begin(), request.project_keys->end()};
   if (request.deployment_rules) mapping.environment_rules = *request.deployment_rules;
 
   teamcity::Build build;
   if (request.build_id) {
-    auto found = (*session)->client().BuildById(*request.build_id);
+    auto found = (*reader)->client().BuildById(*request.build_id);
     if (!found) return std::move(found).take_error();
     if (!*found) {
       return core::Error::Make(
           core::ErrorKind::not_found, "preview.no_build",
-          "TeamCity has no build " + std::to_string(*request.build_id) + " that these credentials can see.");
+          "TeamCity has no build " + request.build_id->str() + " that these credentials can see.");
     }
     build = std::move(**found);
     if (build.build_type) {
       if (const EnvironmentRule* rule = RuleFor(*build.build_type, mapping.environment_rules);
           rule && !rule->parameter.empty()) {
-        auto value = (*session)->client().BuildParameter(build.id, rule->parameter);
+        auto value = (*reader)->client().BuildParameter(core::BuildId(build.id), rule->parameter);
         if (!value) return std::move(value).take_error();
         if (*value) build.properties.emplace_back(rule->parameter, **value);
       }

@@ -29,7 +29,7 @@ core::Result<std::string> EnvironmentsJson(SyncContext& context, const core::Ten
 struct PreviewRequest {
   std::optional<std::string> branch;
   std::optional<std::string> message;
-  std::optional<std::int64_t> build_id;                  // a real build instead of the pasted text
+  std::optional<core::BuildId> build_id;                 // a real build instead of the pasted text
   std::optional<std::vector<std::string>> project_keys;  // unsaved settings to try
   std::optional<std::vector<EnvironmentRule>> deployment_rules;
 };

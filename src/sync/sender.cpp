@@ -20,7 +20,7 @@ using nlohmann::json;
 
 struct PendingRecord {
   std::string server_id;
-  std::int64_t build_id = 0;
+  core::BuildId build;
   std::int64_t usn = 0;
   std::string record_json;
 };
@@ -53,13 +53,13 @@ std::vector<Group> FetchPending(SyncContext& context, const core::TenantId& tena
       it->second = groups.size();
       groups.push_back(Group{key.first, key.second, {}});
     }
-    groups[it->second].records.push_back({row.String(0), row.Int(1), row.Int(2), row.String(4)});
+    groups[it->second].records.push_back({row.String(0), core::BuildId(row.Int(1)), row.Int(2), row.String(4)});
   }
   return groups;
 }
 
 struct Outcome {
-  std::int64_t build_id = 0;
+  core::BuildId build;
   std::int64_t usn = 0;
   std::string outcome;  // accepted, rejected, error
   json detail;
@@ -73,7 +73,7 @@ void RecordRejections(db::TenantTransaction& tx, const core::ServerId& server, c
   for (const auto& o : outcomes) {
     if (o.outcome != "rejected") continue;
     if (rejected++ == 0) {
-      example = "build " + std::to_string(o.build_id);
+      example = "build " + o.build.str();
       if (const auto m = o.detail.find("messages"); m != o.detail.end() && m->is_array() && !m->empty() &&
                                                     m->front().is_string()) {
         example += ": " + m->front().get<std::string>();
@@ -94,8 +94,8 @@ void RecordOutcomes(SyncContext& context, const core::TenantId& tenant, const st
   json by_id = json::object();
   std::vector<std::int64_t> ids;
   for (const auto& o : outcomes) {
-    by_id[std::to_string(o.build_id)] = {{"usn", o.usn}, {"outcome", o.outcome}, {"detail", o.detail}};
-    ids.push_back(o.build_id);
+    by_id[o.build.str()] = {{"usn", o.usn}, {"outcome", o.outcome}, {"detail", o.detail}};
+    ids.push_back(o.build.value());
   }
   db::TenantTransaction tx(context.pool, tenant, db::Durability::relaxed);
   tx.Exec("UPDATE builds b SET jira_outcome = $4::jsonb -> b.build_id::text ->> 'outcome', "
@@ -122,10 +122,12 @@ std::int64_t NumberOfKey(const jira::RecordKey& key) {
   return std::get<jira::DeploymentKey>(key).deployment_sequence_number;
 }
 
-// What Jira answered, per record of the group. Records Jira did not mention in a delivered answer
-// count as accepted (Jira answers 202 for what it stores).
+// What Jira answered, per record of the group (records[i] was read from pending[i]). Jira names
+// records by their build number or deployment sequence number; the outcome goes to the stored
+// build. Records Jira did not mention in a delivered answer count as accepted (Jira answers 202
+// for what it stores).
 template <typename Record, typename Response>
-std::vector<Outcome> OutcomesOf(const std::vector<Record>& records, const std::vector<std::int64_t>& usns,
+std::vector<Outcome> OutcomesOf(const std::vector<Record>& records, const std::vector<PendingRecord>& pending,
                                 const jira::Submission<Response>& submission) {
   std::map<std::int64_t, std::vector<std::string>> rejected;
   for (const auto& r : submission.response.rejected) rejected[NumberOfKey(r.key)] = r.messages;
@@ -136,7 +138,7 @@ std::vector<Outcome> OutcomesOf(const std::vector<Record>& records, const std::v
   std::vector<Outcome> outcomes;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const std::int64_t number = NumberOf(records[i]);
-    Outcome o{number, usns[i], "", json::object()};
+    Outcome o{pending[i].build, pending[i].usn, "", json::object()};
     json unknown_keys = json::array();
     for (const auto& key : records[i].issue_keys) {
       if (unknown.contains(key)) unknown_keys.push_back(key);
@@ -181,8 +183,6 @@ std::optional<core::Error> SendGroup(SyncContext& context, Delivery& delivery, j
                                      const core::TenantId& tenant, const Group& group) {
   auto records = ParseRecords<Record>(group);
   if (!records) return records.error();
-  std::vector<std::int64_t> usns;
-  for (const auto& r : group.records) usns.push_back(r.usn);
   const jira::Properties properties{{std::string(kServerProperty), group.server_id}};
   const auto submission = [&] {
     if constexpr (std::is_same_v<Record, jira::Build>) {
@@ -192,7 +192,7 @@ std::optional<core::Error> SendGroup(SyncContext& context, Delivery& delivery, j
                                                 delivery.retry);
     }
   }();
-  const auto outcomes = OutcomesOf(*records, usns, submission);
+  const auto outcomes = OutcomesOf(*records, group.records, submission);
   RecordOutcomes(context, tenant, group.server_id, outcomes);
   // cppcheck-suppress assignBoolToPointer ; cppcheck reads is_same_v<Record, jira::Build> as comparisons
   const char* kind = std::is_same_v<Record, jira::Build> ? "build" : "deployment";

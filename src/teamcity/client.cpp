@@ -93,20 +93,20 @@ class RestClient final : public Client {
     return Page(next_href, true);
   }
 
-  core::Result<std::optional<Build>> BuildById(std::int64_t id) override {
+  core::Result<std::optional<Build>> BuildById(core::BuildId id) override {
     static const std::string kFields = core::PercentEncode(SingleBuildFields());
-    auto response = Send("/app/rest/builds/id:" + std::to_string(id) + "?fields=" + kFields, false);
+    auto response = Send("/app/rest/builds/id:" + id.str() + "?fields=" + kFields, false);
     if (!response) return std::move(response).take_error();
     if (response->status == 404) return std::optional<Build>{};
     if (response->status != 200) return ErrorFromResponse(*response);
     auto build = ParseBuild(response->body);
-    if (!build) return BadPayload("build " + std::to_string(id), build.error());
+    if (!build) return BadPayload("build " + id.str(), build.error());
     return std::optional<Build>(std::move(*build));
   }
 
-  core::Result<std::vector<Change>> Changes(std::int64_t build_id, std::size_t max_changes) override {
+  core::Result<std::vector<Change>> Changes(core::BuildId build, std::size_t max_changes) override {
     std::vector<Change> all;
-    std::string path = "/app/rest/changes?locator=" + core::PercentEncode("build:(id:" + std::to_string(build_id) + "),count:1000") +
+    std::string path = "/app/rest/changes?locator=" + core::PercentEncode("build:(id:" + build.str() + "),count:1000") +
                        "&fields=" + core::PercentEncode("nextHref,change(id,version,username,date,comment)");
     bool href = false;
     while (all.size() < max_changes) {
@@ -114,7 +114,7 @@ class RestClient final : public Client {
       if (!response) return std::move(response).take_error();
       if (response->status != 200) return ErrorFromResponse(*response);
       auto page = ParseChangesPage(response->body);
-      if (!page) return BadPayload("the changes of build " + std::to_string(build_id), page.error());
+      if (!page) return BadPayload("the changes of build " + build.str(), page.error());
       for (auto& c : page->changes) {
         if (all.size() >= max_changes) break;
         all.push_back(std::move(c));
@@ -139,15 +139,15 @@ class RestClient final : public Client {
     return doc["count"].get<std::int64_t>();
   }
 
-  core::Result<std::optional<std::string>> BuildParameter(std::int64_t build_id, const std::string& name) override {
-    auto response = Send("/app/rest/builds/id:" + std::to_string(build_id) + "/resultingProperties", false);
+  core::Result<std::optional<std::string>> BuildParameter(core::BuildId build, const std::string& name) override {
+    auto response = Send("/app/rest/builds/id:" + build.str() + "/resultingProperties", false);
     if (!response) return std::move(response).take_error();
     if (response->status == 404) return std::optional<std::string>{};
     if (response->status != 200) return ErrorFromResponse(*response);
     const auto doc = nlohmann::json::parse(response->body, nullptr, false);
     if (!doc.is_object() || (doc.contains("property") && !doc["property"].is_array())) {
       return core::Error::Make(core::ErrorKind::bad_payload, "teamcity.bad_payload",
-                               "TeamCity's parameters of build " + std::to_string(build_id) + " could not be read");
+                               "TeamCity's parameters of build " + build.str() + " could not be read");
     }
     for (const auto& p : doc.value("property", nlohmann::json::array())) {
       if (p.is_object() && p.value("name", "") == name && p.contains("value") && p["value"].is_string()) {

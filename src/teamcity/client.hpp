@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ids.hpp"
 #include "core/result.hpp"
 #include "http/client.hpp"
 #include "teamcity/connection.hpp"
@@ -29,13 +30,13 @@ class Client {
   virtual core::Result<BuildsPage> Builds(const std::string& locator) = 0;
   virtual core::Result<BuildsPage> NextPage(const std::string& next_href) = 0;
   // One build by id, in any state; nullopt when TeamCity no longer has it (deleted: 404).
-  virtual core::Result<std::optional<Build>> BuildById(std::int64_t id) = 0;
+  virtual core::Result<std::optional<Build>> BuildById(core::BuildId id) = 0;
   // The changes of a build, newest first, following nextHref, at most max_changes.
-  virtual core::Result<std::vector<Change>> Changes(std::int64_t build_id, std::size_t max_changes) = 0;
+  virtual core::Result<std::vector<Change>> Changes(core::BuildId build, std::size_t max_changes) = 0;
   // How many builds match the locator (one request; for progress, not for paging).
   virtual core::Result<std::int64_t> CountBuilds(const std::string& locator) = 0;
   // A build parameter's value after the build ran (resultingProperties); nullopt when it has none.
-  virtual core::Result<std::optional<std::string>> BuildParameter(std::int64_t build_id, const std::string& name) = 0;
+  virtual core::Result<std::optional<std::string>> BuildParameter(core::BuildId build, const std::string& name) = 0;
 };
 
 struct ClientOptions {

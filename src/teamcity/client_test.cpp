@@ -58,7 +58,7 @@ TEST(IsServerPath, OnlyPathsOfTheSameServer) {
 TEST_F(ClientTest, AChangePageLinkingToAnotherHostStopsThereWithoutARequest) {
   http_->answers.push_back(
       Ok(R"({"count":1,"nextHref":"@evil.example/app/rest/changes","change":[{"id":1,"version":"a1"}]})"));
-  auto changes = Make()->Changes(7, 1000);
+  auto changes = Make()->Changes(core::BuildId(7), 1000);
   ASSERT_FALSE(changes.ok());
   EXPECT_EQ(changes.error().code, "teamcity.bad_payload");
   ASSERT_EQ(http_->urls.size(), 1u);
@@ -69,7 +69,7 @@ TEST_F(ClientTest, ChangePagesOfTheSameServerAreFollowed) {
   http_->answers.push_back(Ok(R"({"nextHref":"/app/rest/changes?locator=build:(id:7),start:1",)"
                               R"("change":[{"id":1,"version":"a1"}]})"));
   http_->answers.push_back(Ok(R"({"change":[{"id":2,"version":"a2"}]})"));
-  auto changes = Make()->Changes(7, 1000);
+  auto changes = Make()->Changes(core::BuildId(7), 1000);
   ASSERT_TRUE(changes.ok()) << changes.error().message;
   EXPECT_EQ(changes->size(), 2u);
   ASSERT_EQ(http_->urls.size(), 2u);

@@ -230,12 +230,12 @@ TEST_F(AdminUiTest, DiagnosticsFindBuildsByKeyIncludingWhereTheKeyWasDropped) {
   const json doc = json::parse(linked.body);
   EXPECT_EQ(doc["query"], json({{"kind", "issue_key"}, {"value", "ABC-1"}}));
   ASSERT_EQ(doc["builds"].size(), 1u) << "not the other tenant's build 104";
-  const json& story = doc["builds"][0];
-  EXPECT_EQ(story["build_id"], 101);
-  EXPECT_EQ(story["server_name"], "main");
-  EXPECT_EQ(story["issue_keys"], json({"ABC-1"}));
-  EXPECT_EQ(story["duration_seconds"], 90);
-  EXPECT_EQ(story["jira"]["pending"], false) << "no record: nothing to send";
+  const json& report = doc["builds"][0];
+  EXPECT_EQ(report["build_id"], 101);
+  EXPECT_EQ(report["server_name"], "main");
+  EXPECT_EQ(report["issue_keys"], json({"ABC-1"}));
+  EXPECT_EQ(report["duration_seconds"], 90);
+  EXPECT_EQ(report["jira"]["pending"], false) << "no record: nothing to send";
 
   const json dropped = json::parse(Get("/api/v1/diagnostics", "q=DEMO-9", a_).body);
   ASSERT_EQ(dropped["builds"].size(), 1u);

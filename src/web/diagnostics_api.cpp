@@ -10,7 +10,7 @@
 #include "core/text.hpp"
 #include "core/uri.hpp"
 #include "sync/events.hpp"
-#include "sync/stories.hpp"
+#include "sync/build_reports.hpp"
 #include "web/api_support.hpp"
 
 namespace tcj::web {
@@ -75,9 +75,9 @@ bool IsIssueKey(std::string_view text) {
 std::optional<DiagnosticsQuery> ParseDiagnosticsQuery(std::string_view text) {
   text = core::TrimAsciiSpace(text);
   if (text.empty() || text.size() > 2000) return std::nullopt;
-  if (const auto id = WholeNumber(text)) return DiagnosticsQuery{DiagnosticsQuery::Kind::build_id, "", *id};
+  if (const auto id = WholeNumber(text)) return DiagnosticsQuery{DiagnosticsQuery::Kind::build_id, {}, core::BuildId(*id)};
   if (IsIssueKey(text)) {
-    return DiagnosticsQuery{DiagnosticsQuery::Kind::issue_key, core::AsciiUpper(text), 0};
+    return DiagnosticsQuery{DiagnosticsQuery::Kind::issue_key, core::IssueKey(core::AsciiUpper(text)), {}};
   }
   if (!text.starts_with("https://") && !text.starts_with("http://")) return std::nullopt;
   // The build URLs TeamCity shows: .../viewLog.html?buildId=123, .../buildConfiguration/<id>/123,
@@ -85,7 +85,7 @@ std::optional<DiagnosticsQuery> ParseDiagnosticsQuery(std::string_view text) {
   for (const std::string_view marker : {"buildId=", "/build/"}) {
     if (const auto at = text.find(marker); at != std::string_view::npos) {
       if (const auto id = LeadingNumber(text.substr(at + marker.size()))) {
-        return DiagnosticsQuery{DiagnosticsQuery::Kind::build_id, "", *id};
+        return DiagnosticsQuery{DiagnosticsQuery::Kind::build_id, {}, core::BuildId(*id)};
       }
     }
   }
@@ -94,7 +94,7 @@ std::optional<DiagnosticsQuery> ParseDiagnosticsQuery(std::string_view text) {
     const std::string_view rest = text.substr(at + kConfiguration.size());
     if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
       if (const auto id = LeadingNumber(rest.substr(slash + 1))) {
-        return DiagnosticsQuery{DiagnosticsQuery::Kind::build_id, "", *id};
+        return DiagnosticsQuery{DiagnosticsQuery::Kind::build_id, {}, core::BuildId(*id)};
       }
     }
   }
@@ -113,11 +113,11 @@ void AddDiagnosticsRoutes(http::Router& router, db::Pool& pool, AdminAccess& acc
                 }
                 const bool by_key = query->kind == DiagnosticsQuery::Kind::issue_key;
                 const std::string builds = by_key
-                                               ? sync::StoriesByIssueKeyJson(pool, *r.principal.tenant, query->key, 50)
-                                               : sync::StoriesByBuildIdJson(pool, *r.principal.tenant, query->build_id);
+                                               ? sync::BuildReportsByIssueKeyJson(pool, *r.principal.tenant, query->key, 50)
+                                               : sync::BuildReportsByBuildIdJson(pool, *r.principal.tenant, query->build_id);
                 const json head = {{"kind", by_key ? "issue_key" : "build_id"},
-                                   {"value", by_key ? json(query->key) : json(query->build_id)}};
-                // {"query": ..., "builds": [...]}: the stories are already JSON text.
+                                   {"value", by_key ? json(query->key.str()) : json(query->build_id.value())}};
+                // {"query": ..., "builds": [...]}: the reports are already JSON text.
                 return Response::Json(200, R"({"query":)" + head.dump() + "," + builds.substr(1));
               })});
 
@@ -127,7 +127,7 @@ void AddDiagnosticsRoutes(http::Router& router, db::Pool& pool, AdminAccess& acc
               .handler = AdminOnServer(access, [&pool](Request& r, const core::ServerId& id) {
                 const auto limit = Limit(r, 20);
                 if (const auto* bad = std::get_if<Response>(&limit)) return *bad;
-                const auto builds = sync::RecentStoriesJson(pool, *r.principal.tenant, id, std::get<int>(limit));
+                const auto builds = sync::RecentBuildReportsJson(pool, *r.principal.tenant, id, std::get<int>(limit));
                 return builds ? Response::Json(200, *builds) : ServerNotFound();
               })});
 

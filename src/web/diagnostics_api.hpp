@@ -1,4 +1,4 @@
-// web: "why isn't my build in Jira?": the story of builds found by issue key or TeamCity build, each
+// web: "why isn't my build in Jira?": the reports of builds found by issue key or TeamCity build, each
 // server's recent builds and recent events. Administrators only, in the caller's tenant.
 #pragma once
 
@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/ids.hpp"
 #include "db/pool.hpp"
 #include "http/router.hpp"
 #include "web/admin_access.hpp"
@@ -18,8 +19,8 @@ namespace tcj::web {
 struct DiagnosticsQuery {
   enum class Kind { issue_key, build_id };
   Kind kind = Kind::issue_key;
-  std::string key;
-  std::int64_t build_id = 0;
+  core::IssueKey key;
+  core::BuildId build_id;
 };
 std::optional<DiagnosticsQuery> ParseDiagnosticsQuery(std::string_view text);
 

@@ -23,8 +23,8 @@ TEST_P(DiagnosticsQueries, AreUnderstoodOrRefused) {
   }
   ASSERT_TRUE(query.has_value()) << c.text;
   EXPECT_EQ(query->kind, *c.kind);
-  EXPECT_EQ(query->key, c.key);
-  EXPECT_EQ(query->build_id, c.build_id);
+  EXPECT_EQ(query->key.str(), c.key);
+  EXPECT_EQ(query->build_id.value(), c.build_id);
 }
 
 using K = DiagnosticsQuery::Kind;

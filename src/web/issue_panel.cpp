@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/uri.hpp"
-#include "sync/stories.hpp"
+#include "sync/build_reports.hpp"
 #include "web/diagnostics_api.hpp"
 #include "web/html.hpp"
 
@@ -17,7 +17,7 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 
-// The member, or null when the story lacks it (const operator[] would be undefined behaviour).
+// The member, or null when the report lacks it (const operator[] would be undefined behaviour).
 const json& At(const json& object, const char* key) {
   static const json kNull;
   if (!object.is_object()) return kNull;
@@ -92,7 +92,7 @@ std::string Row(const json& build, const std::string& diagnostics_url) {
   return row + "</tr>";
 }
 
-std::optional<std::string> IssueKeyParameter(const Request& request) {
+std::optional<core::IssueKey> IssueKeyParameter(const Request& request) {
   const auto params = core::ParseQuery(request.query);
   if (!params) return std::nullopt;
   for (const auto& [name, value] : *params) {
@@ -105,26 +105,26 @@ std::optional<std::string> IssueKeyParameter(const Request& request) {
 
 }  // namespace
 
-std::string RenderIssuePanel(const std::string& key, const std::string& stories_json,
+std::string RenderIssuePanel(const core::IssueKey& key, const std::string& reports_json,
                              const std::string& diagnostics_url, const std::string& all_js_url) {
-  const json stories = json::parse(stories_json, nullptr, false);
+  const json reports = json::parse(reports_json, nullptr, false);
   std::string rows;
   int shown = 0;
-  if (const json& builds = At(stories, "builds"); builds.is_array()) {
+  if (const json& builds = At(reports, "builds"); builds.is_array()) {
     for (const json& build : builds) {
       // Builds where the key was only dropped, and personal builds, are not the issue's builds.
       const json& keys = At(build, "issue_keys");
-      const bool linked = keys.is_array() && std::find(keys.begin(), keys.end(), json(key)) != keys.end();
+      const bool linked = keys.is_array() && std::find(keys.begin(), keys.end(), json(key.str())) != keys.end();
       if (!linked || At(build, "personal") == true) continue;
       rows += Row(build, diagnostics_url);
       ++shown;
     }
   }
   std::string html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>TeamCity builds of " +
-                     HtmlEscape(key) + "</title><link rel=\"stylesheet\" href=\"/static/app.css\"><script src=\"" +
+                     HtmlEscape(key.str()) + "</title><link rel=\"stylesheet\" href=\"/static/app.css\"><script src=\"" +
                      HtmlEscape(all_js_url) + "\"></script></head><body class=\"tcj-panel\">";
   if (shown == 0) {
-    html += "<p class=\"tcj-empty\">No TeamCity builds mention " + HtmlEscape(key) +
+    html += "<p class=\"tcj-empty\">No TeamCity builds mention " + HtmlEscape(key.str()) +
             " yet. Builds are linked when the issue key is in the branch name, a commit message or the "
             "jira.issueKeys build parameter.</p>";
   } else {
@@ -150,11 +150,11 @@ void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantSto
                   diagnostics = site->site_url + "/plugins/servlet/ac/" + options.app_key + "/" +
                                 options.configure_module + "?ac.q=";
                 }
-                const std::string stories = sync::StoriesByIssueKeyJson(pool, *r.principal.tenant, *key, 50);
+                const std::string reports = sync::BuildReportsByIssueKeyJson(pool, *r.principal.tenant, *key, 50);
                 Response res;
                 res.headers.Set("Content-Type", "text/html; charset=utf-8");
                 SetPageHeaders(res, options.page, true);
-                res.body = RenderIssuePanel(*key, stories, diagnostics, options.page.all_js_url);
+                res.body = RenderIssuePanel(*key, reports, diagnostics, options.page.all_js_url);
                 return res;
               }});
 }

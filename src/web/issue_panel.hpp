@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/ids.hpp"
 #include "db/pool.hpp"
 #include "http/router.hpp"
 #include "tenants/tenant_store.hpp"
@@ -17,9 +18,9 @@ struct IssuePanelOptions {
   std::string configure_module;  // the configurePage module's key
 };
 
-// The panel's HTML for the stories (sync/stories.hpp) of the issue `key`; every TeamCity text is
+// The panel's HTML for the build reports (sync/build_reports.hpp) of the issue `key`; every TeamCity text is
 // escaped, and links are http(s) only. diagnostics_url: "" for no link.
-std::string RenderIssuePanel(const std::string& key, const std::string& stories_json,
+std::string RenderIssuePanel(const core::IssueKey& key, const std::string& reports_json,
                              const std::string& diagnostics_url, const std::string& all_js_url);
 
 // GET /jira/issue-panel?issueKey=KEY, Connect iframe JWT with a computed qsh: Jira signs the URL

@@ -28,7 +28,7 @@ json Story(std::int64_t id, const std::string& state, json keys) {
 }
 
 std::string Render(const json& builds, const std::string& diagnostics = "https://a.atlassian.net/diag?q=") {
-  return RenderIssuePanel("ABC-1", json{{"builds", builds}}.dump(), diagnostics, "https://cdn.example/all.js");
+  return RenderIssuePanel(core::IssueKey("ABC-1"), json{{"builds", builds}}.dump(), diagnostics, "https://cdn.example/all.js");
 }
 
 TEST(IssuePanel, ListsTheIssuesBuildsWithStateTestsAndDuration) {
@@ -65,9 +65,9 @@ TEST(IssuePanel, TeamCityTextIsEscapedAndOnlyWebLinksAreLinks) {
   EXPECT_THAT(html, HasSubstr("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"));
 }
 
-TEST(IssuePanel, BrokenStoriesGiveAnEmptyPanelNotACrash) {
-  EXPECT_THAT(RenderIssuePanel("ABC-1", "not json", "", "https://cdn.example/all.js"), HasSubstr("No TeamCity builds"));
-  EXPECT_THAT(RenderIssuePanel("ABC-1", R"({"builds":[1,"x",null]})", "", "x"), HasSubstr("No TeamCity builds"));
+TEST(IssuePanel, BrokenReportsGiveAnEmptyPanelNotACrash) {
+  EXPECT_THAT(RenderIssuePanel(core::IssueKey("ABC-1"), "not json", "", "https://cdn.example/all.js"), HasSubstr("No TeamCity builds"));
+  EXPECT_THAT(RenderIssuePanel(core::IssueKey("ABC-1"), R"({"builds":[1,"x",null]})", "", "x"), HasSubstr("No TeamCity builds"));
 }
 
 }  // namespace

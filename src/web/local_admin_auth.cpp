@@ -1,8 +1,8 @@
 #include "web/local_admin_auth.hpp"
 
-#include <openssl/crypto.h>
 #include <strings.h>
 
+#include "crypto/constant_time.hpp"
 #include "http/cookies.hpp"
 
 namespace tcj::web {
@@ -16,10 +16,6 @@ std::optional<std::string_view> BearerToken(const http::Request& request) {
 
 bool ChangesState(const http::Request& request) {
   return request.method != "GET" && request.method != "HEAD";
-}
-
-bool SameToken(std::string_view presented, const std::string& expected) {
-  return presented.size() == expected.size() && CRYPTO_memcmp(presented.data(), expected.data(), expected.size()) == 0;
 }
 
 }  // namespace
@@ -54,7 +50,7 @@ std::optional<http::Response> LocalAdminAuthenticator::Authenticate(http::Reques
     if (!identity) return Reject(request, "unknown_session");
     if (ChangesState(request)) {
       const auto csrf = request.headers.Get(kCsrfHeader);
-      if (!csrf || !SameToken(*csrf, tenants::CsrfTokenFor(*session))) return Reject(request, "csrf", 403);
+      if (!csrf || !crypto::EqualInConstantTime(*csrf, tenants::CsrfTokenFor(*session))) return Reject(request, "csrf", 403);
     }
   }
   request.principal.tenant = identity->tenant;

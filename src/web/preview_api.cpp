@@ -50,7 +50,7 @@ std::optional<Response> ParsePreview(const json& doc, sync::PreviewRequest& requ
   }
   if (const auto it = doc.find("build_id"); it != doc.end() && !it->is_null()) {
     if (!it->is_number_integer() || it->get<std::int64_t>() <= 0) return FieldError("build_id", "must be a build id");
-    request.build_id = it->get<std::int64_t>();
+    request.build_id = core::BuildId(it->get<std::int64_t>());
   }
   if (!request.build_id && !request.branch && !request.message) {
     return FieldError("branch", "give a branch name, a commit message or a build id");

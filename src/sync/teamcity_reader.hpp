@@ -1,4 +1,5 @@
-// sync: one job's work with one TeamCity server: reading builds completely and mapping them.
+// sync: TeamCityReader, one job's reader of one TeamCity server: it reads builds completely
+// (pages, changes, parameters, upstream builds) and maps them.
 #pragma once
 
 #include <map>
@@ -20,12 +21,12 @@ using BuildsById = std::map<std::int64_t, teamcity::Build>;
 // TeamCity's default page size, which our locators keep.
 inline constexpr std::size_t kPageSize = 100;
 
-class ServerSession {
+class TeamCityReader {
  public:
-  // A null session when the server is gone or being removed (the job that reads it ends); an error
+  // A null reader when the server is gone or being removed (the job that reads it ends); an error
   // (unavailable) when its credentials cannot be opened.
-  static core::Result<std::unique_ptr<ServerSession>> Open(SyncContext& context, const core::TenantId& tenant,
-                                                           const core::ServerId& server);
+  static core::Result<std::unique_ptr<TeamCityReader>> Open(SyncContext& context, const core::TenantId& tenant,
+                                                            const core::ServerId& server);
 
   teamcity::Client& client() { return *client_; }
   const PollTarget& target() const { return target_; }
@@ -52,7 +53,7 @@ class ServerSession {
   std::vector<MappedBuild> Map(const BuildsById& builds) const;
 
  private:
-  ServerSession(SyncContext& context, core::TenantId tenant, core::ServerId server, PollTarget target,
+  TeamCityReader(SyncContext& context, core::TenantId tenant, core::ServerId server, PollTarget target,
                 std::unique_ptr<teamcity::Client> client, ServerContext mapping)
       : context_(context),
         tenant_(std::move(tenant)),

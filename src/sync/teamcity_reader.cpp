@@ -1,4 +1,4 @@
-#include "sync/server_session.hpp"
+#include "sync/teamcity_reader.hpp"
 
 #include "db/transaction.hpp"
 #include "sync/build_store.hpp"
@@ -13,7 +13,7 @@ core::Error ServerGone() {
   return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
 }
 
-core::Result<std::unique_ptr<ServerSession>> ServerSession::Open(SyncContext& context, const core::TenantId& tenant,
+core::Result<std::unique_ptr<TeamCityReader>> TeamCityReader::Open(SyncContext& context, const core::TenantId& tenant,
                                                                  const core::ServerId& server) {
   std::optional<PollTarget> target;
   {
@@ -21,7 +21,7 @@ core::Result<std::unique_ptr<ServerSession>> ServerSession::Open(SyncContext& co
     target = LoadPollTarget(tx, server);
     tx.Commit();
   }
-  if (!target) return std::unique_ptr<ServerSession>();
+  if (!target) return std::unique_ptr<TeamCityReader>();
   auto credentials = context.servers.Credentials(tenant, server);
   if (!credentials) return std::move(credentials).take_error();
 
@@ -37,11 +37,11 @@ core::Result<std::unique_ptr<ServerSession>> ServerSession::Open(SyncContext& co
   mapping.key_policy.allowlist = {target->settings.project_keys.begin(), target->settings.project_keys.end()};
   mapping.key_policy.jira_host = facts.host;
   mapping.environment_rules = target->settings.deployment_rules;
-  return std::unique_ptr<ServerSession>(
-      new ServerSession(context, tenant, server, std::move(*target), std::move(client), std::move(mapping)));
+  return std::unique_ptr<TeamCityReader>(
+      new TeamCityReader(context, tenant, server, std::move(*target), std::move(client), std::move(mapping)));
 }
 
-std::vector<std::string> ServerSession::Scopes() const {
+std::vector<std::string> TeamCityReader::Scopes() const {
   if (!target_.settings.projects) return {""};
   std::vector<std::string> scopes;
   for (const auto& project : *target_.settings.projects) {
@@ -50,7 +50,7 @@ std::vector<std::string> ServerSession::Scopes() const {
   return scopes;
 }
 
-core::Status ServerSession::ReadAll(const std::string& locator, BuildsById& into, JobContext& job) {
+core::Status TeamCityReader::ReadAll(const std::string& locator, BuildsById& into, JobContext& job) {
   auto page = client_->Builds(locator);
   for (int pages = 1;; ++pages) {
     if (!page) return std::move(page).take_error();
@@ -68,13 +68,13 @@ core::Status ServerSession::ReadAll(const std::string& locator, BuildsById& into
   return core::Ok();
 }
 
-core::Status ServerSession::Complete(BuildsById& builds, JobContext& job, Upstreams upstreams) {
+core::Status TeamCityReader::Complete(BuildsById& builds, JobContext& job, Upstreams upstreams) {
   // Changes beyond the nested first page.
   for (auto& [id, build] : builds) {
     if (build.changes_count > static_cast<std::int64_t>(build.changes.size()) &&
         build.changes.size() < context_.options.max_changes_per_build) {
       if (!job.KeepAlive()) return LeaseLost();
-      auto changes = client_->Changes(id, context_.options.max_changes_per_build);
+      auto changes = client_->Changes(core::BuildId(id), context_.options.max_changes_per_build);
       if (changes) {
         build.changes = std::move(*changes);
       } else if (changes.error().kind != core::ErrorKind::not_found) {
@@ -101,7 +101,7 @@ core::Status ServerSession::Complete(BuildsById& builds, JobContext& job, Upstre
     }
     for (std::int64_t id : upstream) {
       if (known.contains(id) || builds.contains(id)) continue;
-      auto build = client_->BuildById(id);
+      auto build = client_->BuildById(core::BuildId(id));
       if (!build) return std::move(build).take_error();
       if (*build) builds.emplace(id, std::move(**build));
     }
@@ -112,14 +112,14 @@ core::Status ServerSession::Complete(BuildsById& builds, JobContext& job, Upstre
     if (!build.build_type) continue;
     const EnvironmentRule* rule = RuleFor(*build.build_type, mapping_.environment_rules);
     if (rule == nullptr || rule->parameter.empty() || build.Property(rule->parameter)) continue;
-    auto value = client_->BuildParameter(id, rule->parameter);
+    auto value = client_->BuildParameter(core::BuildId(id), rule->parameter);
     if (!value) return std::move(value).take_error();
     if (*value) build.properties.emplace_back(rule->parameter, **value);
   }
   return core::Ok();
 }
 
-std::vector<MappedBuild> ServerSession::Map(const BuildsById& builds) const {
+std::vector<MappedBuild> TeamCityReader::Map(const BuildsById& builds) const {
   std::vector<MappedBuild> mapped;
   mapped.reserve(builds.size());
   for (const auto& [id, build] : builds) mapped.push_back(MapBuild(build, mapping_));

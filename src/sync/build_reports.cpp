@@ -1,4 +1,4 @@
-#include "sync/stories.hpp"
+#include "sync/build_reports.hpp"
 
 #include "db/transaction.hpp"
 
@@ -8,7 +8,7 @@ namespace {
 #define TCJ_UTC(column) "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 // One JSON text per build, built by PostgreSQL: the columns are already JSON or plain values.
-constexpr std::string_view kStorySelect =
+constexpr std::string_view kReportSelect =
     "SELECT jsonb_build_object("
     "'server_id', b.server_id, 'server_name', s.name, 'build_id', b.build_id, 'build_type_id', b.build_type_id, "
     "'build_type_name', b.build_type_name, 'project_name', b.project_name, 'number', b.number, 'branch', b.branch, "
@@ -43,11 +43,12 @@ std::string ListJson(const db::Rows& rows) {
 
 }  // namespace
 
-std::string StoriesByIssueKeyJson(db::Pool& pool, const core::TenantId& tenant, const std::string& key, int limit) {
+std::string BuildReportsByIssueKeyJson(db::Pool& pool, const core::TenantId& tenant, const core::IssueKey& key,
+                                       int limit) {
   db::TenantTransaction tx(pool, tenant);
   // A scan of the tenant's builds: diagnostics are rare, and an index on the keys would cost every
   // sync write (see migrations/0007).
-  return ListJson(tx.Exec(std::string(kStorySelect) +
+  return ListJson(tx.Exec(std::string(kReportSelect) +
                               "WHERE b.tenant_id = $1 AND ($2 = ANY (b.issue_keys) OR EXISTS ("
                               "SELECT 1 FROM jsonb_array_elements(b.keys_dropped) d WHERE upper(d->>'text') = $2)) "
                               "ORDER BY coalesce(b.finished_at, b.started_at, b.first_seen_at) DESC, b.build_id DESC "
@@ -55,20 +56,20 @@ std::string StoriesByIssueKeyJson(db::Pool& pool, const core::TenantId& tenant, 
                           tenant, key, limit));
 }
 
-std::string StoriesByBuildIdJson(db::Pool& pool, const core::TenantId& tenant, std::int64_t build_id) {
+std::string BuildReportsByBuildIdJson(db::Pool& pool, const core::TenantId& tenant, core::BuildId build_id) {
   db::TenantTransaction tx(pool, tenant);
-  return ListJson(tx.Exec(std::string(kStorySelect) + "WHERE b.tenant_id = $1 AND b.build_id = $2 ORDER BY s.name",
+  return ListJson(tx.Exec(std::string(kReportSelect) + "WHERE b.tenant_id = $1 AND b.build_id = $2 ORDER BY s.name",
                           tenant, build_id));
 }
 
-std::optional<std::string> RecentStoriesJson(db::Pool& pool, const core::TenantId& tenant, const core::ServerId& server,
-                                             int limit) {
+std::optional<std::string> RecentBuildReportsJson(db::Pool& pool, const core::TenantId& tenant,
+                                                  const core::ServerId& server, int limit) {
   db::TenantTransaction tx(pool, tenant);
   if (tx.Exec("SELECT 1 FROM teamcity_servers WHERE tenant_id = $1 AND server_id = $2", tenant, server).empty()) {
     return std::nullopt;
   }
   return ListJson(tx.Exec(
-      std::string(kStorySelect) + "WHERE b.tenant_id = $1 AND b.server_id = $2 ORDER BY b.build_id DESC LIMIT $3",
+      std::string(kReportSelect) + "WHERE b.tenant_id = $1 AND b.server_id = $2 ORDER BY b.build_id DESC LIMIT $3",
       tenant, server, limit));
 }
 

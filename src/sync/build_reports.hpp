@@ -1,5 +1,6 @@
-// sync: the story of each build for the diagnostics ("why isn't my build in Jira?") and the issue
-// panel: where its keys came from, which were dropped and why, what was sent, what Jira answered.
+// sync: the diagnostics read model, one report per build, for the diagnostics ("why isn't my build
+// in Jira?") and the issue panel: where its keys came from, which were dropped and why, what was
+// sent, what Jira answered.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +12,7 @@
 
 namespace tcj::sync {
 
-// Each story is a JSON object:
+// Each report is a JSON object:
 //   server_id, server_name, build_id, build_type_id, build_type_name, project_name, number, branch,
 //   web_url, teamcity_state, status, jira_state, is_deployment, environment {name, type} | null,
 //   issue_keys, keys_found [{key, source, where}], keys_dropped [{key, source, where, reason}],
@@ -21,11 +22,12 @@ namespace tcj::sync {
 // Lists are {"builds": [...]}, newest build first.
 
 // Builds linked to the key, and builds where it was found but dropped (that is the question).
-std::string StoriesByIssueKeyJson(db::Pool& pool, const core::TenantId& tenant, const std::string& key, int limit);
+std::string BuildReportsByIssueKeyJson(db::Pool& pool, const core::TenantId& tenant, const core::IssueKey& key,
+                                       int limit);
 // The build with this TeamCity id on any of the tenant's servers.
-std::string StoriesByBuildIdJson(db::Pool& pool, const core::TenantId& tenant, std::int64_t build_id);
+std::string BuildReportsByBuildIdJson(db::Pool& pool, const core::TenantId& tenant, core::BuildId build_id);
 // A server's most recent builds; nullopt for an unknown server.
-std::optional<std::string> RecentStoriesJson(db::Pool& pool, const core::TenantId& tenant, const core::ServerId& server,
-                                             int limit);
+std::optional<std::string> RecentBuildReportsJson(db::Pool& pool, const core::TenantId& tenant,
+                                                  const core::ServerId& server, int limit);
 
 }  // namespace tcj::sync

@@ -1,0 +1,27 @@
+#include "cli/command_table.hpp"
+
+namespace tcj::cli {
+
+CLI::App* CommandTable::AddGroup(const std::string& name, const std::string& description) {
+  CLI::App* group = root_.add_subcommand(name, description);
+  group->require_subcommand(1);
+  return group;
+}
+
+CLI::App* CommandTable::Add(CLI::App* parent, const std::string& name, const std::string& description, Action action,
+                            Signals signals) {
+  CLI::App* command = parent->add_subcommand(name, description);
+  command->add_option("-c,--config", config_file_,
+                      "TOML configuration file (see config/example.toml); TCJ_<SECTION>_<KEY> variables override it");
+  entries_.push_back({command, std::move(action), signals});
+  return command;
+}
+
+const CommandTable::Entry* CommandTable::Parsed() const {
+  for (const Entry& entry : entries_) {
+    if (entry.command->parsed()) return &entry;
+  }
+  return nullptr;
+}
+
+}  // namespace tcj::cli

@@ -1,0 +1,23 @@
+#include <memory>
+
+#include "app/app.hpp"
+#include "app/sites_commands.hpp"
+#include "cli/command_table.hpp"
+
+namespace tcj::cli {
+
+void RegisterServiceCommands(CommandTable& table) {
+  CLI::App* root = &table.root();
+  table.Add(root, "serve", "Run the service until SIGTERM or SIGINT.", app::Serve,
+            CommandTable::Signals::waited_for);
+  table.Add(root, "migrate", "Apply pending database migrations, then exit.", app::Migrate);
+
+  auto dry_run = std::make_shared<bool>(false);
+  table
+      .Add(root, "purge",
+           "Delete the data of sites uninstalled more than retention.uninstalled_days ago (serve does it daily).",
+           [dry_run](const config::Config& c, const core::Logger& log) { return app::Purge(c, log, *dry_run); })
+      ->add_flag("--dry-run", *dry_run, "List the sites that would be purged; delete nothing");
+}
+
+}  // namespace tcj::cli
