@@ -27,7 +27,8 @@ TEST(RunCommand, ADatabaseFailureIsOneLineAndExitCode1) {
 TEST(RunCommand, ARefusedRoleIsToldWhatToSet) {
   ::testing::internal::CaptureStderr();
   const int code = RunCommand("sites list", []() -> int {
-    throw db::DbError(db::DbErrorKind::permission_denied, "42501", "permission denied for function maintenance_tenants");
+    throw db::DbError(db::DbErrorKind::permission_denied, "42501",
+                      "permission denied for function maintenance_tenants");
   });
   const std::string said = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(code, kExitFailure);

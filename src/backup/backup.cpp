@@ -69,7 +69,8 @@ core::Result<BackupFile> CreateBackup(const BackupTarget& target, const crypto::
   fs::create_directories(dir, ec);
   if (ec) return Failed("backup.dir", "cannot create " + dir.string() + ": " + ec.message());
   crypto::BackupHeader header{core::RandomHex(8), core::FormatRfc3339(now), "", target.description};
-  const fs::path file = dir / ("tcj-" + core::FormatUtc(now, "%Y%m%dT%H%M%SZ") + "-" + header.id + std::string(kExtension));
+  const fs::path file =
+      dir / ("tcj-" + core::FormatUtc(now, "%Y%m%dT%H%M%SZ") + "-" + header.id + std::string(kExtension));
   const fs::path partial = file.string() + ".partial";
   const int out = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (out < 0) return Failed("backup.file", "cannot create " + partial.string());
@@ -145,9 +146,10 @@ core::Status RestoreBackup(const BackupTarget& target, const crypto::KeySource& 
         "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tcj_app') THEN "
         "CREATE ROLE tcj_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE; END IF; END $$");
   }
-  auto restore = core::ChildProcess::Start({"pg_restore", "--no-password", "--exit-on-error", "--single-transaction",
-                                            "--dbname=" + DatabaseName(target.admin)},
-                                           LibpqEnvironment(target.admin), core::ChildProcess::Pipe::we_write_its_input);
+  auto restore =
+      core::ChildProcess::Start({"pg_restore", "--no-password", "--exit-on-error", "--single-transaction",
+                                 "--dbname=" + DatabaseName(target.admin)},
+                                LibpqEnvironment(target.admin), core::ChildProcess::Pipe::we_write_its_input);
   if (!restore) {
     ::close(in);
     return restore.error();

@@ -37,8 +37,7 @@ core::Result<BackupFile> CreateBackup(const BackupTarget& target, const crypto::
 std::vector<BackupFile> ListBackups(const std::filesystem::path& dir);
 
 // Deletes the backups made more than days ago; returns them.
-std::vector<BackupFile> PruneBackups(const std::filesystem::path& dir, core::TimePoint now,
-                                     int days);
+std::vector<BackupFile> PruneBackups(const std::filesystem::path& dir, core::TimePoint now, int days);
 
 // Restores into a database whose schema is missing or empty (never over data), then purges the
 // sites uninstalled more than uninstalled_days ago, so that a backup never brings deleted data back.

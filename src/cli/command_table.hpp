@@ -50,10 +50,10 @@ class CommandTable {
 };
 
 // The families, one file each.
-void RegisterServiceCommands(CommandTable& table);  // serve, migrate, purge
-void RegisterKeysCommands(CommandTable& table);     // keys generate|rotate|reencrypt|status|remove
-void RegisterSitesCommands(CommandTable& table);    // sites add|list|remove|export|delete
-void RegisterBackupCommands(CommandTable& table);   // backup create|list|prune|restore
+void RegisterServiceCommands(CommandTable& table);     // serve, migrate, purge
+void RegisterKeysCommands(CommandTable& table);        // keys generate|rotate|reencrypt|status|remove
+void RegisterSitesCommands(CommandTable& table);       // sites add|list|remove|export|delete
+void RegisterBackupCommands(CommandTable& table);      // backup create|list|prune|restore
 void RegisterAdminTokenCommands(CommandTable& table);  // admin-tokens create|list|revoke
 
 }  // namespace tcj::cli

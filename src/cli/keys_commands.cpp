@@ -43,8 +43,9 @@ void RegisterKeysCommands(CommandTable& table) {
 
   auto remove_id = std::make_shared<std::string>();
   table
-      .Add(keys, "remove", "Remove a decrypt-only key that no record uses any more.",
-           [remove_id](const config::Config& c, const core::Logger& log) { return app::KeysRemove(c, log, *remove_id); })
+      .Add(
+          keys, "remove", "Remove a decrypt-only key that no record uses any more.",
+          [remove_id](const config::Config& c, const core::Logger& log) { return app::KeysRemove(c, log, *remove_id); })
       ->add_option("--id", *remove_id, "Key id to remove")
       ->required();
 }

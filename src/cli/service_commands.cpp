@@ -8,8 +8,7 @@ namespace tcj::cli {
 
 void RegisterServiceCommands(CommandTable& table) {
   CLI::App* root = &table.root();
-  table.Add(root, "serve", "Run the service until SIGTERM or SIGINT.", app::Serve,
-            CommandTable::Signals::waited_for);
+  table.Add(root, "serve", "Run the service until SIGTERM or SIGINT.", app::Serve, CommandTable::Signals::waited_for);
   table.Add(root, "migrate", "Apply pending database migrations, then exit.", app::Migrate);
 
   auto dry_run = std::make_shared<bool>(false);

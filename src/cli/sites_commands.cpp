@@ -22,11 +22,12 @@ void RegisterSitesCommands(CommandTable& table) {
     std::string url, client_id, secret_file;
   };
   auto add = std::make_shared<Add>();
-  CLI::App* add_command = table.Add(
-      sites, "add", "Connect a Jira Cloud site with OAuth credentials made in Jira (Settings, Apps, OAuth credentials).",
-      [add](const config::Config& c, const core::Logger& log) {
-        return app::SitesAdd(c, log, add->url, add->client_id, add->secret_file);
-      });
+  CLI::App* add_command =
+      table.Add(sites, "add",
+                "Connect a Jira Cloud site with OAuth credentials made in Jira (Settings, Apps, OAuth credentials).",
+                [add](const config::Config& c, const core::Logger& log) {
+                  return app::SitesAdd(c, log, add->url, add->client_id, add->secret_file);
+                });
   add_command->add_option("--url", add->url, "The site, e.g. https://example.atlassian.net")->required();
   add_command->add_option("--client-id", add->client_id, "The OAuth client id")->required();
   add_command->add_option("--client-secret-file", add->secret_file,
@@ -35,24 +36,24 @@ void RegisterSitesCommands(CommandTable& table) {
   table.Add(sites, "list", "List every Jira site this service knows.", app::SitesList);
 
   auto site = std::make_shared<std::string>();
-  SiteOption(table.Add(sites, "remove", "Stop serving a site; its data is deleted after retention.",
-                       [site](const config::Config& c, const core::Logger& log) { return app::SitesRemove(c, log, *site); }),
-             site);
+  SiteOption(
+      table.Add(sites, "remove", "Stop serving a site; its data is deleted after retention.",
+                [site](const config::Config& c, const core::Logger& log) { return app::SitesRemove(c, log, *site); }),
+      site);
 
   auto output = std::make_shared<std::string>();
-  CLI::App* export_command =
-      table.Add(sites, "export", "Print everything stored for a site as JSON (never a secret).",
-                [site, output](const config::Config& c, const core::Logger& log) {
-                  return app::SitesExport(c, log, *site, *output);
-                });
+  CLI::App* export_command = table.Add(sites, "export", "Print everything stored for a site as JSON (never a secret).",
+                                       [site, output](const config::Config& c, const core::Logger& log) {
+                                         return app::SitesExport(c, log, *site, *output);
+                                       });
   SiteOption(export_command, site);
   export_command->add_option("--output", *output, "Write to this file (mode 0600) instead of standard output");
 
   auto confirmed = std::make_shared<bool>(false);
-  CLI::App* delete_command = table.Add(
-      sites, "delete",
-      "Delete every row of a site now, whatever its state (a data deletion request); leaves a tombstone.",
-      [site](const config::Config& c, const core::Logger& log) { return app::SitesDelete(c, log, *site); });
+  CLI::App* delete_command =
+      table.Add(sites, "delete",
+                "Delete every row of a site now, whatever its state (a data deletion request); leaves a tombstone.",
+                [site](const config::Config& c, const core::Logger& log) { return app::SitesDelete(c, log, *site); });
   SiteOption(delete_command, site);
   delete_command->add_flag("--yes", *confirmed, "Confirm: this cannot be undone")->required();
 }

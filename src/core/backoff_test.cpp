@@ -10,8 +10,12 @@ namespace {
 using namespace std::chrono_literals;
 
 // Always the largest value asked for: the ceiling of each delay.
-std::int64_t Highest(std::int64_t, std::int64_t high) { return high; }
-std::int64_t Lowest(std::int64_t low, std::int64_t) { return low; }
+std::int64_t Highest(std::int64_t, std::int64_t high) {
+  return high;
+}
+std::int64_t Lowest(std::int64_t low, std::int64_t) {
+  return low;
+}
 
 TEST(Backoff, TheCeilingDoublesFromBaseUpToTheCap) {
   const Backoff backoff({.base = 100ms, .cap = 1'000ms}, Highest);
@@ -42,8 +46,8 @@ TEST(Backoff, ACapBelowTheBaseMeansTheBase) {
 
 TEST(Backoff, NoWaitIsLongerThanAYearWhateverThePolicySays) {
   for (const Jitter jitter : {Jitter::full, Jitter::tenth}) {
-    const Backoff backoff({.base = std::chrono::milliseconds::max(), .cap = std::chrono::milliseconds::max(), .jitter = jitter},
-                          Highest);
+    const Backoff backoff(
+        {.base = std::chrono::milliseconds::max(), .cap = std::chrono::milliseconds::max(), .jitter = jitter}, Highest);
     const auto d = backoff.Delay(30);
     EXPECT_GT(d, 300 * 24h);
     EXPECT_LE(d, 1.1 * 366 * 24h);

@@ -16,8 +16,8 @@ namespace tcj::core {
 // our sockets), no blocked signals and default dispositions whatever this process blocks.
 
 struct ProcessResult {
-  int exit_code = -1;   // the exit status, or 128 + signal number when killed
-  std::string output;   // standard output and standard error, interleaved, capped
+  int exit_code = -1;  // the exit status, or 128 + signal number when killed
+  std::string output;  // standard output and standard error, interleaved, capped
 };
 
 struct ProcessOptions {

@@ -17,16 +17,24 @@ std::optional<std::chrono::sys_seconds> ParseExactly(std::string_view text, cons
   return std::chrono::sys_seconds(std::chrono::seconds(timegm(&tm)));
 }
 
+std::tm UtcFields(TimePoint t) {
+  return fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(t)));
+}
+
 }  // namespace
 
 std::string FormatUtc(TimePoint t, std::string_view format) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(t));
-  return fmt::format(fmt::runtime(fmt::format("{{:{}}}", format)), fmt::gmtime(seconds));
+  return fmt::format(fmt::runtime(fmt::format("{{:{}}}", format)), UtcFields(t));
 }
 
-std::string FormatRfc3339(TimePoint t) { return FormatUtc(t, "%Y-%m-%dT%H:%M:%SZ"); }
+// The two fixed formats are compiled: the sync formats a few per build.
+std::string FormatRfc3339(TimePoint t) {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", UtcFields(t));
+}
 
-std::string FormatHttpDate(TimePoint t) { return FormatUtc(t, "%a, %d %b %Y %H:%M:%S GMT"); }
+std::string FormatHttpDate(TimePoint t) {
+  return fmt::format("{:%a, %d %b %Y %H:%M:%S GMT}", UtcFields(t));
+}
 
 std::optional<std::chrono::sys_seconds> ParseRfc3339(std::string_view text) {
   if (auto parsed = ParseExactly(text, "%Y-%m-%dT%H:%M:%SZ")) return parsed;

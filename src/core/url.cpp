@@ -11,7 +11,9 @@
 namespace tcj::core {
 namespace {
 
-Error Invalid(std::string message) { return Error::Make(ErrorKind::invalid_input, "url.invalid", std::move(message)); }
+Error Invalid(std::string message) {
+  return Error::Make(ErrorKind::invalid_input, "url.invalid", std::move(message));
+}
 
 // One part of a parsed URL; nullopt when the URL has none.
 std::optional<std::string> Part(CURLU* handle, CURLUPart which) {
@@ -51,7 +53,9 @@ std::string Url::Origin() const {
   return out;
 }
 
-std::string Url::WithoutQuery() const { return Origin() + path; }
+std::string Url::WithoutQuery() const {
+  return Origin() + path;
+}
 
 Result<Url> ParseUrl(std::string_view text) {
   for (char c : text) {

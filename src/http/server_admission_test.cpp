@@ -12,8 +12,8 @@
 
 #include "core/clock.hpp"
 #include "http/rate_limit.hpp"
-#include "support/capture_sink.hpp"
 #include "support/raw_http.hpp"
+#include "support/server_fixture.hpp"
 
 namespace tcj::http {
 namespace {
@@ -36,7 +36,7 @@ class HeaderSecret final : public Authenticator {
   mutable std::atomic<int> calls{0};
 };
 
-class ServerAdmissionTest : public ::testing::Test {
+class ServerAdmissionTest : public testing::ServerFixture {
  protected:
   void Start(ServerOptions options, RateLimitOptions limits = {.per_address = {1000, 1000}}) {
     router_.Add({.method = "GET",
@@ -61,13 +61,7 @@ class ServerAdmissionTest : public ::testing::Test {
     options.worker_threads = 2;
     options.header_timeout = 5s;
     options.body_timeout = 5s;
-    server_ = std::make_unique<Server>(options, core::Logger(sink_, core::LogLevel::info), metrics_);
-    server_->Listen("public", "127.0.0.1", 0, router_);
-    server_->Start();
-    port_ = server_->port("public");
-  }
-  void TearDown() override {
-    if (server_) server_->Shutdown(1s);
+    StartServer(options);
   }
 
   std::string Metric(const std::string& key) const {
@@ -82,15 +76,9 @@ class ServerAdmissionTest : public ::testing::Test {
     return !c.ReadResponse(3s).has_value();
   }
 
-  std::shared_ptr<testing::CaptureSink> sink_ = std::make_shared<testing::CaptureSink>();
   core::ManualClock clock_;
-  core::MetricsRegistry registry_;
-  HttpMetrics metrics_{registry_};
   std::shared_ptr<HeaderSecret> auth_ = std::make_shared<HeaderSecret>();
   std::atomic<int> handled_{0};
-  Router router_;
-  std::unique_ptr<Server> server_;
-  std::uint16_t port_ = 0;
 };
 
 TEST_F(ServerAdmissionTest, ConnectionsOverThePerClientCapAreClosedAtAccept) {

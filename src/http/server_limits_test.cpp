@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "support/capture_sink.hpp"
 #include "support/raw_http.hpp"
+#include "support/server_fixture.hpp"
 
 namespace tcj::http {
 namespace {
@@ -20,7 +20,7 @@ using testing::HttpGet;
 using testing::RawConnection;
 using SteadyClock = std::chrono::steady_clock;
 
-class ServerLimitsTest : public ::testing::Test {
+class ServerLimitsTest : public testing::ServerFixture {
  protected:
   void SetUp() override {
     router_.Add({.method = "GET",
@@ -36,21 +36,14 @@ class ServerLimitsTest : public ::testing::Test {
                  .auth = {AuthKind::none},
                  .max_body_bytes = 256 * 1024,
                  .handler = [](Request& r) { return Response::Text(200, std::to_string(r.body.size())); }});
-    ServerOptions options;
-    options.io_threads = 2;
-    options.worker_threads = 2;
+    ServerOptions options = TestOptions();
     options.header_limit = 8 * 1024;
     options.default_body_limit = 64 * 1024;
     options.header_timeout = 800ms;
     options.body_timeout = 800ms;
     options.idle_timeout = 800ms;
-    options.write_timeout = 2s;
-    server_ = std::make_unique<Server>(options, core::Logger(sink_, core::LogLevel::info), metrics_);
-    server_->Listen("public", "127.0.0.1", 0, router_);
-    server_->Start();
-    port_ = server_->port("public");
+    StartServer(options);
   }
-  void TearDown() override { server_->Shutdown(1s); }
 
   // Sends `bytes` one byte every `pace` until the server closes the connection; returns how long
   // that took and how many bytes went out. Gives up after `limit`.
@@ -94,12 +87,6 @@ class ServerLimitsTest : public ::testing::Test {
     return count;
   }
 
-  std::shared_ptr<testing::CaptureSink> sink_ = std::make_shared<testing::CaptureSink>();
-  core::MetricsRegistry registry_;
-  HttpMetrics metrics_{registry_};
-  Router router_;
-  std::unique_ptr<Server> server_;
-  std::uint16_t port_ = 0;
 };
 
 TEST_F(ServerLimitsTest, HeadersDribbledOneByteAtATimeAreCutOffAtTheHeaderTimeout) {

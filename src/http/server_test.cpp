@@ -6,8 +6,8 @@
 #include <latch>
 #include <thread>
 
-#include "support/capture_sink.hpp"
 #include "support/raw_http.hpp"
+#include "support/server_fixture.hpp"
 
 namespace tcj::http {
 namespace {
@@ -17,7 +17,7 @@ using testing::HttpGet;
 using testing::HttpRequest;
 using testing::RawConnection;
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public testing::ServerFixture {
  protected:
   void SetUp() override {
     router_.Add({.method = "GET",
@@ -35,29 +35,17 @@ class ServerTest : public ::testing::Test {
                    release_slow_.get_future().wait();
                    return Response::Text(200, "finally");
                  }});
-    ServerOptions options;
-    options.io_threads = 2;
-    options.worker_threads = 2;
+    ServerOptions options = TestOptions();
     options.header_timeout = 400ms;
     options.body_timeout = 400ms;
     options.idle_timeout = 600ms;
-    options.write_timeout = 2s;
-    server_ = std::make_unique<Server>(options, core::Logger(sink_, core::LogLevel::info), metrics_);
-    server_->Listen("public", "127.0.0.1", 0, router_);
-    server_->Start();
-    port_ = server_->port("public");
+    StartServer(options);
   }
   void TearDown() override {
     release_slow_.set_value();
-    server_->Shutdown(1s);
+    ServerFixture::TearDown();
   }
 
-  std::shared_ptr<testing::CaptureSink> sink_ = std::make_shared<testing::CaptureSink>();
-  core::MetricsRegistry registry_;
-  HttpMetrics metrics_{registry_};
-  Router router_;
-  std::unique_ptr<Server> server_;
-  std::uint16_t port_ = 0;
   std::latch slow_started_{1};
   std::promise<void> release_slow_;
 };

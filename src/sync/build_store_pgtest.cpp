@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jira/devinfo_json.hpp"
-#include "support/pg_test.hpp"
+#include "support/store_test.hpp"
 #include "support/test_keys.hpp"
 #include "sync/server_state.hpp"
 #include "tenants/server_store.hpp"
@@ -100,11 +100,10 @@ struct StoredBuild {
   std::string skip_reason;
 };
 
-class BuildStoreTest : public testing::PgTest {
+class BuildStoreTest : public testing::StoreTest {
  protected:
   void SetUp() override {
-    PgTest::SetUp();
-    keys_.Add("k", 'k', true);
+    StoreTest::SetUp();
     a_ = tenants_.Create(tenants::TenantKind::oauth, "https://a.atlassian.net", "A").id;
     b_ = tenants_.Create(tenants::TenantKind::oauth, "https://b.atlassian.net", "B").id;
     auto server = servers_.Create(a_, "main", "https://tc.example.com", {});
@@ -204,13 +203,6 @@ class BuildStoreTest : public testing::PgTest {
     ASSERT_EQ(saved.changed, 8);
   }
 
-  testing::TestKeys keys_;
-  crypto::OsRandom random_;
-  core::MetricsRegistry registry_;
-  tenants::SecretMetrics metrics_{registry_};
-  tenants::SecretBox box_{keys_, random_, metrics_, core::Logger(core::MakeFdSink(2), core::LogLevel::error)};
-  tenants::TenantStore tenants_{pool(), box_};
-  tenants::ServerStore servers_{pool(), box_};
   core::TenantId a_;
   core::TenantId b_;
   core::ServerId server_;

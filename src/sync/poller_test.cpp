@@ -7,8 +7,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::int64_t Highest(std::int64_t, std::int64_t high) { return high; }
-std::int64_t Lowest(std::int64_t low, std::int64_t) { return low; }
+std::int64_t Highest(std::int64_t, std::int64_t high) {
+  return high;
+}
+std::int64_t Lowest(std::int64_t low, std::int64_t) {
+  return low;
+}
 
 TEST(PollBackoff, PollsAtTheIntervalGiveOrTakeATenth) {
   EXPECT_EQ(PollBackoff(30s, Lowest).Delay(0), 27s);

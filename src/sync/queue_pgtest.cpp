@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "db/connection.hpp"
-#include "support/pg_test.hpp"
+#include "support/store_test.hpp"
 #include "support/test_keys.hpp"
 #include "tenants/tenant_store.hpp"
 
@@ -15,11 +15,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class QueueTest : public testing::PgTest {
+class QueueTest : public testing::StoreTest {
  protected:
   void SetUp() override {
-    PgTest::SetUp();
-    keys_.Add("k", 'k', true);
+    StoreTest::SetUp();
     a_ = tenants_.Create(tenants::TenantKind::oauth, "https://a.atlassian.net", "").id;
     b_ = tenants_.Create(tenants::TenantKind::oauth, "https://b.atlassian.net", "").id;
   }
@@ -29,12 +28,6 @@ class QueueTest : public testing::PgTest {
     return admin->Exec("SELECT state FROM jobs WHERE job_id = $1", std::array<db::Param, 1>{job.id})[0].String(0);
   }
 
-  testing::TestKeys keys_;
-  crypto::OsRandom random_;
-  core::MetricsRegistry registry_;
-  tenants::SecretMetrics metrics_{registry_};
-  tenants::SecretBox box_{keys_, random_, metrics_, core::Logger(core::MakeFdSink(2), core::LogLevel::error)};
-  tenants::TenantStore tenants_{pool(), box_};
   JobQueue worker1_{pool(), "worker-1"};
   JobQueue worker2_{pool(), "worker-2"};
   core::TenantId a_;

@@ -14,7 +14,7 @@ core::Error ServerGone() {
 }
 
 core::Result<std::unique_ptr<TeamCityReader>> TeamCityReader::Open(SyncContext& context, const core::TenantId& tenant,
-                                                                 const core::ServerId& server) {
+                                                                   const core::ServerId& server) {
   std::optional<PollTarget> target;
   {
     db::TenantTransaction tx(context.pool, tenant, db::Durability::relaxed);
@@ -80,7 +80,6 @@ core::Status TeamCityReader::Complete(BuildsById& builds, JobContext& job, Upstr
       } else if (changes.error().kind != core::ErrorKind::not_found) {
         return std::move(changes).take_error();
       }  // deleted since the page was read: the nested changes are all there is
-
     }
   }
 

@@ -54,7 +54,7 @@ class TeamCityReader {
 
  private:
   TeamCityReader(SyncContext& context, core::TenantId tenant, core::ServerId server, PollTarget target,
-                std::unique_ptr<teamcity::Client> client, ServerContext mapping)
+                 std::unique_ptr<teamcity::Client> client, ServerContext mapping)
       : context_(context),
         tenant_(std::move(tenant)),
         server_(std::move(server)),

@@ -9,7 +9,7 @@
 #include "db/connection.hpp"
 #include "db/transaction.hpp"
 #include "support/capture_sink.hpp"
-#include "support/pg_test.hpp"
+#include "support/store_test.hpp"
 #include "support/test_keys.hpp"
 
 namespace tcj::tenants {
@@ -17,24 +17,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class ConnectRegistryTest : public testing::PgTest {
+class ConnectRegistryTest : public testing::StoreTest {
  protected:
   void SetUp() override {
-    PgTest::SetUp();
-    keys_.Add("kek-1", 'k', true);
+    StoreTest::SetUp();
   }
 
   InstallOutcome Install(const std::string& secret) {
     return registry_.Install({"client-a", core::Secret(secret), "https://a.atlassian.net", "", ""});
   }
 
-  std::shared_ptr<testing::CaptureSink> sink_ = std::make_shared<testing::CaptureSink>();
-  core::Logger log_{sink_, core::LogLevel::info};
-  testing::TestKeys keys_;
-  crypto::OsRandom random_;
-  core::MetricsRegistry registry_metrics_;
-  SecretMetrics metrics_{registry_metrics_};
-  SecretBox box_{keys_, random_, metrics_, log_};
   core::ManualClock clock_;
   ConnectRegistry registry_{pool(), box_, clock_};
 };

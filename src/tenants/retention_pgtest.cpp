@@ -11,7 +11,7 @@
 #include "db/error.hpp"
 #include "db/transaction.hpp"
 #include "support/capture_sink.hpp"
-#include "support/pg_test.hpp"
+#include "support/store_test.hpp"
 #include "support/test_keys.hpp"
 #include "tenants/admin_sessions.hpp"
 #include "tenants/audit_log.hpp"
@@ -28,11 +28,10 @@ using std::chrono::system_clock;
 
 constexpr std::string_view kMarkerToken = "marker-teamcity-token-5f1d";
 
-class RetentionTest : public testing::PgTest {
+class RetentionTest : public testing::StoreTest {
  protected:
   void SetUp() override {
-    PgTest::SetUp();
-    keys_.Add("kek-1", 'k', true);
+    StoreTest::SetUp();
     a_ = Install("client-a", "https://a.atlassian.net");
     b_ = Install("client-b", "https://b.atlassian.net");
     FillEveryTable(a_);
@@ -93,17 +92,8 @@ class RetentionTest : public testing::PgTest {
     return PurgeUninstalled(pool(), system_clock::now() + hours(24) * days, 60, log_);
   }
 
-  std::shared_ptr<testing::CaptureSink> sink_ = std::make_shared<testing::CaptureSink>();
-  core::Logger log_{sink_, core::LogLevel::info};
-  testing::TestKeys keys_;
-  crypto::OsRandom random_;
-  core::MetricsRegistry registry_metrics_;
-  SecretMetrics metrics_{registry_metrics_};
-  SecretBox box_{keys_, random_, metrics_, log_};
   core::ManualClock clock_;
   ConnectRegistry registry_{pool(), box_, clock_};
-  TenantStore tenants_{pool(), box_};
-  ServerStore servers_{pool(), box_};
   AdminTokenStore tokens_{pool()};
   AdminSessionStore sessions_{pool()};
   core::TenantId a_, b_;

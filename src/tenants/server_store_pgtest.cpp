@@ -4,18 +4,17 @@
 
 #include "db/connection.hpp"
 #include "support/capture_sink.hpp"
-#include "support/pg_test.hpp"
+#include "support/store_test.hpp"
 #include "support/test_keys.hpp"
 #include "tenants/tenant_store.hpp"
 
 namespace tcj::tenants {
 namespace {
 
-class ServerStoreTest : public testing::PgTest {
+class ServerStoreTest : public testing::StoreTest {
  protected:
   void SetUp() override {
-    PgTest::SetUp();
-    keys_.Add("kek-1", 'a', true);
+    StoreTest::SetUp();
     a_ = tenants_.Create(TenantKind::oauth, "https://a.atlassian.net", "A").id;
     b_ = tenants_.Create(TenantKind::oauth, "https://b.atlassian.net", "B").id;
   }
@@ -27,14 +26,6 @@ class ServerStoreTest : public testing::PgTest {
     return c;
   }
 
-  std::shared_ptr<testing::CaptureSink> sink_ = std::make_shared<testing::CaptureSink>();
-  testing::TestKeys keys_;
-  crypto::OsRandom random_;
-  core::MetricsRegistry registry_;
-  SecretMetrics metrics_{registry_};
-  SecretBox box_{keys_, random_, metrics_, core::Logger(sink_, core::LogLevel::info)};
-  TenantStore tenants_{pool(), box_};
-  ServerStore servers_{pool(), box_};
   core::TenantId a_;
   core::TenantId b_;
 };
@@ -85,7 +76,7 @@ TEST_F(ServerStoreTest, ACredentialCopiedToAnotherTenantsRowCannotBeOpened) {
   EXPECT_EQ(stolen.error().code, "secrets.unavailable");
   EXPECT_EQ(stolen.error().message.find("tenant-a-token"), std::string::npos);
   EXPECT_TRUE(servers_.Credentials(a_, in_a->id).ok());  // A still works
-  EXPECT_NE(registry_.RenderPrometheus().find("secrets_decrypt_failures_total{reason=\"unwrap_failed\"} 1"),
+  EXPECT_NE(metrics_registry_.RenderPrometheus().find("secrets_decrypt_failures_total{reason=\"unwrap_failed\"} 1"),
             std::string::npos);
   EXPECT_NE(sink_->all().find("secrets.decrypt_failed"), std::string::npos);
 }

@@ -6,7 +6,7 @@
 
 #include "http/cookies.hpp"
 #include "support/capture_sink.hpp"
-#include "support/pg_test.hpp"
+#include "support/store_test.hpp"
 #include "support/test_keys.hpp"
 #include "sync/events.hpp"
 #include "tenants/server_store.hpp"
@@ -34,11 +34,10 @@ class NoContextTokens final : public http::Authenticator {
 
 const SessionCookieSpec kCookie = SessionCookieSpec::ForPublicUrl("https://tcj.example.com");
 
-class AdminUiTest : public testing::PgTest {
+class AdminUiTest : public testing::StoreTest {
  protected:
   void SetUp() override {
-    PgTest::SetUp();
-    keys_.Add("kek-1", 'k', true);
+    StoreTest::SetUp();
     a_ = tenants_.Create(tenants::TenantKind::oauth, "https://a.atlassian.net", "Acme").id;
     b_ = tenants_.Create(tenants::TenantKind::oauth, "https://b.atlassian.net", "Bravo").id;
     token_a_ = std::string(tokens_.Create(a_, "ui").reveal());
@@ -110,16 +109,7 @@ class AdminUiTest : public testing::PgTest {
     tx.Commit();
   }
 
-  std::shared_ptr<testing::CaptureSink> sink_ = std::make_shared<testing::CaptureSink>();
-  core::Logger log_{sink_, core::LogLevel::info};
-  testing::TestKeys keys_;
-  crypto::OsRandom random_;
-  core::MetricsRegistry registry_;
-  core::Family<core::Counter>& rejections_ = registry_.AddCounterFamily("rejections", "test", {"kind", "reason"});
-  tenants::SecretMetrics metrics_{registry_};
-  tenants::SecretBox box_{keys_, random_, metrics_, log_};
-  tenants::TenantStore tenants_{pool(), box_};
-  tenants::ServerStore servers_{pool(), box_};
+  core::Family<core::Counter>& rejections_ = metrics_registry_.AddCounterFamily("rejections", "test", {"kind", "reason"});
   tenants::AdminTokenStore tokens_{pool()};
   tenants::AdminSessionStore sessions_{pool()};
   core::ManualClock clock_;

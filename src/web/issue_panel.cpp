@@ -12,7 +12,6 @@
 namespace tcj::web {
 namespace {
 
-using http::AuthKind;
 using http::Request;
 using http::Response;
 using nlohmann::json;
@@ -141,7 +140,7 @@ void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantSto
                         IssuePanelOptions options) {
   router.Add({.method = "GET",
               .pattern = "/jira/issue-panel",
-              .auth = {AuthKind::connect_jwt},
+              .auth = {http::AuthKind::connect_jwt},
               .handler = [&pool, &tenants, options = std::move(options)](Request& r) {
                 const auto key = IssueKeyParameter(r);
                 if (!key) return Response::Text(400, "The panel needs the issue's key (issueKey=ABC-123).");

@@ -11,7 +11,7 @@
 #include "db/transaction.hpp"
 
 #include "support/capture_sink.hpp"
-#include "support/pg_test.hpp"
+#include "support/store_test.hpp"
 #include "support/test_keys.hpp"
 #include "tenants/tenant_store.hpp"
 
@@ -62,11 +62,10 @@ class NoHttp final : public http::HttpClient {
   std::optional<http::ClientResponse> answer;
 };
 
-class ServersApiTest : public testing::PgTest {
+class ServersApiTest : public testing::StoreTest {
  protected:
   void SetUp() override {
-    PgTest::SetUp();
-    keys_.Add("kek-1", 'k', true);
+    StoreTest::SetUp();
     a_ = tenants_.Create(tenants::TenantKind::connect, "https://a.atlassian.net", "").id;
     b_ = tenants_.Create(tenants::TenantKind::connect, "https://b.atlassian.net", "").id;
     router_.SetAuthenticator(http::AuthKind::local_admin, std::make_shared<HeaderAuthenticator>(false));
@@ -107,15 +106,6 @@ class ServersApiTest : public testing::PgTest {
     return json::parse(res.body)["id"];
   }
 
-  std::shared_ptr<testing::CaptureSink> sink_ = std::make_shared<testing::CaptureSink>();
-  core::Logger log_{sink_, core::LogLevel::info};
-  testing::TestKeys keys_;
-  crypto::OsRandom random_;
-  core::MetricsRegistry registry_;
-  tenants::SecretMetrics metrics_{registry_};
-  tenants::SecretBox box_{keys_, random_, metrics_, log_};
-  tenants::TenantStore tenants_{pool(), box_};
-  tenants::ServerStore servers_{pool(), box_};
   core::ManualClock clock_;
   std::shared_ptr<AdminByList> admin_check_ = std::make_shared<AdminByList>();
   AdminAccess access_{admin_check_, clock_, log_};

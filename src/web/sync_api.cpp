@@ -13,7 +13,6 @@
 namespace tcj::web {
 namespace {
 
-using http::AuthKind;
 using http::Request;
 using http::Response;
 using nlohmann::json;
@@ -185,7 +184,7 @@ void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::Serve
 
   router.Add({.method = "POST",
               .pattern = "/webhooks/teamcity/{server}",
-              .auth = {AuthKind::webhook_secret},
+              .auth = {http::AuthKind::webhook_secret},
               // Authenticated on its headers before the body is read; the body is only a hint
               // (which build changed), never read, so a small one is enough.
               .max_body_bytes = kWebhookBodyLimit,
