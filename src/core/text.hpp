@@ -48,5 +48,7 @@ std::string_view TrimAsciiSpace(std::string_view text);
 
 // Lower-case hex, two digits per byte.
 std::string HexEncode(std::string_view bytes);
+// The value of a hex digit (either case), or -1 when c is not one.
+int HexDigitValue(char c);
 
 }  // namespace tcj::core

@@ -100,6 +100,11 @@ TEST(AsciiText, TrimsAsciiSpaceAtBothEnds) {
 TEST(AsciiText, HexEncodesEveryByte) {
   EXPECT_EQ(HexEncode(std::string("\x00\x0f\xf0\xff", 4)), "000ff0ff");
   EXPECT_EQ(HexEncode(""), "");
+  EXPECT_EQ(HexDigitValue('0'), 0);
+  EXPECT_EQ(HexDigitValue('f'), 15);
+  EXPECT_EQ(HexDigitValue('F'), 15);
+  EXPECT_EQ(HexDigitValue('g'), -1);
+  EXPECT_EQ(HexDigitValue('\0'), -1);
 }
 
 }  // namespace

@@ -5,15 +5,10 @@
 #include <algorithm>
 #include <array>
 
+#include "core/text.hpp"
+
 namespace tcj::core {
 namespace {
-
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool IsSecretName(std::string_view name) {
   static constexpr std::array<std::string_view, 9> kSecretNames = {
@@ -34,8 +29,8 @@ std::optional<std::string> PercentDecode(std::string_view text, bool form) {
     const char c = text[i];
     if (c == '%') {
       if (i + 2 >= text.size()) return std::nullopt;
-      const int hi = Hex(text[i + 1]);
-      const int lo = Hex(text[i + 2]);
+      const int hi = HexDigitValue(text[i + 1]);
+      const int lo = HexDigitValue(text[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       out[n++] = static_cast<char>(hi * 16 + lo);
       i += 2;

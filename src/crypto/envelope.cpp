@@ -10,6 +10,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "crypto/hmac.hpp"
+
 namespace tcj::crypto {
 namespace {
 
@@ -42,22 +44,13 @@ struct CipherContexts {
     EVP_DecryptInit_ex2(open, cipher, nullptr, nullptr, nullptr);
     EVP_CIPHER_CTX_ctrl(open, EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr);
     EVP_CIPHER_free(cipher);
-    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    hmac = EVP_MAC_CTX_new(mac);
-    EVP_MAC_free(mac);
-    char digest[] = "SHA512";
-    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                                 OSSL_PARAM_construct_end()};
-    EVP_MAC_CTX_set_params(hmac, params);
   }
   ~CipherContexts() {
     EVP_CIPHER_CTX_free(seal);
     EVP_CIPHER_CTX_free(open);
-    EVP_MAC_CTX_free(hmac);
   }
   EVP_CIPHER_CTX* seal = EVP_CIPHER_CTX_new();
   EVP_CIPHER_CTX* open = EVP_CIPHER_CTX_new();
-  EVP_MAC_CTX* hmac = nullptr;
 };
 
 CipherContexts& Contexts() {
@@ -101,10 +94,7 @@ bool GcmOpen(const std::uint8_t* key, const std::uint8_t* nonce, std::string_vie
 }
 
 void HmacSha512(const std::uint8_t* key, std::size_t key_len, std::string_view data, std::uint8_t out[64]) {
-  EVP_MAC_CTX* ctx = Contexts().hmac;
-  std::size_t len = 0;
-  if (EVP_MAC_init(ctx, key, key_len, nullptr) != 1 || EVP_MAC_update(ctx, Bytes(data), data.size()) != 1 ||
-      EVP_MAC_final(ctx, out, &len, 64) != 1 || len != 64) {
+  if (!Hmac(HmacDigest::sha512, {key, key_len}, data, {out, 64})) {
     throw std::runtime_error("HMAC-SHA512 failed in OpenSSL");
   }
 }

@@ -4,19 +4,10 @@
 
 #include <charconv>
 
+#include "core/text.hpp"
 #include "db/error.hpp"
 
 namespace tcj::db {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 Param::Param(const std::vector<std::int64_t>& values) : value_("{") {
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -67,8 +58,8 @@ std::string Row::Bytes(int column) const {
   std::string out;
   out.reserve((t.size() - 2) / 2);
   for (std::size_t i = 2; i + 1 < t.size(); i += 2) {
-    const int hi = HexValue(t[i]);
-    const int lo = HexValue(t[i + 1]);
+    const int hi = core::HexDigitValue(t[i]);
+    const int lo = core::HexDigitValue(t[i + 1]);
     if (hi < 0 || lo < 0) {
       throw DbError(DbErrorKind::invalid_data, "", "bad hex digit in bytea column " + std::to_string(column));
     }
