@@ -55,5 +55,6 @@ void RegisterKeysCommands(CommandTable& table);        // keys generate|rotate|r
 void RegisterSitesCommands(CommandTable& table);       // sites add|list|remove|export|delete
 void RegisterBackupCommands(CommandTable& table);      // backup create|list|prune|restore
 void RegisterAdminTokenCommands(CommandTable& table);  // admin-tokens create|list|revoke
+void RegisterForgeCommands(CommandTable& table);       // forge manifest
 
 }  // namespace tcj::cli

@@ -46,6 +46,7 @@ int Run(int argc, char** argv) {
   RegisterSitesCommands(table);
   RegisterBackupCommands(table);
   RegisterAdminTokenCommands(table);
+  RegisterForgeCommands(table);
 
   try {
     cli.parse(argc, argv);

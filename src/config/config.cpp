@@ -169,6 +169,14 @@ bool ValidHostPattern(std::string_view pattern) {
   return true;
 }
 
+// ari:cloud:ecosystem::app/<uuid>, as `forge register` prints it.
+bool IsForgeAppId(std::string_view id) {
+  constexpr std::string_view kPrefix = "ari:cloud:ecosystem::app/";
+  if (!id.starts_with(kPrefix)) return false;
+  const std::string_view uuid = id.substr(kPrefix.size());
+  return !uuid.empty() && uuid.size() <= 64 && AllOf(uuid, [](char c) { return IsLowerAlnum(c) || c == '-'; });
+}
+
 // Builders for the shapes most keys share. Each names the field it fills as a section of Config
 // and a member of that section (&Config::server, &ServerConfig::io_threads).
 template <typename S, typename Int>
@@ -290,6 +298,26 @@ const std::vector<KeyDef>& Keys() {
       UrlKey("connect.all_js_url", &C::connect, &ConnectConfig::all_js_url),
       UrlKey("oauth.token_url", &C::oauth, &OAuthConfig::token_url),
       UrlKey("oauth.api_url", &C::oauth, &OAuthConfig::api_url),
+      {"forge.app_id", Type::string,
+       [](Config& c, const Value& v) -> std::optional<std::string> {
+         if (!Str(v).empty() && !IsForgeAppId(Str(v))) {
+           return "expected the app's ARI, ari:cloud:ecosystem::app/<uuid> (forge register prints it), or empty";
+         }
+         c.forge.app_id = Str(v);
+         return std::nullopt;
+       }},
+      UrlKey("forge.jwks_url", &C::forge, &ForgeConfig::jwks_url),
+      {"forge.api_hosts", Type::string_list,
+       [](Config& c, const Value& v) -> std::optional<std::string> {
+         StringList hosts = std::get<StringList>(v);
+         for (std::string& h : hosts) {
+           h = core::AsciiLower(h);
+           if (h.starts_with("*.") || !ValidHostPattern(h)) return fmt::format("\"{}\" is not a host name", h);
+         }
+         if (hosts.empty()) return "at least one host: Forge names api.atlassian.com";
+         c.forge.api_hosts = std::move(hosts);
+         return std::nullopt;
+       }},
       ProxyKey("teamcity.proxy_url", &C::teamcity, &TeamCityConfig::proxy_url),
       ProxyKey("jira.proxy_url", &C::jira, &JiraConfig::proxy_url),
       FlagKey("teamcity.allow_private_networks", &C::teamcity, &TeamCityConfig::allow_private_networks),

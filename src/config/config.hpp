@@ -75,6 +75,13 @@ struct OAuthConfig {
   std::string api_url = "https://api.atlassian.com";
 };
 
+// The Forge Remote link: Forge calls this service with Forge Invocation Tokens (FIT).
+struct ForgeConfig {
+  std::string app_id;  // ari:cloud:ecosystem::app/<uuid>: the FIT audience; empty: no Forge link
+  std::string jwks_url = "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json";
+  std::vector<std::string> api_hosts{"api.atlassian.com"};  // the only hosts a FIT's apiBaseUrl may name
+};
+
 struct TeamCityConfig {
   bool allow_private_networks = false;
   std::string proxy_url;  // every request to TeamCity; empty: none (the SSRF guard checks the proxy then)
@@ -119,6 +126,7 @@ struct Config {
   JiraConfig jira;
   ConnectConfig connect;
   OAuthConfig oauth;
+  ForgeConfig forge;
   TeamCityConfig teamcity;
   SyncConfig sync;
   RetentionConfig retention;

@@ -57,6 +57,33 @@ poll_interval_seconds = 45
   EXPECT_EQ(c->teamcity.poll_interval, std::chrono::seconds(45));
 }
 
+TEST_F(ConfigTest, ForgeKeysHaveDefaultsAndAreChecked) {
+  auto defaults = LoadConfig(std::nullopt, {});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->forge.app_id, "");
+  EXPECT_EQ(defaults->forge.jwks_url, "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json");
+  EXPECT_EQ(defaults->forge.api_hosts, (std::vector<std::string>{"api.atlassian.com"}));
+
+  auto set = LoadConfig(Write(R"(
+[forge]
+app_id = "ari:cloud:ecosystem::app/6f1c2a1e-6c1b-4c7e-9d8a-0d1f7a6b5c4d"
+jwks_url = "http://127.0.0.1:9999/forge/.well-known/jwks.json"
+api_hosts = ["API.atlassian.com", "127.0.0.1"]
+)"),
+                        {});
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->forge.app_id, "ari:cloud:ecosystem::app/6f1c2a1e-6c1b-4c7e-9d8a-0d1f7a6b5c4d");
+  EXPECT_EQ(set->forge.api_hosts, (std::vector<std::string>{"api.atlassian.com", "127.0.0.1"}));
+
+  for (const char* bad : {R"(app_id = "6f1c2a1e-6c1b-4c7e-9d8a-0d1f7a6b5c4d")", R"(app_id = "ari:cloud:ecosystem::app/")",
+                          R"(app_id = "ari:cloud:ecosystem::app/../x")", R"(jwks_url = "ftp://x/jwks.json")",
+                          R"(api_hosts = [])", R"(api_hosts = ["*.atlassian.com"])"}) {
+    const auto refused = LoadConfig(Write(std::string("[forge]\n") + bad + "\n"), {});
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.error().message.find("forge."), std::string::npos) << refused.error().message;
+  }
+}
+
 TEST_F(ConfigTest, RefusesUnknownKeyNamingItAndTheLine) {
   auto c = LoadConfig(Write("[server]\nlisten = \"127.0.0.1:1\"\nlisen = \"x\"\n"), {});
   ASSERT_FALSE(c.ok());

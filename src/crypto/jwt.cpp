@@ -3,14 +3,18 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
+#include <openssl/bn.h>
+#include <openssl/param_build.h>
 #include <openssl/params.h>
 #include <openssl/pem.h>
 
+#include <array>
 #include <limits>
 
 #include <simdjson.h>
 
 #include "core/base64.hpp"
+#include "crypto/hmac.hpp"
 
 namespace tcj::crypto {
 namespace {
@@ -51,34 +55,12 @@ std::optional<std::int64_t> TimeClaim(simdjson::dom::object& claims, const char*
   return std::nullopt;
 }
 
-// One initialised HMAC-SHA256 context per thread, re-keyed per call: OpenSSL 3's one-shot HMAC()
-// fetches the algorithm by name each time, which costs more than the hashing of a token.
 std::string HmacSha256(std::string_view key, std::string_view data) {
-  struct Context {
-    Context() {
-      EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-      ctx = EVP_MAC_CTX_new(mac);
-      EVP_MAC_free(mac);
-      char digest[] = "SHA256";
-      const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                                   OSSL_PARAM_construct_end()};
-      EVP_MAC_CTX_set_params(ctx, params);
-    }
-    ~Context() { EVP_MAC_CTX_free(ctx); }
-    EVP_MAC_CTX* ctx = nullptr;
-  };
-  thread_local Context context;
-  unsigned char out[32];
-  std::size_t len = 0;
-  // An empty key is passed as one zero byte's worth of nothing: OpenSSL refuses a null key.
-  static const unsigned char kEmpty = 0;
-  const auto* k = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
-  if (EVP_MAC_init(context.ctx, k, key.size(), nullptr) != 1 ||
-      EVP_MAC_update(context.ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
-      EVP_MAC_final(context.ctx, out, &len, sizeof out) != 1) {
+  std::array<std::uint8_t, 32> out{};
+  if (!Hmac(HmacDigest::sha256, {reinterpret_cast<const std::uint8_t*>(key.data()), key.size()}, data, out)) {
     return std::string();  // never equal to a 32-byte signature
   }
-  return std::string(reinterpret_cast<const char*>(out), len);
+  return std::string(reinterpret_cast<const char*>(out.data()), out.size());
 }
 
 }  // namespace
@@ -140,6 +122,7 @@ core::Result<DecodedJwt> DecodeJwt(std::string_view token) {
   if (!ok) return Malformed("a token claim has the wrong type");
   out.signing_input = std::string(token.substr(0, second));
   out.signature = std::move(*signature);
+  out.claims_json = std::move(*claims_text);
   return out;
 }
 
@@ -178,6 +161,40 @@ core::Result<RsaPublicKey> RsaPublicKey::FromPem(std::string_view pem) {
   if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA || EVP_PKEY_get_bits(key) < 2048) {
     return Malformed("not an RSA public key of at least 2048 bits");
   }
+  return RsaPublicKey(std::move(impl));
+}
+
+core::Result<RsaPublicKey> RsaPublicKey::FromJwk(std::string_view n, std::string_view e) {
+  if (n.size() > 2048 || e.size() > 16) return Malformed("the JWK's modulus or exponent is too large");
+  const auto modulus = core::Base64UrlDecode(n);
+  const auto exponent = core::Base64UrlDecode(e);
+  if (!modulus || !exponent || modulus->empty() || exponent->empty()) {
+    return Malformed("the JWK's modulus or exponent is not base64url");
+  }
+  const auto bignum = [](const std::string& bytes) {
+    return BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()), nullptr);
+  };
+  BIGNUM* bn_n = bignum(*modulus);
+  BIGNUM* bn_e = bignum(*exponent);
+  OSSL_PARAM_BLD* builder = OSSL_PARAM_BLD_new();
+  OSSL_PARAM* params = nullptr;
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
+  EVP_PKEY* key = nullptr;
+  if (bn_n != nullptr && bn_e != nullptr && builder != nullptr && ctx != nullptr &&
+      OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_N, bn_n) == 1 &&
+      OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_E, bn_e) == 1 &&
+      (params = OSSL_PARAM_BLD_to_param(builder)) != nullptr && EVP_PKEY_fromdata_init(ctx) == 1) {
+    EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params);
+  }
+  EVP_PKEY_CTX_free(ctx);
+  OSSL_PARAM_free(params);
+  OSSL_PARAM_BLD_free(builder);
+  BN_free(bn_n);
+  BN_free(bn_e);
+  if (key == nullptr) return Malformed("the JWK is not an RSA public key");
+  auto impl = std::make_shared<Impl>();
+  impl->key = key;
+  if (EVP_PKEY_get_bits(key) < 2048) return Malformed("not an RSA public key of at least 2048 bits");
   return RsaPublicKey(std::move(impl));
 }
 

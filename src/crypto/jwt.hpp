@@ -34,6 +34,7 @@ struct DecodedJwt {
   JwtClaims claims;
   std::string signing_input;  // base64url(header) "." base64url(claims)
   std::string signature;      // raw bytes
+  std::string claims_json;    // the decoded claims, for issuers with claims of their own (Forge)
 };
 
 // Refuses: more than kMaxJwtBytes, anything but three segments, non-base64url text or padding,
@@ -54,6 +55,8 @@ class RsaPublicKey {
   // Accepts LF and CRLF line endings and a missing final newline; refuses non-RSA keys and keys
   // under 2048 bits.
   static core::Result<RsaPublicKey> FromPem(std::string_view pem);
+  // From a JWK's modulus and exponent (base64url, big-endian); the same limits as FromPem.
+  static core::Result<RsaPublicKey> FromJwk(std::string_view n, std::string_view e);
   // RSASSA-PKCS1-v1_5 with SHA-256 over the signing input. Checks alg == "RS256" first.
   bool VerifyRs256(const DecodedJwt& jwt) const;
 

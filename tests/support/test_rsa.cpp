@@ -1,5 +1,7 @@
 #include "support/test_rsa.hpp"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -23,6 +25,19 @@ TestRsa::TestRsa() {
 }
 
 TestRsa::~TestRsa() { EVP_PKEY_free(key_); }
+
+std::string TestRsa::Jwk(const std::string& kid) const {
+  const auto base64url_of = [this](const char* name) {
+    BIGNUM* value = nullptr;
+    EVP_PKEY_get_bn_param(key_, name, &value);
+    std::string bytes(static_cast<std::size_t>(BN_num_bytes(value)), '\0');
+    BN_bn2bin(value, reinterpret_cast<unsigned char*>(bytes.data()));
+    BN_free(value);
+    return core::Base64UrlEncode(bytes);
+  };
+  return R"({"kty":"RSA","kid":")" + kid + R"(","alg":"RS256","use":"sig","n":")" +
+         base64url_of(OSSL_PKEY_PARAM_RSA_N) + R"(","e":")" + base64url_of(OSSL_PKEY_PARAM_RSA_E) + R"("})";
+}
 
 std::string TestRsa::Sign(const std::string& header_json, const std::string& claims_json) const {
   const std::string input = core::Base64UrlEncode(header_json) + "." + core::Base64UrlEncode(claims_json);

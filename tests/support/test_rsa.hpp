@@ -16,6 +16,8 @@ class TestRsa {
 
   // The public key as PEM (SubjectPublicKeyInfo).
   const std::string& pem() const { return pem_; }
+  // The public key as a JWK {"kty":"RSA","kid":kid,"alg":"RS256","use":"sig","n":…,"e":…}.
+  std::string Jwk(const std::string& kid) const;
   // A compact JWS over the given header and claims JSON, signed RS256.
   std::string Sign(const std::string& header_json, const std::string& claims_json) const;
 

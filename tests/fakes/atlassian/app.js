@@ -1,7 +1,8 @@
 'use strict';
 // Assembles the fake Atlassian cloud: one HTTP server playing the install-keys
 // host, any number of Jira sites (/sites/{name}), the OAuth token endpoint and
-// API gateway, and the /_control/ API.
+// API gateway, the Forge platform (JWKS, invocations of a Forge Remote, the
+// /ex/jira gateway), and the /_control/ API.
 const { Router } = require('../lib/router');
 const { createServer } = require('../lib/server');
 const { FaultTable } = require('../lib/faults');
@@ -14,6 +15,9 @@ const { OAuthRegistry, addOAuthRoutes, addOAuthControlRoutes } = require('./oaut
 const { addConnectRoutes } = require('./connect-routes');
 const { addAtlassianControlRoutes } = require('./control');
 const { addJiraPageRoutes } = require('./jira-pages');
+const { ForgePlatform } = require('./forge');
+const { addForgeGatewayRoutes } = require('./forge-gateway');
+const { addForgeControlRoutes } = require('./forge-control');
 
 const DEFAULT_SETTINGS = { maxBodyBytes: 1024 * 1024, leewaySeconds: 0 };
 
@@ -36,6 +40,7 @@ function createAtlassianFake({ debug = () => {} } = {}) {
       return s;
     },
     reset() {
+      this.forge.reset();
       this.sites.clear();
       this.oauth.reset();
       this.keys.resetCounts();
@@ -45,6 +50,7 @@ function createAtlassianFake({ debug = () => {} } = {}) {
       log.clear();
     },
   };
+  state.forge = new ForgePlatform(state, debug);
 
   const router = new Router();
   router.add('GET', '/install-keys/:kid', async (ctx) => {
@@ -57,6 +63,8 @@ function createAtlassianFake({ debug = () => {} } = {}) {
   addAtlassianControlRoutes(router, state);
   addOAuthControlRoutes(router, state);
   addJiraPageRoutes(router, state);
+  addForgeGatewayRoutes(router, state);
+  addForgeControlRoutes(router, state);
 
   const server = createServer({
     router, faults, log,
@@ -70,7 +78,7 @@ function createAtlassianFake({ debug = () => {} } = {}) {
       state.origin = origin;
       for (const s of state.sites.values()) s.origin = origin;
     },
-    shutdown() { faults.clear(); },
+    shutdown() { faults.clear(); state.forge.cancelAll(); },
   };
 }
 
