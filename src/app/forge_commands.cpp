@@ -14,8 +14,8 @@ int ForgeManifest(const config::Config& config) {
     Complain(manifest.error().message);
     return kExitUsage;
   }
-  std::fwrite(manifest->data(), 1, manifest->size(), stdout);
-  return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
+  const bool written = std::fwrite(manifest->data(), 1, manifest->size(), stdout) == manifest->size();
+  return written && std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
 }
 
 }  // namespace tcj::app

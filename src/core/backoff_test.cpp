@@ -4,21 +4,18 @@
 
 #include <vector>
 
+#include "support/fixed_random.hpp"
+
 namespace tcj::core {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Always the largest value asked for: the ceiling of each delay.
-std::int64_t Highest(std::int64_t, std::int64_t high) {
-  return high;
-}
-std::int64_t Lowest(std::int64_t low, std::int64_t) {
-  return low;
-}
+using testing::HighestDraw;  // the ceiling of each delay
+using testing::LowestDraw;
 
 TEST(Backoff, TheCeilingDoublesFromBaseUpToTheCap) {
-  const Backoff backoff({.base = 100ms, .cap = 1'000ms}, Highest);
+  const Backoff backoff({.base = 100ms, .cap = 1'000ms}, HighestDraw);
   std::vector<std::int64_t> delays;
   for (int attempt = 0; attempt < 6; ++attempt) delays.push_back(backoff.Delay(attempt).count());
   EXPECT_EQ(delays, (std::vector<std::int64_t>{100, 200, 400, 800, 1000, 1000}));
@@ -27,27 +24,27 @@ TEST(Backoff, TheCeilingDoublesFromBaseUpToTheCap) {
 }
 
 TEST(Backoff, FullJitterReachesDownToZero) {
-  const Backoff backoff({.base = 100ms, .cap = 1'000ms}, Lowest);
+  const Backoff backoff({.base = 100ms, .cap = 1'000ms}, LowestDraw);
   EXPECT_EQ(backoff.Delay(3).count(), 0);
 }
 
 TEST(Backoff, TenthJitterStaysWithinATenthOfTheCeiling) {
   const BackoffPolicy policy{.base = 30s, .cap = 10min, .jitter = Jitter::tenth};
-  EXPECT_EQ(Backoff(policy, Lowest).Delay(0), 27s);
-  EXPECT_EQ(Backoff(policy, Highest).Delay(0), 33s);
-  EXPECT_EQ(Backoff(policy, Highest).Delay(2), 132s);
-  EXPECT_EQ(Backoff(policy, Highest).Delay(40), 660s);
+  EXPECT_EQ(Backoff(policy, LowestDraw).Delay(0), 27s);
+  EXPECT_EQ(Backoff(policy, HighestDraw).Delay(0), 33s);
+  EXPECT_EQ(Backoff(policy, HighestDraw).Delay(2), 132s);
+  EXPECT_EQ(Backoff(policy, HighestDraw).Delay(40), 660s);
 }
 
 TEST(Backoff, ACapBelowTheBaseMeansTheBase) {
   // A poll interval longer than the longest backoff still polls at its interval.
-  EXPECT_EQ(Backoff({.base = 20min, .cap = 10min}, Highest).Delay(5), 20min);
+  EXPECT_EQ(Backoff({.base = 20min, .cap = 10min}, HighestDraw).Delay(5), 20min);
 }
 
 TEST(Backoff, NoWaitIsLongerThanAYearWhateverThePolicySays) {
   for (const Jitter jitter : {Jitter::full, Jitter::tenth}) {
     const Backoff backoff(
-        {.base = std::chrono::milliseconds::max(), .cap = std::chrono::milliseconds::max(), .jitter = jitter}, Highest);
+        {.base = std::chrono::milliseconds::max(), .cap = std::chrono::milliseconds::max(), .jitter = jitter}, HighestDraw);
     const auto d = backoff.Delay(30);
     EXPECT_GT(d, 300 * 24h);
     EXPECT_LE(d, 1.1 * 366 * 24h);
@@ -55,9 +52,9 @@ TEST(Backoff, NoWaitIsLongerThanAYearWhateverThePolicySays) {
 }
 
 TEST(Backoff, RetryAfterIsAFloorWithUpToASecondMore) {
-  EXPECT_EQ(Backoff({}, Lowest).Delay(4, 7s), 7s);
-  EXPECT_EQ(Backoff({}, Highest).Delay(4, 7s), 8s);
-  EXPECT_EQ(Backoff({.base = 100ms, .cap = 1'000ms}, Highest).Delay(1, std::nullopt), 200ms);
+  EXPECT_EQ(Backoff({}, LowestDraw).Delay(4, 7s), 7s);
+  EXPECT_EQ(Backoff({}, HighestDraw).Delay(4, 7s), 8s);
+  EXPECT_EQ(Backoff({.base = 100ms, .cap = 1'000ms}, HighestDraw).Delay(1, std::nullopt), 200ms);
 }
 
 TEST(Backoff, TheDefaultRandomSourceSpreadsTheDelays) {

@@ -44,10 +44,12 @@ class SpawnSetup {
   Result<pid_t> Spawn(const std::vector<std::string>& argv, const std::optional<std::vector<std::string>>& env) {
     posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     std::vector<char*> envp;
     if (env) {
+      envp.reserve(env->size() + 1);
       for (const std::string& e : *env) envp.push_back(const_cast<char*>(e.c_str()));
       envp.push_back(nullptr);
     }

@@ -32,7 +32,7 @@ WorkerMetrics::WorkerMetrics(core::MetricsRegistry& registry)
       dead(registry.AddCounterFamily("sync_jobs_dead_total", "Jobs given up on.", {"kind"})) {}
 
 Workers::Workers(JobQueue& queue, WorkerOptions options, core::Logger log, WorkerMetrics& metrics)
-    : queue_(queue), options_(options), log_(std::move(log)), metrics_(metrics) {}
+    : queue_(queue), options_(std::move(options)), log_(std::move(log)), metrics_(metrics) {}
 
 Workers::~Workers() { Stop(std::chrono::milliseconds(0)); }
 
