@@ -12,7 +12,7 @@ const test = require('node:test');
 
 const root = path.resolve(__dirname, '../..');
 const sbom = path.join(root, 'scripts/sbom');
-const lockFiles = ['tests/fakes/package-lock.json', 'tests/browser/package-lock.json'];
+const lockFiles = ['tests/fakes/package-lock.json', 'tests/browser/package-lock.json', 'forge/package-lock.json'];
 
 function listedPackages() {
   const out = childProcess.execFileSync('bash', ['-c', 'source "$1"; printf "%s\\n" "${packages[@]}"', 'test',
