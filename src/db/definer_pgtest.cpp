@@ -117,7 +117,8 @@ TEST_F(DefinerTest, CatalogOnlyTheRuntimeRolesPathsAreExecutableByIt) {
   }
   const std::set<std::string> expected = {
       "admin_session_lookup", "admin_token_lookup",       "claim_jobs",          "connect_tenant_lookup",
-      "ensure_poll_jobs",     "find_site",                "maintenance_secret_key_usage",
+      "ensure_poll_jobs",     "find_site",                "forge_installation_lookup", "forge_site_lookup",
+      "maintenance_secret_key_usage",
       "maintenance_tenant_ids", "purge_uninstalled_tenant", "purgeable_tenants", "queue_stats",
       "refresh_build_statistics", "release_jobs",         "secret_key_id",       "webhook_target"};
   EXPECT_EQ(callable, expected);

@@ -8,6 +8,11 @@ core::Result<SiteHandle> SiteAccess::For(const core::TenantId& tenant) {
   if (record->state == "uninstalled") {
     return core::Error::Make(core::ErrorKind::forbidden, "tenants.uninstalled", "the Jira site uninstalled the app");
   }
+  if (record->kind == tenants::TenantKind::forge) {
+    // Work for the site waits (retried later) instead of going out through the link it left.
+    return core::Error::Retryable(core::ErrorKind::unavailable, "jira.forge_not_yet",
+                                  "the site is connected through Forge, which this version cannot send through yet");
+  }
   SiteHandle h;
   h.site = Site{tenant,
                 record->kind == tenants::TenantKind::oauth ? SiteKind::oauth : SiteKind::connect,

@@ -85,8 +85,10 @@ bool ConnectRegistry::Uninstall(const std::string& client_key) {
   const auto existing = Lookup(pool_, client_key);
   if (!existing) return false;
   db::TenantTransaction tx(pool_, existing->id);
+  // A site that moved to another link (Forge) stays: uninstalling the old Connect app is part of
+  // the move.
   tx.Exec("UPDATE tenants SET state = 'uninstalled', uninstalled_at = coalesce(uninstalled_at, now()), "
-          "updated_at = now() WHERE tenant_id = $1",
+          "updated_at = now() WHERE tenant_id = $1 AND kind = 'connect'",
           existing->id);
   tx.Commit();
   Forget(client_key);

@@ -9,11 +9,14 @@
 #include "support/capture_sink.hpp"
 #include "support/pg_test.hpp"
 #include "support/test_keys.hpp"
+#include "tenants/forge_registry.hpp"
 #include "tenants/server_store.hpp"
 #include "tenants/tenant_store.hpp"
 
 namespace tcj::tenants {
 namespace {
+
+constexpr const char* kForgeInstallation = "ari:cloud:ecosystem::installation/1";
 
 class KeyRotationTest : public testing::PgTest {
  protected:
@@ -121,6 +124,12 @@ TEST_F(KeyRotationTest, EveryByteaColumnIsAKnownEncryptedColumnAndCounted) {
   const core::TenantId tenant(expected_.begin()->first.first);
   tenant_store_.SetJiraSecret(tenant, kOAuthClientSecret, core::Secret("x"));
   ASSERT_TRUE(servers_.RotateWebhookSecret(tenant, core::ServerId(expected_.begin()->first.second)).ok());
+  const core::SystemClock clock;
+  ForgeRegistry forge(pool(), box_, clock);
+  const auto site = forge.Install({kForgeInstallation, "cloud-1", "ari:cloud:ecosystem::app/a", "PRODUCTION", "e",
+                                   "https://api.atlassian.com/ex/jira/cloud-1", ""});
+  ASSERT_TRUE(forge.StoreSystemToken(site.tenant, kForgeInstallation, core::Secret("t"),
+                                     clock.Now() + std::chrono::hours(2)));
   std::set<std::string> counted;
   for (const auto& u : ReadKeyUsage(pool())) counted.insert(u.column);
   EXPECT_EQ(counted, known) << "maintenance_secret_key_usage() misses a column";

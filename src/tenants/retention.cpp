@@ -73,6 +73,10 @@ SELECT jsonb_build_object(
              last_sent_at, first_seen_at, updated_at FROM builds WHERE tenant_id = $1) b),
   'events', (SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.event_id), '[]') FROM (
       SELECT server_id, event_id, at, level, kind, message FROM server_events WHERE tenant_id = $1) e),
+  'forge_installations', (SELECT coalesce(jsonb_agg(to_jsonb(f) ORDER BY f.created_at), '[]') FROM (
+      SELECT installation_id, cloud_id, app_id, environment_type, environment_id, api_base_url, state,
+             system_token_expires_at, created_at, updated_at, uninstalled_at FROM forge_installations
+       WHERE tenant_id = $1) f),
   'admin_tokens', (SELECT coalesce(jsonb_agg(to_jsonb(a)), '[]') FROM (
       SELECT token_id, name, created_at, last_used_at, revoked_at FROM admin_tokens WHERE tenant_id = $1) a),
   'audit_events', (SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.event_id), '[]') FROM (

@@ -51,6 +51,16 @@ class RetentionTest : public testing::StoreTest {
     ASSERT_TRUE(server.ok()) << server.error().message;
     const core::Secret token = tokens_.Create(tenant, "ui");
     sessions_.Open(*tokens_.Authenticate(token.reveal()));
+    // A Forge installation of the site, with its sealed system token.
+    const std::string installation = "ari:cloud:ecosystem::installation/" + tenant.str();
+    const std::string cloud = "cloud-" + tenant.str();
+    db::TenantTransaction forge(pool(), tenant);
+    forge.Exec("INSERT INTO forge_installations (tenant_id, installation_id, record_id, cloud_id, app_id, api_base_url, "
+               "system_token, system_token_expires_at) VALUES ($1, $2, gen_random_uuid(), $3, 'app', $4, $5, "
+               "now() + interval '2 hours')",
+               tenant, installation, cloud, "https://api.atlassian.com/ex/jira/" + cloud,
+               db::Param::Bytes(box_.Seal(kForgeSystemToken, tenant, tenant.str(), core::Secret("forge-token")).stored()));
+    forge.Commit();
     db::TenantTransaction tx(pool(), tenant);
     const auto id = server->id;
     tx.Exec("INSERT INTO server_sync (tenant_id, server_id) VALUES ($1, $2)", tenant, id);
@@ -237,6 +247,8 @@ TEST_F(RetentionTest, TheExportHoldsTheSitesDataAndNoSecret) {
   EXPECT_EQ(exported.find("shared-secret-client-a"), std::string::npos);
   EXPECT_EQ(exported.find("credentials"), std::string::npos);
   EXPECT_EQ(exported.find("token_hash"), std::string::npos);
+  EXPECT_THAT(exported, ::testing::HasSubstr("\"installation_id\": \"ari:cloud:ecosystem::installation/"));
+  EXPECT_EQ(exported.find("\"system_token\""), std::string::npos) << "the sealed Forge token stays out";
   EXPECT_EQ(exported.find("https://b.atlassian.net"), std::string::npos) << "only the site asked for";
 }
 

@@ -20,6 +20,7 @@ std::string_view ToString(SecretPurpose purpose) {
     case SecretPurpose::connect_shared_secret: return "connect-shared-secret";
     case SecretPurpose::oauth_client_secret: return "oauth-client-secret";
     case SecretPurpose::teamcity_webhook_secret: return "teamcity-webhook-secret";
+    case SecretPurpose::forge_system_token: return "forge-system-token";
   }
   return "unknown";
 }

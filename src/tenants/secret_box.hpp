@@ -15,7 +15,13 @@
 
 namespace tcj::tenants {
 
-enum class SecretPurpose { teamcity_credential, connect_shared_secret, oauth_client_secret, teamcity_webhook_secret };
+enum class SecretPurpose {
+  teamcity_credential,
+  connect_shared_secret,
+  oauth_client_secret,
+  teamcity_webhook_secret,
+  forge_system_token,
+};
 
 std::string_view ToString(SecretPurpose purpose);
 
@@ -39,10 +45,13 @@ inline constexpr EncryptedColumn kTeamCityCredentials{"teamcity_servers", "serve
 inline constexpr EncryptedColumn kWebhookSecret{"teamcity_servers", "server_id", "webhook_secret",
                                                 SecretPurpose::teamcity_webhook_secret};
 
+inline constexpr EncryptedColumn kForgeSystemToken{"forge_installations", "record_id", "system_token",
+                                                   SecretPurpose::forge_system_token};
+
 // Every encrypted column. `keys reencrypt` and `keys status` walk this list, and a pg test checks
 // that every bytea column of the schema is on it.
-inline constexpr std::array<EncryptedColumn, 4> kEncryptedColumns = {kConnectSharedSecret, kOAuthClientSecret,
-                                                                     kTeamCityCredentials, kWebhookSecret};
+inline constexpr std::array<EncryptedColumn, 5> kEncryptedColumns = {
+    kConnectSharedSecret, kOAuthClientSecret, kTeamCityCredentials, kWebhookSecret, kForgeSystemToken};
 
 // A sealed value as stored: opaque bytes. Made by SecretBox::Seal, or read back from its column.
 class EncryptedSecret {

@@ -16,11 +16,26 @@ namespace {
 
 }  // namespace
 
+std::string_view ToString(TenantKind kind) {
+  switch (kind) {
+    case TenantKind::connect: return "connect";
+    case TenantKind::oauth: return "oauth";
+    case TenantKind::forge: return "forge";
+  }
+  return "connect";
+}
+
+TenantKind ParseTenantKind(std::string_view text) {
+  if (text == "oauth") return TenantKind::oauth;
+  if (text == "forge") return TenantKind::forge;
+  return TenantKind::connect;
+}
+
 TenantRecord TenantStore::Create(TenantKind kind, const std::string& site_url, const std::string& display_name) {
   TenantRecord r{core::TenantId(core::NewUuid()), kind, site_url, display_name, "active", "", "", ""};
   db::TenantTransaction tx(pool_, r.id);
   tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, display_name) VALUES ($1, $2, $3, $4)", r.id,
-          kind == TenantKind::connect ? "connect" : "oauth", site_url, display_name);
+          ToString(kind), site_url, display_name);
   tx.Commit();
   return r;
 }
@@ -32,7 +47,7 @@ std::optional<TenantRecord> TenantStore::Get(const core::TenantId& tenant) {
       "coalesce(oauth_client_id, '') FROM tenants WHERE tenant_id = $1",
       tenant);
   if (rows.empty()) return std::nullopt;
-  return TenantRecord{tenant, rows[0].Text(0) == "oauth" ? TenantKind::oauth : TenantKind::connect,
+  return TenantRecord{tenant, ParseTenantKind(rows[0].Text(0)),
                       rows[0].String(1), rows[0].String(2), rows[0].String(3), rows[0].String(4),
                       rows[0].String(5), rows[0].String(6)};
 }

@@ -12,7 +12,10 @@
 
 namespace tcj::tenants {
 
-enum class TenantKind { connect, oauth };
+// Which link a site reaches the service through (a site that moves keeps its tenant).
+enum class TenantKind { connect, oauth, forge };
+std::string_view ToString(TenantKind kind);
+TenantKind ParseTenantKind(std::string_view text);  // the database's value; connect for anything else
 
 struct TenantRecord {
   core::TenantId id;
@@ -21,7 +24,7 @@ struct TenantRecord {
   std::string display_name;
   std::string state;  // active, disabled, uninstalled
   std::string client_key;       // Connect
-  std::string cloud_id;         // OAuth
+  std::string cloud_id;         // OAuth, Forge
   std::string oauth_client_id;  // OAuth
 };
 

@@ -1,0 +1,147 @@
+#include "tenants/forge_registry.hpp"
+
+#include "core/uuid.hpp"
+#include "db/error.hpp"
+#include "db/transaction.hpp"
+
+namespace tcj::tenants {
+
+std::shared_ptr<const ForgeTenant> ForgeRegistry::Lookup(const std::string& installation_id) {
+  db::Transaction tx(pool_);
+  const db::Rows rows =
+      tx.Exec("SELECT tenant_id, state, tenant_state FROM forge_installation_lookup($1)", installation_id);
+  if (rows.empty()) return nullptr;
+  return std::make_shared<const ForgeTenant>(
+      ForgeTenant{core::TenantId(rows[0].String(0)), rows[0].String(1), rows[0].String(2)});
+}
+
+std::shared_ptr<const ForgeTenant> ForgeRegistry::Find(const std::string& installation_id) {
+  const auto now = clock_.Monotonic();
+  if (auto hit = cache_.Get(installation_id, now)) return *hit;
+  const auto ticket = cache_.BeginRead();
+  auto found = Lookup(installation_id);
+  cache_.Put(installation_id, found, ticket, now + kCacheTtl);
+  return found;
+}
+
+ForgeInstallOutcome ForgeRegistry::Install(const ForgeInstallation& in) {
+  cache_.Invalidate(in.installation_id);
+  const std::string site_url = in.site_url.empty() ? in.api_base_url : in.site_url;
+  // Active again, keeping a disabled site disabled; the link is Forge from now on.
+  constexpr const char* kActivate =
+      "UPDATE tenants SET kind = 'forge', cloud_id = coalesce(cloud_id, $2), "
+      "state = CASE WHEN state = 'disabled' THEN 'disabled' ELSE 'active' END, uninstalled_at = NULL, "
+      "installed_at = now(), updated_at = now() WHERE tenant_id = $1 RETURNING 1";
+  // The row found can be purged before the update, and two first installs can race: either way
+  // the next round finds what is there now.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (const auto known = Lookup(in.installation_id)) {
+      db::TenantTransaction tx(pool_, known->tenant);
+      const bool updated = tx.Exec(
+                                 "UPDATE forge_installations SET state = 'active', uninstalled_at = NULL, app_id = $2, "
+                                 "environment_type = $3, environment_id = $4, api_base_url = $5, updated_at = now() "
+                                 "WHERE installation_id = $1",
+                                 in.installation_id, in.app_id, in.environment_type, in.environment_id, in.api_base_url)
+                               .affected() > 0;
+      if (!updated || tx.Exec(kActivate, known->tenant, in.cloud_id).empty()) continue;
+      tx.Commit();
+      cache_.Invalidate(in.installation_id);
+      return ForgeInstallOutcome{known->tenant, false, std::nullopt};
+    }
+    std::optional<core::TenantId> site;
+    std::optional<TenantKind> was;
+    {
+      db::Transaction tx(pool_);
+      const db::Rows rows = tx.Exec("SELECT tenant_id, kind FROM forge_site_lookup($1)", in.cloud_id);
+      if (!rows.empty()) {
+        site = core::TenantId(rows[0].String(0));
+        was = ParseTenantKind(rows[0].Text(1));
+      }
+    }
+    const core::TenantId tenant = site ? *site : core::TenantId(core::NewUuid());
+    db::TenantTransaction tx(pool_, tenant);
+    if (site) {
+      if (tx.Exec(kActivate, tenant, in.cloud_id).empty()) continue;  // purged meanwhile
+    } else {
+      tx.Exec(
+          "INSERT INTO tenants (tenant_id, kind, site_url, cloud_id, installed_at) "
+          "VALUES ($1, 'forge', $2, $3, now())",
+          tenant, site_url, in.cloud_id);
+    }
+    const bool inserted =
+        tx.Exec(
+              "INSERT INTO forge_installations (tenant_id, installation_id, record_id, cloud_id, app_id, "
+              "environment_type, environment_id, api_base_url) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+              "ON CONFLICT (installation_id) DO NOTHING",
+              tenant, in.installation_id, core::NewUuid(), in.cloud_id, in.app_id, in.environment_type,
+              in.environment_id, in.api_base_url)
+            .affected() > 0;
+    if (!inserted) continue;  // the same installation, installed by a racing call: find it next round
+    tx.Commit();
+    cache_.Invalidate(in.installation_id);
+    ForgeInstallOutcome outcome{tenant, !site, std::nullopt};
+    if (was && *was != TenantKind::forge) outcome.moved_from = was;
+    return outcome;
+  }
+  throw db::DbError(db::DbErrorKind::serialization, "40001", "the site changed during its installation; try again");
+}
+
+bool ForgeRegistry::StoreSystemToken(const core::TenantId& tenant, const std::string& installation_id,
+                                     const core::Secret& token, core::Clock::TimePoint expires) {
+  db::TenantTransaction tx(pool_, tenant);
+  const db::Rows rows = tx.Exec(
+      "SELECT record_id::text FROM forge_installations WHERE tenant_id = $1 AND installation_id = $2 "
+      "AND state = 'active' AND (system_token_expires_at IS NULL OR system_token_expires_at < to_timestamp($3)) "
+      "FOR UPDATE",
+      tenant, installation_id, std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch()).count());
+  if (rows.empty()) return false;
+  const EncryptedSecret sealed = box_.Seal(kForgeSystemToken, tenant, rows[0].String(0), token);
+  tx.Exec(
+      "UPDATE forge_installations SET system_token = $3, system_token_expires_at = to_timestamp($4), "
+      "updated_at = now() WHERE tenant_id = $1 AND installation_id = $2",
+      tenant, installation_id, db::Param::Bytes(sealed.stored()),
+      std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch()).count());
+  tx.Commit();
+  return true;
+}
+
+core::Result<ForgeSystemToken> ForgeRegistry::SystemToken(const core::TenantId& tenant) {
+  const auto valid_until = clock_.Now() + kTokenMargin;
+  db::TenantTransaction tx(pool_, tenant);
+  const db::Rows rows = tx.Exec(
+      "SELECT record_id::text, api_base_url, system_token, extract(epoch FROM system_token_expires_at)::bigint "
+      "FROM forge_installations WHERE tenant_id = $1 AND state = 'active' AND system_token IS NOT NULL "
+      "AND system_token_expires_at > to_timestamp($2) ORDER BY system_token_expires_at DESC LIMIT 1",
+      tenant, std::chrono::duration_cast<std::chrono::seconds>(valid_until.time_since_epoch()).count());
+  tx.Commit();
+  if (rows.empty()) {
+    return core::Error::Make(core::ErrorKind::not_found, "forge.no_token",
+                             "no valid Forge system token: sending waits until Forge calls the service again "
+                             "(the hourly scheduled trigger, or an admin opening the app)");
+  }
+  auto opened = box_.Open(kForgeSystemToken, tenant, rows[0].String(0), EncryptedSecret::FromStored(rows[0].Bytes(2)));
+  if (!opened) return std::move(opened).take_error();
+  return ForgeSystemToken{std::move(*opened), rows[0].String(1),
+                          core::Clock::TimePoint(std::chrono::seconds(rows[0].Int(3)))};
+}
+
+bool ForgeRegistry::Uninstall(const std::string& installation_id) {
+  cache_.Invalidate(installation_id);
+  const auto known = Lookup(installation_id);
+  if (!known) return false;
+  db::TenantTransaction tx(pool_, known->tenant);
+  tx.Exec(
+      "UPDATE forge_installations SET state = 'uninstalled', uninstalled_at = coalesce(uninstalled_at, now()), "
+      "system_token = NULL, system_token_expires_at = NULL, updated_at = now() WHERE installation_id = $1",
+      installation_id);
+  tx.Exec(
+      "UPDATE tenants SET state = 'uninstalled', uninstalled_at = coalesce(uninstalled_at, now()), "
+      "updated_at = now() WHERE tenant_id = $1 AND kind = 'forge' AND NOT EXISTS (SELECT 1 FROM "
+      "forge_installations WHERE tenant_id = $1 AND state = 'active')",
+      known->tenant);
+  tx.Commit();
+  cache_.Invalidate(installation_id);
+  return true;
+}
+
+}  // namespace tcj::tenants

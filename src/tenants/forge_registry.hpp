@@ -1,0 +1,92 @@
+// tenants: Forge installations: which site an installation id is, the lifecycle writes, and the
+// app system token Forge hands over with every invocation.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/read_cache.hpp"
+#include "core/result.hpp"
+#include "core/secret.hpp"
+#include "db/pool.hpp"
+#include "tenants/secret_box.hpp"
+#include "tenants/tenant_store.hpp"
+
+namespace tcj::tenants {
+
+// What a verified Forge Invocation Token says about the installation (forge::Invocation).
+struct ForgeInstallation {
+  std::string installation_id;  // ari:cloud:ecosystem::installation/<uuid>
+  std::string cloud_id;
+  std::string app_id;
+  std::string environment_type;
+  std::string environment_id;
+  std::string api_base_url;
+  std::string site_url;  // context.siteUrl when Forge sent one; else the API base URL stands in
+};
+
+struct ForgeTenant {
+  core::TenantId tenant;
+  std::string state;         // the installation's: active, uninstalled
+  std::string tenant_state;  // the site's: active, disabled, uninstalled
+};
+
+struct ForgeInstallOutcome {
+  core::TenantId tenant;
+  bool created = false;                  // a site never seen before
+  std::optional<TenantKind> moved_from;  // the link the site used until now, when it changed
+};
+
+// The system token to call Jira with, opened.
+struct ForgeSystemToken {
+  core::Secret token;
+  std::string api_base_url;
+  core::Clock::TimePoint expires;
+};
+
+// Thread-safe. Lookups by installation id are cached for a few seconds (every Forge call carries
+// one); this process's writes clear the entry at once.
+class ForgeRegistry {
+ public:
+  static constexpr std::chrono::seconds kCacheTtl{5};
+  // A token is not handed out when it expires sooner than this: a send takes time.
+  static constexpr std::chrono::seconds kTokenMargin{60};
+
+  ForgeRegistry(db::Pool& pool, const SecretBox& box, const core::Clock& clock)
+      : pool_(pool), box_(box), clock_(clock) {}
+
+  // nullptr when the installation is unknown.
+  std::shared_ptr<const ForgeTenant> Find(const std::string& installation_id);
+
+  // installed / upgraded. A known installation is made active again; a new one joins the site
+  // known by its cloud id (a reinstall, or a site moving from OAuth), which keeps its servers,
+  // rules and history, or makes a new site. The site's link becomes Forge. Idempotent.
+  ForgeInstallOutcome Install(const ForgeInstallation& installation);
+
+  // Keeps the token when it expires later than the one stored. False when the installation is
+  // unknown, uninstalled, or already holds a fresher token.
+  bool StoreSystemToken(const core::TenantId& tenant, const std::string& installation_id, const core::Secret& token,
+                        core::Clock::TimePoint expires);
+
+  // The freshest token of the site's active installations that is valid for kTokenMargin more;
+  // not_found (with what to wait for) when there is none.
+  core::Result<ForgeSystemToken> SystemToken(const core::TenantId& tenant);
+
+  // preUninstall: the installation leaves, its token is dropped, and the site is uninstalled (its
+  // data kept for the retention period) unless another installation of it is still active.
+  bool Uninstall(const std::string& installation_id);
+
+ private:
+  std::shared_ptr<const ForgeTenant> Lookup(const std::string& installation_id);
+
+  db::Pool& pool_;
+  const SecretBox& box_;
+  const core::Clock& clock_;
+  core::ReadCache<std::shared_ptr<const ForgeTenant>> cache_{10'000};
+};
+
+}  // namespace tcj::tenants
