@@ -14,11 +14,10 @@ void RegisterBackupCommands(CommandTable& table) {
   table.Add(backup, "prune", "Delete the backups older than retention.backup_days.",
             [](const config::Config& c, const core::Logger&) { return app::BackupPrune(c); });
   auto file = std::make_shared<std::string>();
-  table
-      .Add(backup, "restore", "Restore a backup into an empty database, then purge sites past retention.",
-           [file](const config::Config& c, const core::Logger& log) { return app::BackupRestore(c, log, *file); })
-      ->add_option("--file", *file, "The backup file")
-      ->required();
+  AddOption(
+      table.Add(backup, "restore", "Restore a backup into an empty database, then purge sites past retention.",
+                [file](const config::Config& c, const core::Logger& log) { return app::BackupRestore(c, log, *file); }),
+      "--file", *file, "The backup file", Presence::required);
 }
 
 }  // namespace tcj::cli

@@ -1,5 +1,7 @@
 #include "cli/command_table.hpp"
 
+#include <CLI/CLI.hpp>
+
 namespace tcj::cli {
 
 CLI::App* CommandTable::AddGroup(const std::string& name, const std::string& description) {
@@ -22,6 +24,32 @@ const CommandTable::Entry* CommandTable::Parsed() const {
     if (entry.command->parsed()) return &entry;
   }
   return nullptr;
+}
+
+void AddOption(CLI::App* command, const std::string& name, std::string& into, const std::string& description,
+               Presence presence) {
+  CLI::Option* option = command->add_option(name, into, description);
+  if (presence == Presence::required) option->required();
+}
+
+void AddOption(CLI::App* command, const std::string& name, std::optional<std::string>& into,
+               const std::string& description) {
+  command->add_option(name, into, description);
+}
+
+void AddOption(CLI::App* command, const std::string& name, int& into, const std::string& description, int min,
+               int max) {
+  command->add_option(name, into, description)->check(CLI::Range(min, max));
+}
+
+void AddHiddenOption(CLI::App* command, const std::string& name, int& into) {
+  command->add_option(name, into)->group("");
+}
+
+void AddFlag(CLI::App* command, const std::string& name, bool& into, const std::string& description,
+             Presence presence) {
+  CLI::Option* option = command->add_flag(name, into, description);
+  if (presence == Presence::required) option->required();
 }
 
 }  // namespace tcj::cli

@@ -1,15 +1,19 @@
 // cli: the table every command family registers into: each command's CLI11 subcommand and what
-// it does once the configuration is loaded.
+// it does once the configuration is loaded. The families see CLI11 only through this header's
+// functions: its header is heavy, and only command_table.cpp and commands.cpp include it.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
 #include "config/config.hpp"
 #include "core/log.hpp"
+
+namespace CLI {  // NOLINT(readability-identifier-naming): CLI11's name, declared here, not chosen
+class App;
+}  // namespace CLI
 
 namespace tcj::cli {
 
@@ -48,6 +52,20 @@ class CommandTable {
   std::vector<Entry> entries_;
   std::string config_file_;
 };
+
+// Options of a command, bound to variables that must outlive parsing (the families keep them in
+// shared_ptrs their actions hold).
+enum class Presence { optional, required };
+void AddOption(CLI::App* command, const std::string& name, std::string& into, const std::string& description,
+               Presence presence = Presence::optional);
+void AddOption(CLI::App* command, const std::string& name, std::optional<std::string>& into,
+               const std::string& description);
+// A whole number from min to max.
+void AddOption(CLI::App* command, const std::string& name, int& into, const std::string& description, int min, int max);
+// Not listed in --help: hooks for the tests.
+void AddHiddenOption(CLI::App* command, const std::string& name, int& into);
+void AddFlag(CLI::App* command, const std::string& name, bool& into, const std::string& description,
+             Presence presence = Presence::optional);
 
 // The families, one file each.
 void RegisterServiceCommands(CommandTable& table);     // serve, migrate, purge

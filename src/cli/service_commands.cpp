@@ -12,11 +12,12 @@ void RegisterServiceCommands(CommandTable& table) {
   table.Add(root, "migrate", "Apply pending database migrations, then exit.", app::Migrate);
 
   auto dry_run = std::make_shared<bool>(false);
-  table
-      .Add(root, "purge",
-           "Delete the data of sites uninstalled more than retention.uninstalled_days ago (serve does it daily).",
-           [dry_run](const config::Config& c, const core::Logger& log) { return app::Purge(c, log, *dry_run); })
-      ->add_flag("--dry-run", *dry_run, "List the sites that would be purged; delete nothing");
+  AddFlag(
+      table.Add(root, "purge",
+                "Delete the data of sites uninstalled more than retention.uninstalled_days ago (serve does it "
+                "daily).",
+                [dry_run](const config::Config& c, const core::Logger& log) { return app::Purge(c, log, *dry_run); }),
+      "--dry-run", *dry_run, "List the sites that would be purged; delete nothing");
 }
 
 }  // namespace tcj::cli

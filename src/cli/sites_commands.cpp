@@ -9,7 +9,7 @@ namespace {
 
 // --site, which every command about one site requires.
 std::shared_ptr<std::string> SiteOption(CLI::App* command, std::shared_ptr<std::string> site) {
-  command->add_option("--site", *site, "Site URL or tenant id")->required();
+  AddOption(command, "--site", *site, "Site URL or tenant id", Presence::required);
   return site;
 }
 
@@ -28,10 +28,10 @@ void RegisterSitesCommands(CommandTable& table) {
                 [add](const config::Config& c, const core::Logger& log) {
                   return app::SitesAdd(c, log, add->url, add->client_id, add->secret_file);
                 });
-  add_command->add_option("--url", add->url, "The site, e.g. https://example.atlassian.net")->required();
-  add_command->add_option("--client-id", add->client_id, "The OAuth client id")->required();
-  add_command->add_option("--client-secret-file", add->secret_file,
-                          "File holding the client secret (default: read it from standard input)");
+  AddOption(add_command, "--url", add->url, "The site, e.g. https://example.atlassian.net", Presence::required);
+  AddOption(add_command, "--client-id", add->client_id, "The OAuth client id", Presence::required);
+  AddOption(add_command, "--client-secret-file", add->secret_file,
+            "File holding the client secret (default: read it from standard input)");
 
   table.Add(sites, "list", "List every Jira site this service knows.", app::SitesList);
 
@@ -47,7 +47,7 @@ void RegisterSitesCommands(CommandTable& table) {
                                          return app::SitesExport(c, log, *site, *output);
                                        });
   SiteOption(export_command, site);
-  export_command->add_option("--output", *output, "Write to this file (mode 0600) instead of standard output");
+  AddOption(export_command, "--output", *output, "Write to this file (mode 0600) instead of standard output");
 
   auto confirmed = std::make_shared<bool>(false);
   CLI::App* delete_command =
@@ -55,7 +55,7 @@ void RegisterSitesCommands(CommandTable& table) {
                 "Delete every row of a site now, whatever its state (a data deletion request); leaves a tombstone.",
                 [site](const config::Config& c, const core::Logger& log) { return app::SitesDelete(c, log, *site); });
   SiteOption(delete_command, site);
-  delete_command->add_flag("--yes", *confirmed, "Confirm: this cannot be undone")->required();
+  AddFlag(delete_command, "--yes", *confirmed, "Confirm: this cannot be undone", Presence::required);
 }
 
 void RegisterAdminTokenCommands(CommandTable& table) {
@@ -68,7 +68,7 @@ void RegisterAdminTokenCommands(CommandTable& table) {
                                  return app::AdminTokensCreate(c, log, *site, *name);
                                });
   SiteOption(create, site);
-  create->add_option("--name", *name, "What the token is for");
+  AddOption(create, "--name", *name, "What the token is for");
 
   SiteOption(table.Add(tokens, "list", "List the tokens of a site (never the tokens themselves).",
                        [site](const config::Config& c, const core::Logger& log) {
@@ -82,7 +82,7 @@ void RegisterAdminTokenCommands(CommandTable& table) {
                                  return app::AdminTokensRevoke(c, log, *site, *token_id);
                                });
   SiteOption(revoke, site);
-  revoke->add_option("--id", *token_id, "The token id from `admin-tokens list`")->required();
+  AddOption(revoke, "--id", *token_id, "The token id from `admin-tokens list`", Presence::required);
 }
 
 }  // namespace tcj::cli

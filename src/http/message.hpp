@@ -33,6 +33,7 @@ struct Principal {
   std::optional<core::TenantId> tenant;
   std::string subject;     // the Atlassian account id of the user, or the admin token id
   std::string client_key;  // Connect: the site's client key
+  std::string installation;  // Forge: the installation id
 };
 
 struct Request {

@@ -53,6 +53,7 @@ std::string_view ToString(AuthKind kind) {
     case AuthKind::connect_context: return "connect_context";
     case AuthKind::local_admin: return "local_admin";
     case AuthKind::webhook_secret: return "webhook_secret";
+    case AuthKind::forge: return "forge";
   }
   return "unknown";
 }

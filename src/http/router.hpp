@@ -24,6 +24,7 @@ enum class AuthKind {
   connect_context,  // HS256 context token of our own pages (qsh is the literal "context-qsh")
   local_admin,      // a local admin token or session, for the standalone admin pages
   webhook_secret,   // a TeamCity server's webhook secret, for the server named in the path
+  forge,            // a Forge Invocation Token (RS256, Forge's JWKS) of an installed site: the Forge app's calls
 };
 
 std::string_view ToString(AuthKind kind);
