@@ -5,6 +5,8 @@
 packages=(
   # toolchain
   g++ cmake make pkg-config git
+  # compiler cache (cmake/CompilerCache.cmake)
+  ccache
   # libraries (DESIGN.md section 9)
   libboost-dev libssl-dev libpq-dev libcurl4-openssl-dev nlohmann-json3-dev libre2-dev
   libcli11-dev libtomlplusplus-dev libfmt-dev libsimdjson-dev
