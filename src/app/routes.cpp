@@ -7,6 +7,8 @@
 #include "connect/lifecycle.hpp"
 #include "core/url.hpp"
 #include "db/error.hpp"
+#include "forge/authenticator.hpp"
+#include "forge/lifecycle.hpp"
 #include "sync/server_removal.hpp"
 #include "web/audit_trail.hpp"
 #include "web/diagnostics_api.hpp"
@@ -79,6 +81,7 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
                                                                       services.auth_metrics.rejections));
   sync::Engine& engine = services.sync_engine;
   const web::AuditTrail& audit = services.audit;
+  AddForgeRoutes(router, services);
   connect::AddLifecycleRoutes(
       router, services.connect_registry, services.config.connect.app_key,
       services.log.With({{"component", "connect"}}),
@@ -115,6 +118,42 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
                           {.page = pages,
                            .app_key = config.connect.app_key,
                            .configure_module = std::string(connect::kConfigureModule)});
+}
+
+void AddForgeRoutes(http::Router& router, Services& services) {
+  using Mode = forge::ForgeAuthenticator::Installation;
+  const core::Logger log = services.log.With({{"component", "forge"}});
+  sync::Engine& engine = services.sync_engine;
+  const web::AuditTrail& audit = services.audit;
+  router.SetAuthenticator(AuthKind::forge, std::make_shared<forge::ForgeAuthenticator>(
+                                               Mode::known, services.forge_keys, services.forge_registry,
+                                               services.ForgePolicy(), services.clock, log,
+                                               [&engine](const core::TenantId& t) { engine.TenantCanSend(t); }));
+  router.SetAuthenticator(AuthKind::forge_lifecycle,
+                          std::make_shared<forge::ForgeAuthenticator>(Mode::may_be_new, services.forge_keys,
+                                                                      services.forge_registry,
+                                                                      services.ForgePolicy(), services.clock, log));
+  const auto record = [&audit](const core::TenantId& t, std::string_view action, const Request& r,
+                               const nlohmann::json& details) {
+    audit.Record(t, {tenants::ActorKind::atlassian, r.principal.installation, r.client_address}, std::string(action),
+                 "", details);
+  };
+  forge::AddLifecycleRoutes(
+      router, services.forge_registry,
+      {.installed =
+           [&engine, record](const tenants::ForgeInstallOutcome& outcome, std::string_view event, const Request& r) {
+             nlohmann::json details = nlohmann::json::object();
+             if (outcome.moved_from) details["moved_from"] = tenants::ToString(*outcome.moved_from);
+             record(outcome.tenant, "site.forge_" + std::string(event), r, details);
+             engine.TenantInstalled(outcome.tenant);
+           },
+       .token_arrived = [&engine](const core::TenantId& t) { engine.TenantCanSend(t); },
+       .uninstalled =
+           [&engine, record](const core::TenantId& t, const Request& r) {
+             engine.TenantUninstalled(t);
+             record(t, "site.uninstalled", r, nlohmann::json::object());
+           }},
+      log);
 }
 
 void SetPublicPolicies(http::Router& router, const std::string& public_url, core::Logger log) {

@@ -23,6 +23,10 @@ void AddPublicRoutes(http::Router& router, std::string descriptor_json, Readines
 // with the authenticators they need.
 void AddJiraFacingRoutes(http::Router& router, Services& services);
 
+// The Forge app's calls without a user (lifecycle events, the hourly trigger, preUninstall) and
+// the authenticators of Forge Invocation Tokens; part of AddJiraFacingRoutes.
+void AddForgeRoutes(http::Router& router, Services& services);
+
 // What every public route shares: database failures answered 503 (retryable: unreachable, no
 // free connection) or 500, and the service's own origin for the cross-site refusal.
 void SetPublicPolicies(http::Router& router, const std::string& public_url, core::Logger log);

@@ -47,12 +47,21 @@ Services::Services(const config::Config& c, const core::Logger& l, crypto::Keyri
       teamcity_http(http::MakeCurlClient(UserAgent(), config.teamcity.proxy_url)),
       install_keys(std::make_shared<connect::InstallKeys>(config.connect.install_keys_url, http_client)),
       oauth_tokens(http_client, config.oauth.token_url, clock, log.With({{"component", "oauth"}})),
-      sites(tenants, oauth_tokens, config.connect.app_key, clock),
+      forge_keys(std::make_shared<forge::ForgeKeys>(config.forge.jwks_url, http_client, clock)),
+      sites(tenants, oauth_tokens, forge_registry,
+            jira::ForgeApiPolicy{config.forge.api_hosts, config.jira.allow_http_sites}, config.connect.app_key, clock),
       devinfo(http_client, config.oauth.api_url, "TeamCity", devinfo_metrics, clock, log.With({{"component", "jira"}})),
-      admin_access(std::make_shared<jira::PermissionsApiAdminCheck>(sites, http_client), clock,
+      admin_access(std::make_shared<jira::PermissionsApiAdminCheck>(sites, http_client), http_client, clock,
                    log.With({{"component", "admin"}})),
-      sync_engine(pool, servers, sites, devinfo, http_client, teamcity_http, metrics, log, clock,
+      sync_engine(pool, tenants, servers, sites, devinfo, http_client, teamcity_http, metrics, log, clock,
                   EngineOptionsFrom(config)) {}
+
+forge::FitPolicy Services::ForgePolicy() const {
+  return forge::FitPolicy{.app_id = config.forge.app_id,
+                          .api_hosts = config.forge.api_hosts,
+                          .allow_http = config.jira.allow_http_sites,
+                          .environment_type = config.forge.environment};
+}
 
 connect::ConnectAuthContext Services::ConnectContext() {
   return connect::ConnectAuthContext{config.server.public_url,

@@ -12,6 +12,8 @@
 #include "core/metrics.hpp"
 #include "crypto/keyring.hpp"
 #include "db/pool.hpp"
+#include "forge/invocation_token.hpp"
+#include "forge/jwks.hpp"
 #include "http/client.hpp"
 #include "jira/admin_check.hpp"
 #include "jira/devinfo_client.hpp"
@@ -21,6 +23,7 @@
 #include "tenants/admin_sessions.hpp"
 #include "tenants/admin_tokens.hpp"
 #include "tenants/connect_registry.hpp"
+#include "tenants/forge_registry.hpp"
 #include "tenants/secret_box.hpp"
 #include "tenants/server_store.hpp"
 #include "tenants/tenant_store.hpp"
@@ -39,6 +42,8 @@ class Services {
 
   // The Connect authentication settings of this deployment.
   connect::ConnectAuthContext ConnectContext();
+  // What a Forge Invocation Token must say for this deployment.
+  forge::FitPolicy ForgePolicy() const;
 
   const config::Config& config;
   core::Logger log;
@@ -62,6 +67,8 @@ class Services {
   connect::AuthMetrics auth_metrics{metrics};
   std::shared_ptr<connect::InstallKeys> install_keys;
   jira::OAuthTokens oauth_tokens;
+  tenants::ForgeRegistry forge_registry{pool, secrets, clock};
+  std::shared_ptr<forge::ForgeKeys> forge_keys;
   jira::SiteAccess sites;
   jira::DevInfoMetrics devinfo_metrics{metrics};
   jira::DevInfoClient devinfo;

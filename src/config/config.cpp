@@ -318,6 +318,14 @@ const std::vector<KeyDef>& Keys() {
          c.forge.api_hosts = std::move(hosts);
          return std::nullopt;
        }},
+      {"forge.environment", Type::string,
+       [](Config& c, const Value& v) -> std::optional<std::string> {
+         if (Str(v) != "PRODUCTION" && Str(v) != "STAGING" && Str(v) != "DEVELOPMENT") {
+           return "expected PRODUCTION, STAGING or DEVELOPMENT (the Forge environment this service serves)";
+         }
+         c.forge.environment = Str(v);
+         return std::nullopt;
+       }},
       ProxyKey("teamcity.proxy_url", &C::teamcity, &TeamCityConfig::proxy_url),
       ProxyKey("jira.proxy_url", &C::jira, &JiraConfig::proxy_url),
       FlagKey("teamcity.allow_private_networks", &C::teamcity, &TeamCityConfig::allow_private_networks),

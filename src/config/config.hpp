@@ -80,6 +80,7 @@ struct ForgeConfig {
   std::string app_id;  // ari:cloud:ecosystem::app/<uuid>: the FIT audience; empty: no Forge link
   std::string jwks_url = "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json";
   std::vector<std::string> api_hosts{"api.atlassian.com"};  // the only hosts a FIT's apiBaseUrl may name
+  std::string environment = "PRODUCTION";  // the Forge environment type served: PRODUCTION, STAGING, DEVELOPMENT
 };
 
 struct TeamCityConfig {

@@ -116,7 +116,8 @@ TEST_F(DefinerTest, CatalogOnlyTheRuntimeRolesPathsAreExecutableByIt) {
     if (f.Bool(2)) callable.insert(f.String(0));
   }
   const std::set<std::string> expected = {
-      "admin_session_lookup", "admin_token_lookup",       "claim_jobs",          "connect_tenant_lookup",
+      "admin_session_lookup", "admin_token_lookup",       "claim_jobs",          "connect_sites_without_cloud_id",
+      "connect_tenant_lookup",
       "ensure_poll_jobs",     "find_site",                "forge_installation_lookup", "forge_site_lookup",
       "maintenance_secret_key_usage",
       "maintenance_tenant_ids", "purge_uninstalled_tenant", "purgeable_tenants", "queue_stats",

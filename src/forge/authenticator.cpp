@@ -1,27 +1,38 @@
 #include "forge/authenticator.hpp"
 
-#include <algorithm>
-
-#include "core/text.hpp"
+#include "forge/app_token.hpp"
 
 namespace tcj::forge {
 
-std::optional<std::string_view> BearerToken(const http::Request& request) {
-  const auto header = request.headers.Get("Authorization");
-  if (!header || header->size() <= 7 || !core::EqualsIgnoringAsciiCase(header->substr(0, 7), "Bearer ")) {
-    return std::nullopt;
+bool KeepSystemToken(tenants::ForgeRegistry& registry, const core::TenantId& tenant, const Invocation& invocation,
+                     const http::Request& request, const core::Logger& log) {
+  auto token = ReadAppToken(request, kSystemTokenHeader);
+  if (!token) {
+    log.Warn("forge.system_token_unreadable", {{"tenant", tenant.str()},
+                                               {"installation", invocation.installation_id},
+                                               {"error", token.error().message},
+                                               {"request_id", request.request_id}});
+    return false;
   }
-  return core::TrimAsciiSpace(header->substr(7));
+  if (!*token || !registry.OfferSystemToken(tenant, invocation.installation_id, (*token)->token, (*token)->expires)) {
+    return false;
+  }
+  log.Debug("forge.system_token_kept", {{"tenant", tenant.str()},
+                                        {"installation", invocation.installation_id},
+                                        {"expires", core::FormatRfc3339((*token)->expires)}});
+  return true;
 }
 
 bool ForgeAuthenticator::Recognizes(const http::Request& request) const {
-  const auto token = BearerToken(request);
-  return token && std::count(token->begin(), token->end(), '.') == 2;
+  const auto token = http::BearerToken(request);
+  return token && http::LooksLikeJwt(*token);
 }
 
 http::Response ForgeAuthenticator::Reject(const http::Request& request, int status, std::string_view code,
                                           std::string_view why) const {
-  log_.Info("auth.rejected", {{"kind", "forge"}, {"reason", code}, {"request_id", request.request_id}});
+  log_.Info("auth.rejected", {{"kind", mode_ == Installation::known ? "forge" : "forge_lifecycle"},
+                              {"reason", code},
+                              {"request_id", request.request_id}});
   return http::Response::Error(status,
                                status == 401   ? "unauthenticated"
                                : status == 403 ? "forbidden"
@@ -30,7 +41,7 @@ http::Response ForgeAuthenticator::Reject(const http::Request& request, int stat
 }
 
 std::optional<http::Response> ForgeAuthenticator::Authenticate(http::Request& request) const {
-  const auto token = BearerToken(request);
+  const auto token = http::BearerToken(request);
   if (!token) return Reject(request, 401, "no_token", "A Forge invocation token is required.");
   const KeyLookup keys = [this](const std::string& kid) { return keys_->Get(kid); };
   auto invocation = VerifyInvocationToken(*token, keys, policy_, clock_.Now());
@@ -39,13 +50,18 @@ std::optional<http::Response> ForgeAuthenticator::Authenticate(http::Request& re
     return Reject(request, outage ? 503 : 401, invocation.error().code, invocation.error().message);
   }
   const auto known = registry_.Find(invocation->installation_id);
-  if (!known || known->state != "active" || known->tenant_state == "uninstalled") {
+  const bool active = known && known->state == "active" && known->tenant_state != "uninstalled";
+  if (mode_ == Installation::known && !active) {
     return Reject(request, 403, "not_installed", "The app is not installed on this Jira site.");
   }
-  request.principal.kind = "forge";
-  request.principal.tenant = known->tenant;
   request.principal.installation = invocation->installation_id;
   request.principal.subject = invocation->account_id.value_or("");
+  if (known) request.principal.tenant = known->tenant;
+  if (mode_ == Installation::known && KeepSystemToken(registry_, known->tenant, *invocation, request, log_) &&
+      token_kept_) {
+    token_kept_(known->tenant);
+  }
+  request.principal.verified = std::move(*invocation);
   return std::nullopt;
 }
 

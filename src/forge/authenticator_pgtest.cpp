@@ -53,11 +53,20 @@ class ForgeAuthTest : public testing::StoreTest {
             {"iat", now},
             {"nbf", now},
             {"exp", now + 25},
-            {"app", {{"id", kApp}, {"installationId", installation}, {"apiBaseUrl", api}}},
+            {"app",
+             {{"id", kApp},
+              {"installationId", installation},
+              {"apiBaseUrl", api},
+              {"environment", {{"type", "PRODUCTION"}, {"id", "env"}}}}},
             {"principal", "557058:f58131cb"}};
   }
   std::string Sign(const json& claims) const {
     return rsa_.Sign(json{{"alg", "RS256"}, {"kid", kKid}}.dump(), claims.dump());
+  }
+  // An app token as Forge sends them: a JWT of which only exp is read.
+  std::string AppToken(std::chrono::seconds lifetime) const {
+    const auto exp = std::chrono::duration_cast<std::chrono::seconds>((clock_.Now() + lifetime).time_since_epoch());
+    return crypto::SignHs256(json{{"iss", "forge/app-token"}, {"exp", exp.count()}}.dump(), "atlassian's secret");
   }
   http::Request RequestWith(const std::string& authorization) const {
     http::Request r;
@@ -72,8 +81,18 @@ class ForgeAuthTest : public testing::StoreTest {
   core::ManualClock clock_{core::Clock::TimePoint(std::chrono::seconds(1'800'000'000))};
   std::shared_ptr<JwksServer> jwks_ = std::make_shared<JwksServer>();
   tenants::ForgeRegistry registry_{pool(), box_, clock_};
-  ForgeAuthenticator auth_{std::make_shared<ForgeKeys>("https://forge.example/jwks.json", jwks_, clock_), registry_,
-                           FitPolicy{.app_id = kApp, .api_hosts = {"api.atlassian.com"}}, clock_, log_};
+  std::shared_ptr<ForgeKeys> keys_ = std::make_shared<ForgeKeys>("https://forge.example/jwks.json", jwks_, clock_);
+  const FitPolicy policy_{.app_id = kApp, .api_hosts = {"api.atlassian.com"}};
+  std::vector<core::TenantId> tokens_kept_;
+  ForgeAuthenticator auth_{ForgeAuthenticator::Installation::known,
+                           keys_,
+                           registry_,
+                           policy_,
+                           clock_,
+                           log_,
+                           [this](const core::TenantId& t) { tokens_kept_.push_back(t); }};
+  ForgeAuthenticator lifecycle_auth_{ForgeAuthenticator::Installation::may_be_new, keys_, registry_, policy_, clock_,
+                                     log_};
   core::TenantId site_;
 };
 
@@ -82,10 +101,61 @@ TEST_F(ForgeAuthTest, AVerifiedTokenOfAnInstalledSitePassesAsThatSite) {
   ASSERT_TRUE(auth_.Recognizes(request));
   const auto refused = auth_.Authenticate(request);
   ASSERT_FALSE(refused.has_value()) << refused->body;
-  EXPECT_EQ(request.principal.kind, "forge");
   EXPECT_EQ(request.principal.tenant, site_);
   EXPECT_EQ(request.principal.installation, kInstallation);
   EXPECT_EQ(request.principal.subject, "557058:f58131cb");
+  const auto* invocation = std::any_cast<Invocation>(&request.principal.verified);
+  ASSERT_NE(invocation, nullptr) << "the handlers read the verified token";
+  EXPECT_EQ(invocation->cloud_id, kCloud);
+}
+
+TEST_F(ForgeAuthTest, TheLifecycleKindLetsANewInstallationThroughWithoutATenant) {
+  auto request = RequestWith("Bearer " + Sign(Claims(kOther)));
+  ASSERT_TRUE(auth_.Authenticate(request).has_value()) << "the UI kind needs a known installation";
+  request = RequestWith("Bearer " + Sign(Claims(kOther)));
+  const auto refused = lifecycle_auth_.Authenticate(request);
+  ASSERT_FALSE(refused.has_value()) << refused->body;
+  EXPECT_FALSE(request.principal.tenant.has_value());
+  EXPECT_EQ(request.principal.installation, kOther);
+  ASSERT_NE(std::any_cast<Invocation>(&request.principal.verified), nullptr);
+
+  request = RequestWith("Bearer " + Sign(Claims()));
+  ASSERT_FALSE(lifecycle_auth_.Authenticate(request).has_value());
+  EXPECT_EQ(request.principal.tenant, site_) << "a known installation names its site";
+}
+
+TEST_F(ForgeAuthTest, AFresherSystemTokenIsKeptOnceAndWakesTheSite) {
+  EXPECT_EQ(registry_.SystemToken(site_).error().code, "forge.no_token");
+  const std::string token = AppToken(2h);
+  for (int call = 0; call < 3; ++call) {
+    auto request = RequestWith("Bearer " + Sign(Claims()));
+    request.headers.Add("x-forge-oauth-system", token);
+    ASSERT_FALSE(auth_.Authenticate(request).has_value());
+  }
+  const auto held = registry_.SystemToken(site_);
+  ASSERT_TRUE(held.ok()) << held.error().message;
+  EXPECT_EQ(held->token.reveal(), token);
+  EXPECT_EQ(tokens_kept_, std::vector<core::TenantId>{site_}) << "the same token again is no news";
+
+  auto fresher = RequestWith("Bearer " + Sign(Claims()));
+  fresher.headers.Add("x-forge-oauth-system", AppToken(3h));
+  ASSERT_FALSE(auth_.Authenticate(fresher).has_value());
+  EXPECT_EQ(tokens_kept_.size(), 2u);
+
+  auto malformed = RequestWith("Bearer " + Sign(Claims()));
+  malformed.headers.Add("x-forge-oauth-system", "not a token");
+  EXPECT_FALSE(auth_.Authenticate(malformed).has_value()) << "a bad app token does not fail the call";
+  EXPECT_NE(sink_->all().find("forge.system_token_unreadable"), std::string::npos);
+  EXPECT_EQ(sink_->all().find(token.substr(token.rfind('.') + 1)), std::string::npos) << "no token in the log";
+}
+
+TEST_F(ForgeAuthTest, AnotherForgeEnvironmentIsRefused) {
+  json development = Claims();
+  development["app"]["environment"]["type"] = "DEVELOPMENT";
+  auto request = RequestWith("Bearer " + Sign(development));
+  const auto refused = lifecycle_auth_.Authenticate(request);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 401);
 }
 
 TEST_F(ForgeAuthTest, RecognizesJwtBearersOnly) {
@@ -120,7 +190,7 @@ TEST_F(ForgeAuthTest, EveryRefusalHasItsStatusAJsonErrorAndNoPrincipal) {
 }
 
 TEST_F(ForgeAuthTest, AnUninstalledInstallationIsRefused) {
-  ASSERT_TRUE(registry_.Uninstall(kInstallation));
+  ASSERT_TRUE(registry_.Uninstall(kInstallation).has_value());
   auto request = RequestWith("Bearer " + Sign(Claims()));
   const auto refused = auth_.Authenticate(request);
   ASSERT_TRUE(refused.has_value());

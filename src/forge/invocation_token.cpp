@@ -110,6 +110,7 @@ core::Result<Invocation> ReadInvocation(const crypto::DecodedJwt& jwt, const Fit
   if (Text(app, "id") != policy.app_id) return Refused("app.id is not the audience");
 
   Invocation out;
+  out.app_id = policy.app_id;
   out.installation_id = Text(app, "installationId");
   if (out.installation_id.empty()) out.installation_id = Text(Member(app, "installation"), "id");
   if (!out.installation_id.starts_with(kInstallationPrefix) ||
@@ -133,8 +134,12 @@ core::Result<Invocation> ReadInvocation(const crypto::DecodedJwt& jwt, const Fit
   }
   out.environment_type = Text(Member(app, "environment"), "type");
   out.environment_id = Text(Member(app, "environment"), "id");
+  if (!policy.environment_type.empty() && out.environment_type != policy.environment_type) {
+    return Refused("the token is from a Forge environment this service does not serve (forge.environment)");
+  }
   out.module_key = Text(Member(app, "module"), "key");
   out.site_url = Text(context, "siteUrl");
+  out.issue_key = Text(Member(Member(context, "extension"), "issue"), "key");
   if (const json& principal = Member(body, "principal"); principal.is_string()) {
     out.account_id = principal.get<std::string>();
   } else if (const std::string account = Text(principal, "accountId"); !account.empty()) {

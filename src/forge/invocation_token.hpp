@@ -21,11 +21,15 @@ struct FitPolicy {
   std::string app_id;                  // ari:cloud:ecosystem::app/<uuid>: the audience
   std::vector<std::string> api_hosts;  // the hosts app.apiBaseUrl may name (lower case)
   bool allow_http = false;             // an http apiBaseUrl (tests on loopback only)
+  // The one Forge environment type this service serves (forge.environment): a DEVELOPMENT
+  // installation of the same app must not reach a production service's sites. Empty: any.
+  std::string environment_type = "PRODUCTION";
   std::chrono::seconds leeway{30};     // for exp and nbf
 };
 
 // What a verified token says.
 struct Invocation {
+  std::string app_id;           // ari:cloud:ecosystem::app/<uuid>: this service's forge.app_id
   std::string installation_id;  // ari:cloud:ecosystem::installation/<uuid>: the tenant
   std::string cloud_id;         // the Jira site; stable across reinstalls
   std::string api_base_url;     // https://api.atlassian.com/ex/jira/<cloudId>
@@ -34,6 +38,7 @@ struct Invocation {
   std::string module_key;                 // app.module.key
   std::optional<std::string> account_id;  // principal: UI calls only
   std::string site_url;                   // context.siteUrl, when Forge sent one
+  std::string issue_key;                  // context.extension.issue.key: the issue a panel shows
   core::TimePoint expires;
 };
 
@@ -43,7 +48,8 @@ using KeyLookup = std::function<core::Result<crypto::RsaPublicKey>(const std::st
 // Checks, in this order, and answers an unauthenticated error naming the first failure (never the
 // token): size and shape; alg RS256 with a kid; the key; the signature; iss; aud containing the
 // app id; exp and nbf within the leeway; icLabel, when present, ^[a-z0-9_-]{1,50}$ (before any
-// use); app.id equal to the audience; an installation id of the documented shape; apiBaseUrl an
+// use); app.id equal to the audience; the environment type; an installation id of the documented
+// shape; apiBaseUrl an
 // https URL on an allowed host with the path /ex/jira/<cloudId>, the same cloudId as the token's
 // context and installation contexts.
 core::Result<Invocation> VerifyInvocationToken(std::string_view token, const KeyLookup& keys, const FitPolicy& policy,

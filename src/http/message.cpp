@@ -2,7 +2,10 @@
 
 #include <strings.h>
 
+#include <algorithm>
+
 #include "core/log.hpp"
+#include "core/text.hpp"
 
 namespace tcj::http {
 namespace {
@@ -63,6 +66,20 @@ Response Response::Error(int status, std::string_view code, std::string_view mes
   core::AppendJsonEscaped(body, message);
   body += "\"}}";
   return Json(status, std::move(body));
+}
+
+std::optional<std::string_view> BearerToken(const Request& request) {
+  const auto header = request.headers.Get("Authorization");
+  if (!header || header->size() <= 7 || !core::EqualsIgnoringAsciiCase(header->substr(0, 7), "Bearer ")) {
+    return std::nullopt;
+  }
+  const std::string_view token = core::TrimAsciiSpace(header->substr(7));
+  if (token.empty()) return std::nullopt;
+  return token;
+}
+
+bool LooksLikeJwt(std::string_view token) {
+  return std::count(token.begin(), token.end(), '.') == 2;
 }
 
 std::string_view ReasonPhrase(int status) {

@@ -1,6 +1,7 @@
 // http: the request and response types handlers see, free of Boost.Beast.
 #pragma once
 
+#include <any>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -34,6 +35,9 @@ struct Principal {
   std::string subject;     // the Atlassian account id of the user, or the admin token id
   std::string client_key;  // Connect: the site's client key
   std::string installation;  // Forge: the installation id
+  // What the authentication verified beyond these fields, for the handlers of routes of that
+  // kind (forge: the forge::Invocation of the token). Read with std::any_cast.
+  std::any verified;
 };
 
 struct Request {
@@ -62,6 +66,14 @@ struct Response {
   // The error shape of every JSON endpoint: {"error": {"code": "...", "message": "..."}}.
   static Response Error(int status, std::string_view code, std::string_view message);
 };
+
+// The token of "Authorization: Bearer <token>" (scheme compared case-insensitively, spaces
+// around the token dropped); nullopt when the header is absent, of another scheme or empty.
+std::optional<std::string_view> BearerToken(const Request& request);
+
+// Three dot-separated parts, as every JWT (a Forge Invocation Token) has and no local admin
+// token does: how the bearer-token kinds tell theirs apart.
+bool LooksLikeJwt(std::string_view token);
 
 // Standard reason phrase, e.g. 404 -> "Not Found".
 std::string_view ReasonPhrase(int status);

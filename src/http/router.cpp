@@ -54,6 +54,7 @@ std::string_view ToString(AuthKind kind) {
     case AuthKind::local_admin: return "local_admin";
     case AuthKind::webhook_secret: return "webhook_secret";
     case AuthKind::forge: return "forge";
+    case AuthKind::forge_lifecycle: return "forge_lifecycle";
   }
   return "unknown";
 }

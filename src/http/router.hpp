@@ -25,6 +25,7 @@ enum class AuthKind {
   local_admin,      // a local admin token or session, for the standalone admin pages
   webhook_secret,   // a TeamCity server's webhook secret, for the server named in the path
   forge,            // a Forge Invocation Token (RS256, Forge's JWKS) of an installed site: the Forge app's calls
+  forge_lifecycle,  // a Forge Invocation Token of any installation, new ones too: lifecycle events and triggers
 };
 
 std::string_view ToString(AuthKind kind);

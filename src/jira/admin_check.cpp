@@ -37,4 +37,34 @@ core::Result<bool> PermissionsApiAdminCheck::IsJiraAdmin(const core::TenantId& t
   return false;
 }
 
+core::Result<bool> UserTokenIsJiraAdmin(http::HttpClient& http, const std::string& api_base_url,
+                                        const core::Secret& user_token) {
+  http::ClientRequest request{.url = api_base_url + "/rest/api/3/mypermissions?permissions=ADMINISTER"};
+  request.headers.Set("Authorization", "Bearer " + std::string(user_token.reveal()));
+  request.headers.Set("Accept", "application/json");
+  request.total_timeout = std::chrono::seconds(10);
+  request.max_response_bytes = 256 * 1024;
+  auto response = http.Send(request);
+  if (!response) return std::move(response).take_error();
+  if (response->status != 200) {
+    return core::Error::Make(core::ErrorKind::unavailable, "jira.permissions_check",
+                             "Jira's permission check answered " + std::to_string(response->status));
+  }
+  const auto doc = nlohmann::json::parse(response->body, nullptr, false);
+  const nlohmann::json* administer = nullptr;
+  if (doc.is_object()) {
+    const auto permissions = doc.find("permissions");
+    if (permissions != doc.end() && permissions->is_object()) {
+      const auto entry = permissions->find("ADMINISTER");
+      if (entry != permissions->end() && entry->is_object()) administer = &*entry;
+    }
+  }
+  if (administer == nullptr) {
+    return core::Error::Make(core::ErrorKind::bad_payload, "jira.permissions_check",
+                             "Jira's permission check answered something unreadable");
+  }
+  const auto have = administer->find("havePermission");
+  return have != administer->end() && have->is_boolean() && have->get<bool>();
+}
+
 }  // namespace tcj::jira

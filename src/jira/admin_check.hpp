@@ -6,6 +6,7 @@
 
 #include "core/ids.hpp"
 #include "core/result.hpp"
+#include "core/secret.hpp"
 #include "http/client.hpp"
 #include "jira/site_access.hpp"
 
@@ -29,5 +30,11 @@ class PermissionsApiAdminCheck final : public AdminCheck {
   SiteAccess& sites_;
   std::shared_ptr<http::HttpClient> http_;
 };
+
+// Forge: whether the user whose own token this is (x-forge-oauth-user of a UI call) holds Jira's
+// global ADMINISTER permission: GET {apiBaseUrl}/rest/api/3/mypermissions?permissions=ADMINISTER.
+// Any failure is an error, which callers treat as "no".
+core::Result<bool> UserTokenIsJiraAdmin(http::HttpClient& http, const std::string& api_base_url,
+                                        const core::Secret& user_token);
 
 }  // namespace tcj::jira

@@ -64,7 +64,7 @@ class DevInfoClientTest : public ::testing::Test {
   std::shared_ptr<testing::CaptureSink> sink_ = std::make_shared<testing::CaptureSink>();
   core::ManualClock clock_{core::Clock::TimePoint{std::chrono::seconds{1'700'000'000}}};
   DevInfoClient client_{http_, "https://api.atlassian.com", "TeamCity", metrics_, clock_, core::Logger(sink_, core::LogLevel::info)};
-  Site connect_{core::TenantId("t-1"), SiteKind::connect, "https://acme.atlassian.net", "client-1", "", ""};
+  Site connect_{core::TenantId("t-1"), SiteKind::connect, "https://acme.atlassian.net", "client-1", "", "", ""};
   std::unique_ptr<Authorizer> auth_ =
       MakeConnectAuthorizer("com.example.teamcity-jira", "https://acme.atlassian.net", core::Secret("s3cret"), clock_);
 };
@@ -227,12 +227,28 @@ TEST(OAuthTokens, CachesUntilShortlyBeforeExpiryAndRefreshesOnce) {
   EXPECT_FALSE(auth->Refresh());
 }
 
-TEST(Endpoints, ConnectSitesAndTheApiGateway) {
-  Site connect{core::TenantId("t"), SiteKind::connect, "https://acme.atlassian.net", "ck", "", ""};
+TEST(Endpoints, ConnectSitesTheApiGatewayAndForgeInstallations) {
+  Site connect{core::TenantId("t"), SiteKind::connect, "https://acme.atlassian.net", "ck", "", "", ""};
   EXPECT_EQ(EndpointsFor(connect, "https://api.atlassian.com").builds, "https://acme.atlassian.net/rest/builds/0.1");
-  Site oauth{core::TenantId("t"), SiteKind::oauth, "https://acme.atlassian.net", "", "cloud-1", "cid"};
+  Site oauth{core::TenantId("t"), SiteKind::oauth, "https://acme.atlassian.net", "", "cloud-1", "cid", ""};
   EXPECT_EQ(EndpointsFor(oauth, "https://api.atlassian.com").deployments,
             "https://api.atlassian.com/jira/deployments/0.1/cloud/cloud-1");
+  Site forge{core::TenantId("t"), SiteKind::forge, "https://acme.atlassian.net", "", "cloud-1", "",
+             "https://api.atlassian.com/ex/jira/cloud-1"};
+  EXPECT_EQ(EndpointsFor(forge, "https://api.atlassian.com").builds,
+            "https://api.atlassian.com/ex/jira/cloud-1/rest/builds/0.1");
+}
+
+TEST(ForgeAuthorizer, SendsTheSystemTokenOnlyWhileItIsValid) {
+  core::ManualClock clock{core::Clock::TimePoint(std::chrono::seconds(1'800'000'000))};
+  auto auth = MakeForgeAuthorizer(core::Secret("sys-token"), clock.Now() + std::chrono::minutes(10), clock);
+  EXPECT_EQ(*auth->Header("POST", "https://api.atlassian.com/ex/jira/c/rest/builds/0.1/bulk"), "Bearer sys-token");
+  EXPECT_FALSE(auth->Refresh()) << "Forge has no way to ask for a token";
+  clock.Advance(std::chrono::minutes(10) - std::chrono::seconds(20));
+  const auto late = auth->Header("POST", "https://api.atlassian.com/ex/jira/c/rest/builds/0.1/bulk");
+  ASSERT_FALSE(late.ok()) << "never within a request's time of the expiry";
+  EXPECT_TRUE(late.error().retryable);
+  EXPECT_EQ(late.error().code, "forge.token_expired");
 }
 
 }  // namespace

@@ -22,6 +22,21 @@ core::Result<std::string> FetchCloudId(http::HttpClient& http, const std::string
   return doc["cloudId"].get<std::string>();
 }
 
+int LearnConnectCloudIds(tenants::TenantStore& store, http::HttpClient& http, int limit, const core::Logger& log) {
+  int learnt = 0;
+  for (const auto& [tenant, site_url] : store.ConnectSitesWithoutCloudId(limit, std::chrono::hours(1))) {
+    auto cloud_id = FetchCloudId(http, site_url);
+    if (cloud_id) {
+      ++learnt;
+      store.RecordCloudId(tenant, *cloud_id);
+    } else {
+      log.Info("jira.cloud_id_unknown", {{"tenant", tenant.str()}, {"error", cloud_id.error().message}});
+      store.RecordCloudId(tenant, std::nullopt);
+    }
+  }
+  return learnt;
+}
+
 core::Result<tenants::TenantRecord> AddOAuthSite(http::HttpClient& http, OAuthTokens& tokens,
                                                  tenants::TenantStore& store, const std::string& site_url,
                                                  const std::string& client_id, const core::Secret& client_secret) {

@@ -63,11 +63,37 @@ class OAuthAuthorizer final : public Authorizer {
   bool refreshed_ = false;
 };
 
+class ForgeAuthorizer final : public Authorizer {
+ public:
+  // A request may take this long; a token closer to its end than that is not used.
+  static constexpr std::chrono::seconds kMargin{30};
+
+  ForgeAuthorizer(core::Secret token, core::Clock::TimePoint expires, const core::Clock& clock)
+      : token_(std::move(token)), expires_(expires), clock_(clock) {}
+
+  core::Result<std::string> Header(std::string_view, std::string_view) override {
+    if (clock_.Now() + kMargin >= expires_) {
+      return core::Error::Retryable(core::ErrorKind::unavailable, "forge.token_expired",
+                                    "the Forge app token expired: sending waits until Forge calls the service "
+                                    "again (the hourly scheduled trigger, or an admin opening the app)");
+    }
+    return "Bearer " + std::string(token_.reveal());
+  }
+
+ private:
+  core::Secret token_;
+  core::Clock::TimePoint expires_;
+  const core::Clock& clock_;
+};
+
 }  // namespace
 
 Endpoints EndpointsFor(const Site& site, std::string_view api_url) {
   if (site.kind == SiteKind::connect) {
     return {site.base_url + "/rest/builds/0.1", site.base_url + "/rest/deployments/0.1"};
+  }
+  if (site.kind == SiteKind::forge) {
+    return {site.api_base_url + "/rest/builds/0.1", site.api_base_url + "/rest/deployments/0.1"};
   }
   const std::string api(api_url);
   return {api + "/jira/builds/0.1/cloud/" + site.cloud_id, api + "/jira/deployments/0.1/cloud/" + site.cloud_id};
@@ -80,6 +106,11 @@ std::unique_ptr<Authorizer> MakeConnectAuthorizer(std::string app_key, const std
 
 std::unique_ptr<Authorizer> MakeOAuthAuthorizer(OAuthTokens& tokens, std::string client_id, core::Secret client_secret) {
   return std::make_unique<OAuthAuthorizer>(tokens, std::move(client_id), std::move(client_secret));
+}
+
+std::unique_ptr<Authorizer> MakeForgeAuthorizer(core::Secret system_token, core::Clock::TimePoint expires,
+                                                const core::Clock& clock) {
+  return std::make_unique<ForgeAuthorizer>(std::move(system_token), expires, clock);
 }
 
 }  // namespace tcj::jira

@@ -14,7 +14,7 @@ namespace tcj::jira {
 
 class OAuthTokens;
 
-enum class SiteKind { connect, oauth };
+enum class SiteKind { connect, oauth, forge };
 
 struct Site {
   core::TenantId tenant;
@@ -23,10 +23,12 @@ struct Site {
   std::string client_key;  // Connect
   std::string cloud_id;    // OAuth: requests go to the API gateway under this cloud id
   std::string oauth_client_id;
+  std::string api_base_url;  // Forge: https://api.atlassian.com/ex/jira/<cloudId>, from the invocation tokens
 };
 
 // Where each operation of the Builds and Deployments APIs lives for a site: on the site itself
-// (Connect) or on the API gateway under /jira/.../cloud/{cloudId} (OAuth).
+// (Connect), on the API gateway under /jira/.../cloud/{cloudId} (OAuth), or under the Forge
+// installation's apiBaseUrl, as the site's own REST paths (Forge).
 struct Endpoints {
   std::string builds;       // .../builds/0.1
   std::string deployments;  // .../deployments/0.1
@@ -51,5 +53,11 @@ std::unique_ptr<Authorizer> MakeConnectAuthorizer(std::string app_key, const std
 
 // OAuth 2.0 client credentials: "Bearer <token>" from the shared token cache.
 std::unique_ptr<Authorizer> MakeOAuthAuthorizer(OAuthTokens& tokens, std::string client_id, core::Secret client_secret);
+
+// Forge: "Bearer <app system token>" as Forge handed it over. Never after `expires` (less a
+// margin for the request itself): then a retryable error says that sending waits for Forge to
+// call with a fresh one. There is no way to ask for one, so Refresh cannot help.
+std::unique_ptr<Authorizer> MakeForgeAuthorizer(core::Secret system_token, core::Clock::TimePoint expires,
+                                                const core::Clock& clock);
 
 }  // namespace tcj::jira

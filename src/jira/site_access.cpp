@@ -1,6 +1,34 @@
 #include "jira/site_access.hpp"
 
+#include <algorithm>
+
+#include "core/url.hpp"
+
 namespace tcj::jira {
+
+core::Result<SiteHandle> SiteAccess::ForgeSite(const core::TenantId& tenant, const tenants::TenantRecord& record) {
+  auto token = forge_.SystemToken(tenant);
+  if (!token) {
+    if (token.error().kind != core::ErrorKind::not_found) return std::move(token).take_error();
+    // Not an error of the site's: the work waits (retried) and says why.
+    return core::Error::Retryable(core::ErrorKind::unavailable, token.error().code, token.error().message);
+  }
+  const auto url = core::ParseUrl(token->api_base_url);
+  const auto& hosts = forge_policy_.hosts;
+  if (!url || (url->scheme != "https" && !forge_policy_.allow_http) ||
+      std::find(hosts.begin(), hosts.end(), url->host) == hosts.end()) {
+    return core::Error::Make(core::ErrorKind::forbidden, "forge.api_host_not_allowed",
+                             "the Forge installation's API base URL is not on a host of forge.api_hosts");
+  }
+  SiteHandle h;
+  h.site.tenant = tenant;
+  h.site.kind = SiteKind::forge;
+  h.site.base_url = record.site_url;
+  h.site.cloud_id = record.cloud_id;
+  h.site.api_base_url = token->api_base_url;
+  h.auth = MakeForgeAuthorizer(std::move(token->token), token->expires, clock_);
+  return h;
+}
 
 core::Result<SiteHandle> SiteAccess::For(const core::TenantId& tenant) {
   const auto record = tenants_.Get(tenant);
@@ -8,18 +36,15 @@ core::Result<SiteHandle> SiteAccess::For(const core::TenantId& tenant) {
   if (record->state == "uninstalled") {
     return core::Error::Make(core::ErrorKind::forbidden, "tenants.uninstalled", "the Jira site uninstalled the app");
   }
-  if (record->kind == tenants::TenantKind::forge) {
-    // Work for the site waits (retried later) instead of going out through the link it left.
-    return core::Error::Retryable(core::ErrorKind::unavailable, "jira.forge_not_yet",
-                                  "the site is connected through Forge, which this version cannot send through yet");
-  }
+  if (record->kind == tenants::TenantKind::forge) return ForgeSite(tenant, *record);
   SiteHandle h;
   h.site = Site{tenant,
                 record->kind == tenants::TenantKind::oauth ? SiteKind::oauth : SiteKind::connect,
                 record->site_url,
                 record->client_key,
                 record->cloud_id,
-                record->oauth_client_id};
+                record->oauth_client_id,
+                ""};
   if (h.site.kind == SiteKind::connect) {
     auto secret = tenants_.JiraSecret(tenant, tenants::kConnectSharedSecret);
     if (!secret) return std::move(secret).take_error();

@@ -3,11 +3,13 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "jira/oauth_tokens.hpp"
 #include "jira/site.hpp"
+#include "tenants/forge_registry.hpp"
 #include "tenants/tenant_store.hpp"
 
 namespace tcj::jira {
@@ -17,19 +19,37 @@ struct SiteHandle {
   std::unique_ptr<Authorizer> auth;
 };
 
+// Where a Forge site's system token may be sent (forge.api_hosts): checked again at every use,
+// whatever the invocation token that brought the apiBaseUrl said.
+struct ForgeApiPolicy {
+  std::vector<std::string> hosts;
+  bool allow_http = false;  // tests on loopback only
+};
+
 // Thread-safe.
 class SiteAccess {
  public:
-  SiteAccess(tenants::TenantStore& tenants, OAuthTokens& oauth_tokens, std::string app_key, const core::Clock& clock)
-      : tenants_(tenants), oauth_tokens_(oauth_tokens), app_key_(std::move(app_key)), clock_(clock) {}
+  SiteAccess(tenants::TenantStore& tenants, OAuthTokens& oauth_tokens, tenants::ForgeRegistry& forge,
+             ForgeApiPolicy forge_policy, std::string app_key, const core::Clock& clock)
+      : tenants_(tenants),
+        oauth_tokens_(oauth_tokens),
+        forge_(forge),
+        forge_policy_(std::move(forge_policy)),
+        app_key_(std::move(app_key)),
+        clock_(clock) {}
 
   // not_found for an unknown tenant; forbidden for an uninstalled one (nothing may be sent to it);
-  // unavailable when its secret cannot be opened.
+  // unavailable when its secret cannot be opened; retryable unavailable (forge.no_token) for a
+  // Forge site without a valid system token: its sends wait for Forge's next call.
   core::Result<SiteHandle> For(const core::TenantId& tenant);
 
  private:
+  core::Result<SiteHandle> ForgeSite(const core::TenantId& tenant, const tenants::TenantRecord& record);
+
   tenants::TenantStore& tenants_;
   OAuthTokens& oauth_tokens_;
+  tenants::ForgeRegistry& forge_;
+  ForgeApiPolicy forge_policy_;
   std::string app_key_;
   const core::Clock& clock_;
 };

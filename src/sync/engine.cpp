@@ -2,6 +2,7 @@
 
 #include "core/url.hpp"
 #include "db/error.hpp"
+#include "jira/oauth_sites.hpp"
 #include "jira/projects.hpp"
 #include "sync/backfill.hpp"
 #include "sync/poller.hpp"
@@ -23,10 +24,12 @@ jira::RetryOptions DeliveryRetries(std::chrono::seconds lease) {
 
 }  // namespace
 
-Engine::Engine(db::Pool& pool, tenants::ServerStore& servers, jira::SiteAccess& sites, jira::DevInfoClient& devinfo,
+Engine::Engine(db::Pool& pool, tenants::TenantStore& tenants, tenants::ServerStore& servers, jira::SiteAccess& sites,
+               jira::DevInfoClient& devinfo,
                std::shared_ptr<http::HttpClient> jira_http, std::shared_ptr<http::HttpClient> teamcity_http,
                core::MetricsRegistry& metrics, const core::Logger& log, const core::Clock& clock, EngineOptions options)
-    : sites_(sites),
+    : tenants_(tenants),
+      sites_(sites),
       http_(std::move(jira_http)),
       options_(std::move(options)),
       metrics_(metrics),
@@ -86,6 +89,9 @@ void Engine::Maintain(std::chrono::steady_clock::time_point& last_purge) {
       context_.log.Info("sync.poll_jobs_created", {{"jobs", created}});
       workers_->Wake();
     }
+    if (const int learnt = jira::LearnConnectCloudIds(tenants_, *http_, 20, context_.log); learnt > 0) {
+      context_.log.Info("sync.cloud_ids_learnt", {{"sites", learnt}});
+    }
     const auto now = context_.clock.Monotonic();
     if (last_purge == std::chrono::steady_clock::time_point{} || now - last_purge >= std::chrono::hours(24)) {
       last_purge = now;
@@ -118,6 +124,21 @@ void Engine::ServerAdded(const core::TenantId& tenant, const core::ServerId& ser
 void Engine::TenantUninstalled(const core::TenantId& tenant) {
   const int killed = queue_.KillTenantJobs(tenant, "the app was uninstalled from the Jira site");
   context_.log.Info("sync.tenant_stopped", {{"tenant", tenant.str()}, {"jobs", killed}});
+}
+
+void Engine::TenantInstalled(const core::TenantId& tenant) {
+  {
+    std::lock_guard lock(mutex_);
+    facts_.erase(tenant.str());  // the link may have changed with it
+  }
+  queue_.EnsurePollJobs();
+  TenantCanSend(tenant);
+}
+
+void Engine::TenantCanSend(const core::TenantId& tenant) {
+  queue_.Enqueue(tenant, JobKind::send, kSendKey);
+  queue_.RunNow(tenant, kSendKey);
+  workers_->Wake();
 }
 
 SiteFacts Engine::FactsFor(const core::TenantId& tenant) {

@@ -19,6 +19,7 @@
 #include "sync/sender.hpp"
 #include "sync/workers.hpp"
 #include "tenants/server_store.hpp"
+#include "tenants/tenant_store.hpp"
 
 namespace tcj::sync {
 
@@ -37,7 +38,8 @@ struct EngineOptions {
 class Engine {
  public:
   // jira_http reaches Atlassian (site facts), teamcity_http the TeamCity servers.
-  Engine(db::Pool& pool, tenants::ServerStore& servers, jira::SiteAccess& sites, jira::DevInfoClient& devinfo,
+  Engine(db::Pool& pool, tenants::TenantStore& tenants, tenants::ServerStore& servers, jira::SiteAccess& sites,
+         jira::DevInfoClient& devinfo,
          std::shared_ptr<http::HttpClient> jira_http, std::shared_ptr<http::HttpClient> teamcity_http,
          core::MetricsRegistry& metrics, const core::Logger& log, const core::Clock& clock, EngineOptions options);
   ~Engine();
@@ -52,10 +54,15 @@ class Engine {
   void ServerAdded(const core::TenantId& tenant, const core::ServerId& server);
   // The tenant uninstalled the app: nothing runs for it any more.
   void TenantUninstalled(const core::TenantId& tenant);
+  // The tenant installed the app again (its servers are polled again) or its link changed.
+  void TenantInstalled(const core::TenantId& tenant);
+  // The tenant's way to Jira works again (a fresh Forge token): what waited is sent now.
+  void TenantCanSend(const core::TenantId& tenant);
 
  private:
   SiteFacts FactsFor(const core::TenantId& tenant);
 
+  tenants::TenantStore& tenants_;
   jira::SiteAccess& sites_;
   std::shared_ptr<http::HttpClient> http_;  // to Atlassian
   EngineOptions options_;

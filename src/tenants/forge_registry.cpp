@@ -26,6 +26,10 @@ std::shared_ptr<const ForgeTenant> ForgeRegistry::Find(const std::string& instal
 
 ForgeInstallOutcome ForgeRegistry::Install(const ForgeInstallation& in) {
   cache_.Invalidate(in.installation_id);
+  {
+    std::lock_guard lock(offered_mutex_);
+    offered_.erase(in.installation_id);  // an installation back from uninstalled holds no token
+  }
   const std::string site_url = in.site_url.empty() ? in.api_base_url : in.site_url;
   // Active again, keeping a disabled site disabled; the link is Forge from now on.
   constexpr const char* kActivate =
@@ -105,6 +109,21 @@ bool ForgeRegistry::StoreSystemToken(const core::TenantId& tenant, const std::st
   return true;
 }
 
+bool ForgeRegistry::OfferSystemToken(const core::TenantId& tenant, const std::string& installation_id,
+                                     const core::Secret& token, core::Clock::TimePoint expires) {
+  {
+    std::lock_guard lock(offered_mutex_);
+    if (const auto it = offered_.find(installation_id); it != offered_.end() && it->second >= expires) return false;
+  }
+  const bool stored = StoreSystemToken(tenant, installation_id, token, expires);
+  std::lock_guard lock(offered_mutex_);
+  if (offered_.size() >= 10'000) offered_.clear();
+  // Also when not stored: the database then holds one at least as fresh, or the installation
+  // left (and Uninstall forgets it again).
+  offered_[installation_id] = expires;
+  return stored;
+}
+
 core::Result<ForgeSystemToken> ForgeRegistry::SystemToken(const core::TenantId& tenant) {
   const auto valid_until = clock_.Now() + kTokenMargin;
   db::TenantTransaction tx(pool_, tenant);
@@ -125,10 +144,14 @@ core::Result<ForgeSystemToken> ForgeRegistry::SystemToken(const core::TenantId& 
                           core::Clock::TimePoint(std::chrono::seconds(rows[0].Int(3)))};
 }
 
-bool ForgeRegistry::Uninstall(const std::string& installation_id) {
+std::optional<ForgeUninstallOutcome> ForgeRegistry::Uninstall(const std::string& installation_id) {
   cache_.Invalidate(installation_id);
+  {
+    std::lock_guard lock(offered_mutex_);
+    offered_.erase(installation_id);
+  }
   const auto known = Lookup(installation_id);
-  if (!known) return false;
+  if (!known) return std::nullopt;
   db::TenantTransaction tx(pool_, known->tenant);
   tx.Exec(
       "UPDATE forge_installations SET state = 'uninstalled', uninstalled_at = coalesce(uninstalled_at, now()), "
@@ -139,9 +162,11 @@ bool ForgeRegistry::Uninstall(const std::string& installation_id) {
       "updated_at = now() WHERE tenant_id = $1 AND kind = 'forge' AND NOT EXISTS (SELECT 1 FROM "
       "forge_installations WHERE tenant_id = $1 AND state = 'active')",
       known->tenant);
+  const bool site_uninstalled =
+      tx.Exec("SELECT 1 FROM tenants WHERE tenant_id = $1 AND state = 'uninstalled'", known->tenant).size() > 0;
   tx.Commit();
   cache_.Invalidate(installation_id);
-  return true;
+  return ForgeUninstallOutcome{known->tenant, site_uninstalled};
 }
 
 }  // namespace tcj::tenants

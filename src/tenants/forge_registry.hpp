@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -41,6 +43,11 @@ struct ForgeInstallOutcome {
   std::optional<TenantKind> moved_from;  // the link the site used until now, when it changed
 };
 
+struct ForgeUninstallOutcome {
+  core::TenantId tenant;
+  bool site_uninstalled = false;  // false while another installation of the site is active
+};
+
 // The system token to call Jira with, opened.
 struct ForgeSystemToken {
   core::Secret token;
@@ -72,13 +79,20 @@ class ForgeRegistry {
   bool StoreSystemToken(const core::TenantId& tenant, const std::string& installation_id, const core::Secret& token,
                         core::Clock::TimePoint expires);
 
+  // StoreSystemToken, unless this process already stored one of this installation that lasts at
+  // least as long: every Forge call carries a token, mostly the one of the call before, and only
+  // a fresher one is worth a write.
+  bool OfferSystemToken(const core::TenantId& tenant, const std::string& installation_id, const core::Secret& token,
+                        core::Clock::TimePoint expires);
+
   // The freshest token of the site's active installations that is valid for kTokenMargin more;
   // not_found (with what to wait for) when there is none.
   core::Result<ForgeSystemToken> SystemToken(const core::TenantId& tenant);
 
   // preUninstall: the installation leaves, its token is dropped, and the site is uninstalled (its
   // data kept for the retention period) unless another installation of it is still active.
-  bool Uninstall(const std::string& installation_id);
+  // nullopt when the installation is unknown. Idempotent.
+  std::optional<ForgeUninstallOutcome> Uninstall(const std::string& installation_id);
 
  private:
   std::shared_ptr<const ForgeTenant> Lookup(const std::string& installation_id);
@@ -87,6 +101,8 @@ class ForgeRegistry {
   const SecretBox& box_;
   const core::Clock& clock_;
   core::ReadCache<std::shared_ptr<const ForgeTenant>> cache_{10'000};
+  std::mutex offered_mutex_;
+  std::unordered_map<std::string, core::Clock::TimePoint> offered_;  // installation id -> expiry stored
 };
 
 }  // namespace tcj::tenants

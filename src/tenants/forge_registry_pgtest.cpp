@@ -59,7 +59,9 @@ TEST_F(ForgeRegistryTest, AnInstallMakesAForgeSiteAndIsIdempotent) {
 TEST_F(ForgeRegistryTest, AReinstallWithANewInstallationIdKeepsTheSiteAndItsServers) {
   const auto first = registry_.Install(Installation(kFirst));
   ASSERT_TRUE(servers_.Create(first.tenant, "main", "https://tc.example.com", {}).ok());
-  ASSERT_TRUE(registry_.Uninstall(kFirst));
+  const auto left = registry_.Uninstall(kFirst);
+  ASSERT_TRUE(left.has_value());
+  EXPECT_TRUE(left->site_uninstalled);
   EXPECT_EQ(tenants_.Get(first.tenant)->state, "uninstalled");
   const auto second = registry_.Install(Installation(kSecond));
   EXPECT_EQ(second.tenant, first.tenant);
@@ -118,13 +120,13 @@ TEST_F(ForgeRegistryTest, TheFreshestSystemTokenIsKeptSealedAndHandedOutWhileVal
 TEST_F(ForgeRegistryTest, AnUninstalledInstallationKeepsNoTokenAndTakesNoneEither) {
   const auto site = registry_.Install(Installation(kFirst));
   ASSERT_TRUE(registry_.StoreSystemToken(site.tenant, kFirst, core::Secret("t"), clock_.Now() + 2h));
-  ASSERT_TRUE(registry_.Uninstall(kFirst));
+  ASSERT_TRUE(registry_.Uninstall(kFirst).has_value());
   EXPECT_FALSE(registry_.SystemToken(site.tenant).ok());
   EXPECT_FALSE(registry_.StoreSystemToken(site.tenant, kFirst, core::Secret("t2"), clock_.Now() + 3h));
   EXPECT_EQ(Column("SELECT count(*)::text FROM forge_installations WHERE tenant_id = $1 AND system_token IS NULL",
                    site.tenant),
             "1");
-  EXPECT_FALSE(registry_.Uninstall("ari:cloud:ecosystem::installation/unknown"));
+  EXPECT_FALSE(registry_.Uninstall("ari:cloud:ecosystem::installation/unknown").has_value());
 }
 
 TEST_F(ForgeRegistryTest, AnotherSitesTokenIsOutOfReach) {

@@ -80,6 +80,26 @@ bool TenantStore::MarkUninstalled(const core::TenantId& tenant) {
   return changed;
 }
 
+std::vector<std::pair<core::TenantId, std::string>> TenantStore::ConnectSitesWithoutCloudId(
+    int limit, std::chrono::seconds recheck) {
+  db::Transaction tx(pool_);
+  const db::Rows rows = tx.Exec("SELECT tenant_id, site_url FROM connect_sites_without_cloud_id($1, $2)", limit,
+                                static_cast<std::int64_t>(recheck.count()));
+  tx.Commit();
+  std::vector<std::pair<core::TenantId, std::string>> sites;
+  for (db::Row row : rows) sites.emplace_back(core::TenantId(row.String(0)), row.String(1));
+  return sites;
+}
+
+void TenantStore::RecordCloudId(const core::TenantId& tenant, const std::optional<std::string>& cloud_id) {
+  db::TenantTransaction tx(pool_, tenant);
+  tx.Exec(
+      "UPDATE tenants SET cloud_id = coalesce(cloud_id, $2), cloud_id_checked_at = now() "
+      "WHERE tenant_id = $1",
+      tenant, cloud_id);
+  tx.Commit();
+}
+
 void TenantStore::SetJiraSecret(const core::TenantId& tenant, const EncryptedColumn& column,
                                 const core::Secret& secret) {
   assert(IsJiraSecretColumn(column));

@@ -1,8 +1,11 @@
 // tenants: the registry of Jira sites (tenants) and their sealed Jira-side secrets.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/ids.hpp"
 #include "core/result.hpp"
@@ -46,6 +49,14 @@ class TenantStore {
   core::Result<TenantRecord> CreateOAuthSite(const NewOAuthSite& site);
   // Marks the tenant uninstalled (its data is then purged after the retention period).
   bool MarkUninstalled(const core::TenantId& tenant);
+
+  // Connect sites whose cloud id is not known yet and was not asked for in the last `recheck`
+  // (at most `limit`, at most 100): the id and site URL of each.
+  std::vector<std::pair<core::TenantId, std::string>> ConnectSitesWithoutCloudId(int limit,
+                                                                                 std::chrono::seconds recheck);
+  // What asking the site said: its cloud id, or nullopt when it did not answer (asked again after
+  // `recheck`).
+  void RecordCloudId(const core::TenantId& tenant, const std::optional<std::string>& cloud_id);
   std::optional<TenantRecord> Get(const core::TenantId& tenant);
   // Stores the Connect shared secret or the OAuth client secret (column picks which).
   void SetJiraSecret(const core::TenantId& tenant, const EncryptedColumn& column, const core::Secret& secret);

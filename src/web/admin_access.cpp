@@ -1,5 +1,8 @@
 #include "web/admin_access.hpp"
 
+#include "forge/app_token.hpp"
+#include "forge/invocation_token.hpp"
+
 namespace tcj::web {
 namespace {
 
@@ -9,11 +12,27 @@ http::Response Forbidden() {
 
 }  // namespace
 
+core::Result<bool> AdminAccess::AskJira(const http::Request& request) {
+  const auto& p = request.principal;
+  if (p.kind == "connect_context") return check_->IsJiraAdmin(*p.tenant, p.subject);
+  const auto* invocation = std::any_cast<forge::Invocation>(&p.verified);
+  if (invocation == nullptr) {
+    return core::Error::Make(core::ErrorKind::internal, "admin.no_invocation", "the Forge call was not verified");
+  }
+  auto token = forge::ReadAppToken(request, forge::kUserTokenHeader);
+  if (!token) return std::move(token).take_error();
+  if (!*token || (*token)->expires <= clock_.Now()) {
+    return core::Error::Make(core::ErrorKind::unauthenticated, "admin.no_user_token",
+                             "the Forge call carried no valid user token (appUserToken of the remote-ui endpoint)");
+  }
+  return jira::UserTokenIsJiraAdmin(*http_, invocation->api_base_url, (*token)->token);
+}
+
 std::optional<http::Response> AdminAccess::Require(const http::Request& request) {
   const auto& p = request.principal;
   if (!p.tenant) return Forbidden();
   if (p.kind == "local_admin") return std::nullopt;
-  if (p.kind != "connect_context" || p.subject.empty()) return Forbidden();
+  if ((p.kind != "connect_context" && p.kind != "forge") || p.subject.empty()) return Forbidden();
   const auto key = std::make_pair(p.tenant->str(), p.subject);
   const auto now = clock_.Monotonic();
   {
@@ -22,7 +41,7 @@ std::optional<http::Response> AdminAccess::Require(const http::Request& request)
       return it->second.first ? std::nullopt : std::optional<http::Response>(Forbidden());
     }
   }
-  auto answer = check_->IsJiraAdmin(*p.tenant, p.subject);
+  auto answer = AskJira(request);
   if (!answer) {
     log_.Warn("admin.permission_check_failed",
               {{"tenant", p.tenant->str()}, {"error", answer.error().message}, {"request_id", request.request_id}});

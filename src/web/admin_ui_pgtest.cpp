@@ -26,6 +26,7 @@ class NoJira final : public jira::AdminCheck {
 };
 
 // Jira users' context tokens are not what these tests are about.
+// Neither Connect context tokens nor Forge calls in these tests.
 class NoContextTokens final : public http::Authenticator {
  public:
   bool Recognizes(const http::Request&) const override { return false; }
@@ -47,6 +48,7 @@ class AdminUiTest : public testing::StoreTest {
     router_.SetAuthenticator(http::AuthKind::local_admin,
                              std::make_shared<LocalAdminAuthenticator>(tokens_, sessions_, kCookie, log_, rejections_));
     router_.SetAuthenticator(http::AuthKind::connect_context, std::make_shared<NoContextTokens>());
+    router_.SetAuthenticator(http::AuthKind::forge, std::make_shared<NoContextTokens>());
     AddSessionRoutes(router_, tokens_, sessions_, tenants_, audit_, kCookie);
     AddDiagnosticsRoutes(router_, pool(), access_);
     router_.Validate();
@@ -113,7 +115,7 @@ class AdminUiTest : public testing::StoreTest {
   tenants::AdminTokenStore tokens_{pool()};
   tenants::AdminSessionStore sessions_{pool()};
   core::ManualClock clock_;
-  AdminAccess access_{std::make_shared<NoJira>(), clock_, log_};
+  AdminAccess access_{std::make_shared<NoJira>(), nullptr, clock_, log_};
   AuditTrail audit_{pool(), log_};
   http::Router router_;
   core::TenantId a_, b_;

@@ -16,9 +16,11 @@
 
 namespace tcj::web {
 
-// A Connect context token of a Jira administrator, or a local admin token or session.
-// NOLINTNEXTLINE(cert-err58-cpp): two elements allocated before main; no one could catch bad_alloc there
-inline const std::vector<http::AuthKind> kAdminAuth = {http::AuthKind::connect_context, http::AuthKind::local_admin};
+// A Connect context token or a Forge UI call of a Jira administrator, or a local admin token or
+// session. Each recognises only its own credentials (a JWT-shaped bearer token is Forge's).
+// NOLINTNEXTLINE(cert-err58-cpp): three elements allocated before main; no one could catch bad_alloc there
+inline const std::vector<http::AuthKind> kAdminAuth = {http::AuthKind::connect_context, http::AuthKind::forge,
+                                                      http::AuthKind::local_admin};
 
 // 400 {"error": {"code": "invalid_input", "message", "field"}}.
 http::Response FieldError(std::string_view field, std::string_view message);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/uri.hpp"
+#include "forge/invocation_token.hpp"
 #include "sync/build_reports.hpp"
 #include "web/diagnostics_api.hpp"
 #include "web/html.hpp"
@@ -102,22 +103,36 @@ std::optional<core::IssueKey> IssueKeyParameter(const Request& request) {
   return std::nullopt;
 }
 
+// The reports of builds that link the issue: those where the key was only dropped, and
+// personal builds, are not the issue's builds.
+json LinkedBuilds(const core::IssueKey& key, const std::string& reports_json) {
+  const json reports = json::parse(reports_json, nullptr, false);
+  json linked = json::array();
+  if (const json& builds = At(reports, "builds"); builds.is_array()) {
+    for (const json& build : builds) {
+      const json& keys = At(build, "issue_keys");
+      if (keys.is_array() && std::find(keys.begin(), keys.end(), json(key.str())) != keys.end() &&
+          At(build, "personal") != true) {
+        linked.push_back(build);
+      }
+    }
+  }
+  return linked;
+}
+
 }  // namespace
+
+std::string IssuePanelJson(const core::IssueKey& key, const std::string& reports_json) {
+  return json{{"issue_key", key.str()}, {"builds", LinkedBuilds(key, reports_json)}}.dump();
+}
 
 std::string RenderIssuePanel(const core::IssueKey& key, const std::string& reports_json,
                              const std::string& diagnostics_url, const std::string& all_js_url) {
-  const json reports = json::parse(reports_json, nullptr, false);
   std::string rows;
   int shown = 0;
-  if (const json& builds = At(reports, "builds"); builds.is_array()) {
-    for (const json& build : builds) {
-      // Builds where the key was only dropped, and personal builds, are not the issue's builds.
-      const json& keys = At(build, "issue_keys");
-      const bool linked = keys.is_array() && std::find(keys.begin(), keys.end(), json(key.str())) != keys.end();
-      if (!linked || At(build, "personal") == true) continue;
-      rows += Row(build, diagnostics_url);
-      ++shown;
-    }
+  for (const json& build : LinkedBuilds(key, reports_json)) {
+    rows += Row(build, diagnostics_url);
+    ++shown;
   }
   std::string html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>TeamCity builds of " +
                      HtmlEscape(key.str()) + "</title><link rel=\"stylesheet\" href=\"/static/app.css\"><script src=\"" +
@@ -155,6 +170,21 @@ void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantSto
                 SetPageHeaders(res, options.page, true);
                 res.body = RenderIssuePanel(*key, reports, diagnostics, options.page.all_js_url);
                 return res;
+              }});
+
+  // The Forge issue panel's data: Forge shows the panel only to users who may see the issue, and
+  // its invocation token names that issue; a path or query naming another is never read.
+  router.Add({.method = "GET",
+              .pattern = "/api/v1/issue-panel",
+              .auth = {http::AuthKind::forge},
+              .handler = [&pool](Request& r) {
+                const auto* invocation = std::any_cast<forge::Invocation>(&r.principal.verified);
+                const auto query = invocation ? ParseDiagnosticsQuery(invocation->issue_key) : std::nullopt;
+                if (!query || query->kind != DiagnosticsQuery::Kind::issue_key) {
+                  return Response::Error(400, "bad_request", "The call does not come from an issue panel.");
+                }
+                const std::string reports = sync::BuildReportsByIssueKeyJson(pool, *r.principal.tenant, query->key, 50);
+                return Response::Json(200, IssuePanelJson(query->key, reports));
               }});
 }
 

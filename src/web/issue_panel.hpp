@@ -23,8 +23,12 @@ struct IssuePanelOptions {
 std::string RenderIssuePanel(const core::IssueKey& key, const std::string& reports_json,
                              const std::string& diagnostics_url, const std::string& all_js_url);
 
+// The Forge panel's data: {"issue_key", "builds": [the reports of the builds that link the issue]}.
+std::string IssuePanelJson(const core::IssueKey& key, const std::string& reports_json);
+
 // GET /jira/issue-panel?issueKey=KEY, Connect iframe JWT with a computed qsh: Jira signs the URL
-// only for users who may see the issue.
+// only for users who may see the issue. GET /api/v1/issue-panel, a Forge issue panel's
+// invokeRemote: the issue its invocation token names.
 void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantStore& tenants, IssuePanelOptions options);
 
 }  // namespace tcj::web

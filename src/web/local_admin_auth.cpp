@@ -1,17 +1,16 @@
 #include "web/local_admin_auth.hpp"
 
-#include <strings.h>
-
 #include "crypto/constant_time.hpp"
 #include "http/cookies.hpp"
 
 namespace tcj::web {
 namespace {
 
-std::optional<std::string_view> BearerToken(const http::Request& request) {
-  const auto auth = request.headers.Get("Authorization");
-  if (!auth || auth->size() <= 7 || strncasecmp(auth->data(), "Bearer ", 7) != 0) return std::nullopt;
-  return auth->substr(7);
+// An admin token: a bearer token that is not a JWT (those belong to the forge kind).
+std::optional<std::string_view> AdminToken(const http::Request& request) {
+  const auto token = http::BearerToken(request);
+  if (!token || http::LooksLikeJwt(*token)) return std::nullopt;
+  return token;
 }
 
 bool ChangesState(const http::Request& request) {
@@ -26,7 +25,7 @@ SessionCookieSpec SessionCookieSpec::ForPublicUrl(std::string_view public_url) {
 }
 
 bool LocalAdminAuthenticator::Recognizes(const http::Request& request) const {
-  return BearerToken(request).has_value() || http::CookieValue(request, cookie_.name).has_value();
+  return AdminToken(request).has_value() || http::CookieValue(request, cookie_.name).has_value();
 }
 
 std::optional<http::Response> LocalAdminAuthenticator::Reject(const http::Request& request, std::string_view reason,
@@ -41,7 +40,7 @@ std::optional<http::Response> LocalAdminAuthenticator::Reject(const http::Reques
 
 std::optional<http::Response> LocalAdminAuthenticator::Authenticate(http::Request& request) const {
   std::optional<tenants::AdminIdentity> identity;
-  if (const auto token = BearerToken(request)) {
+  if (const auto token = AdminToken(request)) {
     identity = tokens_.Authenticate(*token);
     if (!identity) return Reject(request, "unknown_token");
   } else {

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/text.hpp"
+#include "crypto/jwt.hpp"
+#include "forge/invocation_token.hpp"
 #include "db/error.hpp"
 #include "db/transaction.hpp"
 
@@ -36,6 +38,38 @@ class HeaderAuthenticator final : public http::Authenticator {
 
  private:
   bool jira_user_;
+};
+
+// A Forge UI call of X-Test-Tenant by the Jira user X-Test-Forge-User (the Forge authenticator's
+// principal, with the verified invocation the admin check reads its apiBaseUrl from).
+class ForgeCallAuthenticator final : public http::Authenticator {
+ public:
+  bool Recognizes(const http::Request& r) const override { return r.headers.Get("X-Test-Forge-User").has_value(); }
+  std::optional<http::Response> Authenticate(http::Request& r) const override {
+    r.principal.tenant = core::TenantId(std::string(*r.headers.Get("X-Test-Tenant")));
+    r.principal.subject = std::string(*r.headers.Get("X-Test-Forge-User"));
+    forge::Invocation invocation;
+    invocation.api_base_url = "https://api.atlassian.com/ex/jira/cloud-a";
+    r.principal.verified = invocation;
+    return std::nullopt;
+  }
+};
+
+// Jira's GET /rest/api/3/mypermissions on the API gateway, for the user whose token is presented.
+class MyPermissions final : public http::HttpClient {
+ public:
+  core::Result<http::ClientResponse> Send(const http::ClientRequest& r) override {
+    urls.push_back(r.url);
+    const std::string authorization(r.headers.Get("Authorization").value_or(""));
+    http::ClientResponse response;
+    response.status = authorization == "Bearer " + broken ? 500 : 200;
+    const bool admin = authorization == "Bearer " + admin_token;
+    response.body = json{{"permissions", {{"ADMINISTER", {{"key", "ADMINISTER"}, {"havePermission", admin}}}}}}.dump();
+    return response;
+  }
+  std::string admin_token;
+  std::string broken;
+  std::vector<std::string> urls;
 };
 
 class AdminByList final : public jira::AdminCheck {
@@ -70,6 +104,7 @@ class ServersApiTest : public testing::StoreTest {
     b_ = tenants_.Create(tenants::TenantKind::connect, "https://b.atlassian.net", "").id;
     router_.SetAuthenticator(http::AuthKind::local_admin, std::make_shared<HeaderAuthenticator>(false));
     router_.SetAuthenticator(http::AuthKind::connect_context, std::make_shared<HeaderAuthenticator>(true));
+    router_.SetAuthenticator(http::AuthKind::forge, std::make_shared<ForgeCallAuthenticator>());
     AddServerRoutes(router_, servers_, access_, audit_, http_);
     AddAuditRoutes(router_, audit_, access_);
     router_.Validate();
@@ -108,7 +143,8 @@ class ServersApiTest : public testing::StoreTest {
 
   core::ManualClock clock_;
   std::shared_ptr<AdminByList> admin_check_ = std::make_shared<AdminByList>();
-  AdminAccess access_{admin_check_, clock_, log_};
+  std::shared_ptr<MyPermissions> permissions_ = std::make_shared<MyPermissions>();
+  AdminAccess access_{admin_check_, permissions_, clock_, log_};
   std::shared_ptr<NoHttp> http_ = std::make_shared<NoHttp>();
   AuditTrail audit_{pool(), log_};
   http::Router router_;
@@ -160,6 +196,45 @@ TEST_F(ServersApiTest, OnlyJiraAdministratorsAndFailsClosed) {
   clock_.Advance(std::chrono::seconds(61));
   AsUser("GET", "/api/v1/servers", a_, "acc-admin");
   EXPECT_EQ(admin_check_->calls, calls + 1);
+}
+
+// A Forge UI call as that user, with their x-forge-oauth-user token ("" for none).
+http::Request ForgeCall(const std::string& method, const core::TenantId& tenant, const std::string& account,
+                        const std::string& user_token, const std::string& body = "") {
+  http::Request r;
+  r.method = method;
+  r.path = "/api/v1/servers";
+  r.body = body;
+  r.request_id = "t";
+  r.headers.Add("X-Test-Tenant", tenant.str());
+  r.headers.Add("X-Test-Forge-User", account);
+  if (!user_token.empty()) r.headers.Add("x-forge-oauth-user", user_token);
+  return r;
+}
+
+TEST_F(ServersApiTest, ForgeUsersAreCheckedWithTheirOwnTokenAndFailClosed) {
+  const auto token = [this](const std::string& account, std::chrono::seconds lifetime) {
+    const auto exp = std::chrono::duration_cast<std::chrono::seconds>((clock_.Now() + lifetime).time_since_epoch());
+    return crypto::SignHs256(json{{"sub", account}, {"exp", exp.count()}}.dump(), "atlassian's");
+  };
+  const auto dispatch = [this](http::Request r) {
+    const auto m = router_.Match(r.method, r.path);
+    return router_.Dispatch(*m.route, r, log_);
+  };
+  permissions_->admin_token = token("acc-admin", std::chrono::hours(1));
+  permissions_->broken = token("acc-broken", std::chrono::hours(1));
+  EXPECT_EQ(dispatch(ForgeCall("GET", a_, "acc-admin", permissions_->admin_token)).status, 200);
+  ASSERT_EQ(permissions_->urls.size(), 1u);
+  EXPECT_EQ(permissions_->urls[0], "https://api.atlassian.com/ex/jira/cloud-a/rest/api/3/mypermissions?permissions=ADMINISTER");
+
+  const std::string body = R"({"name":"x","url":"https://tc.example.com","auth":{"type":"guest"}})";
+  EXPECT_EQ(dispatch(ForgeCall("POST", a_, "acc-user", token("acc-user", std::chrono::hours(1)), body)).status, 403);
+  EXPECT_EQ(dispatch(ForgeCall("POST", a_, "acc-none", "", body)).status, 403) << "no user token: no answer";
+  EXPECT_EQ(dispatch(ForgeCall("GET", a_, "acc-broken", permissions_->broken)).status, 403) << "fails closed";
+  const auto asked = permissions_->urls.size();
+  EXPECT_EQ(dispatch(ForgeCall("GET", a_, "acc-late", token("acc-late", -std::chrono::seconds(1)))).status, 403);
+  EXPECT_EQ(permissions_->urls.size(), asked) << "an expired user token is never sent";
+  EXPECT_TRUE(servers_.List(a_).empty()) << "nothing written";
 }
 
 TEST_F(ServersApiTest, BadInputNamesTheField) {

@@ -181,7 +181,7 @@ TEST_F(JiraE2E, OAuthSiteWithAdminTokensAndADevInfoClientThatCachesTokensAndWait
   core::MetricsRegistry registry;
   jira::DevInfoMetrics metrics(registry);
   jira::DevInfoClient client(http, fake_->base() + "/api", "TeamCity", metrics, clock, core::Logger(sink, core::LogLevel::info));
-  const jira::Site target{core::TenantId("t"), jira::SiteKind::oauth, site_url, "", site["cloudId"], creds["clientId"]};
+  const jira::Site target{core::TenantId("t"), jira::SiteKind::oauth, site_url, "", site["cloudId"], creds["clientId"], ""};
   auto auth = jira::MakeOAuthAuthorizer(tokens, creds["clientId"], core::Secret(creds["clientSecret"].get<std::string>()));
   auto build = [](std::int64_t n) {
     jira::Build b;

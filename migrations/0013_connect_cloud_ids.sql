@@ -1,0 +1,26 @@
+-- Connect sites learn their cloud id. Jira's Connect lifecycle payload has none; the site's
+-- unauthenticated /_edge/tenant_info says it. With it, a Connect site that installs the Forge app
+-- is found by the cloud id Forge names (forge_site_lookup) and keeps its servers, rules and
+-- history. The service asks for the sites below in the background; cloud_id_checked_at spaces out
+-- the asking for a site that did not answer.
+SET LOCAL ROLE tcj_owner;
+
+ALTER TABLE tenants ADD COLUMN cloud_id_checked_at timestamptz;
+
+CREATE FUNCTION connect_sites_without_cloud_id(p_limit integer, p_recheck_seconds integer)
+  RETURNS TABLE (tenant_id uuid, site_url text)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT
+  AS $$ SELECT t.tenant_id, t.site_url FROM tenants t
+         WHERE t.kind = 'connect' AND t.state = 'active' AND t.cloud_id IS NULL
+           AND (t.cloud_id_checked_at IS NULL
+                OR t.cloud_id_checked_at < now() - make_interval(secs => p_recheck_seconds))
+         ORDER BY t.cloud_id_checked_at NULLS FIRST, t.tenant_id LIMIT least(greatest(p_limit, 0), 100) $$;
+GRANT EXECUTE ON FUNCTION connect_sites_without_cloud_id(integer, integer) TO tcj_app;
+
+-- As every function of this schema (0010): pg_catalog first, pg_temp last.
+DO $$
+BEGIN
+  EXECUTE format('ALTER FUNCTION connect_sites_without_cloud_id(integer, integer) SET search_path = pg_catalog, %I, pg_temp',
+                 current_schema());
+END
+$$;
