@@ -28,8 +28,8 @@ const ALLOWED_SCOPES = [
   'delete:deployment-info:jira',
   'read:app-system-token',
   'read:app-user-token',
-  // GET /rest/api/3/mypermissions (admin check with the user token); see manifest.yml.in.
-  'read:permission:jira'
+  // GET /rest/api/3/project/search and /rest/api/3/mypermissions; see manifest.yml.in.
+  'read:jira-work'
 ];
 
 // What the C++ command does: plain text replacement, no YAML processing.

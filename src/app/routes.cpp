@@ -145,7 +145,7 @@ void AddForgeRoutes(http::Router& router, Services& services) {
              nlohmann::json details = nlohmann::json::object();
              if (outcome.moved_from) details["moved_from"] = tenants::ToString(*outcome.moved_from);
              record(outcome.tenant, "site.forge_" + std::string(event), r, details);
-             engine.TenantInstalled(outcome.tenant);
+             engine.TenantInstalled(outcome.tenant, outcome.new_installation && !outcome.created);
            },
        .token_arrived = [&engine](const core::TenantId& t) { engine.TenantCanSend(t); },
        .uninstalled =

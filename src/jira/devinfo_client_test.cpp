@@ -241,9 +241,13 @@ TEST(Endpoints, ConnectSitesTheApiGatewayAndForgeInstallations) {
 
 TEST(ForgeAuthorizer, SendsTheSystemTokenOnlyWhileItIsValid) {
   core::ManualClock clock{core::Clock::TimePoint(std::chrono::seconds(1'800'000'000))};
-  auto auth = MakeForgeAuthorizer(core::Secret("sys-token"), clock.Now() + std::chrono::minutes(10), clock);
+  int refused = 0;
+  auto auth = MakeForgeAuthorizer(core::Secret("sys-token"), clock.Now() + std::chrono::minutes(10), clock,
+                                  [&refused] { ++refused; });
   EXPECT_EQ(*auth->Header("POST", "https://api.atlassian.com/ex/jira/c/rest/builds/0.1/bulk"), "Bearer sys-token");
   EXPECT_FALSE(auth->Refresh()) << "Forge has no way to ask for a token";
+  EXPECT_FALSE(auth->Refresh());
+  EXPECT_EQ(refused, 1) << "a refused token is dropped, once";
   clock.Advance(std::chrono::minutes(10) - std::chrono::seconds(20));
   const auto late = auth->Header("POST", "https://api.atlassian.com/ex/jira/c/rest/builds/0.1/bulk");
   ASSERT_FALSE(late.ok()) << "never within a request's time of the expiry";

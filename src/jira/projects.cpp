@@ -12,15 +12,17 @@ core::Error Unreadable() {
 }  // namespace
 
 core::Result<std::set<std::string>> ListProjectKeys(http::HttpClient& http, const Site& site, Authorizer& auth) {
-  if (site.kind != SiteKind::connect) {
+  if (site.kind == SiteKind::oauth) {
     return core::Error::Make(core::ErrorKind::invalid_input, "jira.projects", "OAuth sites cannot list their projects");
   }
+  // Connect calls the site itself; Forge the API gateway, whose apiBaseUrl stands for the site.
+  const std::string& base = site.kind == SiteKind::forge ? site.api_base_url : site.base_url;
   std::set<std::string> keys;
   constexpr int kMaxPages = 100;
   std::int64_t start = 0;
   for (int page = 0; page < kMaxPages; ++page) {
     const std::string url =
-        site.base_url + "/rest/api/3/project/search?startAt=" + std::to_string(start) + "&maxResults=100";
+        base + "/rest/api/3/project/search?startAt=" + std::to_string(start) + "&maxResults=100";
     auto header = auth.Header("GET", url);
     if (!header) return std::move(header).take_error();
     http::ClientRequest request{.method = "GET", .url = url};

@@ -1,5 +1,7 @@
 #include "jira/site.hpp"
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include "crypto/qsh.hpp"
@@ -68,8 +70,9 @@ class ForgeAuthorizer final : public Authorizer {
   // A request may take this long; a token closer to its end than that is not used.
   static constexpr std::chrono::seconds kMargin{30};
 
-  ForgeAuthorizer(core::Secret token, core::Clock::TimePoint expires, const core::Clock& clock)
-      : token_(std::move(token)), expires_(expires), clock_(clock) {}
+  ForgeAuthorizer(core::Secret token, core::Clock::TimePoint expires, const core::Clock& clock,
+                  std::function<void()> refused)
+      : token_(std::move(token)), expires_(expires), clock_(clock), refused_(std::move(refused)) {}
 
   core::Result<std::string> Header(std::string_view, std::string_view) override {
     if (clock_.Now() + kMargin >= expires_) {
@@ -80,10 +83,16 @@ class ForgeAuthorizer final : public Authorizer {
     return "Bearer " + std::string(token_.reveal());
   }
 
+  bool Refresh() override {
+    if (refused_) std::exchange(refused_, nullptr)();
+    return false;
+  }
+
  private:
   core::Secret token_;
   core::Clock::TimePoint expires_;
   const core::Clock& clock_;
+  std::function<void()> refused_;
 };
 
 }  // namespace
@@ -109,8 +118,8 @@ std::unique_ptr<Authorizer> MakeOAuthAuthorizer(OAuthTokens& tokens, std::string
 }
 
 std::unique_ptr<Authorizer> MakeForgeAuthorizer(core::Secret system_token, core::Clock::TimePoint expires,
-                                                const core::Clock& clock) {
-  return std::make_unique<ForgeAuthorizer>(std::move(system_token), expires, clock);
+                                                const core::Clock& clock, std::function<void()> refused) {
+  return std::make_unique<ForgeAuthorizer>(std::move(system_token), expires, clock, std::move(refused));
 }
 
 }  // namespace tcj::jira

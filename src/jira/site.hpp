@@ -1,6 +1,7 @@
 // jira: one Jira site as we call it, and how requests to it are authenticated.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,8 +57,9 @@ std::unique_ptr<Authorizer> MakeOAuthAuthorizer(OAuthTokens& tokens, std::string
 
 // Forge: "Bearer <app system token>" as Forge handed it over. Never after `expires` (less a
 // margin for the request itself): then a retryable error says that sending waits for Forge to
-// call with a fresh one. There is no way to ask for one, so Refresh cannot help.
+// call with a fresh one. There is no way to ask for one: Refresh (after a 401) calls `refused`,
+// which drops the token, and cannot help.
 std::unique_ptr<Authorizer> MakeForgeAuthorizer(core::Secret system_token, core::Clock::TimePoint expires,
-                                                const core::Clock& clock);
+                                                const core::Clock& clock, std::function<void()> refused = {});
 
 }  // namespace tcj::jira

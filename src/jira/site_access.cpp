@@ -26,7 +26,8 @@ core::Result<SiteHandle> SiteAccess::ForgeSite(const core::TenantId& tenant, con
   h.site.base_url = record.site_url;
   h.site.cloud_id = record.cloud_id;
   h.site.api_base_url = token->api_base_url;
-  h.auth = MakeForgeAuthorizer(std::move(token->token), token->expires, clock_);
+  h.auth = MakeForgeAuthorizer(std::move(token->token), token->expires, clock_,
+                               [this, tenant, expires = token->expires] { forge_.DiscardSystemToken(tenant, expires); });
   return h;
 }
 

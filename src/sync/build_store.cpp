@@ -223,4 +223,11 @@ std::int64_t PendingCount(db::TenantTransaction& tx) {
       .Int(0);
 }
 
+std::size_t MarkAllUnsent(db::TenantTransaction& tx) {
+  return tx
+      .Exec("UPDATE builds SET sent_usn = NULL WHERE tenant_id = $1 AND record IS NOT NULL AND sent_usn IS NOT NULL",
+            tx.tenant())
+      .affected();
+}
+
 }  // namespace tcj::sync

@@ -61,4 +61,8 @@ int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, 
 // Records waiting for Jira in this tenant.
 std::int64_t PendingCount(db::TenantTransaction& tx);
 
+// Every record of the tenant is to be sent again: Jira lost them (a new Forge installation is a
+// new provider; what the old one sent left with it). Returns how many.
+std::size_t MarkAllUnsent(db::TenantTransaction& tx);
+
 }  // namespace tcj::sync

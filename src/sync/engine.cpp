@@ -5,6 +5,7 @@
 #include "jira/oauth_sites.hpp"
 #include "jira/projects.hpp"
 #include "sync/backfill.hpp"
+#include "sync/build_store.hpp"
 #include "sync/poller.hpp"
 #include "sync/server_removal.hpp"
 #include "tenants/retention.hpp"
@@ -126,10 +127,16 @@ void Engine::TenantUninstalled(const core::TenantId& tenant) {
   context_.log.Info("sync.tenant_stopped", {{"tenant", tenant.str()}, {"jobs", killed}});
 }
 
-void Engine::TenantInstalled(const core::TenantId& tenant) {
+void Engine::TenantInstalled(const core::TenantId& tenant, bool resend) {
   {
     std::lock_guard lock(mutex_);
     facts_.erase(tenant.str());  // the link may have changed with it
+  }
+  if (resend) {
+    db::TenantTransaction tx(context_.pool, tenant);
+    const std::size_t records = MarkAllUnsent(tx);
+    tx.Commit();
+    if (records > 0) context_.log.Info("sync.resend_all", {{"tenant", tenant.str()}, {"records", records}});
   }
   queue_.EnsurePollJobs();
   TenantCanSend(tenant);
@@ -151,7 +158,7 @@ SiteFacts Engine::FactsFor(const core::TenantId& tenant) {
   auto ttl = std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.project_keys_ttl);
   if (auto site = sites_.For(tenant)) {
     if (auto url = core::ParseUrl(site->site.base_url)) facts.host = url->host;
-    if (site->site.kind == jira::SiteKind::connect) {
+    if (site->site.kind != jira::SiteKind::oauth) {
       if (auto keys = jira::ListProjectKeys(*http_, site->site, *site->auth)) {
         facts.project_keys = std::move(*keys);
       } else {
@@ -160,6 +167,8 @@ SiteFacts Engine::FactsFor(const core::TenantId& tenant) {
         ttl = std::chrono::minutes(1);
       }
     }
+  } else {
+    ttl = std::chrono::minutes(1);  // a Forge site waiting for a token, a database hiccup: not for long
   }
   std::lock_guard lock(mutex_);
   facts_[tenant.str()] = CachedFacts{facts, now + ttl};

@@ -54,8 +54,9 @@ class Engine {
   void ServerAdded(const core::TenantId& tenant, const core::ServerId& server);
   // The tenant uninstalled the app: nothing runs for it any more.
   void TenantUninstalled(const core::TenantId& tenant);
-  // The tenant installed the app again (its servers are polled again) or its link changed.
-  void TenantInstalled(const core::TenantId& tenant);
+  // The tenant installed the app again (its servers are polled again) or its link changed;
+  // resend: Jira holds none of its records under this link (a new Forge installation).
+  void TenantInstalled(const core::TenantId& tenant, bool resend);
   // The tenant's way to Jira works again (a fresh Forge token): what waited is sent now.
   void TenantCanSend(const core::TenantId& tenant);
 

@@ -50,7 +50,7 @@ ForgeInstallOutcome ForgeRegistry::Install(const ForgeInstallation& in) {
       if (!updated || tx.Exec(kActivate, known->tenant, in.cloud_id).empty()) continue;
       tx.Commit();
       cache_.Invalidate(in.installation_id);
-      return ForgeInstallOutcome{known->tenant, false, std::nullopt};
+      return ForgeInstallOutcome{known->tenant, false, false, std::nullopt};
     }
     std::optional<core::TenantId> site;
     std::optional<TenantKind> was;
@@ -83,7 +83,7 @@ ForgeInstallOutcome ForgeRegistry::Install(const ForgeInstallation& in) {
     if (!inserted) continue;  // the same installation, installed by a racing call: find it next round
     tx.Commit();
     cache_.Invalidate(in.installation_id);
-    ForgeInstallOutcome outcome{tenant, !site, std::nullopt};
+    ForgeInstallOutcome outcome{tenant, !site, true, std::nullopt};
     if (was && *was != TenantKind::forge) outcome.moved_from = was;
     return outcome;
   }
@@ -142,6 +142,18 @@ core::Result<ForgeSystemToken> ForgeRegistry::SystemToken(const core::TenantId& 
   if (!opened) return std::move(opened).take_error();
   return ForgeSystemToken{std::move(*opened), rows[0].String(1),
                           core::Clock::TimePoint(std::chrono::seconds(rows[0].Int(3)))};
+}
+
+bool ForgeRegistry::DiscardSystemToken(const core::TenantId& tenant, core::Clock::TimePoint expires) {
+  db::TenantTransaction tx(pool_, tenant);
+  const db::Rows dropped = tx.Exec(
+      "UPDATE forge_installations SET system_token = NULL, system_token_expires_at = NULL, updated_at = now() "
+      "WHERE tenant_id = $1 AND system_token_expires_at = to_timestamp($2) RETURNING installation_id",
+      tenant, std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch()).count());
+  tx.Commit();
+  std::lock_guard lock(offered_mutex_);
+  for (db::Row row : dropped) offered_.erase(row.String(0));  // a token offered again may be stored again
+  return !dropped.empty();
 }
 
 std::optional<ForgeUninstallOutcome> ForgeRegistry::Uninstall(const std::string& installation_id) {

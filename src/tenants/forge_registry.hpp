@@ -40,6 +40,7 @@ struct ForgeTenant {
 struct ForgeInstallOutcome {
   core::TenantId tenant;
   bool created = false;                  // a site never seen before
+  bool new_installation = false;         // an installation id never seen before (Jira holds nothing of it)
   std::optional<TenantKind> moved_from;  // the link the site used until now, when it changed
 };
 
@@ -88,6 +89,10 @@ class ForgeRegistry {
   // The freshest token of the site's active installations that is valid for kTokenMargin more;
   // not_found (with what to wait for) when there is none.
   core::Result<ForgeSystemToken> SystemToken(const core::TenantId& tenant);
+
+  // Jira refused the token that expires at `expires` (401): it is dropped, unless a fresher one
+  // replaced it meanwhile, and the site waits for Forge's next call. True when one was dropped.
+  bool DiscardSystemToken(const core::TenantId& tenant, core::Clock::TimePoint expires);
 
   // preUninstall: the installation leaves, its token is dropped, and the site is uninstalled (its
   // data kept for the retention period) unless another installation of it is still active.

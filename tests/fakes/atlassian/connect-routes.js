@@ -5,6 +5,7 @@ const { readJson } = require('../lib/body');
 const { HttpError } = require('../lib/http-error');
 const { verifyConnectJwt, checkGrant } = require('./connect-auth');
 const { addDevopsRoutes, errorArray } = require('./devops-api');
+const { projectSearchPage } = require('./jira-projects');
 
 function addConnectRoutes(router, state) {
   const siteOr404 = (ctx) => {
@@ -43,23 +44,7 @@ function addConnectRoutes(router, state) {
 
   router.add('GET', '/sites/:site/rest/api/3/project/search', async (ctx) => {
     const { site } = platformAuth(ctx, 'platform', 'READ');
-    const q = ctx.query;
-    const startAt = Math.max(0, Number(q.get('startAt') || 0));
-    const maxResults = Math.min(100, Math.max(1, Number(q.get('maxResults') || 50)));
-    const keys = q.getAll('keys').flatMap((k) => k.split(',')).filter(Boolean);
-    const text = (q.get('query') || '').toLowerCase();
-    let all = [...site.projects.values()];
-    if (keys.length) all = all.filter((p) => keys.includes(p.key));
-    if (text) all = all.filter((p) => p.key.toLowerCase().includes(text) || p.name.toLowerCase().includes(text));
-    const page = all.slice(startAt, startAt + maxResults);
-    const isLast = startAt + page.length >= all.length;
-    const self = `${site.baseUrl}/rest/api/3/project/search?startAt=${startAt}&maxResults=${maxResults}`;
-    const out = {
-      self, maxResults, startAt, total: all.length, isLast,
-      values: page.map((p) => ({ self: `${site.baseUrl}/rest/api/3/project/${p.id}`, id: p.id, key: p.key, name: p.name, projectTypeKey: 'software', simplified: false, style: 'classic' })),
-    };
-    if (!isLast) out.nextPage = `${site.baseUrl}/rest/api/3/project/search?startAt=${startAt + maxResults}&maxResults=${maxResults}`;
-    return json(200, out);
+    return json(200, projectSearchPage(site, ctx.query, site.baseUrl));
   });
 
   // Unauthenticated, as on real sites.

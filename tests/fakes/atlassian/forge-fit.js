@@ -25,7 +25,7 @@ function moduleTypeOf(modules, key) {
 // kind "endpoint" (triggers, scheduled, preUninstall): module {type: core:endpoint,
 // key: endpoint key}, no context, no principal. kind "ui": module = the UI module,
 // context {cloudId, moduleKey, siteUrl, localId, extension}, principal = accountId.
-function fitClaims(forge, inst, { kind = 'endpoint', moduleKey, endpointKey, accountId = null, ttlSeconds } = {}) {
+function fitClaims(forge, inst, { kind = 'endpoint', moduleKey, endpointKey, accountId = null, ttlSeconds, issueKey } = {}) {
   const now = Math.floor(Date.now() / 1000);
   const ttl = ttlSeconds === undefined ? forge.settings.fitTtlSeconds : Number(ttlSeconds);
   const apiBaseUrl = `${forge.origin()}/ex/jira/${inst.cloudId}`;
@@ -51,9 +51,17 @@ function fitClaims(forge, inst, { kind = 'endpoint', moduleKey, endpointKey, acc
     if (!type) throw new HttpError(409, { error: `installation has no UI module ${key}` });
     const site = forge.siteOf(inst);
     claims.app.module = { type, key };
+    const extension = { type };
+    if (type === 'jira:issuePanel' && issueKey) {
+      // As Forge describes the issue a panel is shown on (the id is made up: the fake has no issues).
+      const projectKey = String(issueKey).split('-')[0];
+      extension.issue = { key: issueKey, id: String(10000 + (parseInt(String(issueKey).split('-')[1], 10) || 0)), type: 'Task' };
+      extension.project = { key: projectKey, type: 'software' };
+      extension.isNewToIssue = false;
+    }
     claims.context = {
       localId: localIdFor(inst, key), cloudId: inst.cloudId, moduleKey: key,
-      siteUrl: site ? site.baseUrl : null, extension: { type },
+      siteUrl: site ? site.baseUrl : null, extension,
     };
     if (accountId) claims.principal = accountId;
   }

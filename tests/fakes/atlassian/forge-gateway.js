@@ -9,6 +9,7 @@ const { HttpError } = require('../lib/http-error');
 const { shortHash } = require('../lib/request-log');
 const { addDevopsRoutes } = require('./devops-api');
 const { hasModule } = require('./forge-manifest');
+const { projectSearchPage } = require('./jira-projects');
 const { uuidOf, envUuidOf, APP_ARI, INSTALLATION_ARI } = require('./forge-registry');
 
 const SCOPE_FOR = {
@@ -102,6 +103,14 @@ function addForgeGatewayRoutes(router, state) {
       permissions[key] = { ...p, key, havePermission: admin ? isAdmin : true };
     }
     return json(200, { permissions });
+  });
+
+  // The site's projects, for the system token (or a user token): classic read:jira-work (the
+  // granular alternative is a set of eleven scopes; Jira's OpenAPI).
+  router.add('GET', '/ex/jira/:cloudId/rest/api/3/project/search', async (ctx) => {
+    const { inst, site, auth } = gatewayAuth(ctx, state);
+    if (!inst.scopes.includes('read:jira-work')) forbid(auth, 'app lacks the read:jira-work scope');
+    return json(200, projectSearchPage(site, ctx.query, `${forge.origin()}/ex/jira/${site.cloudId}`));
   });
 
   // Installation Details API: the token must belong to the installation in the

@@ -32,7 +32,7 @@ const DEFAULT_MODULES = {
 const DEFAULT_SCOPES = [
   'write:build-info:jira', 'read:build-info:jira', 'delete:build-info:jira',
   'write:deployment-info:jira', 'read:deployment-info:jira', 'delete:deployment-info:jira',
-  'read:app-system-token', 'read:app-user-token', 'read:permission:jira',
+  'read:app-system-token', 'read:app-user-token', 'read:jira-work',
 ];
 
 const TOKEN_SCOPES = new Set(['read:app-system-token', 'read:app-user-token']);

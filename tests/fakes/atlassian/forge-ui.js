@@ -38,7 +38,7 @@ function rejection(res) {
   return null;
 }
 
-// req: {method, path, body, headers, accountId, moduleKey}
+// req: {method, path, body, headers, accountId, moduleKey, issueKey (an issue panel's issue)}
 async function invokeRemote(forge, inst, req) {
   const method = String(req.method || 'POST').toUpperCase();
   if (!METHODS.includes(method)) throw new HttpError(400, { error: `method must be one of ${METHODS.join(', ')}` });
@@ -72,7 +72,7 @@ async function invokeRemote(forge, inst, req) {
   const extra = {};
   for (const [k, v] of Object.entries(req.headers || {})) if (!RESERVED.has(k.toLowerCase())) extra[k.toLowerCase()] = String(v);
   const { headers, note } = invocationHeaders(forge, inst, endpoint, {
-    fitOpts: { kind: 'ui', moduleKey: module.key, accountId }, accountId, traceId: crypto.randomBytes(16).toString('hex'), extra,
+    fitOpts: { kind: 'ui', moduleKey: module.key, accountId, issueKey: req.issueKey }, accountId, traceId: crypto.randomBytes(16).toString('hex'), extra,
   });
   if (bodyText === null) delete headers['content-type'];
   const res = await sendRequest({

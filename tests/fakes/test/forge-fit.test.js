@@ -86,6 +86,13 @@ test('a minted FIT verifies with the JWKS and carries the §2.3 claims', async (
   const panel = (await mint({ kind: 'ui', moduleKey: 'tc-issue-panel' })).claims;
   assert.deepEqual(panel.app.module, { type: 'jira:issuePanel', key: 'tc-issue-panel' });
   assert.equal(panel.principal, 'admin-1', 'defaults to the first site admin');
+  assert.equal(panel.context.extension.issue, undefined, 'no issue unless one is named');
+  const onIssue = (await mint({ kind: 'ui', moduleKey: 'tc-issue-panel', issueKey: 'ABC-12' })).claims;
+  assert.equal(onIssue.context.extension.type, 'jira:issuePanel');
+  assert.equal(onIssue.context.extension.issue.key, 'ABC-12');
+  assert.equal(onIssue.context.extension.project.key, 'ABC');
+  const adminPage = (await mint({ kind: 'ui', issueKey: 'ABC-12' })).claims;
+  assert.equal(adminPage.context.extension.issue, undefined, 'only issue panels are shown on an issue');
 
   const custom = await mint({ ttlSeconds: 60, claims: { 'app.appVersion': '9.9.9', jti: null } });
   assert.equal(custom.claims.exp - custom.claims.iat, 60);

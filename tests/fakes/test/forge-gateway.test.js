@@ -131,6 +131,19 @@ test('mypermissions: site admins have ADMINISTER with their user token', async (
   await f.ctl('POST', '/_control/sites/acme/admins', { accountIds: ['admin-1'] });
 });
 
+test('project search: the site\'s projects for an app token, with read:jira-work', async () => {
+  const path = `/ex/jira/${f.site.cloudId}/rest/api/3/project/search?maxResults=1`;
+  const t = await token(inst);
+  const first = await api(f.fake.origin, 'GET', path, t.token);
+  assert.equal(first.status, 200, first.text);
+  assert.equal(first.json.values.length, 1);
+  assert.equal(first.json.isLast, false);
+  assert.ok(first.json.nextPage.startsWith(`${f.fake.origin}/ex/jira/${f.site.cloudId}/rest/api/3/project/search`));
+  const all = await api(f.fake.origin, 'GET', `/ex/jira/${f.site.cloudId}/rest/api/3/project/search`, t.token);
+  assert.deepEqual(all.json.values.map((p) => p.key).sort(), ['ABC', 'DEMO']);
+  assert.equal((await api(f.fake.origin, 'GET', path, null)).status, 401);
+});
+
 test('Installation Details API: own installation only; optional rate limit', async () => {
   const t = await token(inst);
   const p = `/forge/installation/v1/${f.app.appId.split('/').pop()}/${f.app.environmentId}/installation/${inst.uuid}`;

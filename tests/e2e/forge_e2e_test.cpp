@@ -1,0 +1,185 @@
+// Forge Remote end to end: the built executable as the remote of a Forge app, against the fake
+// Forge platform (tests/fakes/README.md "Forge platform"): it signs invocation tokens with keys
+// from its JWKS, calls our endpoints as Forge does (events with retries, scheduled ticks,
+// invokeRemote from the admin page and the issue panel, preUninstall), hands over app tokens
+// with an expiry, and plays the api.atlassian.com gateway that accepts only those tokens.
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "e2e_support.hpp"
+#include "sync_fixture.hpp"
+
+namespace tcj {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+class ForgeE2E : public e2e::SyncFixture {
+ protected:
+  // Migrates, registers the Forge app whose remote is this service, and starts serve for it.
+  void StartForge(int poll_seconds) {
+    port_ = e2e::FreePort();
+    Migrate();
+    jira_->Post("/_control/sites", {{"name", "acme"}, {"admins", {"acc-admin"}}});
+    jira_->Post("/_control/forge/settings", {{"retryDelayMs", 200}});
+    const json app = jira_->Post("/_control/forge/apps", {{"remoteBaseUrl", "http://127.0.0.1:" + std::to_string(port_)}});
+    app_id_ = app["appId"];
+    auto env = SyncEnv(poll_seconds);
+    env.push_back("TCJ_FORGE_APP_ID=" + app_id_);
+    env.push_back("TCJ_FORGE_JWKS_URL=" + jira_->base() + "/forge/.well-known/jwks.json");
+    env.push_back("TCJ_FORGE_API_HOSTS=127.0.0.1");
+    Serve(env);
+  }
+
+  // Installs the app on a site; the installed event is delivered (with Forge's retries) before
+  // this returns. The answer's installation becomes the current one.
+  json Install(const std::string& site = "acme") {
+    const json r = jira_->Post("/_control/forge/installations", {{"appId", app_id_}, {"site", site}, {"wait", "final"}});
+    if (site == "acme") installation_ = r["installation"];
+    return r;
+  }
+
+  std::string Control(const std::string& what) const {
+    return "/_control/forge/installations/" + installation_["uuid"].get<std::string>() + "/" + what;
+  }
+
+  // invokeRemote from the Forge admin page (or the module named) as the user account.
+  json Invoke(const std::string& method, const std::string& path, const json& body = nullptr,
+              const std::string& account = "acc-admin", const json& extra = json::object()) {
+    json request = {{"method", method}, {"path", path}, {"accountId", account}};
+    if (!body.is_null()) request["body"] = body;
+    request.update(extra);
+    return jira_->Post(Control("invoke"), request);
+  }
+
+  // The status of the last attempt of the invocations an answer lists.
+  static int LastStatus(const json& answer) {
+    const json& invocations = answer["invocations"];
+    if (!invocations.is_array() || invocations.empty()) return 0;
+    const json& attempts = invocations.back()["attempts"];
+    return attempts.empty() || !attempts.back()["status"].is_number() ? 0 : attempts.back()["status"].get<int>();
+  }
+
+  bool SyncedThroughForge(const std::string& server) {
+    json s = Invoke("GET", "/api/v1/servers/" + server + "/status")["body"];
+    return s.is_object() && s["backfill"].is_object() && s["backfill"]["state"] == "done" &&
+           s["last_success_at"].is_string() && s["builds"]["pending"] == 0;
+  }
+
+  // Records the fake Jira holds for a provider (or all of them).
+  std::size_t StoredCount(const std::string& provider = "") {
+    const std::string query = provider.empty() ? "" : "?provider=" + provider;
+    return jira_->Get("/_control/sites/acme/builds" + query)["count"].get<std::size_t>() +
+           jira_->Get("/_control/sites/acme/deployments" + query)["count"].get<std::size_t>();
+  }
+
+  // A direct call to the service with a token the fake mints.
+  testing::RawResponse Call(const std::string& method, const std::string& path, const std::string& authorization,
+                            const std::string& body = "") {
+    std::string headers = "Content-Type: application/json\r\n";
+    if (!authorization.empty()) headers += "Authorization: " + authorization + "\r\n";
+    auto r = testing::HttpRequest(port_, method, path, body, headers);
+    return r ? *r : testing::RawResponse{};
+  }
+  std::string Fit(const json& spec) {
+    json body = spec;
+    body["installationId"] = installation_["id"];
+    return jira_->Post("/_control/forge/fit", body)["token"];
+  }
+
+  std::int64_t JiraAnswers(const std::string& status) {
+    const auto metrics = testing::HttpGet(internal_port_, "/metrics");
+    std::int64_t total = 0;
+    const std::regex line("jira_requests_total\\{[^}]*\"" + status + "\"[^}]*\\} (\\d+)");
+    if (!metrics) return 0;
+    for (std::sregex_iterator it(metrics->body.begin(), metrics->body.end(), line), end; it != end; ++it) {
+      total += std::stoll((*it)[1]);
+    }
+    return total;
+  }
+
+  std::string app_id_;
+  json installation_;
+};
+
+TEST_F(ForgeE2E, ASiteConfiguredInTheForgeAdminPageGetsItsBuildsThroughForgeAndSurvivesExpiryAndReinstall) {
+  StartForge(2);
+  const json installed = Install();
+  ASSERT_EQ(LastStatus(installed), 204) << installed.dump();
+  const std::string provider = installation_["provider"];
+  CreateTeamCity("main", 30);
+
+  // Only Jira administrators may use the admin API, asked of Jira with their own token.
+  const json refused = Invoke("GET", "/api/v1/servers", nullptr, "acc-nobody");
+  EXPECT_EQ(refused["status"], 403) << refused.dump();
+  EXPECT_EQ(refused["outcome"], "resolved") << "a non-2xx answer with a JSON body, as invokeRemote needs";
+
+  const json created = Invoke("POST", "/api/v1/servers",
+                              {{"name", "main"},
+                               {"url", teamcity_->base() + "/tc/main"},
+                               {"auth", {{"type", "token"}, {"token", "tok-main"}}}});
+  ASSERT_EQ(created["status"], 201) << created.dump();
+  const std::string server = created["body"]["id"];
+  ASSERT_TRUE(e2e::EventuallyEvery([&] { return SyncedThroughForge(server); }, 120s, 500ms)) << serve_->Output();
+  ExpectJiraMatchesHistory("main", server);
+  const std::size_t records = StoredCount();
+  EXPECT_EQ(StoredCount(provider), records) << "every record went through the Forge installation";
+
+  // The issue panel shows the builds of the issue its token names, whatever the path says.
+  const auto expected = ExpectedRecords("main", server);
+  const std::string key = *expected.begin()->second.keys.begin();
+  const json panel = Invoke("GET", "/api/v1/issue-panel?issueKey=OTHER-1", nullptr, "acc-nobody",
+                            {{"moduleKey", "tc-issue-panel"}, {"issueKey", key}});
+  ASSERT_EQ(panel["status"], 200) << panel.dump();
+  EXPECT_EQ(panel["body"]["issue_key"], key);
+  ASSERT_FALSE(panel["body"]["builds"].empty());
+  for (const auto& b : panel["body"]["builds"]) {
+    EXPECT_NE(std::find(b["issue_keys"].begin(), b["issue_keys"].end(), key), b["issue_keys"].end());
+  }
+
+  // Jira refuses the app token (it expired early): sending waits, without retrying the token,
+  // until Forge's next call brings a fresh one.
+  jira_->Post(Control("expire-tokens"), json::object());
+  int status = 0;
+  teamcity_->Post("/_control/servers/main/builds",
+                  {{"buildTypeId", "Backend_Build"}, {"state", "finished"}, {"branch", "feature/ABC-77-forge"}}, &status);
+  ASSERT_EQ(status, 201);
+  ASSERT_TRUE(e2e::Eventually([&] { return JiraAnswers("401") > 0; }, 60s)) << serve_->Output();
+  std::this_thread::sleep_for(3s);  // polls and send retries would happen in this time
+  EXPECT_EQ(JiraAnswers("401"), 1) << "a refused token is dropped, not sent again";
+  const auto with_key = [this] { return jira_->Get("/_control/sites/acme/builds?issueKey=ABC-77")["count"].get<int>(); };
+  const int before = with_key();
+  const json tick = jira_->Post(Control("tick"), {{"wait", "final"}});
+  EXPECT_EQ(LastStatus(tick), 204) << tick.dump();
+  ASSERT_TRUE(e2e::Eventually([&] { return with_key() == before + 1; }, 60s)) << serve_->Output();
+  const std::size_t records_now = StoredCount();
+
+  // preUninstall: the site is uninstalled (its retention starts), Jira's data left with the app.
+  const json uninstalled = jira_->Post(Control("uninstall"), json::object());
+  EXPECT_EQ(LastStatus(uninstalled), 204) << uninstalled.dump();
+  EXPECT_TRUE(serve_->WaitForOutput("sync.tenant_stopped", 30s).has_value());
+  EXPECT_EQ(StoredCount(), 0u);
+
+  // A reinstall is a new installation id on the same cloud id: the site keeps its servers and
+  // sends its whole history again through the new installation.
+  ASSERT_EQ(LastStatus(Install()), 204);
+  ASSERT_NE(installation_["provider"], provider);
+  const json servers = Invoke("GET", "/api/v1/servers");
+  ASSERT_EQ(servers["status"], 200) << servers.dump();
+  ASSERT_EQ(servers["body"]["servers"].size(), 1u);
+  EXPECT_EQ(servers["body"]["servers"][0]["id"], server);
+  ASSERT_TRUE(e2e::Eventually([&] { return StoredCount(installation_["provider"]) == records_now; }, 120s))
+      << serve_->Output();
+
+  serve_->Signal(SIGTERM);
+  ASSERT_EQ(serve_->WaitForExit(30s), 0);
+  const std::string log = serve_->Output();
+  // Every token here is a JWT, and every JWT starts with a base64url '{"': none may be logged.
+  EXPECT_EQ(log.find("eyJ"), std::string::npos) << "a token was logged";
+  EXPECT_NE(log.find("forge.installed"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tcj
