@@ -19,7 +19,7 @@ using nlohmann::json;
 class ForgeE2E : public e2e::SyncFixture {
  protected:
   // Migrates, registers the Forge app whose remote is this service, and starts serve for it.
-  void StartForge(int poll_seconds) {
+  void StartForge(int poll_seconds, std::vector<std::string> extra_env = {}) {
     port_ = e2e::FreePort();
     Migrate();
     jira_->Post("/_control/sites", {{"name", "acme"}, {"admins", {"acc-admin"}}});
@@ -30,6 +30,7 @@ class ForgeE2E : public e2e::SyncFixture {
     env.push_back("TCJ_FORGE_APP_ID=" + app_id_);
     env.push_back("TCJ_FORGE_JWKS_URL=" + jira_->base() + "/forge/.well-known/jwks.json");
     env.push_back("TCJ_FORGE_API_HOSTS=127.0.0.1");
+    env.insert(env.end(), extra_env.begin(), extra_env.end());
     Serve(env);
   }
 
@@ -179,6 +180,102 @@ TEST_F(ForgeE2E, ASiteConfiguredInTheForgeAdminPageGetsItsBuildsThroughForgeAndS
   // Every token here is a JWT, and every JWT starts with a base64url '{"': none may be logged.
   EXPECT_EQ(log.find("eyJ"), std::string::npos) << "a token was logged";
   EXPECT_NE(log.find("forge.installed"), std::string::npos);
+}
+
+// The attack suite of the forge kinds: every token Forge did not sign for this app, this
+// environment and a live installation, and every credential of another kind, is a 401 with a
+// JSON error on the Forge routes (and a FIT is one on the others), and nothing changes.
+TEST_F(ForgeE2E, EveryForgedOrMisplacedTokenIsRefusedWithAJsonErrorAndChangesNothing) {
+  // Every refusal here is an authentication's: no per-address rate limit in the way.
+  StartForge(60, {"TCJ_LIMITS_IP_REQUESTS_PER_SECOND=0"});
+  ASSERT_EQ(LastStatus(Install()), 204);
+  jira_->Post("/_control/sites", {{"name", "beta"}, {"admins", {"acc-beta"}}});
+  const json beta = Install("beta")["installation"];
+  const json created = Invoke("POST", "/api/v1/servers",
+                              {{"name", "main"}, {"url", "https://tc.example.com"}, {"auth", {{"type", "guest"}}}});
+  ASSERT_EQ(created["status"], 201) << created.dump();
+  const auto acme_servers = [this] { return Invoke("GET", "/api/v1/servers")["body"]["servers"].size(); };
+  const std::string lifecycle_body = R"({"payload":{"eventType":"avi:forge:installed:app"}})";
+  const auto expect_refused = [this](const testing::RawResponse& r, const std::string& what) {
+    EXPECT_EQ(r.status, 401) << what << ": " << r.body;
+    EXPECT_TRUE(json::parse(r.body, nullptr, false).contains("error")) << what << ": " << r.body;
+  };
+
+  struct Variant {
+    std::string name;
+    json spec;
+  };
+  const std::vector<Variant> variants = {
+      {"expired", {{"variant", "expired"}}},
+      {"future nbf", {{"variant", "future-nbf"}}},
+      {"wrong aud", {{"variant", "wrong-aud"}}},
+      {"wrong iss", {{"variant", "wrong-iss"}}},
+      {"alg none", {{"variant", "alg-none"}}},
+      {"HS256 keyed with the public key", {{"variant", "hs256-public-key"}}},
+      {"unknown kid", {{"variant", "unknown-kid"}}},
+      {"bad signature", {{"variant", "wrong-key"}}},
+      {"icLabel with ../", {{"variant", "bad-ic-label"}, {"icLabel", "../x"}}},
+      {"icLabel with a URL", {{"variant", "bad-ic-label"}, {"icLabel", "https://evil.example/jwks"}}},
+      {"oversized", {{"variant", "oversized"}, {"oversizeBytes", 9000}}},
+      {"another app's environment", {{"claims", {{"app.environment.type", "DEVELOPMENT"}}}}},
+  };
+  for (const auto& v : variants) {
+    json ui = v.spec;
+    ui["kind"] = "ui";
+    expect_refused(Call("GET", "/api/v1/servers", "Bearer " + Fit(ui)), v.name + " on the admin API");
+    expect_refused(Call("DELETE", "/api/v1/servers/" + created["body"]["id"].get<std::string>(), "Bearer " + Fit(ui)),
+                   v.name + " deleting a server");
+    expect_refused(Call("POST", "/forge/lifecycle", "Bearer " + Fit(v.spec), lifecycle_body), v.name + " on lifecycle");
+    expect_refused(Call("POST", "/forge/pre-uninstall", "Bearer " + Fit(v.spec), "{}"), v.name + " on preUninstall");
+  }
+  expect_refused(Call("GET", "/api/v1/servers", ""), "no token");
+  expect_refused(Call("POST", "/forge/tick", "", "{}"), "no token on a trigger");
+
+  // Credentials of other kinds never pass a Forge route, nor a FIT theirs.
+  const std::string fit = Fit({{"kind", "ui"}});
+  expect_refused(Call("POST", "/forge/tick", "JWT " + fit, "{}"), "a Connect-style token on a Forge route");
+  expect_refused(Call("POST", "/forge/tick", "Bearer tcj_0123456789abcdef0123456789abcdef", "{}"),
+                 "a local admin token on a Forge route");
+  expect_refused(Call("GET", "/jira/issue-panel?issueKey=ABC-1", "Bearer " + fit), "a FIT on a Connect route");
+  expect_refused(Call("GET", "/jira/issue-panel?issueKey=ABC-1&jwt=" + fit, ""), "a FIT as a Connect jwt parameter");
+  expect_refused(Call("GET", "/api/v1/session", "Bearer " + fit), "a FIT on a local admin route");
+
+  // A valid token of another installation sees its own site only.
+  json other = {{"kind", "ui"}, {"installationId", beta["id"]}, {"accountId", "acc-beta"}};
+  const std::string beta_fit = jira_->Post("/_control/forge/fit", other)["token"];
+  const auto beta_list = Call("GET", "/api/v1/servers", "Bearer " + beta_fit);
+  EXPECT_EQ(beta_list.status, 403) << "without a user token nobody is an administrator: " << beta_list.body;
+  const json beta_invoked = jira_->Post("/_control/forge/installations/" + beta["uuid"].get<std::string>() + "/invoke",
+                                        {{"method", "GET"}, {"path", "/api/v1/servers"}, {"accountId", "acc-beta"}});
+  ASSERT_EQ(beta_invoked["status"], 200) << beta_invoked.dump();
+  EXPECT_TRUE(beta_invoked["body"]["servers"].empty()) << "another site's servers are invisible";
+
+  // Lifecycle bodies that are malformed or name another installation than their token.
+  const std::string trigger_fit = Fit(json::object());
+  const auto malformed = Call("POST", "/forge/lifecycle", "Bearer " + trigger_fit, "not json");
+  EXPECT_EQ(malformed.status, 400) << malformed.body;
+  const auto foreign = Call("POST", "/forge/lifecycle", "Bearer " + Fit(json::object()),
+                            json{{"payload", {{"eventType", "avi:forge:installed:app"}, {"id", beta["uuid"]}}}}.dump());
+  EXPECT_EQ(foreign.status, 400) << foreign.body;
+  const auto other_site = Call("POST", "/forge/tick", "Bearer " + Fit(json::object()),
+                               json{{"context", {{"cloudId", beta["cloudId"]}}}}.dump());
+  EXPECT_EQ(other_site.status, 400) << other_site.body;
+
+  // A flood of unknown key ids fetches Forge's keys at most once a minute.
+  const int fetches_before = jira_->Get("/_control/forge/jwks-fetches")["total"];
+  for (int i = 0; i < 20; ++i) {
+    expect_refused(Call("GET", "/api/v1/servers", "Bearer " + Fit({{"kind", "ui"}, {"variant", "unknown-kid"}})),
+                   "unknown kid flood");
+  }
+  EXPECT_LE(jira_->Get("/_control/forge/jwks-fetches")["total"].get<int>() - fetches_before, 1)
+      << "Forge's keys are fetched for unknown kids at most once a minute";
+
+  EXPECT_EQ(acme_servers(), 1u) << "nothing changed";
+  EXPECT_EQ(jira_->Get("/_control/forge/installations/" + installation_["uuid"].get<std::string>())["status"],
+            "active");
+  serve_->Signal(SIGTERM);
+  ASSERT_EQ(serve_->WaitForExit(30s), 0);
+  EXPECT_EQ(serve_->Output().find("eyJ"), std::string::npos) << "a token was logged";
 }
 
 }  // namespace
