@@ -1,4 +1,4 @@
--- Connect sites learn their cloud id. Jira's Connect lifecycle payload has none; the site's
+-- Sites moving between links. Connect sites learn their cloud id. Jira's Connect lifecycle payload has none; the site's
 -- unauthenticated /_edge/tenant_info says it. With it, a Connect site that installs the Forge app
 -- is found by the cloud id Forge names (forge_site_lookup) and keeps its servers, rules and
 -- history. The service asks for the sites below in the background; cloud_id_checked_at spaces out
@@ -6,6 +6,12 @@
 SET LOCAL ROLE tcj_owner;
 
 ALTER TABLE tenants ADD COLUMN cloud_id_checked_at timestamptz;
+
+-- forget_link: after a site moved to Forge, what its old link (Connect, OAuth) sent is deleted
+-- from Jira through that link, and then sent again through Forge: never twice in Jira.
+ALTER TABLE jobs DROP CONSTRAINT jobs_kind_check;
+ALTER TABLE jobs ADD CONSTRAINT jobs_kind_check
+  CHECK (kind IN ('poll', 'send', 'backfill', 'delete_server', 'forget_link'));
 
 CREATE FUNCTION connect_sites_without_cloud_id(p_limit integer, p_recheck_seconds integer)
   RETURNS TABLE (tenant_id uuid, site_url text)

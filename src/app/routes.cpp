@@ -86,9 +86,10 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
       router, services.connect_registry, services.config.connect.app_key,
       services.log.With({{"component", "connect"}}),
       {.uninstalled = [&engine](const core::TenantId& t) { engine.TenantUninstalled(t); },
-       .changed = [&audit](const core::TenantId& t, std::string_view event, const Request& r) {
+       .changed = [&audit, &engine](const core::TenantId& t, std::string_view event, const Request& r) {
          audit.Record(t, {tenants::ActorKind::atlassian, r.principal.client_key, r.client_address},
                       "site." + std::string(event), "", nlohmann::json::object());
+         if (event == "installed") engine.LearnCloudIdsSoon();  // for a move to Forge later on
        }});
   web::AddServerRoutes(
       router, services.servers, services.admin_access, audit, services.teamcity_http,
@@ -145,7 +146,11 @@ void AddForgeRoutes(http::Router& router, Services& services) {
              nlohmann::json details = nlohmann::json::object();
              if (outcome.moved_from) details["moved_from"] = tenants::ToString(*outcome.moved_from);
              record(outcome.tenant, "site.forge_" + std::string(event), r, details);
-             engine.TenantInstalled(outcome.tenant, outcome.new_installation && !outcome.created);
+             if (outcome.moved_from) {
+               engine.TenantMoved(outcome.tenant, *outcome.moved_from);
+             } else {
+               engine.TenantInstalled(outcome.tenant, outcome.new_installation && !outcome.created);
+             }
            },
        .token_arrived = [&engine](const core::TenantId& t) { engine.TenantCanSend(t); },
        .uninstalled =

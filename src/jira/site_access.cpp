@@ -37,14 +37,28 @@ core::Result<SiteHandle> SiteAccess::For(const core::TenantId& tenant) {
   if (record->state == "uninstalled") {
     return core::Error::Make(core::ErrorKind::forbidden, "tenants.uninstalled", "the Jira site uninstalled the app");
   }
-  if (record->kind == tenants::TenantKind::forge) return ForgeSite(tenant, *record);
+  return Through(tenant, *record, record->kind);
+}
+
+core::Result<SiteHandle> SiteAccess::ForOldLink(const core::TenantId& tenant, tenants::TenantKind link) {
+  const auto record = tenants_.Get(tenant);
+  if (!record) return core::Error::Make(core::ErrorKind::not_found, "tenants.not_found", "no such Jira site");
+  if (link == tenants::TenantKind::forge) {
+    return core::Error::Make(core::ErrorKind::invalid_input, "jira.old_link", "Forge is never an old link");
+  }
+  return Through(tenant, *record, link);
+}
+
+core::Result<SiteHandle> SiteAccess::Through(const core::TenantId& tenant, const tenants::TenantRecord& record,
+                                             tenants::TenantKind link) {
+  if (link == tenants::TenantKind::forge) return ForgeSite(tenant, record);
   SiteHandle h;
   h.site = Site{tenant,
-                record->kind == tenants::TenantKind::oauth ? SiteKind::oauth : SiteKind::connect,
-                record->site_url,
-                record->client_key,
-                record->cloud_id,
-                record->oauth_client_id,
+                link == tenants::TenantKind::oauth ? SiteKind::oauth : SiteKind::connect,
+                record.site_url,
+                record.client_key,
+                record.cloud_id,
+                record.oauth_client_id,
                 ""};
   if (h.site.kind == SiteKind::connect) {
     auto secret = tenants_.JiraSecret(tenant, tenants::kConnectSharedSecret);

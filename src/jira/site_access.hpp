@@ -42,8 +42,13 @@ class SiteAccess {
   // unavailable when its secret cannot be opened; retryable unavailable (forge.no_token) for a
   // Forge site without a valid system token: its sends wait for Forge's next call.
   core::Result<SiteHandle> For(const core::TenantId& tenant);
+  // The same through a link the site used before (Connect or OAuth), while its secret is kept:
+  // to delete what was sent through it. not_found when there is no secret of that link.
+  core::Result<SiteHandle> ForOldLink(const core::TenantId& tenant, tenants::TenantKind link);
 
  private:
+  core::Result<SiteHandle> Through(const core::TenantId& tenant, const tenants::TenantRecord& record,
+                                   tenants::TenantKind link);
   core::Result<SiteHandle> ForgeSite(const core::TenantId& tenant, const tenants::TenantRecord& record);
 
   tenants::TenantStore& tenants_;

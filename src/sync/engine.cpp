@@ -6,6 +6,7 @@
 #include "jira/projects.hpp"
 #include "sync/backfill.hpp"
 #include "sync/build_store.hpp"
+#include "sync/link_change.hpp"
 #include "sync/poller.hpp"
 #include "sync/server_removal.hpp"
 #include "tenants/retention.hpp"
@@ -60,6 +61,8 @@ Engine::Engine(db::Pool& pool, tenants::TenantStore& tenants, tenants::ServerSto
                      [this](const Job& job, JobContext& c) { return RunSend(context_, delivery_, job, c); });
   workers_->Register(JobKind::backfill,
                      [this](const Job& job, JobContext& c) { return RunBackfill(context_, job, c); });
+  workers_->Register(JobKind::forget_link,
+                     [this](const Job& job, JobContext& c) { return RunForgetLink(context_, delivery_, job, c); });
   workers_->Register(JobKind::delete_server,
                      [this](const Job& job, JobContext& c) { return RunServerRemoval(context_, delivery_, job, c); });
 }
@@ -79,7 +82,8 @@ void Engine::Start() {
       lock.unlock();
       Maintain(last_purge);
       lock.lock();
-      stop_cv_.wait_for(lock, std::chrono::minutes(1), [this] { return stopping_; });
+      stop_cv_.wait_for(lock, std::chrono::minutes(1), [this] { return stopping_ || maintain_now_; });
+      maintain_now_ = false;
     }
   });
 }
@@ -140,6 +144,19 @@ void Engine::TenantInstalled(const core::TenantId& tenant, bool resend) {
   }
   queue_.EnsurePollJobs();
   TenantCanSend(tenant);
+}
+
+void Engine::TenantMoved(const core::TenantId& tenant, tenants::TenantKind old_link) {
+  TenantInstalled(tenant, false);
+  RequestForgetLink(context_, tenant, old_link);
+}
+
+void Engine::LearnCloudIdsSoon() {
+  {
+    std::lock_guard lock(mutex_);
+    maintain_now_ = true;
+  }
+  stop_cv_.notify_all();
 }
 
 void Engine::TenantCanSend(const core::TenantId& tenant) {

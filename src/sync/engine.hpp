@@ -57,6 +57,11 @@ class Engine {
   // The tenant installed the app again (its servers are polled again) or its link changed;
   // resend: Jira holds none of its records under this link (a new Forge installation).
   void TenantInstalled(const core::TenantId& tenant, bool resend);
+  // The tenant moved to Forge from old_link: what that link sent leaves Jira, then comes back
+  // through Forge (sync/link_change.hpp).
+  void TenantMoved(const core::TenantId& tenant, tenants::TenantKind old_link);
+  // A Connect site was installed: learn its cloud id now rather than within the minute.
+  void LearnCloudIdsSoon();
   // The tenant's way to Jira works again (a fresh Forge token): what waited is sent now.
   void TenantCanSend(const core::TenantId& tenant);
 
@@ -79,6 +84,7 @@ class Engine {
   std::mutex mutex_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;
+  bool maintain_now_ = false;
   struct CachedFacts {
     SiteFacts facts;
     std::chrono::steady_clock::time_point expires;

@@ -15,12 +15,14 @@ std::string_view ToString(JobKind kind) {
       return "backfill";
     case JobKind::delete_server:
       return "delete_server";
+    case JobKind::forget_link:
+      return "forget_link";
   }
   return "poll";
 }
 
 std::optional<JobKind> ParseJobKind(std::string_view text) {
-  for (JobKind k : {JobKind::poll, JobKind::send, JobKind::backfill, JobKind::delete_server}) {
+  for (JobKind k : {JobKind::poll, JobKind::send, JobKind::backfill, JobKind::delete_server, JobKind::forget_link}) {
     if (ToString(k) == text) return k;
   }
   return std::nullopt;

@@ -12,7 +12,7 @@
 
 namespace tcj::sync {
 
-enum class JobKind { poll, send, backfill, delete_server };
+enum class JobKind { poll, send, backfill, delete_server, forget_link };
 
 std::string_view ToString(JobKind kind);
 std::optional<JobKind> ParseJobKind(std::string_view text);

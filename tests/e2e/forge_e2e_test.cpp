@@ -90,6 +90,16 @@ class ForgeE2E : public e2e::SyncFixture {
     return jira_->Post("/_control/forge/fit", body)["token"];
   }
 
+  // How many records the fake Jira holds per provider (connect:<key>, forge:<installation>).
+  std::map<std::string, int> RecordsByProvider() {
+    std::map<std::string, int> by;
+    for (const char* kind : {"builds", "deployments"}) {
+      const json stored = jira_->Get(std::string("/_control/sites/acme/") + kind);
+      for (const auto& r : stored[kind]) ++by[r["provider"]];
+    }
+    return by;
+  }
+
   std::int64_t JiraAnswers(const std::string& status) {
     const auto metrics = testing::HttpGet(internal_port_, "/metrics");
     std::int64_t total = 0;
@@ -180,6 +190,46 @@ TEST_F(ForgeE2E, ASiteConfiguredInTheForgeAdminPageGetsItsBuildsThroughForgeAndS
   // Every token here is a JWT, and every JWT starts with a base64url '{"': none may be logged.
   EXPECT_EQ(log.find("eyJ"), std::string::npos) << "a token was logged";
   EXPECT_NE(log.find("forge.installed"), std::string::npos);
+}
+
+// A site that used Connect installs the Forge app: same tenant, servers and history; what
+// Connect sent leaves Jira through Connect before Forge sends it again, so no build is ever
+// there twice; and the Connect app's later uninstall leaves the Forge site alone.
+TEST_F(ForgeE2E, AConnectSiteMovingToForgeKeepsItsServersAndJiraNeverHoldsARecordTwice) {
+  StartForge(2);
+  const json connect = jira_->Post("/_control/sites/acme/install", {{"appBaseUrl", "http://127.0.0.1:" + std::to_string(port_)}});
+  ASSERT_EQ(connect["status"], 204) << connect.dump();
+  CreateTeamCity("main", 30);
+  const std::string server = AddServer("main");
+  ASSERT_TRUE(e2e::EventuallyEvery([&] { return Synced(server); }, 120s, 500ms)) << serve_->Output();
+  const auto through_connect = RecordsByProvider();
+  ASSERT_EQ(through_connect.size(), 1u);
+  const int records = through_connect.begin()->second;
+  ASSERT_TRUE(through_connect.begin()->first.starts_with("connect:"));
+  ASSERT_TRUE(serve_->WaitForOutput("sync.cloud_ids_learnt", 60s).has_value()) << "the Connect site's cloud id";
+
+  ASSERT_EQ(LastStatus(Install()), 204);
+  const std::string forge = installation_["provider"];
+  bool never_twice = true;
+  ASSERT_TRUE(e2e::Eventually(
+      [&] {
+        auto by = RecordsByProvider();
+        never_twice = never_twice && by[through_connect.begin()->first] + by[forge] <= records;
+        return by[forge] == records && by[through_connect.begin()->first] == 0;
+      },
+      120s))
+      << serve_->Output();
+  EXPECT_TRUE(never_twice) << "a record was in Jira through both links at once";
+  EXPECT_NE(serve_->Output().find(R"("moved_from":"connect")"), std::string::npos);
+  const json servers = Invoke("GET", "/api/v1/servers");
+  ASSERT_EQ(servers["status"], 200) << servers.dump();
+  ASSERT_EQ(servers["body"]["servers"].size(), 1u);
+  EXPECT_EQ(servers["body"]["servers"][0]["id"], server) << "the same server, not a copy";
+
+  // The Connect app's uninstall no longer concerns the site.
+  jira_->Post("/_control/sites/acme/uninstall", {{"appBaseUrl", "http://127.0.0.1:" + std::to_string(port_)}});
+  EXPECT_EQ(Invoke("GET", "/api/v1/servers")["status"], 200);
+  EXPECT_EQ(RecordsByProvider()[forge], records);
 }
 
 // The attack suite of the forge kinds: every token Forge did not sign for this app, this
