@@ -18,6 +18,7 @@
 #include "web/preview_api.hpp"
 #include "web/servers_api.hpp"
 #include "web/session_api.hpp"
+#include "web/site_api.hpp"
 #include "web/sync_api.hpp"
 
 namespace tcj::app {
@@ -101,6 +102,7 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
   web::AddSyncRoutes(router, engine.context(), services.servers, services.admin_access, audit,
                      services.config.server.public_url);
   web::AddAuditRoutes(router, audit, services.admin_access);
+  web::AddSiteRoutes(router, services.tenants, services.forge_registry, services.admin_access, services.clock);
   web::AddPreviewRoutes(router, engine.context(), services.admin_access);
   web::AddDiagnosticsRoutes(router, services.pool, services.admin_access);
   web::AddSessionRoutes(router, services.admin_tokens, services.admin_sessions, services.tenants, audit, cookie);

@@ -144,6 +144,17 @@ core::Result<ForgeSystemToken> ForgeRegistry::SystemToken(const core::TenantId& 
                           core::Clock::TimePoint(std::chrono::seconds(rows[0].Int(3)))};
 }
 
+std::optional<core::Clock::TimePoint> ForgeRegistry::SystemTokenExpiry(const core::TenantId& tenant) {
+  db::TenantTransaction tx(pool_, tenant);
+  const db::Rows rows = tx.Exec(
+      "SELECT extract(epoch FROM max(system_token_expires_at))::bigint FROM forge_installations "
+      "WHERE tenant_id = $1 AND state = 'active' AND system_token IS NOT NULL",
+      tenant);
+  tx.Commit();
+  if (rows.empty() || rows[0].IsNull(0)) return std::nullopt;
+  return core::Clock::TimePoint(std::chrono::seconds(rows[0].Int(0)));
+}
+
 bool ForgeRegistry::DiscardSystemToken(const core::TenantId& tenant, core::Clock::TimePoint expires) {
   db::TenantTransaction tx(pool_, tenant);
   const db::Rows dropped = tx.Exec(

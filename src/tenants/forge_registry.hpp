@@ -90,6 +90,10 @@ class ForgeRegistry {
   // not_found (with what to wait for) when there is none.
   core::Result<ForgeSystemToken> SystemToken(const core::TenantId& tenant);
 
+  // When the freshest token of the site's active installations expires (opened or not); nullopt
+  // when it holds none.
+  std::optional<core::Clock::TimePoint> SystemTokenExpiry(const core::TenantId& tenant);
+
   // Jira refused the token that expires at `expires` (401): it is dropped, unless a fresher one
   // replaced it meanwhile, and the site waits for Forge's next call. True when one was dropped.
   bool DiscardSystemToken(const core::TenantId& tenant, core::Clock::TimePoint expires);

@@ -117,6 +117,23 @@ TEST_F(ForgeRegistryTest, TheFreshestSystemTokenIsKeptSealedAndHandedOutWhileVal
   EXPECT_NE(late.error().message.find("waits"), std::string::npos);
 }
 
+TEST_F(ForgeRegistryTest, ARefusedTokenIsDroppedUnlessAFresherOneReplacedItAndTheExpiryIsReported) {
+  const auto site = registry_.Install(Installation(kFirst));
+  const auto now = clock_.Now();
+  EXPECT_FALSE(registry_.SystemTokenExpiry(site.tenant).has_value());
+  ASSERT_TRUE(registry_.OfferSystemToken(site.tenant, kFirst, core::Secret("t1"), now + 2h));
+  EXPECT_FALSE(registry_.OfferSystemToken(site.tenant, kFirst, core::Secret("t1"), now + 2h)) << "known already";
+  EXPECT_EQ(registry_.SystemTokenExpiry(site.tenant), now + 2h);
+  ASSERT_TRUE(registry_.OfferSystemToken(site.tenant, kFirst, core::Secret("t2"), now + 3h));
+  EXPECT_FALSE(registry_.DiscardSystemToken(site.tenant, now + 2h)) << "a fresher token replaced the refused one";
+  EXPECT_EQ(registry_.SystemToken(site.tenant)->token.reveal(), "t2");
+  EXPECT_TRUE(registry_.DiscardSystemToken(site.tenant, now + 3h));
+  EXPECT_FALSE(registry_.SystemTokenExpiry(site.tenant).has_value());
+  EXPECT_EQ(registry_.SystemToken(site.tenant).error().code, "forge.no_token");
+  EXPECT_TRUE(registry_.OfferSystemToken(site.tenant, kFirst, core::Secret("t2"), now + 3h))
+      << "after a refusal, the next token Forge hands over is stored again";
+}
+
 TEST_F(ForgeRegistryTest, AnUninstalledInstallationKeepsNoTokenAndTakesNoneEither) {
   const auto site = registry_.Install(Installation(kFirst));
   ASSERT_TRUE(registry_.StoreSystemToken(site.tenant, kFirst, core::Secret("t"), clock_.Now() + 2h));

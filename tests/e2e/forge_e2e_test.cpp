@@ -121,6 +121,11 @@ TEST_F(ForgeE2E, ASiteConfiguredInTheForgeAdminPageGetsItsBuildsThroughForgeAndS
   ASSERT_EQ(LastStatus(installed), 204) << installed.dump();
   const std::string provider = installation_["provider"];
   CreateTeamCity("main", 30);
+  const json site = Invoke("GET", "/api/v1/site");
+  ASSERT_EQ(site["status"], 200) << site.dump();
+  EXPECT_EQ(site["body"]["link"], "forge");
+  EXPECT_EQ(site["body"]["forge"]["sending"], "ready");
+  EXPECT_TRUE(site["body"]["forge"]["token_expires_at"].is_string());
 
   // Only Jira administrators may use the admin API, asked of Jira with their own token.
   const json refused = Invoke("GET", "/api/v1/servers", nullptr, "acc-nobody");
@@ -207,6 +212,10 @@ TEST_F(ForgeE2E, AConnectSiteMovingToForgeKeepsItsServersAndJiraNeverHoldsARecor
   const int records = through_connect.begin()->second;
   ASSERT_TRUE(through_connect.begin()->first.starts_with("connect:"));
   ASSERT_TRUE(serve_->WaitForOutput("sync.cloud_ids_learnt", 60s).has_value()) << "the Connect site's cloud id";
+  json site;
+  ASSERT_EQ(Api("GET", "/api/v1/site", "", &site), 200);
+  EXPECT_EQ(site["link"], "connect");
+  EXPECT_TRUE(site["forge"].is_null());
 
   ASSERT_EQ(LastStatus(Install()), 204);
   const std::string forge = installation_["provider"];
@@ -225,6 +234,7 @@ TEST_F(ForgeE2E, AConnectSiteMovingToForgeKeepsItsServersAndJiraNeverHoldsARecor
   ASSERT_EQ(servers["status"], 200) << servers.dump();
   ASSERT_EQ(servers["body"]["servers"].size(), 1u);
   EXPECT_EQ(servers["body"]["servers"][0]["id"], server) << "the same server, not a copy";
+  EXPECT_EQ(Invoke("GET", "/api/v1/site")["body"]["link"], "forge") << "the admin pages say which link is active";
 
   // The Connect app's uninstall no longer concerns the site.
   jira_->Post("/_control/sites/acme/uninstall", {{"appBaseUrl", "http://127.0.0.1:" + std::to_string(port_)}});
