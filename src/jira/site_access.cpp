@@ -40,6 +40,11 @@ core::Result<SiteHandle> SiteAccess::For(const core::TenantId& tenant) {
   return Through(tenant, *record, record->kind);
 }
 
+bool SiteAccess::ForgeCanSend(const core::TenantId& tenant) {
+  const auto expires = forge_.SystemTokenExpiry(tenant);
+  return expires && *expires > clock_.Now() + tenants::ForgeRegistry::kTokenMargin;
+}
+
 core::Result<SiteHandle> SiteAccess::ForOldLink(const core::TenantId& tenant, tenants::TenantKind link) {
   const auto record = tenants_.Get(tenant);
   if (!record) return core::Error::Make(core::ErrorKind::not_found, "tenants.not_found", "no such Jira site");

@@ -42,6 +42,9 @@ class SiteAccess {
   // unavailable when its secret cannot be opened; retryable unavailable (forge.no_token) for a
   // Forge site without a valid system token: its sends wait for Forge's next call.
   core::Result<SiteHandle> For(const core::TenantId& tenant);
+  // A Forge site holds a system token that lasts long enough to send with (one query, nothing
+  // opened): polling its TeamCity servers is worth it.
+  bool ForgeCanSend(const core::TenantId& tenant);
   // The same through a link the site used before (Connect or OAuth), while its secret is kept:
   // to delete what was sent through it. not_found when there is no secret of that link.
   core::Result<SiteHandle> ForOldLink(const core::TenantId& tenant, tenants::TenantKind link);

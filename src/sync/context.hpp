@@ -41,6 +41,7 @@ struct SyncOptions {
 struct SiteFacts {
   std::optional<std::set<std::string>> project_keys;
   std::string host;
+  bool forge = false;  // the site's link is Forge (see SyncContext::forge_can_send)
 };
 
 using ClientFactory = std::function<std::unique_ptr<teamcity::Client>(teamcity::ServerConnection)>;
@@ -62,6 +63,9 @@ struct SyncContext {
   ClientFactory clients;
   SiteFactsSource site_facts;
   std::function<void()> wake_workers;  // work was enqueued
+  // Whether a Forge site holds an app token it may send with. One whose tokens expired without a
+  // trigger, or whose fresh token Jira refused, is not polled until Forge calls again.
+  std::function<bool(const core::TenantId&)> forge_can_send;
   SyncOptions options;
   core::Logger log;
   const core::Clock& clock;

@@ -49,6 +49,7 @@ Engine::Engine(db::Pool& pool, tenants::TenantStore& tenants, tenants::ServerSto
                    [this] {
                      if (workers_) workers_->Wake();
                    },
+               .forge_can_send = [this](const core::TenantId& tenant) { return sites_.ForgeCanSend(tenant); },
                .options = options_.sync,
                .log = log.With({{"component", "sync"}}),
                .clock = clock,
@@ -160,6 +161,10 @@ void Engine::LearnCloudIdsSoon() {
 }
 
 void Engine::TenantCanSend(const core::TenantId& tenant) {
+  {
+    std::lock_guard lock(mutex_);
+    facts_.erase(tenant.str());  // a site that waited for Forge is polled again at once
+  }
   queue_.Enqueue(tenant, JobKind::send, kSendKey);
   queue_.RunNow(tenant, kSendKey);
   workers_->Wake();
@@ -175,6 +180,7 @@ SiteFacts Engine::FactsFor(const core::TenantId& tenant) {
   auto ttl = std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.project_keys_ttl);
   if (auto site = sites_.For(tenant)) {
     if (auto url = core::ParseUrl(site->site.base_url)) facts.host = url->host;
+    facts.forge = site->site.kind == jira::SiteKind::forge;
     if (site->site.kind != jira::SiteKind::oauth) {
       if (auto keys = jira::ListProjectKeys(*http_, site->site, *site->auth)) {
         facts.project_keys = std::move(*keys);
@@ -185,6 +191,7 @@ SiteFacts Engine::FactsFor(const core::TenantId& tenant) {
       }
     }
   } else {
+    facts.forge = site.error().code == "forge.no_token";
     ttl = std::chrono::minutes(1);  // a Forge site waiting for a token, a database hiccup: not for long
   }
   std::lock_guard lock(mutex_);

@@ -137,6 +137,10 @@ core::Backoff PollBackoff(std::chrono::seconds interval, core::UniformRandom ran
 JobOutcome RunPoll(SyncContext& context, const Job& job, JobContext& job_context) {
   const auto server = ServerOfPayload(job.payload);
   if (!server) return JobOutcome::Dead("the poll job does not name a server");
+  if (context.forge_can_send && context.site_facts(job.tenant).forge && !context.forge_can_send(job.tenant)) {
+    // Nothing read now could be sent; Forge's next call wakes the site (Engine::TenantCanSend).
+    return JobOutcome::Again(context.options.poll_interval);
+  }
   SyncState state;
   {
     db::TenantTransaction tx(context.pool, job.tenant, db::Durability::relaxed);

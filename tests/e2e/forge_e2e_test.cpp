@@ -156,15 +156,17 @@ TEST_F(ForgeE2E, ASiteConfiguredInTheForgeAdminPageGetsItsBuildsThroughForgeAndS
   }
 
   // Jira refuses the app token (it expired early): sending waits, without retrying the token,
-  // until Forge's next call brings a fresh one.
+  // and TeamCity is not polled, until Forge's next call brings a fresh one.
   jira_->Post(Control("expire-tokens"), json::object());
   int status = 0;
   teamcity_->Post("/_control/servers/main/builds",
                   {{"buildTypeId", "Backend_Build"}, {"state", "finished"}, {"branch", "feature/ABC-77-forge"}}, &status);
   ASSERT_EQ(status, 201);
   ASSERT_TRUE(e2e::Eventually([&] { return JiraAnswers("401") > 0; }, 60s)) << serve_->Output();
-  std::this_thread::sleep_for(3s);  // polls and send retries would happen in this time
+  const std::int64_t polls = SuccessfulPolls();
+  std::this_thread::sleep_for(5s);  // two polls and several send retries would happen in this time
   EXPECT_EQ(JiraAnswers("401"), 1) << "a refused token is dropped, not sent again";
+  EXPECT_LE(SuccessfulPolls() - polls, 1) << "a site waiting for Forge is not polled (one may have been under way)";
   const auto with_key = [this] { return jira_->Get("/_control/sites/acme/builds?issueKey=ABC-77")["count"].get<int>(); };
   const int before = with_key();
   const json tick = jira_->Post(Control("tick"), {{"wait", "final"}});
