@@ -161,6 +161,12 @@ void AddForgeRoutes(http::Router& router, Services& services) {
              record(t, "site.uninstalled", r, nlohmann::json::object());
            }},
       log);
+  // Forge calls from Atlassian's few egress addresses, for every site at once: a limit per client
+  // address would let one busy site starve the others' lifecycle events.
+  for (const char* path : {forge::LifecyclePaths::kLifecycle, forge::LifecyclePaths::kTick,
+                           forge::LifecyclePaths::kPreUninstall}) {
+    router.SetRateLimit("POST", path, RateLimit::none);
+  }
 }
 
 void SetPublicPolicies(http::Router& router, const std::string& public_url, core::Logger log) {

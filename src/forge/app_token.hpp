@@ -21,8 +21,13 @@ struct AppToken {
   core::TimePoint expires;
 };
 
+// Forge's app tokens live at most 4 h; a little more allows for the clocks' skew.
+inline constexpr std::chrono::seconds kMaxAppTokenLifetime{4 * 3600 + 300};
+
 // The token of that header: nullopt when the header is absent; an invalid_input error (naming
-// the header, never the token) when it is not a JWT of at most 8 KiB with a numeric exp.
-core::Result<std::optional<AppToken>> ReadAppToken(const http::Request& request, std::string_view header);
+// the header, never the token) when it is repeated, or not a JWT of at most 8 KiB with an exp
+// no later than kMaxAppTokenLifetime from now.
+core::Result<std::optional<AppToken>> ReadAppToken(const http::Request& request, std::string_view header,
+                                                   core::TimePoint now);
 
 }  // namespace tcj::forge

@@ -6,7 +6,8 @@ namespace tcj::forge {
 
 bool KeepSystemToken(tenants::ForgeRegistry& registry, const core::TenantId& tenant, const Invocation& invocation,
                      const http::Request& request, const core::Logger& log) {
-  auto token = ReadAppToken(request, kSystemTokenHeader);
+  // The invocation token's own expiry stands for "now": it is seconds away, and verified.
+  auto token = ReadAppToken(request, kSystemTokenHeader, invocation.expires);
   if (!token) {
     log.Warn("forge.system_token_unreadable", {{"tenant", tenant.str()},
                                                {"installation", invocation.installation_id},

@@ -92,7 +92,7 @@ void AddLifecycleRoutes(http::Router& router, tenants::ForgeRegistry& registry, 
               .pattern = LifecyclePaths::kLifecycle,
               .auth = {AuthKind::forge_lifecycle},
               .max_body_bytes = kBodyLimit,
-              .handler = [install](Request& request) {
+              .handler = [&registry, log, install](Request& request) {
                 const auto& invocation = std::any_cast<const Invocation&>(request.principal.verified);
                 const Body body = ReadBody(request, invocation);
                 if (!body.refused.empty()) return BadBody(body.refused);
@@ -107,6 +107,14 @@ void AddLifecycleRoutes(http::Router& router, tenants::ForgeRegistry& registry, 
                 }
                 if (const json& app = Member(Member(payload, "app"), "id"); !app.is_null() && !SameId(app, invocation.app_id)) {
                   return BadBody("The event names another app than its invocation token.");
+                }
+                if (const auto known = registry.Find(invocation.installation_id); known && known->state != "active") {
+                  // Installation ids change with every reinstall: an event for one that left is a
+                  // late retry from before its preUninstall, and must not bring it back.
+                  log.Info("forge.event_ignored", {{"tenant", known->tenant.str()},
+                                                   {"installation", invocation.installation_id},
+                                                   {"request_id", request.request_id}});
+                  return NoContent();
                 }
                 install(invocation, event == kInstalledEvent ? "installed" : "upgraded", request);
                 return NoContent();

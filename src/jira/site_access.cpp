@@ -26,8 +26,10 @@ core::Result<SiteHandle> SiteAccess::ForgeSite(const core::TenantId& tenant, con
   h.site.base_url = record.site_url;
   h.site.cloud_id = record.cloud_id;
   h.site.api_base_url = token->api_base_url;
+  // What identifies the token for dropping it; the secret itself stays with the authorizer.
+  const tenants::ForgeSystemToken refused{token->record_id, core::Secret(), "", token->expires};
   h.auth = MakeForgeAuthorizer(std::move(token->token), token->expires, clock_,
-                               [this, tenant, expires = token->expires] { forge_.DiscardSystemToken(tenant, expires); });
+                               [this, tenant, refused] { forge_.DiscardSystemToken(tenant, refused); });
   return h;
 }
 

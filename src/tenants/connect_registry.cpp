@@ -87,12 +87,14 @@ bool ConnectRegistry::Uninstall(const std::string& client_key) {
   db::TenantTransaction tx(pool_, existing->id);
   // A site that moved to another link (Forge) stays: uninstalling the old Connect app is part of
   // the move.
-  tx.Exec("UPDATE tenants SET state = 'uninstalled', uninstalled_at = coalesce(uninstalled_at, now()), "
-          "updated_at = now() WHERE tenant_id = $1 AND kind = 'connect'",
-          existing->id);
+  const bool uninstalled =
+      tx.Exec("UPDATE tenants SET state = 'uninstalled', uninstalled_at = coalesce(uninstalled_at, now()), "
+              "updated_at = now() WHERE tenant_id = $1 AND kind = 'connect'",
+              existing->id)
+          .affected() > 0;
   tx.Commit();
   Forget(client_key);
-  return true;
+  return uninstalled;
 }
 
 bool ConnectRegistry::SetEnabled(const std::string& client_key, bool enabled) {
@@ -100,7 +102,9 @@ bool ConnectRegistry::SetEnabled(const std::string& client_key, bool enabled) {
   const auto existing = Lookup(pool_, client_key);
   if (!existing) return false;
   db::TenantTransaction tx(pool_, existing->id);
-  tx.Exec("UPDATE tenants SET state = $2, updated_at = now() WHERE tenant_id = $1 AND state <> 'uninstalled'",
+  // Only while the site uses Connect: a site that moved to Forge no longer answers to Connect.
+  tx.Exec("UPDATE tenants SET state = $2, updated_at = now() "
+          "WHERE tenant_id = $1 AND state <> 'uninstalled' AND kind = 'connect'",
           existing->id, enabled ? "active" : "disabled");
   tx.Commit();
   Forget(client_key);

@@ -56,7 +56,8 @@ class ConnectRegistry {
   // Creates the tenant, or finds the known one again (after an uninstall too) and writes the new
   // secret, base URL and display URL in one transaction. Idempotent.
   InstallOutcome Install(const Installation& installation);
-  // Marks the tenant uninstalled (its data stays for the retention period). False when unknown.
+  // Marks the tenant uninstalled (its data stays for the retention period). False when unknown,
+  // already uninstalled, or moved to another link (then the Connect app leaving changes nothing).
   bool Uninstall(const std::string& client_key);
   // enabled/disabled: pauses or resumes the tenant; an uninstalled tenant stays uninstalled.
   bool SetEnabled(const std::string& client_key, bool enabled);

@@ -111,17 +111,21 @@ bool ForgeRegistry::StoreSystemToken(const core::TenantId& tenant, const std::st
 
 bool ForgeRegistry::OfferSystemToken(const core::TenantId& tenant, const std::string& installation_id,
                                      const core::Secret& token, core::Clock::TimePoint expires) {
+  const auto now = clock_.Monotonic();
   {
     std::lock_guard lock(offered_mutex_);
-    if (const auto it = offered_.find(installation_id); it != offered_.end() && it->second >= expires) return false;
+    if (const auto it = offered_.find(installation_id);
+        it != offered_.end() && it->second.expires >= expires && now - it->second.noted < kOfferMemory) {
+      return false;
+    }
   }
   const bool stored = StoreSystemToken(tenant, installation_id, token, expires);
+  if (!stored) return false;  // one at least as fresh is there, or the installation left
   std::lock_guard lock(offered_mutex_);
   if (offered_.size() >= 10'000) offered_.clear();
-  // Also when not stored: the database then holds one at least as fresh, or the installation
-  // left (and Uninstall forgets it again).
-  offered_[installation_id] = expires;
-  return stored;
+  Offered& entry = offered_[installation_id];
+  if (entry.expires < expires || now - entry.noted >= kOfferMemory) entry = Offered{expires, now};
+  return true;
 }
 
 core::Result<ForgeSystemToken> ForgeRegistry::SystemToken(const core::TenantId& tenant) {
@@ -140,7 +144,7 @@ core::Result<ForgeSystemToken> ForgeRegistry::SystemToken(const core::TenantId& 
   }
   auto opened = box_.Open(kForgeSystemToken, tenant, rows[0].String(0), EncryptedSecret::FromStored(rows[0].Bytes(2)));
   if (!opened) return std::move(opened).take_error();
-  return ForgeSystemToken{std::move(*opened), rows[0].String(1),
+  return ForgeSystemToken{rows[0].String(0), std::move(*opened), rows[0].String(1),
                           core::Clock::TimePoint(std::chrono::seconds(rows[0].Int(3)))};
 }
 
@@ -155,12 +159,14 @@ std::optional<core::Clock::TimePoint> ForgeRegistry::SystemTokenExpiry(const cor
   return core::Clock::TimePoint(std::chrono::seconds(rows[0].Int(0)));
 }
 
-bool ForgeRegistry::DiscardSystemToken(const core::TenantId& tenant, core::Clock::TimePoint expires) {
+bool ForgeRegistry::DiscardSystemToken(const core::TenantId& tenant, const ForgeSystemToken& refused) {
   db::TenantTransaction tx(pool_, tenant);
   const db::Rows dropped = tx.Exec(
       "UPDATE forge_installations SET system_token = NULL, system_token_expires_at = NULL, updated_at = now() "
-      "WHERE tenant_id = $1 AND system_token_expires_at = to_timestamp($2) RETURNING installation_id",
-      tenant, std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch()).count());
+      "WHERE tenant_id = $1 AND record_id = $2::uuid AND system_token_expires_at = to_timestamp($3) "
+      "RETURNING installation_id",
+      tenant, refused.record_id,
+      std::chrono::duration_cast<std::chrono::seconds>(refused.expires.time_since_epoch()).count());
   tx.Commit();
   std::lock_guard lock(offered_mutex_);
   for (db::Row row : dropped) offered_.erase(row.String(0));  // a token offered again may be stored again

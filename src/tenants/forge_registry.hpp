@@ -51,6 +51,7 @@ struct ForgeUninstallOutcome {
 
 // The system token to call Jira with, opened.
 struct ForgeSystemToken {
+  std::string record_id;  // the installation's, to drop exactly this token when Jira refuses it
   core::Secret token;
   std::string api_base_url;
   core::Clock::TimePoint expires;
@@ -63,6 +64,7 @@ class ForgeRegistry {
   static constexpr std::chrono::seconds kCacheTtl{5};
   // A token is not handed out when it expires sooner than this: a send takes time.
   static constexpr std::chrono::seconds kTokenMargin{60};
+  static constexpr std::chrono::seconds kOfferMemory{300};
 
   ForgeRegistry(db::Pool& pool, const SecretBox& box, const core::Clock& clock)
       : pool_(pool), box_(box), clock_(clock) {}
@@ -80,9 +82,10 @@ class ForgeRegistry {
   bool StoreSystemToken(const core::TenantId& tenant, const std::string& installation_id, const core::Secret& token,
                         core::Clock::TimePoint expires);
 
-  // StoreSystemToken, unless this process already stored one of this installation that lasts at
-  // least as long: every Forge call carries a token, mostly the one of the call before, and only
-  // a fresher one is worth a write.
+  // StoreSystemToken, unless this process stored one of this installation that lasts at least
+  // as long in the last kOfferMemory: every Forge call carries a token, mostly the one of the call
+  // before, and only a fresher one is worth a write. The memory is short because another process
+  // may have dropped or cleared the stored one meanwhile.
   bool OfferSystemToken(const core::TenantId& tenant, const std::string& installation_id, const core::Secret& token,
                         core::Clock::TimePoint expires);
 
@@ -94,9 +97,9 @@ class ForgeRegistry {
   // when it holds none.
   std::optional<core::Clock::TimePoint> SystemTokenExpiry(const core::TenantId& tenant);
 
-  // Jira refused the token that expires at `expires` (401): it is dropped, unless a fresher one
-  // replaced it meanwhile, and the site waits for Forge's next call. True when one was dropped.
-  bool DiscardSystemToken(const core::TenantId& tenant, core::Clock::TimePoint expires);
+  // Jira refused this token (401): it is dropped, unless a fresher one replaced it meanwhile, and
+  // the site waits for Forge's next call. True when it was dropped.
+  bool DiscardSystemToken(const core::TenantId& tenant, const ForgeSystemToken& refused);
 
   // preUninstall: the installation leaves, its token is dropped, and the site is uninstalled (its
   // data kept for the retention period) unless another installation of it is still active.
@@ -111,7 +114,11 @@ class ForgeRegistry {
   const core::Clock& clock_;
   core::ReadCache<std::shared_ptr<const ForgeTenant>> cache_{10'000};
   std::mutex offered_mutex_;
-  std::unordered_map<std::string, core::Clock::TimePoint> offered_;  // installation id -> expiry stored
+  struct Offered {
+    core::Clock::TimePoint expires;                // of the token stored
+    std::chrono::steady_clock::time_point noted;  // when
+  };
+  std::unordered_map<std::string, Offered> offered_;  // by installation id
 };
 
 }  // namespace tcj::tenants

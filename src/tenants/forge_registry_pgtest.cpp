@@ -125,9 +125,12 @@ TEST_F(ForgeRegistryTest, ARefusedTokenIsDroppedUnlessAFresherOneReplacedItAndTh
   EXPECT_FALSE(registry_.OfferSystemToken(site.tenant, kFirst, core::Secret("t1"), now + 2h)) << "known already";
   EXPECT_EQ(registry_.SystemTokenExpiry(site.tenant), now + 2h);
   ASSERT_TRUE(registry_.OfferSystemToken(site.tenant, kFirst, core::Secret("t2"), now + 3h));
-  EXPECT_FALSE(registry_.DiscardSystemToken(site.tenant, now + 2h)) << "a fresher token replaced the refused one";
+  const auto held = registry_.SystemToken(site.tenant);
+  ASSERT_TRUE(held.ok());
+  tenants::ForgeSystemToken stale{held->record_id, core::Secret(), "", now + 2h};
+  EXPECT_FALSE(registry_.DiscardSystemToken(site.tenant, stale)) << "a fresher token replaced the refused one";
   EXPECT_EQ(registry_.SystemToken(site.tenant)->token.reveal(), "t2");
-  EXPECT_TRUE(registry_.DiscardSystemToken(site.tenant, now + 3h));
+  EXPECT_TRUE(registry_.DiscardSystemToken(site.tenant, *held));
   EXPECT_FALSE(registry_.SystemTokenExpiry(site.tenant).has_value());
   EXPECT_EQ(registry_.SystemToken(site.tenant).error().code, "forge.no_token");
   EXPECT_TRUE(registry_.OfferSystemToken(site.tenant, kFirst, core::Secret("t2"), now + 3h))
@@ -164,8 +167,9 @@ TEST_F(ForgeRegistryTest, AConnectUninstallAfterTheMoveLeavesTheForgeSiteAlone) 
   const db::Param p(site.tenant);
   admin->Exec("UPDATE tenants SET client_key = 'client-a' WHERE tenant_id = $1", std::span(&p, 1));
   ConnectRegistry connect(pool(), box_, clock_);
-  EXPECT_TRUE(connect.Uninstall("client-a"));
-  EXPECT_EQ(tenants_.Get(site.tenant)->state, "active");
+  EXPECT_FALSE(connect.Uninstall("client-a")) << "nothing uninstalled: no work of the site may stop";
+  EXPECT_TRUE(connect.SetEnabled("client-a", false));
+  EXPECT_EQ(tenants_.Get(site.tenant)->state, "active") << "neither uninstalled nor disabled through Connect";
 }
 
 }  // namespace

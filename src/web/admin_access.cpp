@@ -19,7 +19,7 @@ core::Result<bool> AdminAccess::AskJira(const http::Request& request) {
   if (invocation == nullptr) {
     return core::Error::Make(core::ErrorKind::internal, "admin.no_invocation", "the Forge call was not verified");
   }
-  auto token = forge::ReadAppToken(request, forge::kUserTokenHeader);
+  auto token = forge::ReadAppToken(request, forge::kUserTokenHeader, clock_.Now());
   if (!token) return std::move(token).take_error();
   if (!*token || (*token)->expires <= clock_.Now()) {
     return core::Error::Make(core::ErrorKind::unauthenticated, "admin.no_user_token",

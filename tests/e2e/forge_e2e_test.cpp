@@ -179,6 +179,9 @@ TEST_F(ForgeE2E, ASiteConfiguredInTheForgeAdminPageGetsItsBuildsThroughForgeAndS
   EXPECT_EQ(LastStatus(uninstalled), 204) << uninstalled.dump();
   EXPECT_TRUE(serve_->WaitForOutput("sync.tenant_stopped", 30s).has_value());
   EXPECT_EQ(StoredCount(), 0u);
+  // A late retry of the installed event does not bring the installation back.
+  jira_->Post(Control("events"), {{"event", "avi:forge:installed:app"}, {"wait", "final"}});
+  EXPECT_TRUE(serve_->WaitForOutput("forge.event_ignored", 30s).has_value());
 
   // A reinstall is a new installation id on the same cloud id: the site keeps its servers and
   // sends its whole history again through the new installation.
@@ -238,10 +241,16 @@ TEST_F(ForgeE2E, AConnectSiteMovingToForgeKeepsItsServersAndJiraNeverHoldsARecor
   EXPECT_EQ(servers["body"]["servers"][0]["id"], server) << "the same server, not a copy";
   EXPECT_EQ(Invoke("GET", "/api/v1/site")["body"]["link"], "forge") << "the admin pages say which link is active";
 
-  // The Connect app's uninstall no longer concerns the site.
-  jira_->Post("/_control/sites/acme/uninstall", {{"appBaseUrl", "http://127.0.0.1:" + std::to_string(port_)}});
+  // The Connect app's disabling and uninstall no longer concern the site: it keeps syncing.
+  const json app_url = {{"appBaseUrl", "http://127.0.0.1:" + std::to_string(port_)}};
+  jira_->Post("/_control/sites/acme/disable", app_url);
+  jira_->Post("/_control/sites/acme/uninstall", app_url);
   EXPECT_EQ(Invoke("GET", "/api/v1/servers")["status"], 200);
-  EXPECT_EQ(RecordsByProvider()[forge], records);
+  int status = 0;
+  teamcity_->Post("/_control/servers/main/builds",
+                  {{"buildTypeId", "Backend_Build"}, {"state", "finished"}, {"branch", "feature/ABC-77-moved"}}, &status);
+  ASSERT_EQ(status, 201);
+  EXPECT_TRUE(e2e::Eventually([&] { return RecordsByProvider()[forge] == records + 1; }, 60s)) << serve_->Output();
 }
 
 // The attack suite of the forge kinds: every token Forge did not sign for this app, this
