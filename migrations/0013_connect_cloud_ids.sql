@@ -9,6 +9,10 @@ ALTER TABLE tenants ADD COLUMN cloud_id_checked_at timestamptz;
 
 -- forget_link: after a site moved to Forge, what its old link (Connect, OAuth) sent is deleted
 -- from Jira through that link, and then sent again through Forge: never twice in Jira.
+-- resend_from: set with a new installation of a site already known (a reinstall: 'none', a move:
+-- the old link), cleared once the resend job is queued, so that a failure between the two is
+-- made good by Forge's retry of the event.
+ALTER TABLE forge_installations ADD COLUMN resend_from text CHECK (resend_from IN ('none', 'connect', 'oauth'));
 ALTER TABLE jobs DROP CONSTRAINT jobs_kind_check;
 ALTER TABLE jobs ADD CONSTRAINT jobs_kind_check
   CHECK (kind IN ('poll', 'send', 'backfill', 'delete_server', 'forget_link'));

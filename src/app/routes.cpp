@@ -144,14 +144,15 @@ void AddForgeRoutes(http::Router& router, Services& services) {
   forge::AddLifecycleRoutes(
       router, services.forge_registry,
       {.installed =
-           [&engine, record](const tenants::ForgeInstallOutcome& outcome, std::string_view event, const Request& r) {
+           [&engine, &registry = services.forge_registry, record](const tenants::ForgeInstallOutcome& outcome,
+                                                                   std::string_view event, const Request& r) {
              nlohmann::json details = nlohmann::json::object();
              if (outcome.moved_from) details["moved_from"] = tenants::ToString(*outcome.moved_from);
              record(outcome.tenant, "site.forge_" + std::string(event), r, details);
-             if (outcome.moved_from) {
-               engine.TenantMoved(outcome.tenant, *outcome.moved_from);
-             } else {
-               engine.TenantInstalled(outcome.tenant, outcome.new_installation && !outcome.created);
+             engine.TenantInstalled(outcome.tenant);
+             if (outcome.resend_from) {
+               engine.ResendThroughForge(outcome.tenant, *outcome.resend_from);
+               registry.ResendQueued(outcome.tenant, r.principal.installation);
              }
            },
        .token_arrived = [&engine](const core::TenantId& t) { engine.TenantCanSend(t); },

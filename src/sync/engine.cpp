@@ -132,23 +132,16 @@ void Engine::TenantUninstalled(const core::TenantId& tenant) {
   context_.log.Info("sync.tenant_stopped", {{"tenant", tenant.str()}, {"jobs", killed}});
 }
 
-void Engine::TenantInstalled(const core::TenantId& tenant, bool resend) {
+void Engine::TenantInstalled(const core::TenantId& tenant) {
   {
     std::lock_guard lock(mutex_);
     facts_.erase(tenant.str());  // the link may have changed with it
-  }
-  if (resend) {
-    db::TenantTransaction tx(context_.pool, tenant);
-    const std::size_t records = MarkAllUnsent(tx);
-    tx.Commit();
-    if (records > 0) context_.log.Info("sync.resend_all", {{"tenant", tenant.str()}, {"records", records}});
   }
   queue_.EnsurePollJobs();
   TenantCanSend(tenant);
 }
 
-void Engine::TenantMoved(const core::TenantId& tenant, tenants::TenantKind old_link) {
-  TenantInstalled(tenant, false);
+void Engine::ResendThroughForge(const core::TenantId& tenant, const std::string& old_link) {
   RequestForgetLink(context_, tenant, old_link);
 }
 

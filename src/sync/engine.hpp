@@ -54,12 +54,12 @@ class Engine {
   void ServerAdded(const core::TenantId& tenant, const core::ServerId& server);
   // The tenant uninstalled the app: nothing runs for it any more.
   void TenantUninstalled(const core::TenantId& tenant);
-  // The tenant installed the app again (its servers are polled again) or its link changed;
-  // resend: Jira holds none of its records under this link (a new Forge installation).
-  void TenantInstalled(const core::TenantId& tenant, bool resend);
-  // The tenant moved to Forge from old_link: what that link sent leaves Jira, then comes back
-  // through Forge (sync/link_change.hpp).
-  void TenantMoved(const core::TenantId& tenant, tenants::TenantKind old_link);
+  // The tenant installed the app again (its servers are polled again) or its link changed.
+  void TenantInstalled(const core::TenantId& tenant);
+  // Jira holds none of the tenant's records under its new Forge installation: what old_link
+  // ("connect", "oauth"; "none" for a reinstall) sent leaves Jira, then everything goes out
+  // again through Forge (sync/link_change.hpp). Queued, never done inline.
+  void ResendThroughForge(const core::TenantId& tenant, const std::string& old_link);
   // A Connect site was installed: learn its cloud id now rather than within the minute.
   void LearnCloudIdsSoon();
   // The tenant's way to Jira works again (a fresh Forge token): what waited is sent now.

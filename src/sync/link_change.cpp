@@ -19,9 +19,8 @@ bool LinkGone(const core::Error& error) {
 
 }  // namespace
 
-void RequestForgetLink(SyncContext& context, const core::TenantId& tenant, tenants::TenantKind old_link) {
-  context.queue.Enqueue(tenant, JobKind::forget_link, kForgetLinkKey,
-                        nlohmann::json{{"link", tenants::ToString(old_link)}}.dump());
+void RequestForgetLink(SyncContext& context, const core::TenantId& tenant, const std::string& old_link) {
+  context.queue.Enqueue(tenant, JobKind::forget_link, kForgetLinkKey, nlohmann::json{{"link", old_link}}.dump());
   if (context.wake_workers) context.wake_workers();
 }
 
@@ -29,22 +28,24 @@ JobOutcome RunForgetLink(SyncContext& context, Delivery& delivery, const Job& jo
   const auto payload = nlohmann::json::parse(job.payload, nullptr, false);
   const std::string link =
       payload.is_object() && payload.contains("link") && payload["link"].is_string() ? payload["link"].get<std::string>() : "";
-  if (link != "connect" && link != "oauth") return JobOutcome::Dead("the job names no old link");
-  auto site = delivery.sites.ForOldLink(job.tenant, tenants::ParseTenantKind(link));
-  if (site) {
-    for (const auto& server : context.servers.List(job.tenant)) {
-      const jira::Properties properties{{std::string(kServerProperty), server.id.str()}};
-      for (const bool deployments : {false, true}) {
-        const auto deleted = deployments
-                                 ? delivery.client.DeleteDeploymentsByProperties(site->site, *site->auth, properties)
-                                 : delivery.client.DeleteBuildsByProperties(site->site, *site->auth, properties);
-        if (deleted || LinkGone(deleted.error())) continue;
-        return JobOutcome::Retry("Jira did not delete what the " + link + " link sent: " + deleted.error().message,
-                                 deleted.error().retry_after);
+  if (link != "connect" && link != "oauth" && link != "none") return JobOutcome::Dead("the job names no old link");
+  if (link != "none") {
+    auto site = delivery.sites.ForOldLink(job.tenant, tenants::ParseTenantKind(link));
+    if (site) {
+      for (const auto& server : context.servers.List(job.tenant)) {
+        const jira::Properties properties{{std::string(kServerProperty), server.id.str()}};
+        for (const bool deployments : {false, true}) {
+          const auto deleted = deployments
+                                   ? delivery.client.DeleteDeploymentsByProperties(site->site, *site->auth, properties)
+                                   : delivery.client.DeleteBuildsByProperties(site->site, *site->auth, properties);
+          if (deleted || LinkGone(deleted.error())) continue;
+          return JobOutcome::Retry("Jira did not delete what the " + link + " link sent: " + deleted.error().message,
+                                   deleted.error().retry_after);
+        }
       }
+    } else if (!LinkGone(site.error())) {
+      return JobOutcome::Retry(site.error().message);
     }
-  } else if (!LinkGone(site.error())) {
-    return JobOutcome::Retry(site.error().message);
   }
   db::TenantTransaction tx(context.pool, job.tenant);
   const std::size_t records = MarkAllUnsent(tx);

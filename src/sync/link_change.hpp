@@ -10,11 +10,12 @@
 
 namespace tcj::sync {
 
-// Queues the move's forget_link job (idempotent: one per site at a time).
-void RequestForgetLink(SyncContext& context, const core::TenantId& tenant, tenants::TenantKind old_link);
+// Queues the forget_link job (idempotent: one per site at a time). old_link: "connect", "oauth",
+// or "none" when there is nothing to delete first (a reinstall: Jira dropped the old data).
+void RequestForgetLink(SyncContext& context, const core::TenantId& tenant, const std::string& old_link);
 
-// Deletes every record the old link sent (per server, by property, as a server removal does),
-// then marks the site's records unsent so that the send job writes them through Forge. When the
+// Deletes every record the old link sent (per server, by property, as a server removal does;
+// nothing for "none"), then marks the site's records unsent so that the send job writes them through Forge. When the
 // old link no longer works (its app uninstalled: Jira dropped its data; no secret kept) there is
 // nothing to delete. Jira's passing failures are retried, and nothing is resent before the
 // deletion is done.

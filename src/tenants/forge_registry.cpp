@@ -41,16 +41,17 @@ ForgeInstallOutcome ForgeRegistry::Install(const ForgeInstallation& in) {
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (const auto known = Lookup(in.installation_id)) {
       db::TenantTransaction tx(pool_, known->tenant);
-      const bool updated = tx.Exec(
-                                 "UPDATE forge_installations SET state = 'active', uninstalled_at = NULL, app_id = $2, "
-                                 "environment_type = $3, environment_id = $4, api_base_url = $5, updated_at = now() "
-                                 "WHERE installation_id = $1",
-                                 in.installation_id, in.app_id, in.environment_type, in.environment_id, in.api_base_url)
-                               .affected() > 0;
-      if (!updated || tx.Exec(kActivate, known->tenant, in.cloud_id).empty()) continue;
+      const db::Rows updated =
+          tx.Exec("UPDATE forge_installations SET state = 'active', uninstalled_at = NULL, app_id = $2, "
+                  "environment_type = $3, environment_id = $4, api_base_url = $5, updated_at = now() "
+                  "WHERE installation_id = $1 RETURNING resend_from",
+                  in.installation_id, in.app_id, in.environment_type, in.environment_id, in.api_base_url);
+      if (updated.empty() || tx.Exec(kActivate, known->tenant, in.cloud_id).empty()) continue;
       tx.Commit();
       cache_.Invalidate(in.installation_id);
-      return ForgeInstallOutcome{known->tenant, false, false, std::nullopt};
+      ForgeInstallOutcome outcome{known->tenant, false, std::nullopt, std::nullopt};
+      if (!updated[0].IsNull(0)) outcome.resend_from = updated[0].String(0);
+      return outcome;
     }
     std::optional<core::TenantId> site;
     std::optional<TenantKind> was;
@@ -72,19 +73,20 @@ ForgeInstallOutcome ForgeRegistry::Install(const ForgeInstallation& in) {
           "VALUES ($1, 'forge', $2, $3, now())",
           tenant, site_url, in.cloud_id);
     }
+    ForgeInstallOutcome outcome{tenant, !site, std::nullopt, std::nullopt};
+    if (was && *was != TenantKind::forge) outcome.moved_from = was;
+    if (site) outcome.resend_from = outcome.moved_from ? std::string(ToString(*outcome.moved_from)) : "none";
     const bool inserted =
         tx.Exec(
               "INSERT INTO forge_installations (tenant_id, installation_id, record_id, cloud_id, app_id, "
-              "environment_type, environment_id, api_base_url) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-              "ON CONFLICT (installation_id) DO NOTHING",
+              "environment_type, environment_id, api_base_url, resend_from) "
+              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (installation_id) DO NOTHING",
               tenant, in.installation_id, core::NewUuid(), in.cloud_id, in.app_id, in.environment_type,
-              in.environment_id, in.api_base_url)
+              in.environment_id, in.api_base_url, outcome.resend_from)
             .affected() > 0;
     if (!inserted) continue;  // the same installation, installed by a racing call: find it next round
     tx.Commit();
     cache_.Invalidate(in.installation_id);
-    ForgeInstallOutcome outcome{tenant, !site, true, std::nullopt};
-    if (was && *was != TenantKind::forge) outcome.moved_from = was;
     return outcome;
   }
   throw db::DbError(db::DbErrorKind::serialization, "40001", "the site changed during its installation; try again");
@@ -107,6 +109,13 @@ bool ForgeRegistry::StoreSystemToken(const core::TenantId& tenant, const std::st
       std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch()).count());
   tx.Commit();
   return true;
+}
+
+void ForgeRegistry::ResendQueued(const core::TenantId& tenant, const std::string& installation_id) {
+  db::TenantTransaction tx(pool_, tenant);
+  tx.Exec("UPDATE forge_installations SET resend_from = NULL WHERE tenant_id = $1 AND installation_id = $2", tenant,
+          installation_id);
+  tx.Commit();
 }
 
 bool ForgeRegistry::OfferSystemToken(const core::TenantId& tenant, const std::string& installation_id,

@@ -40,8 +40,11 @@ struct ForgeTenant {
 struct ForgeInstallOutcome {
   core::TenantId tenant;
   bool created = false;                  // a site never seen before
-  bool new_installation = false;         // an installation id never seen before (Jira holds nothing of it)
   std::optional<TenantKind> moved_from;  // the link the site used until now, when it changed
+  // Jira holds none of the site's records under this installation: they are to be sent again,
+  // after deleting what the old link sent ("connect", "oauth"; "none" for a reinstall). Stays set
+  // (every retry of the event says it again) until ResendQueued.
+  std::optional<std::string> resend_from;
 };
 
 struct ForgeUninstallOutcome {
@@ -81,6 +84,9 @@ class ForgeRegistry {
   // unknown, uninstalled, or already holds a fresher token.
   bool StoreSystemToken(const core::TenantId& tenant, const std::string& installation_id, const core::Secret& token,
                         core::Clock::TimePoint expires);
+
+  // The resend of a new installation is queued (Install's resend_from).
+  void ResendQueued(const core::TenantId& tenant, const std::string& installation_id);
 
   // StoreSystemToken, unless this process stored one of this installation that lasts at least
   // as long in the last kOfferMemory: every Forge call carries a token, mostly the one of the call

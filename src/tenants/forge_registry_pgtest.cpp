@@ -41,6 +41,7 @@ TEST_F(ForgeRegistryTest, AnInstallMakesAForgeSiteAndIsIdempotent) {
   const auto first = registry_.Install(Installation(kFirst));
   EXPECT_TRUE(first.created);
   EXPECT_FALSE(first.moved_from.has_value());
+  EXPECT_FALSE(first.resend_from.has_value()) << "a new site has nothing to send again";
   const auto again = registry_.Install(Installation(kFirst));  // a retried event
   EXPECT_EQ(again.tenant, first.tenant);
   EXPECT_FALSE(again.created);
@@ -66,6 +67,10 @@ TEST_F(ForgeRegistryTest, AReinstallWithANewInstallationIdKeepsTheSiteAndItsServ
   const auto second = registry_.Install(Installation(kSecond));
   EXPECT_EQ(second.tenant, first.tenant);
   EXPECT_FALSE(second.created);
+  EXPECT_EQ(second.resend_from, "none") << "Jira dropped what the old installation sent";
+  EXPECT_EQ(registry_.Install(Installation(kSecond)).resend_from, "none") << "said again until queued";
+  registry_.ResendQueued(second.tenant, kSecond);
+  EXPECT_FALSE(registry_.Install(Installation(kSecond)).resend_from.has_value());
   EXPECT_EQ(tenants_.Get(first.tenant)->state, "active");
   EXPECT_EQ(servers_.List(first.tenant).size(), 1u) << "the configuration survives the reinstall";
   EXPECT_EQ(registry_.Find(kFirst)->state, "uninstalled");
@@ -81,6 +86,7 @@ TEST_F(ForgeRegistryTest, AnOAuthSiteMovesToForgeKeepingItsConfiguration) {
   EXPECT_FALSE(moved.created);
   ASSERT_TRUE(moved.moved_from.has_value());
   EXPECT_EQ(*moved.moved_from, TenantKind::oauth);
+  EXPECT_EQ(moved.resend_from, "oauth");
   EXPECT_EQ(tenants_.Get(oauth->id)->kind, TenantKind::forge) << "the active link is Forge now";
   EXPECT_EQ(servers_.List(oauth->id).size(), 1u);
 }
