@@ -5,7 +5,6 @@
 #include "jira/oauth_sites.hpp"
 #include "jira/projects.hpp"
 #include "sync/backfill.hpp"
-#include "sync/build_store.hpp"
 #include "sync/link_change.hpp"
 #include "sync/poller.hpp"
 #include "sync/server_removal.hpp"
