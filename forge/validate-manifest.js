@@ -13,8 +13,8 @@
 // The validators resolve resource paths (resources[].path: static/admin, ...) against the
 // manifest's directory, and `forge lint` reads ./manifest.yml from the working directory. So
 // FILE is not validated where it lies: it is copied as manifest.yml into a temporary
-// directory together with DIR/static (DIR: --resources, default: this script's folder, which
-// holds the placeholder pages), and validated there. FILE may thus live anywhere, e.g. the
+// directory together with DIR/static (DIR: --resources, default: this script's folder, where
+// `npm run build` writes the Custom UI resources), and validated there. FILE may thus live anywhere, e.g. the
 // output of `teamcity-jira forge manifest` in /tmp. The copy is byte-identical, so line
 // numbers refer to FILE.
 //

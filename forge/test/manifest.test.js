@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { execFile } = require('node:child_process');
+const { execFile, execFileSync } = require('node:child_process');
 const { ManifestParserBuilder } = require('@forge/manifest');
 const { validateFile } = require('../validate-manifest.js');
 
@@ -40,6 +40,10 @@ function render(appId = APP_ID, publicUrl = PUBLIC_URL) {
 // Manifests are written outside forge/ on purpose: validate-manifest.js must cope with that.
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tcj-forge-test-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+// The Custom UI resources the manifest names, built as an operator builds them (build-ui.js).
+const APP_DIR = path.join(tmp, 'app');
+execFileSync(process.execPath, [path.join(FORGE_DIR, 'build-ui.js'), '--out', path.join(APP_DIR, 'static')], { stdio: 'pipe' });
+
 let counter = 0;
 function write(text) {
   const file = path.join(tmp, `manifest-${++counter}.yml`);
@@ -49,7 +53,7 @@ function write(text) {
 
 function cli(...args) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [SCRIPT, ...args], { cwd: tmp }, (error, stdout, stderr) => {
+    execFile(process.execPath, [SCRIPT, '--resources', APP_DIR, ...args], { cwd: tmp }, (error, stdout, stderr) => {
       resolve({ code: error ? error.code : 0, stdout, stderr });
     });
   });
@@ -67,7 +71,7 @@ function edit(text, from, to) {
 
 // validateFile changes the working directory while it runs: one call at a time.
 let queue = Promise.resolve();
-function validate(file, resourcesDir = FORGE_DIR) {
+function validate(file, resourcesDir = APP_DIR) {
   const result = queue.then(() => validateFile(file, resourcesDir));
   queue = result.catch(() => {});
   return result;
@@ -220,7 +224,7 @@ test('the rendered manifest declares the modules the service serves', () => {
   assert.equal(sidebar[0].resource, 'admin-ui');
   assert.equal(m['jira:issuePanel'][0].resource, 'issue-panel-ui');
   for (const r of manifest.resources) {
-    assert.ok(fs.existsSync(path.join(FORGE_DIR, r.path, 'index.html')), `${r.path}/index.html`);
+    assert.ok(fs.existsSync(path.join(APP_DIR, r.path, 'index.html')), `${r.path}/index.html`);
   }
 });
 

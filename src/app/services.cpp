@@ -60,6 +60,7 @@ forge::FitPolicy Services::ForgePolicy() const {
   return forge::FitPolicy{.app_id = config.forge.app_id,
                           .api_hosts = config.forge.api_hosts,
                           .allow_http = config.jira.allow_http_sites,
+                          .site_hosts = config.jira.allowed_site_hosts,
                           .environment_type = config.forge.environment};
 }
 

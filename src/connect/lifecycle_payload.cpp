@@ -11,14 +11,6 @@ core::Error BadBody(std::string message) {
   return core::Error::Make(core::ErrorKind::invalid_input, "connect.bad_lifecycle_body", std::move(message));
 }
 
-bool HostMatches(std::string_view host, std::string_view pattern) {
-  if (pattern.starts_with("*.")) {
-    const std::string_view domain = pattern.substr(1);  // ".atlassian.net"
-    return host.size() > domain.size() && host.ends_with(domain);
-  }
-  return host == pattern;
-}
-
 }  // namespace
 
 bool SitePolicy::Allows(std::string_view url) const {
@@ -26,7 +18,7 @@ bool SitePolicy::Allows(std::string_view url) const {
   if (!parsed) return false;
   if (parsed->scheme != "https" && !(allow_http && parsed->scheme == "http")) return false;
   for (const std::string& pattern : allowed_hosts) {
-    if (HostMatches(parsed->host, pattern)) return true;
+    if (core::HostMatchesPattern(parsed->host, pattern)) return true;
   }
   return false;
 }

@@ -125,4 +125,12 @@ Result<Url> ParseUrl(std::string_view text) {
   return url;
 }
 
+bool HostMatchesPattern(std::string_view host, std::string_view pattern) {
+  if (pattern.starts_with("*.")) {
+    const std::string_view domain = pattern.substr(1);  // ".atlassian.net"
+    return host.size() > domain.size() && host.ends_with(domain);
+  }
+  return host == pattern;
+}
+
 }  // namespace tcj::core

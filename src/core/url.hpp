@@ -29,4 +29,8 @@ struct Url {
 // logs), fragments, control characters and spaces. The message says what is wrong.
 Result<Url> ParseUrl(std::string_view text);
 
+// host (lower case) against "name.example.com" (exactly) or "*.example.com" (any subdomain, not
+// the domain itself), as jira.allowed_site_hosts lists them.
+bool HostMatchesPattern(std::string_view host, std::string_view pattern);
+
 }  // namespace tcj::core

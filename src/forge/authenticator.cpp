@@ -58,6 +58,9 @@ std::optional<http::Response> ForgeAuthenticator::Authenticate(http::Request& re
   request.principal.installation = invocation->installation_id;
   request.principal.subject = invocation->account_id.value_or("");
   if (known) request.principal.tenant = known->tenant;
+  if (mode_ == Installation::known && !invocation->site_url.empty()) {
+    registry_.NoteSiteUrl(known->tenant, invocation->site_url);
+  }
   if (mode_ == Installation::known && KeepSystemToken(registry_, known->tenant, *invocation, request, log_) &&
       token_kept_) {
     token_kept_(known->tenant);

@@ -109,6 +109,22 @@ TEST_F(ForgeAuthTest, AVerifiedTokenOfAnInstalledSitePassesAsThatSite) {
   EXPECT_EQ(invocation->cloud_id, kCloud);
 }
 
+TEST_F(ForgeAuthTest, AUiCallGivesTheSiteItsRealAddressInsteadOfTheApiBaseUrl) {
+  ASSERT_EQ(tenants_.Get(site_)->site_url, std::string("https://api.atlassian.com/ex/jira/") + kCloud)
+      << "an installed event knows only the API base URL";
+  json claims = Claims();
+  claims["context"] = {{"cloudId", kCloud}, {"siteUrl", "https://evil.example.com"}};
+  auto request = RequestWith("Bearer " + Sign(claims));
+  ASSERT_FALSE(auth_.Authenticate(request).has_value());
+  EXPECT_EQ(tenants_.Get(site_)->site_url, std::string("https://api.atlassian.com/ex/jira/") + kCloud)
+      << "only an address on jira.allowed_site_hosts";
+
+  claims["context"]["siteUrl"] = "https://acme.atlassian.net";
+  request = RequestWith("Bearer " + Sign(claims));
+  ASSERT_FALSE(auth_.Authenticate(request).has_value());
+  EXPECT_EQ(tenants_.Get(site_)->site_url, "https://acme.atlassian.net");
+}
+
 TEST_F(ForgeAuthTest, TheLifecycleKindLetsANewInstallationThroughWithoutATenant) {
   auto request = RequestWith("Bearer " + Sign(Claims(kOther)));
   ASSERT_TRUE(auth_.Authenticate(request).has_value()) << "the UI kind needs a known installation";

@@ -71,6 +71,19 @@ core::Result<std::string> CloudIdOfApiBaseUrl(const std::string& url, const FitP
   return cloud_id;
 }
 
+// The site's address as a UI call states it, when it is one the service accepts as a Jira site
+// (it becomes the site's URL shown to admins and used by `admin-tokens --site`); else "".
+std::string SiteUrlOf(const std::string& url, const FitPolicy& policy) {
+  const auto parsed = core::ParseUrl(url);
+  if (!parsed || (parsed->scheme != "https" && !policy.allow_http) || !parsed->query.empty()) return "";
+  const bool allowed = std::any_of(policy.site_hosts.begin(), policy.site_hosts.end(),
+                                   [&](const std::string& p) { return core::HostMatchesPattern(parsed->host, p); });
+  if (!allowed) return "";
+  std::string site = url;
+  while (!site.empty() && site.back() == '/') site.pop_back();
+  return site;
+}
+
 }  // namespace
 
 core::Result<Invocation> VerifyInvocationToken(std::string_view token, const KeyLookup& keys, const FitPolicy& policy,
@@ -138,7 +151,7 @@ core::Result<Invocation> ReadInvocation(const crypto::DecodedJwt& jwt, const Fit
     return Refused("the token is from a Forge environment this service does not serve (forge.environment)");
   }
   out.module_key = Text(Member(app, "module"), "key");
-  out.site_url = Text(context, "siteUrl");
+  out.site_url = SiteUrlOf(Text(context, "siteUrl"), policy);
   out.issue_key = Text(Member(Member(context, "extension"), "issue"), "key");
   if (const json& principal = Member(body, "principal"); principal.is_string()) {
     out.account_id = principal.get<std::string>();

@@ -20,7 +20,10 @@ inline constexpr std::string_view kFitIssuer = "forge/invocation-token";
 struct FitPolicy {
   std::string app_id;                  // ari:cloud:ecosystem::app/<uuid>: the audience
   std::vector<std::string> api_hosts;  // the hosts app.apiBaseUrl may name (lower case)
-  bool allow_http = false;             // an http apiBaseUrl (tests on loopback only)
+  bool allow_http = false;             // an http apiBaseUrl or siteUrl (tests on loopback only)
+  // jira.allowed_site_hosts: a UI call's context.siteUrl on another host is not taken as the
+  // site's address (Invocation::site_url stays empty).
+  std::vector<std::string> site_hosts{"*.atlassian.net", "*.jira.com", "*.jira-dev.com"};
   // The one Forge environment type this service serves (forge.environment): a DEVELOPMENT
   // installation of the same app must not reach a production service's sites. Empty: any.
   std::string environment_type = "PRODUCTION";

@@ -71,6 +71,20 @@ TEST_F(InvocationTokenTest, AGoodTokenSaysWhoIsCalling) {
   EXPECT_EQ(invocation->expires, At(kNow + 20));
 }
 
+TEST_F(InvocationTokenTest, ASiteUrlOffTheAllowedSiteHostsIsNotTakenAsTheSitesAddress) {
+  for (const char* url : {"https://evil.example.com", "http://acme.atlassian.net", "https://atlassian.net",
+                          "https://acme.atlassian.net/?x=1", "not a url"}) {
+    json claims = Claims();
+    claims["context"]["siteUrl"] = url;
+    const auto invocation = Verify(Sign(claims));
+    ASSERT_TRUE(invocation.ok()) << url << ": " << invocation.error().message;
+    EXPECT_EQ(invocation->site_url, "") << url;
+  }
+  json claims = Claims();
+  claims["context"]["siteUrl"] = "https://acme.atlassian.net/";
+  EXPECT_EQ(Verify(Sign(claims))->site_url, "https://acme.atlassian.net");
+}
+
 TEST_F(InvocationTokenTest, ATriggerTokenHasNoPrincipalAndMayOmitTheContext) {
   json claims = Claims();
   claims.erase("principal");

@@ -118,6 +118,21 @@ void ForgeRegistry::ResendQueued(const core::TenantId& tenant, const std::string
   tx.Commit();
 }
 
+void ForgeRegistry::NoteSiteUrl(const core::TenantId& tenant, const std::string& site_url) {
+  {
+    std::lock_guard lock(site_urls_mutex_);
+    if (const auto it = site_urls_.find(tenant.str()); it != site_urls_.end() && it->second == site_url) return;
+  }
+  db::TenantTransaction tx(pool_, tenant);
+  tx.Exec("UPDATE tenants SET site_url = $2, updated_at = now() "
+          "WHERE tenant_id = $1 AND kind = 'forge' AND site_url IS DISTINCT FROM $2",
+          tenant, site_url);
+  tx.Commit();
+  std::lock_guard lock(site_urls_mutex_);
+  if (site_urls_.size() >= 10'000) site_urls_.clear();
+  site_urls_[tenant.str()] = site_url;
+}
+
 bool ForgeRegistry::OfferSystemToken(const core::TenantId& tenant, const std::string& installation_id,
                                      const core::Secret& token, core::Clock::TimePoint expires) {
   const auto now = clock_.Monotonic();

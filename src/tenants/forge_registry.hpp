@@ -107,6 +107,12 @@ class ForgeRegistry {
   // the site waits for Forge's next call. True when it was dropped.
   bool DiscardSystemToken(const core::TenantId& tenant, const ForgeSystemToken& refused);
 
+  // A UI call stated the site's address (context.siteUrl, already checked against the allowed
+  // site hosts). Install only knows the API base URL; from the first UI call on, the site is
+  // shown and found (admin-tokens --site) by its real address. Written only when it changed;
+  // this process remembers what it wrote, so the busy path costs no query.
+  void NoteSiteUrl(const core::TenantId& tenant, const std::string& site_url);
+
   // preUninstall: the installation leaves, its token is dropped, and the site is uninstalled (its
   // data kept for the retention period) unless another installation of it is still active.
   // nullopt when the installation is unknown. Idempotent.
@@ -125,6 +131,8 @@ class ForgeRegistry {
     std::chrono::steady_clock::time_point noted;  // when
   };
   std::unordered_map<std::string, Offered> offered_;  // by installation id
+  std::mutex site_urls_mutex_;
+  std::unordered_map<std::string, std::string> site_urls_;  // tenant id -> the address known stored
 };
 
 }  // namespace tcj::tenants

@@ -65,23 +65,43 @@ std::string Tests(const json& tests) {
   return out;
 }
 
-std::string Row(const json& build, const std::string& diagnostics_url) {
-  const std::string name =
-      Text(At(build, "project_name")) + " / " + Text(At(build, "build_type_name")) + " #" + Text(At(build, "number"));
-  const std::string href = SafeHref(Text(At(build, "web_url")));
+// What a panel row shows of one build, worked out once for both panels: the Connect page renders
+// it as HTML here, the Forge Custom UI bundle renders the same fields as DOM.
+struct RowText {
+  std::string state;        // lozenge modifier of app.css
+  std::string state_label;  // the lozenge's words
+  std::string title;        // project / build configuration #number
+  std::string deployed_to;  // "" unless a deployment
+  std::string tests;
+  std::string duration;
+};
+
+RowText TextOf(const json& build) {
   const std::string state = Text(At(build, "jira_state"));
-  std::string row = "<tr><td class=\"tcj-col-state\"><span class=\"tcj-lozenge tcj-lozenge--" + LozengeClass(state) +
-                    "\">" + HtmlEscape(StateLabel(state)) + "</span></td><td class=\"tcj-col-build\">";
-  row += href.empty()
-             ? HtmlEscape(name)
-             : "<a href=\"" + href + "\" target=\"_blank\" rel=\"noopener noreferrer\">" + HtmlEscape(name) + "</a>";
+  return {.state = LozengeClass(state),
+          .state_label = StateLabel(state),
+          .title = Text(At(build, "project_name")) + " / " + Text(At(build, "build_type_name")) + " #" +
+                   Text(At(build, "number")),
+          .deployed_to = At(build, "environment").is_object() ? Text(At(At(build, "environment"), "name")) : "",
+          .tests = Tests(At(build, "tests")),
+          .duration = Duration(At(build, "duration_seconds"))};
+}
+
+std::string Row(const json& build, const std::string& diagnostics_url) {
+  const RowText text = TextOf(build);
+  const std::string href = SafeHref(Text(At(build, "web_url")));
+  std::string row = "<tr><td class=\"tcj-col-state\"><span class=\"tcj-lozenge tcj-lozenge--" + text.state + "\">" +
+                    HtmlEscape(text.state_label) + "</span></td><td class=\"tcj-col-build\">";
+  row += href.empty() ? HtmlEscape(text.title)
+                      : "<a href=\"" + href + "\" target=\"_blank\" rel=\"noopener noreferrer\">" +
+                            HtmlEscape(text.title) + "</a>";
   if (At(build, "environment").is_object()) {
-    row += "<div class=\"tcj-subtle\">deployed to " + HtmlEscape(Text(At(At(build, "environment"), "name"))) + "</div>";
+    row += "<div class=\"tcj-subtle\">deployed to " + HtmlEscape(text.deployed_to) + "</div>";
   }
   row += "</td><td class=\"tcj-col-branch\">" + HtmlEscape(Text(At(build, "branch"))) +
-         "</td><td class=\"tcj-col-tests\">" + HtmlEscape(Tests(At(build, "tests"))) +
-         "</td><td class=\"tcj-col-duration\">" + HtmlEscape(Duration(At(build, "duration_seconds"))) +
-         "</td><td class=\"tcj-col-finished\">" + HtmlEscape(Text(At(build, "finished_at"))) + "</td>";
+         "</td><td class=\"tcj-col-tests\">" + HtmlEscape(text.tests) + "</td><td class=\"tcj-col-duration\">" +
+         HtmlEscape(text.duration) + "</td><td class=\"tcj-col-finished\">" +
+         HtmlEscape(Text(At(build, "finished_at"))) + "</td>";
   if (!diagnostics_url.empty()) {
     const std::string id = At(build, "build_id").is_number_integer()
                                ? std::to_string(At(build, "build_id").get<std::int64_t>())
@@ -90,6 +110,22 @@ std::string Row(const json& build, const std::string& diagnostics_url) {
            "\" target=\"_top\">Diagnostics</a></td>";
   }
   return row + "</tr>";
+}
+
+// The Forge panel's row: the fields it shows, as text (the bundle never parses markup); web_url
+// only when it is http(s).
+json RowJson(const json& build) {
+  const RowText text = TextOf(build);
+  return {{"build_id", At(build, "build_id")},
+          {"state", text.state},
+          {"state_label", text.state_label},
+          {"title", text.title},
+          {"web_url", SafeHref(Text(At(build, "web_url"))).empty() ? json(nullptr) : At(build, "web_url")},
+          {"deployed_to", text.deployed_to.empty() ? json(nullptr) : json(text.deployed_to)},
+          {"branch", Text(At(build, "branch"))},
+          {"tests", text.tests},
+          {"duration", text.duration},
+          {"finished_at", At(build, "finished_at")}};
 }
 
 std::optional<core::IssueKey> IssueKeyParameter(const Request& request) {
@@ -123,7 +159,9 @@ json LinkedBuilds(const core::IssueKey& key, const std::string& reports_json) {
 }  // namespace
 
 std::string IssuePanelJson(const core::IssueKey& key, const std::string& reports_json) {
-  return json{{"issue_key", key.str()}, {"builds", LinkedBuilds(key, reports_json)}}.dump();
+  json rows = json::array();
+  for (const json& build : LinkedBuilds(key, reports_json)) rows.push_back(RowJson(build));
+  return json{{"issue_key", key.str()}, {"builds", std::move(rows)}}.dump();
 }
 
 std::string RenderIssuePanel(const core::IssueKey& key, const std::string& reports_json,

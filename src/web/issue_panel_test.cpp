@@ -70,5 +70,31 @@ TEST(IssuePanel, BrokenReportsGiveAnEmptyPanelNotACrash) {
   EXPECT_THAT(RenderIssuePanel(core::IssueKey("ABC-1"), R"({"builds":[1,"x",null]})", "", "x"), HasSubstr("No TeamCity builds"));
 }
 
+TEST(IssuePanelJson, RowsCarryTheShownTextOfTheIssuesBuildsOnly) {
+  json personal = Story(9, "successful", {"ABC-1"});
+  personal["personal"] = true;
+  const json panel = json::parse(IssuePanelJson(
+      core::IssueKey("ABC-1"),
+      json{{"builds", json::array({Story(7, "in_progress", {"ABC-1"}), Story(8, "failed", {"ABC-2"}), personal})}}.dump()));
+  EXPECT_EQ(panel["issue_key"], "ABC-1");
+  ASSERT_EQ(panel["builds"].size(), 1U) << panel.dump();
+  const json& row = panel["builds"][0];
+  EXPECT_EQ(row["build_id"], 7);
+  EXPECT_EQ(row["state"], "inprogress");
+  EXPECT_EQ(row["state_label"], "in progress");
+  EXPECT_EQ(row["title"], "Backend / Build #7");
+  EXPECT_EQ(row["tests"], "12 passed, 1 failed");
+  EXPECT_EQ(row["duration"], "2 min 5 s");
+  EXPECT_EQ(row["web_url"], "https://tc.example.com/build/7");
+  EXPECT_TRUE(row["deployed_to"].is_null());
+}
+
+TEST(IssuePanelJson, OnlyWebLinksAreOffered) {
+  json hostile = Story(7, "failed", {"ABC-1"});
+  hostile["web_url"] = "javascript:alert(1)";
+  const json panel = json::parse(IssuePanelJson(core::IssueKey("ABC-1"), json{{"builds", json::array({hostile})}}.dump()));
+  EXPECT_TRUE(panel["builds"][0]["web_url"].is_null()) << panel.dump();
+}
+
 }  // namespace
 }  // namespace tcj::web

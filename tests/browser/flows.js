@@ -215,15 +215,17 @@ function auditRows(ui) {
   }));
 }
 
+const CONNECT_INSTALLED = { action: 'site.installed', what: 'Installed the app on this Jira site' };
+
 // Everything the flow changed, newest first, in words; the renamed server's markup as text; then the
 // same entries two at a time with "Show older".
-async function auditLog({ stack, ui, tc, audit: { actor, signedIn }, shot }) {
+async function auditLog({ stack, ui, tc, audit: { actor, signedIn, installed: installedAs = CONNECT_INSTALLED }, shot }) {
   await section(ui, 'Audit log').click();
   await ui.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
   await ui.locator('.tcj-audit__entry').first().waitFor();
   const rows = await auditRows(ui);
   assert.deepEqual(rows.map((r) => r.action), ['server.removed', 'server.updated', 'server.settings_changed', 'server.created',
-    ...(signedIn ? ['session.signed_in', 'admin_token.created'] : []), 'site.installed']);
+    ...(signedIn ? ['session.signed_in', 'admin_token.created'] : []), installedAs.action]);
   const url = stack.teamcityUrl(tc);
   const [removed, updated, settings, created] = rows;
   assert.equal(removed.what, `Removed TeamCity server ${RENAMED} (${url})`);
@@ -235,7 +237,7 @@ async function auditLog({ stack, ui, tc, audit: { actor, signedIn }, shot }) {
     assert.equal(r.from, '127.0.0.1');
   }
   const installed = rows[rows.length - 1];
-  assert.deepEqual([installed.who, installed.what], ['Atlassian (site lifecycle)', 'Installed the app on this Jira site']);
+  assert.deepEqual([installed.who, installed.what], ['Atlassian (site lifecycle)', installedAs.what]);
   if (signedIn) {
     // Signed in with the token that an operator created on the command line (no address).
     const [signIn, token] = rows.slice(4, 6);
@@ -274,8 +276,9 @@ async function auditLog({ stack, ui, tc, audit: { actor, signedIn }, shot }) {
 }
 
 // The whole flow; shot(name) saves a screenshot of the screen shown.
-// audit: who the audit log names for the changes (actor, a RegExp), and whether the flow signed in
-// (with an admin token made for it).
+// audit: who the audit log names for the changes (actor, a RegExp), whether the flow signed in
+// (with an admin token made for it), and how the site's installation reads (installed: {action,
+// what}; Connect's by default).
 async function adminFlow({ stack, page, ui, site, tc, audit, shot }) {
   await addServer({ stack, ui, tc });
   const { json: list } = await stack.api(site, 'GET', '/api/v1/servers');

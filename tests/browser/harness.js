@@ -128,11 +128,30 @@ function serviceEnv(extra) {
   return { ...env, ...extra };
 }
 
-async function startStack({ sites = ['acme'], env: extraEnv = {} } = {}) {
+// The Forge app the fake plays (tests/fakes/README.md "Forge platform"): its Custom UI resources are
+// built from forge/ui as an operator builds them, and the service is configured as its remote.
+async function startForgeApp(stack) {
+  const appDir = path.join(stack.dir, 'forge-app');
+  const built = spawnSync(process.execPath, [path.join(root, 'forge', 'build-ui.js'), '--out', path.join(appDir, 'static')],
+                          { encoding: 'utf8', timeout: TIMEOUT.start });
+  if (built.status !== 0) throw new Error(`forge/build-ui.js failed (${built.status}): ${built.stderr}`);
+  await stack.jiraControl('POST', '/_control/forge/settings', { retryDelayMs: 200 });
+  const app = await stack.jiraControl('POST', '/_control/forge/apps', { remoteBaseUrl: stack.app, resourcesDir: appDir });
+  stack.forgeAppId = app.appId;
+  return {
+    TCJ_FORGE_APP_ID: app.appId,
+    TCJ_FORGE_JWKS_URL: `${stack.jira}/forge/.well-known/jwks.json`,
+    TCJ_FORGE_API_HOSTS: '127.0.0.1',
+  };
+}
+
+// sites: Connect sites to install; forge: also play a Forge app whose remote is the service
+// (addForgeSite installs it).
+async function startStack({ sites = ['acme'], forge = false, env: extraEnv = {} } = {}) {
   if (!fs.existsSync(executable)) throw new Error(`no executable at ${executable}: build it (or set TCJ_EXECUTABLE)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcj-browser-'));
   fs.chmodSync(dir, 0o755);  // the embedded PostgreSQL runs as the postgres user when we are root
-  const stack = Object.assign({ dir, children: [], pages: [] }, methods);
+  const stack = Object.assign({ dir, children: [], pages: [], forgeInstallations: {} }, methods);
   try {
     const [jira, teamcity, port] = await Promise.all([startFake('atlassian'), startFake('teamcity'), freePort()]);
     stack.children.push(jira.child, teamcity.child);
@@ -154,6 +173,7 @@ async function startStack({ sites = ['acme'], env: extraEnv = {} } = {}) {
       TCJ_TEAMCITY_ALLOW_PRIVATE_NETWORKS: 'true',
       TCJ_TEAMCITY_POLL_INTERVAL_SECONDS: '2',
       TCJ_LOG_LEVEL: 'warn',
+      ...(forge ? await startForgeApp(stack) : {}),
       ...extraEnv,
     });
     const migrate = spawnSync(executable, ['migrate'], { env: stack.env, encoding: 'utf8', timeout: TIMEOUT.start });
@@ -209,8 +229,30 @@ const methods = {
   },
   teamcityUrl(name) { return `${this.teamcity}/tc/${name}`; },
 
-  // The admin API with a Connect context token of a Jira admin of the site (as the Jira page does).
+  // A Jira site with the Forge app installed (startStack({forge: true})); the installed event is
+  // delivered before this returns.
+  async addForgeSite(name, { admins = ['acc-admin'] } = {}) {
+    await this.jiraControl('POST', '/_control/sites', { name, admins, projects: { ABC: 500, DEMO: 500 } });
+    const { installation } = await this.jiraControl('POST', '/_control/forge/installations',
+                                                    { appId: this.forgeAppId, site: name, wait: 'final' });
+    this.forgeInstallations[name] = installation.uuid;
+  },
+
+  // The stand-in Jira page showing a module of the Forge app (a Custom UI frame from the fake CDN).
+  forgePageUrl(site, moduleKey, params = {}) {
+    return `${this.jira}/_jira/sites/${site}/forge/${moduleKey}?${new URLSearchParams({ accountId: 'acc-admin', ...params })}`;
+  },
+
+  // The admin API as a Jira admin of the site: with a Connect context token (as the Connect page
+  // does), or through Forge's invokeRemote for a Forge site.
   async api(site, method, p, body) {
+    const installation = this.forgeInstallations[site];
+    if (installation) {
+      const r = await this.jiraControl('POST', `/_control/forge/installations/${installation}/invoke`,
+                                       { method, path: p, body, accountId: 'acc-admin' });
+      if (r.outcome !== 'resolved') throw new Error(`invokeRemote ${method} ${p} was rejected: ${r.error}`);
+      return { status: r.status, json: r.body, text: JSON.stringify(r.body) };
+    }
     const { token } = await this.jiraControl('POST', `/_control/sites/${site}/tokens`, { kind: 'context', accountId: 'acc-admin' });
     return call(method, `${this.app}${p}`, body, { Authorization: `JWT ${token}` });
   },

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <set>
 
 #include "e2e_support.hpp"
 #include "sync_fixture.hpp"
@@ -151,9 +152,20 @@ TEST_F(ForgeE2E, ASiteConfiguredInTheForgeAdminPageGetsItsBuildsThroughForgeAndS
   ASSERT_EQ(panel["status"], 200) << panel.dump();
   EXPECT_EQ(panel["body"]["issue_key"], key);
   ASSERT_FALSE(panel["body"]["builds"].empty());
-  for (const auto& b : panel["body"]["builds"]) {
-    EXPECT_NE(std::find(b["issue_keys"].begin(), b["issue_keys"].end(), key), b["issue_keys"].end());
+  // Exactly the builds that diagnostics finds linking the key (the panel's rows carry only what
+  // they show, so the diagnostics reports say which keys each build has).
+  const json reports = Invoke("GET", "/api/v1/diagnostics?q=" + key);
+  ASSERT_EQ(reports["status"], 200) << reports.dump();
+  std::set<std::int64_t> linking;
+  for (const auto& b : reports["body"]["builds"]) {
+    const auto& keys = b["issue_keys"];
+    if (b["personal"] != true && std::find(keys.begin(), keys.end(), key) != keys.end()) {
+      linking.insert(b["build_id"].get<std::int64_t>());
+    }
   }
+  std::set<std::int64_t> shown;
+  for (const auto& b : panel["body"]["builds"]) shown.insert(b["build_id"].get<std::int64_t>());
+  EXPECT_EQ(shown, linking);
 
   // Jira refuses the app token (it expired early): sending waits, without retrying the token,
   // and TeamCity is not polled, until Forge's next call brings a fresh one.

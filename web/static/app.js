@@ -1,8 +1,8 @@
-// The admin UI: one page, two hosts. Inside Jira (data-host="jira") Jira has signed the user in and
-// AP.context.getToken() authenticates every API call; standalone (/admin) a local admin token opens
-// a session. A hash router shows one screen at a time.
+// The admin UI: one page, three hosts (api.js). Inside Jira, as a Connect page or a Forge Custom UI
+// page, Jira has signed the user in and every API call carries Jira's proof of it; standalone
+// (/admin) a local admin token opens a session. A hash router shows one screen at a time.
 import { h, replace, button, message, field } from './dom.js';
-import { ApiError, host, get, post, del, onUnauthorized, setCsrfToken } from './api.js';
+import { ApiError, host, insideJira, get, post, del, onUnauthorized, setCsrfToken, staticUrl } from './api.js';
 import { serversView, serverFormView } from './servers.js';
 import { serverView } from './server.js';
 import { diagnosticsView } from './diagnostics.js';
@@ -42,6 +42,7 @@ export function announce(text) {
 
 function shell() {
   const main = h('main', { id: 'main', class: 'tcj-main', tabindex: '-1' });
+  const notice = h('div', { class: 'tcj-site-notice' });
   liveRegion = h('div', { class: 'tcj-visually-hidden', 'aria-live': 'polite', role: 'status' });
   const tabs = [
     ['servers', '#/servers', 'TeamCity servers'],
@@ -58,13 +59,31 @@ function shell() {
     h('a', { href: '#main', class: 'tcj-skip-link', onclick: (e) => { e.preventDefault(); main.focus(); } }, 'Skip to content'),
     h('header', { class: 'tcj-header' },
       h('div', { class: 'tcj-header__brand' },
-        h('img', { src: '/static/logo.svg', alt: '', width: '24', height: '24' }),
+        h('img', { src: staticUrl('logo.svg'), alt: '', width: '24', height: '24' }),
         h('span', { class: 'tcj-header__title' }, 'TeamCity for Jira')),
       account),
     h('nav', { class: 'tcj-nav', 'aria-label': 'Sections' }, tabs),
+    notice,
     main,
     liveRegion);
+  showSiteNotice(notice);
   return main;
+}
+
+// A Forge site sends builds with the token Forge last handed over; when none is usable, say why
+// nothing reaches Jira and what brings it back, on every screen.
+async function showSiteNotice(slot) {
+  let site;
+  try {
+    site = await get('/api/v1/site');
+  } catch {
+    return;  // the screen itself reports what failed
+  }
+  if (site && site.forge && site.forge.sending === 'waiting_for_forge') {
+    replace(slot, message('Builds are not being sent to Jira: Forge has not called the service with a token it may ' +
+      'send with. This resolves itself at the next hourly call from Forge, or as soon as a Jira administrator opens ' +
+      "this app's page in Jira.", 'warning'));
+  }
 }
 
 function route() {
@@ -155,7 +174,7 @@ function loginView(notice) {
   });
   replace(root, h('main', { class: 'tcj-login' },
     h('div', { class: 'tcj-login__card' },
-      h('div', { class: 'tcj-header__brand' }, h('img', { src: '/static/logo.svg', alt: '', width: '32', height: '32' }),
+      h('div', { class: 'tcj-header__brand' }, h('img', { src: staticUrl('logo.svg'), alt: '', width: '32', height: '32' }),
         h('span', { class: 'tcj-header__title' }, 'TeamCity for Jira')),
       h('h1', {}, 'Sign in'),
       h('p', { class: 'tcj-subtle' }, 'Sign in with an admin token of your Jira site to manage its TeamCity servers.'),
@@ -185,9 +204,10 @@ function start(body) {
   route();
 }
 
-window.addEventListener('hashchange', () => { if (host === 'jira' || session) route(); });
+window.addEventListener('hashchange', () => { if (insideJira || session) route(); });
 
-async function boot() {
+// Starts the app; main.js (the service's pages) or the Forge bundle's entry calls it.
+export async function boot() {
   if (host === 'jira') {
     if (window.AP && typeof window.AP.resize === 'function' && 'ResizeObserver' in window) {
       new ResizeObserver(() => window.AP.resize()).observe(document.body);
@@ -195,6 +215,8 @@ async function boot() {
     // Jira passes the page's ac.* parameters on: the issue panel links here with ac.q=<build id>.
     const q = new URLSearchParams(window.location.search).get('ac.q');
     if (q && !window.location.hash) window.history.replaceState(null, '', `#/diagnostics?q=${encodeURIComponent(q)}`);
+  }
+  if (insideJira) {
     shell();
     route();
     return;
@@ -213,5 +235,3 @@ async function boot() {
                          button('Try again', () => boot(), { kind: 'primary' })));
   }
 }
-
-boot();

@@ -5,6 +5,7 @@ import { h, replace, button, message, count } from './dom.js';
 import { get, enc } from './api.js';
 
 const DEFAULT_LIMIT = 50;
+const LINKS = { connect: 'the Connect app', oauth: 'OAuth' };
 
 export function pageSize(query) {
   const n = Number(query.get('limit'));
@@ -152,6 +153,9 @@ export function describe(event, names, existing) {
       return [[`Created admin token ${target}`, d.name ? ` named ${d.name}` : ''], null];
     case 'admin_token.revoked': return [[`Revoked admin token ${target}`], null];
     case 'site.installed': return [[`Installed ${site}`], null];
+    case 'site.forge_installed':
+      return [['Installed the Forge app on this Jira site', d.moved_from ? ` (it was linked through ${LINKS[d.moved_from] || d.moved_from} before; its servers and history stay)` : ''], null];
+    case 'site.forge_upgraded': return [['Upgraded the Forge app on this Jira site'], null];
     case 'site.uninstalled': return [[`Uninstalled ${site}`], null];
     case 'site.enabled': return [[`Enabled ${site}`], null];
     case 'site.disabled': return [[`Disabled ${site}`], null];

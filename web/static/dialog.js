@@ -1,6 +1,7 @@
 // Modal dialogs on the native <dialog>: showModal() makes the rest of the page inert and keeps
 // focus inside, Escape closes, and focus goes back to whatever opened the dialog.
 import { h, uid, button, message, replace } from './dom.js';
+import { insideJira } from './api.js';
 
 // actions: [{text, kind, run: async () => keepOpen?}], the first with autofocus unless one says so.
 // Returns {dialog, close, setBody, setError}.
@@ -50,7 +51,7 @@ export function openDialog({ title, body = [], actions = [], cancelText = 'Cance
   document.body.append(dialog);
   // Inside Jira the iframe grows to the page's full height, so a centred dialog could open far
   // below what the user sees: open it next to the control that opened it instead.
-  if (document.documentElement.dataset.host === 'jira' && opener && opener.getBoundingClientRect) {
+  if (insideJira && opener && opener.getBoundingClientRect) {
     const top = Math.max(16, Math.min(opener.getBoundingClientRect().top - 80, window.innerHeight - 320));
     dialog.classList.add('tcj-dialog--anchored');
     dialog.style.top = `${Math.round(top)}px`;

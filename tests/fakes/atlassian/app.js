@@ -2,7 +2,8 @@
 // Assembles the fake Atlassian cloud: one HTTP server playing the install-keys
 // host, any number of Jira sites (/sites/{name}), the OAuth token endpoint and
 // API gateway, the Forge platform (JWKS, invocations of a Forge Remote, the
-// /ex/jira gateway), and the /_control/ API.
+// /ex/jira gateway), the stand-in Jira pages, and the /_control/ API. A second
+// listener plays the Forge CDN serving Custom UI resources on its own origin.
 const { Router } = require('../lib/router');
 const { createServer } = require('../lib/server');
 const { FaultTable } = require('../lib/faults');
@@ -15,6 +16,8 @@ const { OAuthRegistry, addOAuthRoutes, addOAuthControlRoutes } = require('./oaut
 const { addConnectRoutes } = require('./connect-routes');
 const { addAtlassianControlRoutes } = require('./control');
 const { addJiraPageRoutes } = require('./jira-pages');
+const { addForgePageRoutes } = require('./forge-pages');
+const { createForgeCdn } = require('./forge-cdn');
 const { ForgePlatform } = require('./forge');
 const { addForgeGatewayRoutes } = require('./forge-gateway');
 const { addForgeControlRoutes } = require('./forge-control');
@@ -26,6 +29,7 @@ function createAtlassianFake({ debug = () => {} } = {}) {
   const log = new RequestLog();
   const state = {
     origin: null,
+    cdnOrigin: null, // the stand-in Forge CDN's origin, set once it listens
     sites: new Map(),
     keys: new InstallKeys(),
     oauth: new OAuthRegistry(),
@@ -63,6 +67,7 @@ function createAtlassianFake({ debug = () => {} } = {}) {
   addAtlassianControlRoutes(router, state);
   addOAuthControlRoutes(router, state);
   addJiraPageRoutes(router, state);
+  addForgePageRoutes(router, state);
   addForgeGatewayRoutes(router, state);
   addForgeControlRoutes(router, state);
 
@@ -71,6 +76,7 @@ function createAtlassianFake({ debug = () => {} } = {}) {
     notFound: (ctx) => json(404, { error: `No route for ${ctx.req.method} ${ctx.path}` }),
     onError: (err) => debug(`error: ${err && err.stack}`),
   });
+  const cdn = createForgeCdn(state, { faults, log, debug });
 
   return {
     server, state, faults, log,
@@ -78,7 +84,18 @@ function createAtlassianFake({ debug = () => {} } = {}) {
       state.origin = origin;
       for (const s of state.sites.values()) s.origin = origin;
     },
-    shutdown() { faults.clear(); state.forge.cancelAll(); },
+    // The CDN listens on the same host, port chosen by the OS; its origin is
+    // announced next to "listening" and in GET /_control/forge.
+    async afterListen({ host, originHost }) {
+      const port = await cdn.listen(host);
+      state.cdnOrigin = `http://${originHost}:${port}`;
+      return { cdnOrigin: state.cdnOrigin };
+    },
+    shutdown() {
+      faults.clear();
+      state.forge.cancelAll();
+      return cdn.close();
+    },
   };
 }
 

@@ -9,6 +9,7 @@ const { installationSummary } = require('./forge-registry');
 const { checkModules, checkScopes } = require('./forge-manifest');
 const { deliverLifecycle, deliverTick, deliverPreUninstall, waitMode, waitFor } = require('./forge-invoke');
 const { invokeRemote } = require('./forge-ui');
+const { viewContext } = require('./forge-ui-context');
 const { MAX_TTL_SECONDS } = require('./forge-tokens');
 
 const INSTALLED = 'avi:forge:installed:app';
@@ -113,6 +114,14 @@ function addForgeInstallationControlRoutes(router, state, readBody) {
   router.add('POST', '/_control/forge/installations/:id/invoke', withInst(async (inst, spec) => {
     if (inst.status !== 'active') throw new HttpError(409, { error: 'installation is uninstalled' });
     return json(200, await invokeRemote(forge, inst, spec));
+  }));
+
+  // Read-only: what view.getContext() answers in the module's frame on the
+  // stand-in Forge page (the same definition the page and the FIT use).
+  router.add('GET', '/_control/forge/installations/:id/ui-context', withInst(async (inst, _spec, ctx) => {
+    const q = ctx.query;
+    const accountId = q.get('accountId') || defaultAccount(forge, inst);
+    return json(200, viewContext(forge, inst, { moduleKey: q.get('moduleKey') || undefined, issueKey: q.get('issueKey') || undefined, accountId }));
   }));
 
   router.add('POST', '/_control/forge/installations/:id/tokens', withInst(async (inst, spec) => {

@@ -5,8 +5,8 @@
 const { json, empty } = require('../lib/respond');
 const { readJson } = require('../lib/body');
 const { HttpError } = require('../lib/http-error');
-const { appSummary } = require('./forge-registry');
-const { checkModules, checkScopes } = require('./forge-manifest');
+const { appSummary, checkResourcesDir } = require('./forge-registry');
+const { checkModules, checkScopes, checkResources, checkModuleResources } = require('./forge-manifest');
 const { mintFit } = require('./forge-fit');
 const { addForgeInstallationControlRoutes, defaultAccount } = require('./forge-control-installations');
 
@@ -23,6 +23,7 @@ function addForgeControlRoutes(router, state) {
     installations: forge.registry.installations.size,
     tokensMinted: forge.tokens.minted,
     invocations: forge.invocations.entries.length,
+    cdnOrigin: state.cdnOrigin || null,
   }));
 
   router.add('GET', '/_control/forge/settings', async () => json(200, forge.settings));
@@ -46,18 +47,24 @@ function addForgeControlRoutes(router, state) {
 
   router.add('POST', '/_control/forge/apps', async (ctx) => json(201, appSummary(forge.registry.registerApp(await readBody(ctx)))));
   router.add('GET', '/_control/forge/apps', async () => json(200, [...forge.registry.apps.values()].map(appSummary)));
-  // Changes the app for future installs; remoteBaseUrl applies at once to all
-  // of its installations (e.g. after restarting the service on another port).
+  // Changes the app for future installs; remoteBaseUrl, resources and
+  // resourcesDir apply at once to all of its installations (e.g. after
+  // restarting the service on another port, or rebuilding the Custom UI).
+  // Everything is checked before anything changes.
   router.add('POST', '/_control/forge/apps/:appId', async (ctx) => {
     const spec = await readBody(ctx);
     const app = forge.registry.resolveApp(ctx.params.appId, spec.environmentId);
     if (spec.remoteBaseUrl !== undefined) {
       try { new URL(spec.remoteBaseUrl); } catch { throw new HttpError(400, { error: 'remoteBaseUrl must be an absolute URL' }); }
-      app.remoteBaseUrl = String(spec.remoteBaseUrl);
     }
+    const modules = spec.modules === undefined ? app.modules : checkModules(spec.modules);
+    const scopes = spec.scopes === undefined ? app.scopes : checkScopes(spec.scopes);
+    const resources = spec.resources === undefined ? app.resources : checkResources(spec.resources);
+    const resourcesDir = spec.resourcesDir === undefined ? app.resourcesDir : checkResourcesDir(spec.resourcesDir);
+    checkModuleResources(modules, resources);
+    if (spec.remoteBaseUrl !== undefined) app.remoteBaseUrl = String(spec.remoteBaseUrl);
     if (spec.appVersion !== undefined) app.appVersion = String(spec.appVersion);
-    if (spec.modules !== undefined) app.modules = checkModules(spec.modules);
-    if (spec.scopes !== undefined) app.scopes = checkScopes(spec.scopes);
+    Object.assign(app, { modules, scopes, resources, resourcesDir });
     if (spec.license !== undefined) app.license = spec.license;
     return json(200, appSummary(app));
   });

@@ -7,20 +7,10 @@ const crypto = require('node:crypto');
 const { HttpError } = require('../lib/http-error');
 const { signJwt } = require('./forge-jose');
 const { APP_ARI } = require('./forge-registry');
+const { uiModuleContext } = require('./forge-ui-context');
 
 const VARIANTS = ['expired', 'future-nbf', 'wrong-aud', 'wrong-iss', 'alg-none', 'hs256-public-key', 'unknown-kid',
   'wrong-key', 'bad-ic-label', 'oversized', 'other-installation'];
-
-// Stable per installation and module, uuid-shaped like the docs' example.
-function localIdFor(inst, moduleKey) {
-  const h = crypto.createHash('sha256').update(`${inst.uuid}/${moduleKey}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-function moduleTypeOf(modules, key) {
-  for (const [type, list] of Object.entries(modules)) if (list.some((m) => m.key === key)) return type;
-  return null;
-}
 
 // kind "endpoint" (triggers, scheduled, preUninstall): module {type: core:endpoint,
 // key: endpoint key}, no context, no principal. kind "ui": module = the UI module,
@@ -46,23 +36,9 @@ function fitClaims(forge, inst, { kind = 'endpoint', moduleKey, endpointKey, acc
   };
   if (inst.app.license) claims.app.license = inst.app.license;
   if (kind === 'ui') {
-    const key = moduleKey || ((inst.modules['jira:adminPage'] || [])[0] || {}).key;
-    const type = moduleTypeOf(inst.modules, key);
-    if (!type) throw new HttpError(409, { error: `installation has no UI module ${key}` });
-    const site = forge.siteOf(inst);
+    const { type, key, context } = uiModuleContext(forge, inst, { moduleKey, issueKey });
     claims.app.module = { type, key };
-    const extension = { type };
-    if (type === 'jira:issuePanel' && issueKey) {
-      // As Forge describes the issue a panel is shown on (the id is made up: the fake has no issues).
-      const projectKey = String(issueKey).split('-')[0];
-      extension.issue = { key: issueKey, id: String(10000 + (parseInt(String(issueKey).split('-')[1], 10) || 0)), type: 'Task' };
-      extension.project = { key: projectKey, type: 'software' };
-      extension.isNewToIssue = false;
-    }
-    claims.context = {
-      localId: localIdFor(inst, key), cloudId: inst.cloudId, moduleKey: key,
-      siteUrl: site ? site.baseUrl : null, extension,
-    };
+    claims.context = context;
     if (accountId) claims.principal = accountId;
   }
   return claims;

@@ -1,7 +1,8 @@
 'use strict';
 // The parts of a Forge manifest the fake needs (jira-auth-paths.md §2.1):
-// modules by type (arrays of {key, ...}), endpoint routes and auth flags, and
-// the scopes. The defaults mirror the project's forge/manifest.yml.in (module
+// modules by type (arrays of {key, ...}), endpoint routes and auth flags, the
+// scopes, and the Custom UI resources ({key, path}; a UI module names one with
+// `resource`). The defaults mirror the project's forge/manifest.yml.in (module
 // keys, routes, scopes), so a test can register an app with nothing but its
 // remoteBaseUrl. The fake has one remote per app, so an endpoint's `remote`
 // key is accepted and ignored.
@@ -35,6 +36,12 @@ const DEFAULT_SCOPES = [
   'read:app-system-token', 'read:app-user-token', 'read:jira-work',
 ];
 
+// forge/manifest.yml.in's `resources`: folders relative to the app's resourcesDir.
+const DEFAULT_RESOURCES = [
+  { key: 'admin-ui', path: 'static/admin' },
+  { key: 'issue-panel-ui', path: 'static/issue-panel' },
+];
+
 const TOKEN_SCOPES = new Set(['read:app-system-token', 'read:app-user-token']);
 
 function checkModules(modules) {
@@ -57,6 +64,48 @@ function checkScopes(scopes) {
   return [...scopes];
 }
 
+const RESOURCE_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+
+// A resource path stays inside resourcesDir: relative, '/'-separated, no '.' or
+// '..' segments (the CDN refuses to leave the folder anyway; this catches the
+// mistake when the app is registered).
+function checkResources(resources) {
+  if (!Array.isArray(resources)) throw new HttpError(400, { error: 'resources must be an array of {key, path}' });
+  const seen = new Set();
+  return resources.map((r) => {
+    if (!r || typeof r.key !== 'string' || !RESOURCE_KEY.test(r.key)) throw new HttpError(400, { error: 'resources[].key must match [A-Za-z0-9_-]{1,64}' });
+    if (seen.has(r.key)) throw new HttpError(400, { error: `resource key ${r.key} is declared twice` });
+    seen.add(r.key);
+    const segs = typeof r.path === 'string' ? r.path.replace(/\/+$/, '').split('/') : [];
+    if (!segs.length || segs.some((s) => s === '' || s === '.' || s === '..' || s.includes('\\') || s.includes('\0'))) {
+      throw new HttpError(400, { error: `resource ${r.key}: path must be a relative folder path without . or .. segments` });
+    }
+    return { key: r.key, path: segs.join('/') };
+  });
+}
+
+// Every UI module's `resource` must be declared, as `forge lint` demands.
+function checkModuleResources(modules, resources) {
+  const keys = new Set(resources.map((r) => r.key));
+  for (const [type, list] of Object.entries(modules)) {
+    for (const m of list) {
+      if (m.resource !== undefined && !keys.has(m.resource)) {
+        throw new HttpError(400, { error: `${type} ${m.key}: resource ${m.resource} is not declared in resources` });
+      }
+    }
+  }
+}
+
+// A UI module (any type but endpoint) by key, with its type.
+function uiModuleByKey(modules, key) {
+  for (const [type, list] of Object.entries(modules)) {
+    if (type === 'endpoint') continue;
+    const m = list.find((x) => x.key === key);
+    if (m) return { type, module: m };
+  }
+  return null;
+}
+
 const endpointByKey = (modules, key) => (modules.endpoint || []).find((e) => e.key === key) || null;
 const hasModule = (modules, type) => Array.isArray(modules[type]) && modules[type].length > 0;
 
@@ -73,4 +122,7 @@ function tokenKinds(endpoint, scopes) {
   };
 }
 
-module.exports = { DEFAULT_MODULES, DEFAULT_SCOPES, checkModules, checkScopes, endpointByKey, hasModule, tokenKinds };
+module.exports = {
+  DEFAULT_MODULES, DEFAULT_SCOPES, DEFAULT_RESOURCES, checkModules, checkScopes, checkResources, checkModuleResources,
+  uiModuleByKey, endpointByKey, hasModule, tokenKinds,
+};

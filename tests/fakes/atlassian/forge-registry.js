@@ -3,9 +3,16 @@
 // fake's Jira sites. An installation copies the app's version, modules and
 // scopes when it is made (what the admin approved); an upgrade changes them.
 // Reinstall = uninstall + install: a new installation id, the same cloudId.
+// The Custom UI resources (manifest `resources` + the folder they are read
+// from) stay on the app: like remoteBaseUrl they apply to every installation
+// at once, so a test can point the app at a freshly built bundle.
 const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
 const { HttpError } = require('../lib/http-error');
-const { DEFAULT_MODULES, DEFAULT_SCOPES, checkModules, checkScopes } = require('./forge-manifest');
+const {
+  DEFAULT_MODULES, DEFAULT_SCOPES, DEFAULT_RESOURCES, checkModules, checkScopes, checkResources, checkModuleResources,
+} = require('./forge-manifest');
 
 const APP_ARI = 'ari:cloud:ecosystem::app/';
 const INSTALLATION_ARI = 'ari:cloud:ecosystem::installation/';
@@ -28,6 +35,17 @@ function checkUrl(v) {
   try { u = new URL(v); } catch { throw new HttpError(400, { error: 'remoteBaseUrl must be an absolute http(s) URL' }); }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new HttpError(400, { error: 'remoteBaseUrl must be http(s)' });
   return String(v);
+}
+
+// The folder the manifest's resources[].path are relative to: an absolute
+// path of an existing directory, or null (the app then has no Custom UI).
+function checkResourcesDir(v) {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string' || !path.isAbsolute(v)) throw new HttpError(400, { error: 'resourcesDir must be an absolute path' });
+  let st;
+  try { st = fs.statSync(v); } catch { throw new HttpError(400, { error: `resourcesDir ${v} does not exist` }); }
+  if (!st.isDirectory()) throw new HttpError(400, { error: `resourcesDir ${v} is not a directory` });
+  return path.resolve(v);
 }
 
 class ForgeRegistry {
@@ -58,9 +76,12 @@ class ForgeRegistry {
       name: String(spec.name || 'TeamCity for Jira'),
       modules: checkModules(spec.modules === undefined ? DEFAULT_MODULES : spec.modules),
       scopes: checkScopes(spec.scopes === undefined ? DEFAULT_SCOPES : spec.scopes),
+      resources: checkResources(spec.resources === undefined ? DEFAULT_RESOURCES : spec.resources),
+      resourcesDir: checkResourcesDir(spec.resourcesDir),
       license: spec.license && typeof spec.license === 'object' ? spec.license : null,
       registeredAt: new Date().toISOString(),
     };
+    checkModuleResources(app.modules, app.resources);
     this.apps.set(key, app);
     return app;
   }
@@ -111,8 +132,8 @@ class ForgeRegistry {
 function appSummary(app) {
   return {
     appId: app.appId, environment: app.environment, environmentId: app.envUuid, remoteBaseUrl: app.remoteBaseUrl,
-    appVersion: app.appVersion, name: app.name, modules: app.modules, scopes: app.scopes, license: app.license,
-    registeredAt: app.registeredAt,
+    appVersion: app.appVersion, name: app.name, modules: app.modules, scopes: app.scopes, resources: app.resources,
+    resourcesDir: app.resourcesDir, license: app.license, registeredAt: app.registeredAt,
   };
 }
 
@@ -128,4 +149,4 @@ function installationSummary(inst, origin) {
   };
 }
 
-module.exports = { ForgeRegistry, appSummary, installationSummary, uuidOf, envUuidOf, APP_ARI, INSTALLATION_ARI };
+module.exports = { ForgeRegistry, appSummary, installationSummary, checkResourcesDir, uuidOf, envUuidOf, APP_ARI, INSTALLATION_ARI };

@@ -27,9 +27,15 @@ function framedUrl(state, site, path, params, accountId) {
   return { url: `${url}&jwt=${encodeURIComponent(token)}`, appOrigin: new URL(base).origin };
 }
 
-function page({ title, site, accountId, frame, width }) {
+// A Jira-looking page around one iframe. data: the host script's inputs, as
+// data-* attributes of <body> (camelCase keys -> kebab-case attributes).
+// frameSrcAttr 'data-src' leaves the frame empty until the host script has
+// its message listener in place and copies the URL to src.
+function page({ title, site, frameUrl, width, hostScript = '/_jira/host.js', data = {}, frameSrcAttr = 'src' }) {
   const w = Number(width);
   const frameWidth = Number.isInteger(w) && w >= 200 && w <= 4000 ? `${w}px` : '100%';
+  const attrs = Object.entries({ site: site.name, ...data })
+    .map(([k, v]) => ` data-${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}="${escapeHtml(v)}"`).join('');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -42,13 +48,13 @@ function page({ title, site, accountId, frame, width }) {
   .jira-content h1 { font-size: 20px; margin: 0 0 12px; color: #172b4d; }
   iframe { display: block; border: 0; background: #fff; width: ${frameWidth}; height: 600px; }
 </style>
-<script src="/_jira/host.js" defer></script>
+<script src="${escapeHtml(hostScript)}" defer></script>
 </head>
-<body data-site="${escapeHtml(site.name)}" data-account-id="${escapeHtml(accountId)}" data-app-origin="${escapeHtml(frame.appOrigin)}">
+<body${attrs}>
 <div class="jira-bar">Jira (stand-in) &middot; ${escapeHtml(site.name)}</div>
 <div class="jira-content">
 <h1>${escapeHtml(title)}</h1>
-<iframe id="app-frame" title="TeamCity for Jira" src="${escapeHtml(frame.url)}"></iframe>
+<iframe id="app-frame" title="TeamCity for Jira" ${frameSrcAttr}="${escapeHtml(frameUrl)}"></iframe>
 </div>
 </body>
 </html>
@@ -141,6 +147,10 @@ const ALL_JS = `'use strict';
 })();
 `;
 
+const connectPage = ({ title, site, accountId, frame, width }) => page({
+  title, site, width, frameUrl: frame.url, data: { accountId, appOrigin: frame.appOrigin },
+});
+
 function addJiraPageRoutes(router, state) {
   const script = (body) => async () => text(200, body, 'application/javascript; charset=utf-8', { 'Cache-Control': 'no-store' });
   router.add('GET', '/_jira/all.js', script(ALL_JS));
@@ -152,7 +162,7 @@ function addJiraPageRoutes(router, state) {
     const site = state.siteOr404(ctx.params.site);
     const accountId = accountOf(ctx, site);
     const frame = framedUrl(state, site, '/jira/configure', {}, accountId);
-    return text(200, page({ title: 'TeamCity for Jira: configure', site, accountId, frame, width: ctx.query.get('width') }),
+    return text(200, connectPage({ title: 'TeamCity for Jira: configure', site, accountId, frame, width: ctx.query.get('width') }),
                 'text/html; charset=utf-8');
   });
 
@@ -161,9 +171,9 @@ function addJiraPageRoutes(router, state) {
     const accountId = accountOf(ctx, site);
     const key = ctx.params.key;
     const frame = framedUrl(state, site, '/jira/issue-panel', { issueKey: key }, accountId);
-    return text(200, page({ title: `Issue ${key}`, site, accountId, frame, width: ctx.query.get('width') }),
+    return text(200, connectPage({ title: `Issue ${key}`, site, accountId, frame, width: ctx.query.get('width') }),
                 'text/html; charset=utf-8');
   });
 }
 
-module.exports = { addJiraPageRoutes, framedUrl };
+module.exports = { addJiraPageRoutes, framedUrl, page, escapeHtml };

@@ -3,6 +3,9 @@
 //   node main.js [--port N] [--host 127.0.0.1] [--ignore-stdin] [--verbose]
 // On listening, exactly one JSON line goes to stdout:
 //   {"listening":{"host":"127.0.0.1","port":12345}}
+// A fake with more listeners (the Atlassian fake's stand-in Forge CDN) adds its
+// own top-level fields after "listening", never inside it: harnesses read
+// listening.port (or the first "port":N of the line).
 // Nothing else is ever written to stdout. The process exits on SIGTERM/SIGINT and
 // when stdin reaches EOF, so a fake whose parent test died does not linger.
 
@@ -26,7 +29,8 @@ function parseArgs(argv) {
   return opts;
 }
 
-// app: { server, setOrigin(origin), shutdown?() }
+// app: { server, setOrigin(origin), afterListen?({host, originHost}) -> extra
+// announcement fields, shutdown?() }
 async function runMain(makeApp, argv = process.argv.slice(2)) {
   let opts;
   try {
@@ -67,9 +71,11 @@ async function runMain(makeApp, argv = process.argv.slice(2)) {
   });
   const { port } = app.server.address();
   const urlHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
-  app.setOrigin(`http://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${port}`);
+  const originHost = urlHost.includes(':') ? `[${urlHost}]` : urlHost;
+  app.setOrigin(`http://${originHost}:${port}`);
+  const extra = app.afterListen ? await app.afterListen({ host: opts.host, originHost }) : {};
   if (stopping) return app;
-  process.stdout.write(`${JSON.stringify({ listening: { host: opts.host, port } })}\n`);
+  process.stdout.write(`${JSON.stringify({ listening: { host: opts.host, port }, ...extra })}\n`);
   return app;
 }
 
@@ -78,11 +84,12 @@ async function listenLocal(app) {
   await new Promise((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${app.server.address().port}`;
   app.setOrigin(origin);
+  if (app.afterListen) await app.afterListen({ host: '127.0.0.1', originHost: '127.0.0.1' });
   return origin;
 }
 
 async function closeLocal(app) {
-  if (app.shutdown) app.shutdown();
+  if (app.shutdown) await app.shutdown();
   await new Promise((resolve) => {
     app.server.close(() => resolve());
     app.server.closeAllConnections();

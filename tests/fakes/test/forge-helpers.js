@@ -4,6 +4,9 @@
 // crypto the way the service must verify (RS256 pinned, key from the JWKS).
 const http = require('node:http');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { startAtlassian, control } = require('./helpers');
 
 // answer(req, n) -> {status, headers, body} | 'hang'; n counts requests from 0.
@@ -88,4 +91,35 @@ async function api(origin, method, path, token, body) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { tinyRemote, setupForge, decode, verifyFit, api, sleep };
+// A Custom UI resources folder in a temp dir, laid out like forge/static:
+// <dir>/res/static/admin and <dir>/res/static/issue-panel, plus a file outside
+// res/ (<dir>/outside.txt) and a symlink in static/admin that points at it.
+// Returns {dir, resourcesDir, remove()}.
+function customUiFolder() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcj-forge-ui-'));
+  const res = path.join(dir, 'res');
+  const put = (rel, content) => {
+    const p = path.join(res, rel);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, content);
+  };
+  const index = (name) => `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${name}</title>\n`
+    + '<link rel="stylesheet" href="main.css">\n<script src="main.js" defer></script>\n</head>\n<body><div id="root"></div></body>\n</html>\n';
+  put('static/admin/index.html', index('admin'));
+  put('static/admin/main.js', 'console.log("admin");\n');
+  put('static/admin/chunk.mjs', 'export const x = 1;\n');
+  put('static/admin/main.css', 'body { margin: 0; }\n');
+  put('static/admin/logo.svg', '<svg xmlns="http://www.w3.org/2000/svg"/>\n');
+  put('static/admin/icon.png', Buffer.from('89504e470d0a1a0a', 'hex'));
+  put('static/admin/data.json', '{"a":1}\n');
+  put('static/admin/main.js.map', '{"version":3}\n');
+  put('static/admin/sub/index.html', '<p>no head here</p>\n');
+  put('static/issue-panel/index.html', index('issue panel'));
+  put('static/secret.txt', 'beside the resource folders\n');
+  fs.writeFileSync(path.join(dir, 'outside.txt'), 'outside the resources folder\n');
+  fs.symlinkSync(path.join(dir, 'outside.txt'), path.join(res, 'static/admin/escape.txt'));
+  fs.symlinkSync(path.join(res, 'static/admin/main.css'), path.join(res, 'static/admin/alias.css'));
+  return { dir, resourcesDir: res, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+module.exports = { tinyRemote, setupForge, decode, verifyFit, api, sleep, customUiFolder };

@@ -42,6 +42,23 @@ for (const which of ['atlassian', 'teamcity']) {
   });
 }
 
+test('atlassian: the stand-in Forge CDN origin is an extra field after "listening"', async () => {
+  const p = launch('atlassian');
+  const line = await p.firstLine;
+  const msg = JSON.parse(line);
+  assert.deepEqual(Object.keys(msg), ['listening', 'cdnOrigin']);
+  // The C++ harness takes the first "port":N of the line.
+  assert.equal(Number(line.match(/"port":(\d+)/)[1]), msg.listening.port);
+  assert.match(msg.cdnOrigin, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.notEqual(new URL(msg.cdnOrigin).port, String(msg.listening.port));
+  const res = await fetch(`${msg.cdnOrigin}/_forge/bridge.js`);
+  assert.equal(res.status, 200);
+  const control = await (await fetch(`http://127.0.0.1:${msg.listening.port}/_control/forge`)).json();
+  assert.equal(control.cdnOrigin, msg.cdnOrigin);
+  p.child.stdin.end();
+  assert.equal((await p.exited).code, 0);
+});
+
 test('--ignore-stdin keeps running after stdin EOF', async () => {
   const p = launch('teamcity', ['--ignore-stdin']);
   const { listening } = JSON.parse(await p.firstLine);
