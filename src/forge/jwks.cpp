@@ -45,18 +45,37 @@ core::Result<std::map<std::string, crypto::RsaPublicKey>> ParseJwks(std::string_
   return keys;
 }
 
-core::Result<crypto::RsaPublicKey> ForgeKeys::Get(const std::string& kid) {
-  {
-    std::lock_guard lock(mutex_);
-    if (const auto it = keys_.find(kid); it != keys_.end()) return it->second;
-    const auto now = clock_.Monotonic();
-    if (last_fetch_ && now - *last_fetch_ < kMinRefetch) return UnknownKid();
-    last_fetch_ = now;
+const crypto::RsaPublicKey* ForgeKeys::Usable(const std::string& kid, Time now) {
+  const auto it = keys_.find(kid);
+  if (it == keys_.end()) return nullptr;
+  if (it->second.retired && now - *it->second.retired > kRetiredGrace) {
+    keys_.erase(it);
+    return nullptr;
   }
+  return &it->second.key;
+}
+
+core::Result<crypto::RsaPublicKey> ForgeKeys::Get(const std::string& kid) {
+  std::unique_lock lock(mutex_);
+  const auto now = clock_.Monotonic();
+  const bool may_fetch = !last_fetch_ || now - *last_fetch_ >= kMinRefetch;
+  if (const auto* key = Usable(kid, now)) {
+    const bool fresh = fetched_ && now - *fetched_ <= kMaxAge;
+    if (fresh || !may_fetch) return *key;
+    // This caller refreshes the set; the key it holds stays good for this token either way.
+    last_fetch_ = now;
+    crypto::RsaPublicKey known = *key;
+    lock.unlock();
+    (void)Refetch();  // a failure keeps the keys known: tried again after kMinRefetch
+    return known;
+  }
+  if (!may_fetch) return UnknownKid();
+  last_fetch_ = now;
   // Outside mutex_: tokens with known keys are verified while the JWKS is fetched.
+  lock.unlock();
   if (auto fetched = Refetch(); !fetched) return std::move(fetched).take_error();
-  std::lock_guard lock(mutex_);
-  if (const auto it = keys_.find(kid); it != keys_.end()) return it->second;
+  lock.lock();
+  if (const auto* key = Usable(kid, clock_.Monotonic())) return *key;
   return UnknownKid();
 }
 
@@ -73,9 +92,17 @@ core::Status ForgeKeys::Refetch() {
   auto keys = ParseJwks(response->body);
   if (!keys) return Unavailable(keys.error().message);
   std::lock_guard lock(mutex_);
-  // Keys that left the set stay usable: a token signed just before a rotation is still good.
-  for (auto& [kid, key] : *keys) keys_.insert_or_assign(kid, std::move(key));
-  while (keys_.size() > kMaxKeys * 4) keys_.erase(keys_.begin());
+  const auto now = clock_.Monotonic();
+  fetched_ = now;
+  // Keys that left the set stay usable for kRetiredGrace: a token signed just before a rotation
+  // is still good.
+  for (auto it = keys_.begin(); it != keys_.end();) {
+    Known& known = it->second;
+    if (!keys->contains(it->first) && !known.retired) known.retired = now;
+    const bool forgotten = known.retired && now - *known.retired > kRetiredGrace;
+    it = forgotten ? keys_.erase(it) : std::next(it);
+  }
+  for (auto& [kid, key] : *keys) keys_.insert_or_assign(kid, Known{std::move(key), std::nullopt});
   return core::Ok();
 }
 

@@ -22,10 +22,15 @@ core::Result<std::map<std::string, crypto::RsaPublicKey>> ParseJwks(std::string_
 
 // Thread-safe. Keys are kept by kid; an unknown kid makes one fetch of the JWKS, at most once per
 // kMinRefetch whatever arrives (a flood of made-up kids costs Forge one request a minute), and a
-// fetch that fails keeps the keys already known.
+// fetch that fails keeps the keys already known. The set is fetched again when it is older than
+// kMaxAge (by one caller; the others go on with the cached keys), so that a key Forge stopped
+// publishing (rotated out, or withdrawn because it leaked) is accepted for kRetiredGrace more at
+// most: long enough for the tokens it signed just before a rotation (they live seconds).
 class ForgeKeys {
  public:
   static constexpr std::chrono::seconds kMinRefetch{60};
+  static constexpr std::chrono::seconds kMaxAge{3600};
+  static constexpr std::chrono::seconds kRetiredGrace{300};
 
   ForgeKeys(std::string jwks_url, std::shared_ptr<http::HttpClient> client, const core::Clock& clock)
       : url_(std::move(jwks_url)), client_(std::move(client)), clock_(clock) {}
@@ -40,9 +45,18 @@ class ForgeKeys {
   std::string url_;
   std::shared_ptr<http::HttpClient> client_;
   const core::Clock& clock_;
+  using Time = std::chrono::steady_clock::time_point;
+  struct Known {
+    crypto::RsaPublicKey key;
+    std::optional<Time> retired;  // when a fetched set no longer had it
+  };
+  // The key, unless it was retired more than kRetiredGrace ago (then it is forgotten). mutex_ held.
+  const crypto::RsaPublicKey* Usable(const std::string& kid, Time now);
+
   std::mutex mutex_;
-  std::map<std::string, crypto::RsaPublicKey> keys_;
-  std::optional<std::chrono::steady_clock::time_point> last_fetch_;
+  std::map<std::string, Known> keys_;
+  std::optional<Time> last_fetch_;  // the last attempt, for kMinRefetch
+  std::optional<Time> fetched_;     // the last success, for kMaxAge
 };
 
 }  // namespace tcj::forge

@@ -95,6 +95,35 @@ TEST_F(ForgeKeysTest, ARotatedKeyIsFoundAndTheOldOneStaysUsable) {
   EXPECT_EQ(server_->fetches, 2);
 }
 
+TEST_F(ForgeKeysTest, AKeyForgeStoppedPublishingIsRefusedAfterTheGrace) {
+  server_->body = KeySet({first_.Jwk("k1")});
+  ASSERT_TRUE(keys_.Get("k1").ok());
+  server_->body = KeySet({second_.Jwk("k2")});  // k1 withdrawn
+  clock_.Advance(ForgeKeys::kMaxAge + 1s);
+  EXPECT_TRUE(keys_.Get("k1").ok()) << "the caller that notices the old set still gets its key";
+  EXPECT_EQ(server_->fetches, 2) << "an hour-old set is fetched again, without an unknown kid";
+  clock_.Advance(ForgeKeys::kRetiredGrace - 1s);
+  EXPECT_TRUE(keys_.Get("k1").ok()) << "tokens signed just before a rotation stay good for a while";
+  clock_.Advance(2s);
+  const auto gone = keys_.Get("k1");
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().kind, core::ErrorKind::not_found);
+  EXPECT_TRUE(keys_.Get("k2").ok());
+}
+
+TEST_F(ForgeKeysTest, AFreshSetIsNotFetchedAgainForKnownKeys) {
+  server_->body = KeySet({first_.Jwk("k1")});
+  ASSERT_TRUE(keys_.Get("k1").ok());
+  clock_.Advance(ForgeKeys::kMaxAge - 1s);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(keys_.Get("k1").ok());
+  EXPECT_EQ(server_->fetches, 1);
+  clock_.Advance(2s);
+  server_->down = true;
+  EXPECT_TRUE(keys_.Get("k1").ok()) << "a failed refresh keeps the keys known";
+  EXPECT_TRUE(keys_.Get("k1").ok());
+  EXPECT_EQ(server_->fetches, 2) << "and is tried again only after a minute";
+}
+
 TEST_F(ForgeKeysTest, AnUnreachableJwksIsAnOutageAndKeepsWhatIsKnown) {
   server_->body = KeySet({first_.Jwk("k1")});
   ASSERT_TRUE(keys_.Get("k1").ok());

@@ -5,7 +5,9 @@
 namespace tcj::jira {
 
 core::Result<bool> PermissionsApiAdminCheck::IsJiraAdmin(const core::TenantId& tenant, const std::string& account_id) {
-  auto handle = sites_.For(tenant);
+  // Asked through the Connect app, whose user the context token names: also after the site moved
+  // to Forge, while its Connect app is still installed (its page then says the Forge app sends).
+  auto handle = sites_.ForLink(tenant, tenants::TenantKind::connect);
   if (!handle) return std::move(handle).take_error();
   if (handle->site.kind != SiteKind::connect) {
     return core::Error::Make(core::ErrorKind::forbidden, "jira.no_users", "OAuth sites have no Jira users here");

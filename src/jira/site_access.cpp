@@ -47,11 +47,12 @@ bool SiteAccess::ForgeCanSend(const core::TenantId& tenant) {
   return expires && *expires > clock_.Now() + tenants::ForgeRegistry::kTokenMargin;
 }
 
-core::Result<SiteHandle> SiteAccess::ForOldLink(const core::TenantId& tenant, tenants::TenantKind link) {
+core::Result<SiteHandle> SiteAccess::ForLink(const core::TenantId& tenant, tenants::TenantKind link) {
   const auto record = tenants_.Get(tenant);
   if (!record) return core::Error::Make(core::ErrorKind::not_found, "tenants.not_found", "no such Jira site");
   if (link == tenants::TenantKind::forge) {
-    return core::Error::Make(core::ErrorKind::invalid_input, "jira.old_link", "Forge is never an old link");
+    return core::Error::Make(core::ErrorKind::invalid_input, "jira.forge_link",
+                             "a Forge site is reached through its installation (For)");
   }
   return Through(tenant, *record, link);
 }

@@ -45,9 +45,10 @@ class SiteAccess {
   // A Forge site holds a system token that lasts long enough to send with (one query, nothing
   // opened): polling its TeamCity servers is worth it.
   bool ForgeCanSend(const core::TenantId& tenant);
-  // The same through a link the site used before (Connect or OAuth), while its secret is kept:
-  // to delete what was sent through it. not_found when there is no secret of that link.
-  core::Result<SiteHandle> ForOldLink(const core::TenantId& tenant, tenants::TenantKind link);
+  // The same through a given link (Connect or OAuth), whether the site uses it now or used it
+  // before and its secret is kept: to delete what was sent through an old link, or to ask Jira
+  // through the app a user came by. not_found when there is no secret of that link.
+  core::Result<SiteHandle> ForLink(const core::TenantId& tenant, tenants::TenantKind link);
 
  private:
   core::Result<SiteHandle> Through(const core::TenantId& tenant, const tenants::TenantRecord& record,

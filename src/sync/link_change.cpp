@@ -30,7 +30,7 @@ JobOutcome RunForgetLink(SyncContext& context, Delivery& delivery, const Job& jo
       payload.is_object() && payload.contains("link") && payload["link"].is_string() ? payload["link"].get<std::string>() : "";
   if (link != "connect" && link != "oauth" && link != "none") return JobOutcome::Dead("the job names no old link");
   if (link != "none") {
-    auto site = delivery.sites.ForOldLink(job.tenant, tenants::ParseTenantKind(link));
+    auto site = delivery.sites.ForLink(job.tenant, tenants::ParseTenantKind(link));
     if (site) {
       for (const auto& server : context.servers.List(job.tenant)) {
         const jira::Properties properties{{std::string(kServerProperty), server.id.str()}};

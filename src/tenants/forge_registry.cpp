@@ -41,11 +41,11 @@ ForgeInstallOutcome ForgeRegistry::Install(const ForgeInstallation& in) {
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (const auto known = Lookup(in.installation_id)) {
       db::TenantTransaction tx(pool_, known->tenant);
-      const db::Rows updated =
-          tx.Exec("UPDATE forge_installations SET state = 'active', uninstalled_at = NULL, app_id = $2, "
-                  "environment_type = $3, environment_id = $4, api_base_url = $5, updated_at = now() "
-                  "WHERE installation_id = $1 RETURNING resend_from",
-                  in.installation_id, in.app_id, in.environment_type, in.environment_id, in.api_base_url);
+      const db::Rows updated = tx.Exec(
+          "UPDATE forge_installations SET state = 'active', uninstalled_at = NULL, app_id = $2, "
+          "environment_type = $3, environment_id = $4, api_base_url = $5, updated_at = now() "
+          "WHERE installation_id = $1 RETURNING resend_from",
+          in.installation_id, in.app_id, in.environment_type, in.environment_id, in.api_base_url);
       if (updated.empty() || tx.Exec(kActivate, known->tenant, in.cloud_id).empty()) continue;
       tx.Commit();
       cache_.Invalidate(in.installation_id);
@@ -67,11 +67,12 @@ ForgeInstallOutcome ForgeRegistry::Install(const ForgeInstallation& in) {
     db::TenantTransaction tx(pool_, tenant);
     if (site) {
       if (tx.Exec(kActivate, tenant, in.cloud_id).empty()) continue;  // purged meanwhile
-    } else {
-      tx.Exec(
-          "INSERT INTO tenants (tenant_id, kind, site_url, cloud_id, installed_at) "
-          "VALUES ($1, 'forge', $2, $3, now())",
-          tenant, site_url, in.cloud_id);
+    } else if (tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, cloud_id, installed_at) "
+                       "VALUES ($1, 'forge', $2, $3, now()) "
+                       "ON CONFLICT (cloud_id) WHERE kind = 'forge' DO NOTHING",
+                       tenant, site_url, in.cloud_id)
+                   .affected() == 0) {
+      continue;  // another installation of the site made it meanwhile: join it next round
     }
     ForgeInstallOutcome outcome{tenant, !site, std::nullopt, std::nullopt};
     if (was && *was != TenantKind::forge) outcome.moved_from = was;
@@ -124,9 +125,10 @@ void ForgeRegistry::NoteSiteUrl(const core::TenantId& tenant, const std::string&
     if (const auto it = site_urls_.find(tenant.str()); it != site_urls_.end() && it->second == site_url) return;
   }
   db::TenantTransaction tx(pool_, tenant);
-  tx.Exec("UPDATE tenants SET site_url = $2, updated_at = now() "
-          "WHERE tenant_id = $1 AND kind = 'forge' AND site_url IS DISTINCT FROM $2",
-          tenant, site_url);
+  tx.Exec(
+      "UPDATE tenants SET site_url = $2, updated_at = now() "
+      "WHERE tenant_id = $1 AND kind = 'forge' AND site_url IS DISTINCT FROM $2",
+      tenant, site_url);
   tx.Commit();
   std::lock_guard lock(site_urls_mutex_);
   if (site_urls_.size() >= 10'000) site_urls_.clear();

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "db/transaction.hpp"
 #include "support/store_test.hpp"
 #include "tenants/connect_registry.hpp"
@@ -75,6 +77,25 @@ TEST_F(ForgeRegistryTest, AReinstallWithANewInstallationIdKeepsTheSiteAndItsServ
   EXPECT_EQ(servers_.List(first.tenant).size(), 1u) << "the configuration survives the reinstall";
   EXPECT_EQ(registry_.Find(kFirst)->state, "uninstalled");
   EXPECT_EQ(registry_.Find(kSecond)->state, "active");
+}
+
+TEST_F(ForgeRegistryTest, TwoInstallationsOfOneSiteArrivingAtOnceMakeOneSite) {
+  // Two first installations of the same cloud id at the same moment both find no site; the
+  // database's one-Forge-site-per-cloud-id rule makes the second join the first's.
+  for (int round = 0; round < 20; ++round) {
+    const std::string cloud =
+        "c0ffee00-0000-4000-8000-" + std::string(10, '0') + (round < 10 ? "0" : "") + std::to_string(round);
+    const std::string a = "ari:cloud:ecosystem::installation/aaaaaaaa-0000-4000-8000-0000000000" +
+                          std::string(round < 10 ? "0" : "") + std::to_string(round);
+    const std::string b = "ari:cloud:ecosystem::installation/bbbbbbbb-0000-4000-8000-0000000000" +
+                          std::string(round < 10 ? "0" : "") + std::to_string(round);
+    ForgeInstallOutcome first;
+    std::thread other([&] { first = registry_.Install(Installation(a, cloud)); });
+    const ForgeInstallOutcome second = registry_.Install(Installation(b, cloud));
+    other.join();
+    ASSERT_EQ(first.tenant, second.tenant) << "round " << round;
+    EXPECT_NE(first.created, second.created) << "round " << round << ": exactly one made the site";
+  }
 }
 
 TEST_F(ForgeRegistryTest, AnOAuthSiteMovesToForgeKeepingItsConfiguration) {

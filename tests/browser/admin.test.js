@@ -44,6 +44,7 @@ test('standalone: sign in with an admin token, the same flow, sign out', { timeo
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'TeamCity servers', level: 1 }).waitFor();
   await waitForText(page.locator('.tcj-header__account'), /Sign out/);
+  await waitForText(page.locator('.tcj-header__link'), /^linked through the Connect app$/);
 
   await adminFlow({ stack, page, ui: page, site: 'solo', tc: 'solo-tc', audit: { actor: /^Admin token \S+$/, signedIn: true },
                    shot: (name) => stack.screenshot(page, `standalone-${name}`) });

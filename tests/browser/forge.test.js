@@ -11,7 +11,9 @@ const { adminFlow } = require('./flows');
 
 let stack;
 test.before(async () => {
-  stack = await startStack({ sites: [], forge: true });
+  // info: the test of a site moving from Connect waits for the service's own word that it learnt
+  // the Connect site's cloud id.
+  stack = await startStack({ sites: [], forge: true, env: { TCJ_LOG_LEVEL: 'info' } });
   await stack.addForgeSite('forgeco');
   await stack.addTeamCity('forge-tc', { builds: 300, days: 10, seed: 9 });
 }, { timeout: TIMEOUT.start * 2 });
@@ -100,6 +102,7 @@ test('a Forge site that lost its token says so on every screen until Forge calls
   await page.getByLabel('Admin token').fill(stack.adminToken('forgeco'));
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'TeamCity servers', level: 1 }).waitFor();
+  await waitForText(page.locator('.tcj-header__link'), /^linked through the Forge app$/);
   // A send that Jira refuses drops the token; until then the stored one still looks valid. (The
   // panel's test left a server that polls forge-tc.)
   await stack.teamcityControl('POST', '/_control/servers/forge-tc/builds', { buildTypeId: 'Backend_Build', state: 'finished', branch: 'feature/ABC-5-x' });
@@ -118,5 +121,21 @@ test('a Forge site that lost its token says so on every screen until Forge calls
   await page.reload();
   await page.getByRole('heading', { name: 'TeamCity servers', level: 1 }).waitFor();
   assert.equal(await page.locator('.tcj-site-notice .tcj-message').count(), 0);
+  page.assertClean();
+});
+
+test('a Connect site that installed the Forge app: its Connect page says the Forge app sends now', { timeout: 180e3 }, async (t) => {
+  await stack.addSite('mover');
+  await eventually(() => /"msg":"sync\.cloud_ids_learnt"/.test(stack.logTail(100000)),
+                   { timeout: TIMEOUT.sync, what: "the service learnt the Connect site's cloud id" });
+  const moved = await stack.jiraControl('POST', '/_control/forge/installations', { appId: stack.forgeAppId, site: 'mover', wait: 'final' });
+  assert.equal(moved.installation.status, 'active');
+  const page = await stack.newPage({ width: 1000, height: 800 });
+  t.after(() => stack.onFailure(t, page, 'forge-moved'));
+  await page.goto(`${stack.jira}/_jira/sites/mover/configure?accountId=acc-admin`);
+  const ui = page.frame({ url: /\/jira\/configure/ });
+  await ui.getByRole('heading', { name: 'TeamCity servers', level: 1 }).waitFor();
+  await waitForText(ui.locator('.tcj-site-notice'), /^This Jira site is now linked through the Forge app, which sends its builds/);
+  await stack.screenshot(page, 'forge-moved-connect-page');
   page.assertClean();
 });

@@ -53,6 +53,7 @@ function shell() {
     ? h('div', { class: 'tcj-header__account' },
         h('span', { class: 'tcj-header__site', title: session.site && session.site.url },
           (session.site && (session.site.name || session.site.url)) || ''),
+        h('span', { class: 'tcj-header__link tcj-subtle' }),
         button('Sign out', signOut, { kind: 'subtle' }))
     : null;
   replace(root,
@@ -70,8 +71,11 @@ function shell() {
   return main;
 }
 
-// A Forge site sends builds with the token Forge last handed over; when none is usable, say why
-// nothing reaches Jira and what brings it back, on every screen.
+const LINKS = { connect: 'the Connect app', oauth: 'OAuth 2.0 credentials', forge: 'the Forge app' };
+
+// Which link the site reaches Jira through, and what stops it: standalone, the header names the
+// link; a Connect page of a site that moved to Forge says so; a Forge site without a token it may
+// send with says why nothing reaches Jira and what brings it back, on every screen.
 async function showSiteNotice(slot) {
   let site;
   try {
@@ -79,10 +83,16 @@ async function showSiteNotice(slot) {
   } catch {
     return;  // the screen itself reports what failed
   }
-  if (site && site.forge && site.forge.sending === 'waiting_for_forge') {
+  if (!site || !LINKS[site.link]) return;
+  const linkSlot = document.querySelector('.tcj-header__link');
+  if (linkSlot) linkSlot.textContent = `linked through ${LINKS[site.link]}`;
+  if (site.forge && site.forge.sending === 'waiting_for_forge') {
     replace(slot, message('Builds are not being sent to Jira: Forge has not called the service with a token it may ' +
       'send with. This resolves itself at the next hourly call from Forge, or as soon as a Jira administrator opens ' +
       "this app's page in Jira.", 'warning'));
+  } else if (host === 'jira' && site.link !== 'connect') {
+    replace(slot, message(`This Jira site is now linked through ${LINKS[site.link]}, which sends its builds and ` +
+      'deployments. You can uninstall this Connect app: the TeamCity servers and their history stay.', 'info'));
   }
 }
 
