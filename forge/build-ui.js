@@ -6,11 +6,18 @@
 //
 //   node build-ui.js [--out DIR]     DIR defaults to ./static; writes DIR/admin and DIR/issue-panel
 //
-// The output replaces DIR's two folders whole (built in a temporary folder, then renamed), so a
-// failed build leaves the previous one in place.
+// Both pages are built in a temporary folder next to DIR first, so a failed build leaves the
+// previous one in place; then each of DIR's two folders is replaced by its new one.
 const fs = require('node:fs');
 const path = require('node:path');
-const esbuild = require('esbuild');
+
+function loadEsbuild() {
+  try {
+    return require('esbuild');
+  } catch {
+    throw new Error('esbuild is not installed: run `npm ci` in forge/ (scripts/install-deps does)');
+  }
+}
 
 const here = __dirname;
 const web = path.join(here, '..', 'web', 'static');
@@ -21,7 +28,8 @@ const SHARED_FILES = ['app.css', 'logo.svg'];
 function parseArgs(argv) {
   const args = { out: path.join(here, 'static') };
   for (let i = 0; i < argv.length; i += 1) {
-    if (argv[i] === '--out' && argv[i + 1]) {
+    if (argv[i] === '--out') {
+      if (!argv[i + 1]) throw new Error('--out needs a directory (usage: node build-ui.js [--out DIR])');
       args.out = path.resolve(argv[i + 1]);
       i += 1;
     } else {
@@ -31,7 +39,7 @@ function parseArgs(argv) {
   return args;
 }
 
-async function buildPage(page, folder) {
+async function buildPage(esbuild, page, folder) {
   fs.mkdirSync(folder, { recursive: true });
   await esbuild.build({
     entryPoints: [path.join(here, 'ui', page, 'main.js')],
@@ -50,10 +58,12 @@ async function buildPage(page, folder) {
 
 async function main() {
   const { out } = parseArgs(process.argv.slice(2));
+  const esbuild = loadEsbuild();
   fs.mkdirSync(out, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(out, '.build-'));
+  // Next to DIR, not in it: a build killed midway leaves nothing inside what gets deployed.
+  const staging = fs.mkdtempSync(path.join(path.dirname(out), `.${path.basename(out)}-build-`));
   try {
-    for (const [folder, page] of Object.entries(PAGES)) await buildPage(page, path.join(staging, folder));
+    for (const [folder, page] of Object.entries(PAGES)) await buildPage(esbuild, page, path.join(staging, folder));
     for (const folder of Object.keys(PAGES)) {
       fs.rmSync(path.join(out, folder), { recursive: true, force: true });
       fs.renameSync(path.join(staging, folder), path.join(out, folder));

@@ -43,10 +43,14 @@ test('a second build replaces the folders whole and leaves no staging folder beh
   execFileSync(process.execPath, [BUILD, '--out', out], { stdio: 'pipe' });
   assert.ok(!fs.existsSync(path.join(out, 'admin', 'stale.js')));
   assert.deepEqual(fs.readdirSync(out).sort(), ['admin', 'issue-panel']);
+  assert.deepEqual(fs.readdirSync(tmp), ['static'], 'the staging folder next to it is gone too');
 });
 
 test('an unknown argument is refused with the usage', () => {
   const r = spawnSync(process.execPath, [BUILD, '--bogus'], { encoding: 'utf8' });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /usage: node build-ui.js \[--out DIR\]/);
+  const bare = spawnSync(process.execPath, [BUILD, '--out'], { encoding: 'utf8' });
+  assert.equal(bare.status, 1);
+  assert.match(bare.stderr, /--out needs a directory/);
 });

@@ -35,10 +35,15 @@ export async function invokeRemoteTransport(method, path, body) {
 export function openLinksThroughForge() {
   document.addEventListener('click', (event) => {
     const link = event.target instanceof Element ? event.target.closest('a[href]') : null;
-    if (!link || event.defaultPrevented || event.button !== 0) return;
-    const url = new URL(link.getAttribute('href'), window.location.href);
-    if (link.target !== '_blank' || !/^https?:$/.test(url.protocol)) return;
+    if (!link || event.defaultPrevented || event.button !== 0 || link.target !== '_blank') return;
+    // Whatever happens next, the frame itself does not navigate.
     event.preventDefault();
-    router.open(url.toString()).catch(() => {});
+    let url;
+    try {
+      url = new URL(link.getAttribute('href'), window.location.href);
+    } catch {
+      return;  // not a URL: nowhere to go
+    }
+    if (/^https?:$/.test(url.protocol)) router.open(url.toString()).catch(() => {});
   });
 }

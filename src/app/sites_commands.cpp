@@ -79,8 +79,11 @@ int AsOwner(Services& s, Fn&& body) {
 
 std::optional<tenants::SiteSummary> FindOrComplain(Services& s, const std::string& site) {
   auto found = tenants::FindSite(s.pool, site);
-  if (!found) Complain("no Jira site " + site + " (see `teamcity-jira sites list`)");
-  return found;
+  if (!found) {
+    Complain(found.error().message);
+    return std::nullopt;
+  }
+  return std::move(*found);
 }
 
 }  // namespace

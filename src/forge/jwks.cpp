@@ -91,6 +91,8 @@ core::Status ForgeKeys::Refetch() {
   }
   auto keys = ParseJwks(response->body);
   if (!keys) return Unavailable(keys.error().message);
+  // A set without a usable key is a broken answer, not a withdrawal of every key.
+  if (keys->empty()) return Unavailable("the Forge JWKS holds no RS256 signing key");
   std::lock_guard lock(mutex_);
   const auto now = clock_.Monotonic();
   fetched_ = now;
@@ -103,6 +105,7 @@ core::Status ForgeKeys::Refetch() {
     it = forgotten ? keys_.erase(it) : std::next(it);
   }
   for (auto& [kid, key] : *keys) keys_.insert_or_assign(kid, Known{std::move(key), std::nullopt});
+  while (keys_.size() > kMaxKeys * 4) keys_.erase(keys_.begin());  // a bound whatever the timing
   return core::Ok();
 }
 

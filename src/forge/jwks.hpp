@@ -22,10 +22,11 @@ core::Result<std::map<std::string, crypto::RsaPublicKey>> ParseJwks(std::string_
 
 // Thread-safe. Keys are kept by kid; an unknown kid makes one fetch of the JWKS, at most once per
 // kMinRefetch whatever arrives (a flood of made-up kids costs Forge one request a minute), and a
-// fetch that fails keeps the keys already known. The set is fetched again when it is older than
-// kMaxAge (by one caller; the others go on with the cached keys), so that a key Forge stopped
-// publishing (rotated out, or withdrawn because it leaked) is accepted for kRetiredGrace more at
-// most: long enough for the tokens it signed just before a rotation (they live seconds).
+// fetch that fails (or finds no usable key) keeps the keys already known. The set is fetched again
+// when it is older than kMaxAge (by one caller; the others go on with the cached keys), so that a
+// key Forge stopped publishing (rotated out, or withdrawn because it leaked) is refused within
+// kMaxAge + kRetiredGrace while the JWKS answers: the grace covers the tokens it signed just
+// before a rotation (they live seconds).
 class ForgeKeys {
  public:
   static constexpr std::chrono::seconds kMinRefetch{60};

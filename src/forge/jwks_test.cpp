@@ -111,6 +111,17 @@ TEST_F(ForgeKeysTest, AKeyForgeStoppedPublishingIsRefusedAfterTheGrace) {
   EXPECT_TRUE(keys_.Get("k2").ok());
 }
 
+TEST_F(ForgeKeysTest, AnEmptySetIsABrokenAnswerNotAWithdrawalOfEveryKey) {
+  server_->body = KeySet({first_.Jwk("k1")});
+  ASSERT_TRUE(keys_.Get("k1").ok());
+  server_->body = R"({"keys":[]})";
+  clock_.Advance(ForgeKeys::kMaxAge + 1s);
+  ASSERT_TRUE(keys_.Get("k1").ok());
+  EXPECT_EQ(server_->fetches, 2);
+  clock_.Advance(ForgeKeys::kRetiredGrace + 1s);
+  EXPECT_TRUE(keys_.Get("k1").ok()) << "k1 was never retired";
+}
+
 TEST_F(ForgeKeysTest, AFreshSetIsNotFetchedAgainForKnownKeys) {
   server_->body = KeySet({first_.Jwk("k1")});
   ASSERT_TRUE(keys_.Get("k1").ok());

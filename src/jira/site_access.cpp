@@ -50,6 +50,9 @@ bool SiteAccess::ForgeCanSend(const core::TenantId& tenant) {
 core::Result<SiteHandle> SiteAccess::ForLink(const core::TenantId& tenant, tenants::TenantKind link) {
   const auto record = tenants_.Get(tenant);
   if (!record) return core::Error::Make(core::ErrorKind::not_found, "tenants.not_found", "no such Jira site");
+  if (record->state == "uninstalled") {
+    return core::Error::Make(core::ErrorKind::forbidden, "tenants.uninstalled", "the Jira site uninstalled the app");
+  }
   if (link == tenants::TenantKind::forge) {
     return core::Error::Make(core::ErrorKind::invalid_input, "jira.forge_link",
                              "a Forge site is reached through its installation (For)");

@@ -43,17 +43,23 @@ std::string ListJson(const db::Rows& rows) {
 
 }  // namespace
 
+const std::string& ReportsByKeySql() {
+  // The newest rows of the key in build_keys_newest (the LIMIT inside the index scan), then their
+  // builds by primary key.
+  static const std::string kSql =
+      "WITH hits AS (SELECT server_id, build_id, sort_at FROM build_keys "
+      "WHERE tenant_id = $1 AND issue_key = $2 AND (NOT dropped OR $4) "
+      "ORDER BY sort_at DESC, build_id DESC LIMIT $3) " +
+      std::string(kReportSelect) +
+      "JOIN hits h ON h.server_id = b.server_id AND h.build_id = b.build_id "
+      "WHERE b.tenant_id = $1 ORDER BY h.sort_at DESC, b.build_id DESC";
+  return kSql;
+}
+
 std::string BuildReportsByIssueKeyJson(db::Pool& pool, const core::TenantId& tenant, const core::IssueKey& key,
-                                       int limit) {
+                                       int limit, KeyLinks links) {
   db::TenantTransaction tx(pool, tenant);
-  // A scan of the tenant's builds: diagnostics are rare, and an index on the keys would cost every
-  // sync write (see migrations/0007).
-  return ListJson(tx.Exec(std::string(kReportSelect) +
-                              "WHERE b.tenant_id = $1 AND ($2 = ANY (b.issue_keys) OR EXISTS ("
-                              "SELECT 1 FROM jsonb_array_elements(b.keys_dropped) d WHERE upper(d->>'text') = $2)) "
-                              "ORDER BY coalesce(b.finished_at, b.started_at, b.first_seen_at) DESC, b.build_id DESC "
-                              "LIMIT $3",
-                          tenant, key, limit));
+  return ListJson(tx.Exec(ReportsByKeySql(), tenant, key, limit, links == KeyLinks::linked_or_dropped));
 }
 
 std::string BuildReportsByBuildIdJson(db::Pool& pool, const core::TenantId& tenant, core::BuildId build_id) {

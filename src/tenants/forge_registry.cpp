@@ -63,32 +63,39 @@ ForgeInstallOutcome ForgeRegistry::Install(const ForgeInstallation& in) {
         was = ParseTenantKind(rows[0].Text(1));
       }
     }
-    const core::TenantId tenant = site ? *site : core::TenantId(core::NewUuid());
-    db::TenantTransaction tx(pool_, tenant);
-    if (site) {
-      if (tx.Exec(kActivate, tenant, in.cloud_id).empty()) continue;  // purged meanwhile
-    } else if (tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, cloud_id, installed_at) "
-                       "VALUES ($1, 'forge', $2, $3, now()) "
-                       "ON CONFLICT (cloud_id) WHERE kind = 'forge' DO NOTHING",
-                       tenant, site_url, in.cloud_id)
-                   .affected() == 0) {
-      continue;  // another installation of the site made it meanwhile: join it next round
+    // The site found can turn out to clash with a Forge site of the same cloud id made meanwhile
+    // (migration 0014 allows one): the next round finds that one.
+    try {
+      const core::TenantId tenant = site ? *site : core::TenantId(core::NewUuid());
+      db::TenantTransaction tx(pool_, tenant);
+      if (site) {
+        if (tx.Exec(kActivate, tenant, in.cloud_id).empty()) continue;  // purged meanwhile
+      } else if (tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, cloud_id, installed_at) "
+                         "VALUES ($1, 'forge', $2, $3, now()) "
+                         "ON CONFLICT (cloud_id) WHERE kind = 'forge' DO NOTHING",
+                         tenant, site_url, in.cloud_id)
+                     .affected() == 0) {
+        continue;  // another installation of the site made it meanwhile: join it next round
+      }
+      ForgeInstallOutcome outcome{tenant, !site, std::nullopt, std::nullopt};
+      if (was && *was != TenantKind::forge) outcome.moved_from = was;
+      if (site) outcome.resend_from = outcome.moved_from ? std::string(ToString(*outcome.moved_from)) : "none";
+      const bool inserted =
+          tx.Exec(
+                "INSERT INTO forge_installations (tenant_id, installation_id, record_id, cloud_id, app_id, "
+                "environment_type, environment_id, api_base_url, resend_from) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (installation_id) DO NOTHING",
+                tenant, in.installation_id, core::NewUuid(), in.cloud_id, in.app_id, in.environment_type,
+                in.environment_id, in.api_base_url, outcome.resend_from)
+              .affected() > 0;
+      if (!inserted) continue;  // the same installation, installed by a racing call: find it next round
+      tx.Commit();
+      cache_.Invalidate(in.installation_id);
+      return outcome;
+
+    } catch (const db::DbError& e) {
+      if (e.kind() != db::DbErrorKind::unique_violation) throw;
     }
-    ForgeInstallOutcome outcome{tenant, !site, std::nullopt, std::nullopt};
-    if (was && *was != TenantKind::forge) outcome.moved_from = was;
-    if (site) outcome.resend_from = outcome.moved_from ? std::string(ToString(*outcome.moved_from)) : "none";
-    const bool inserted =
-        tx.Exec(
-              "INSERT INTO forge_installations (tenant_id, installation_id, record_id, cloud_id, app_id, "
-              "environment_type, environment_id, api_base_url, resend_from) "
-              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (installation_id) DO NOTHING",
-              tenant, in.installation_id, core::NewUuid(), in.cloud_id, in.app_id, in.environment_type,
-              in.environment_id, in.api_base_url, outcome.resend_from)
-            .affected() > 0;
-    if (!inserted) continue;  // the same installation, installed by a racing call: find it next round
-    tx.Commit();
-    cache_.Invalidate(in.installation_id);
-    return outcome;
   }
   throw db::DbError(db::DbErrorKind::serialization, "40001", "the site changed during its installation; try again");
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <exception>
 #include <thread>
 
 #include "db/transaction.hpp"
@@ -90,9 +91,17 @@ TEST_F(ForgeRegistryTest, TwoInstallationsOfOneSiteArrivingAtOnceMakeOneSite) {
     const std::string b = "ari:cloud:ecosystem::installation/bbbbbbbb-0000-4000-8000-0000000000" +
                           std::string(round < 10 ? "0" : "") + std::to_string(round);
     ForgeInstallOutcome first;
-    std::thread other([&] { first = registry_.Install(Installation(a, cloud)); });
+    std::exception_ptr failed;
+    std::thread other([&] {
+      try {
+        first = registry_.Install(Installation(a, cloud));
+      } catch (...) {
+        failed = std::current_exception();  // rethrown below: a throw here would end the test binary
+      }
+    });
     const ForgeInstallOutcome second = registry_.Install(Installation(b, cloud));
     other.join();
+    if (failed) std::rethrow_exception(failed);
     ASSERT_EQ(first.tenant, second.tenant) << "round " << round;
     EXPECT_NE(first.created, second.created) << "round " << round << ": exactly one made the site";
   }
@@ -192,11 +201,27 @@ TEST_F(ForgeRegistryTest, AConnectUninstallAfterTheMoveLeavesTheForgeSiteAlone) 
   const auto site = registry_.Install(Installation(kFirst));
   auto admin = db::Connection::Open(AdminSettings());
   const db::Param p(site.tenant);
-  admin->Exec("UPDATE tenants SET client_key = 'client-a' WHERE tenant_id = $1", std::span(&p, 1));
+  admin->Exec("UPDATE tenants SET client_key = 'client-a', connect_shared_secret = '\\x00' WHERE tenant_id = $1",
+              std::span(&p, 1));
   ConnectRegistry connect(pool(), box_, clock_);
-  EXPECT_FALSE(connect.Uninstall("client-a")) << "nothing uninstalled: no work of the site may stop";
   EXPECT_TRUE(connect.SetEnabled("client-a", false));
+  EXPECT_FALSE(connect.Uninstall("client-a")) << "nothing uninstalled: no work of the site may stop";
   EXPECT_EQ(tenants_.Get(site.tenant)->state, "active") << "neither uninstalled nor disabled through Connect";
+  EXPECT_EQ(Column("SELECT (connect_shared_secret IS NULL)::text FROM tenants WHERE tenant_id = $1", site.tenant),
+            "true")
+      << "what the uninstalled Connect app signs is accepted no more";
+}
+
+// The Forge app made its own site before a Connect site of the same Jira learnt its cloud id:
+// a reinstall joins the Forge site (one Forge site per cloud id), not the Connect one.
+TEST_F(ForgeRegistryTest, AReinstallJoinsTheForgeSiteOfItsCloudIdBeforeAConnectSiteOfIt) {
+  const auto forge = registry_.Install(Installation(kFirst));
+  const auto connect = tenants_.Create(TenantKind::connect, "https://acme.atlassian.net", "Acme").id;
+  tenants_.RecordCloudId(connect, std::string(kCloud));
+  ASSERT_TRUE(registry_.Uninstall(kFirst).has_value());
+  const auto again = registry_.Install(Installation(kSecond));
+  EXPECT_EQ(again.tenant, forge.tenant);
+  EXPECT_EQ(tenants_.Get(connect)->kind, TenantKind::connect) << "the Connect site is left as it was";
 }
 
 }  // namespace

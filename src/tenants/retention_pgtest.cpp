@@ -55,18 +55,20 @@ class RetentionTest : public testing::StoreTest {
     const std::string installation = "ari:cloud:ecosystem::installation/" + tenant.str();
     const std::string cloud = "cloud-" + tenant.str();
     db::TenantTransaction forge(pool(), tenant);
-    forge.Exec("INSERT INTO forge_installations (tenant_id, installation_id, record_id, cloud_id, app_id, api_base_url, "
-               "system_token, system_token_expires_at) VALUES ($1, $2, gen_random_uuid(), $3, 'app', $4, $5, "
-               "now() + interval '2 hours')",
-               tenant, installation, cloud, "https://api.atlassian.com/ex/jira/" + cloud,
-               db::Param::Bytes(box_.Seal(kForgeSystemToken, tenant, tenant.str(), core::Secret("forge-token")).stored()));
+    forge.Exec(
+        "INSERT INTO forge_installations (tenant_id, installation_id, record_id, cloud_id, app_id, api_base_url, "
+        "system_token, system_token_expires_at) VALUES ($1, $2, gen_random_uuid(), $3, 'app', $4, $5, "
+        "now() + interval '2 hours')",
+        tenant, installation, cloud, "https://api.atlassian.com/ex/jira/" + cloud,
+        db::Param::Bytes(box_.Seal(kForgeSystemToken, tenant, tenant.str(), core::Secret("forge-token")).stored()));
     forge.Commit();
     db::TenantTransaction tx(pool(), tenant);
     const auto id = server->id;
     tx.Exec("INSERT INTO server_sync (tenant_id, server_id) VALUES ($1, $2)", tenant, id);
     tx.Exec(
         "INSERT INTO builds (tenant_id, server_id, build_id, build_type_id, teamcity_state, jira_state, fingerprint, "
-        "usn) VALUES ($1, $2, 1, 'bt', 'finished', 'successful', 'f', nextval('update_sequence'))",
+        "usn, issue_keys) VALUES ($1, $2, 1, 'bt', 'finished', 'successful', 'f', nextval('update_sequence'), "
+        "'{ABC-1}')",
         tenant, id);
     tx.Exec("INSERT INTO jobs (tenant_id, job_id, kind, dedup_key) VALUES ($1, gen_random_uuid(), 'poll', 'poll:x')",
             tenant);
@@ -196,10 +198,10 @@ TEST_F(RetentionTest, TheRuntimeRoleCannotDeleteAnActiveSiteOrListEverySite) {
   } catch (const db::DbError& e) {
     EXPECT_EQ(e.kind(), db::DbErrorKind::permission_denied) << e.what();
   }
-  for (const std::string call : {"SELECT purge_tenant($1::uuid, now(), true)",
-                                 "SELECT delete_tenant_on_request($1::uuid)",
-                                 "SELECT delete_tenant_rows($1::uuid, now() + interval '1000 days', true)",
-                                 "SELECT purge_uninstalled_tenant($1::uuid, now() + interval '1000 days')"}) {
+  for (const std::string call :
+       {"SELECT purge_tenant($1::uuid, now(), true)", "SELECT delete_tenant_on_request($1::uuid)",
+        "SELECT delete_tenant_rows($1::uuid, now() + interval '1000 days', true)",
+        "SELECT purge_uninstalled_tenant($1::uuid, now() + interval '1000 days')"}) {
     db::Transaction tx(pool());
     try {
       const auto rows = tx.Exec(call, a_);
@@ -219,11 +221,23 @@ TEST_F(RetentionTest, TheRuntimeRoleCannotDeleteAnActiveSiteOrListEverySite) {
   EXPECT_EQ(ListSites(owner).size(), 2u);
   // Naming one site is allowed (the operator's commands do it), and finds only that one.
   const auto found = FindSite(pool(), "HTTPS://A.atlassian.net/");
-  ASSERT_TRUE(found.has_value());
+  ASSERT_TRUE(found.ok());
   EXPECT_EQ(found->tenant, a_);
   EXPECT_EQ(FindSite(pool(), b_.str())->site_url, "https://b.atlassian.net");
-  EXPECT_FALSE(FindSite(pool(), "https://c.atlassian.net").has_value());
-  EXPECT_FALSE(FindSite(pool(), "%").has_value()) << "no pattern matching";
+  EXPECT_EQ(FindSite(pool(), "https://c.atlassian.net").error().kind, core::ErrorKind::not_found);
+  EXPECT_EQ(FindSite(pool(), "%").error().kind, core::ErrorKind::not_found) << "no pattern matching";
+}
+
+// Two sites with one address (a Connect site and the Forge site of the same Jira, or a renamed
+// site whose old name was taken again): an operator's command never picks one of them.
+TEST_F(RetentionTest, AnAddressTwoSitesShareNamesNeither) {
+  const auto twin = tenants_.Create(TenantKind::forge, "https://a.atlassian.net", "Acme again").id;
+  const auto found = FindSite(pool(), "https://a.atlassian.net");
+  ASSERT_FALSE(found.ok());
+  EXPECT_EQ(found.error().kind, core::ErrorKind::conflict);
+  EXPECT_NE(found.error().message.find("tenant id"), std::string::npos) << found.error().message;
+  EXPECT_EQ(FindSite(pool(), twin.str())->tenant, twin) << "the tenant id still names it";
+  EXPECT_EQ(FindSite(pool(), a_.str())->tenant, a_);
 }
 
 TEST_F(RetentionTest, TheRuntimeRoleCannotReadTombstones) {

@@ -12,8 +12,14 @@ constexpr std::string_view kSummaryColumns =
     "coalesce(to_char(uninstalled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')";
 
 SiteSummary SummaryOf(db::Row row) {
-  return SiteSummary{core::TenantId(row.String(0)), row.String(1), row.String(2), row.String(3),
-                     row.String(4),                 row.String(5), row.String(6), row.String(7)};
+  return SiteSummary{core::TenantId(row.String(0)),
+                     row.String(1),
+                     row.String(2),
+                     row.String(3),
+                     row.String(4),
+                     row.String(5),
+                     row.String(6),
+                     row.String(7)};
 }
 
 }  // namespace
@@ -27,11 +33,20 @@ std::vector<SiteSummary> ListSites(db::Pool& owner_pool) {
   return out;
 }
 
-std::optional<SiteSummary> FindSite(db::Pool& pool, const std::string& id_or_url) {
+core::Result<SiteSummary> FindSite(db::Pool& pool, const std::string& id_or_url) {
   db::Transaction tx(pool);
   const db::Rows rows = tx.Exec("SELECT " + std::string(kSummaryColumns) + " FROM find_site($1)", id_or_url);
-  if (rows.empty()) return std::nullopt;
-  return SummaryOf(rows[0]);
+  if (rows.empty()) {
+    return core::Error::Make(core::ErrorKind::not_found, "sites.not_found",
+                             "no Jira site " + id_or_url + " (see `teamcity-jira sites list`)");
+  }
+  SiteSummary first = SummaryOf(rows[0]);
+  if (rows.size() > 1 && first.tenant.str() != id_or_url) {
+    return core::Error::Make(core::ErrorKind::conflict, "sites.ambiguous",
+                             "two Jira sites have the address " + id_or_url +
+                                 ": name the one you mean by its tenant id (see `teamcity-jira sites list`)");
+  }
+  return first;
 }
 
 }  // namespace tcj::tenants

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/ids.hpp"
+#include "core/result.hpp"
 #include "db/pool.hpp"
 
 namespace tcj::tenants {
@@ -27,7 +28,8 @@ struct SiteSummary {
 std::vector<SiteSummary> ListSites(db::Pool& owner_pool);
 
 // By tenant id, or by site URL (scheme, case and a trailing slash ignored), through find_site():
-// the runtime role may look up a site it can name, not list the others.
-std::optional<SiteSummary> FindSite(db::Pool& pool, const std::string& id_or_url);
+// the runtime role may look up a site it can name, not list the others. not_found, or conflict
+// when two sites have that URL (then only the tenant id names one); the message says so.
+core::Result<SiteSummary> FindSite(db::Pool& pool, const std::string& id_or_url);
 
 }  // namespace tcj::tenants

@@ -9,8 +9,8 @@
 
 #include "core/text.hpp"
 #include "core/uri.hpp"
-#include "sync/events.hpp"
 #include "sync/build_reports.hpp"
+#include "sync/events.hpp"
 #include "web/api_support.hpp"
 
 namespace tcj::web {
@@ -75,7 +75,8 @@ bool IsIssueKey(std::string_view text) {
 std::optional<DiagnosticsQuery> ParseDiagnosticsQuery(std::string_view text) {
   text = core::TrimAsciiSpace(text);
   if (text.empty() || text.size() > 2000) return std::nullopt;
-  if (const auto id = WholeNumber(text)) return DiagnosticsQuery{DiagnosticsQuery::Kind::build_id, {}, core::BuildId(*id)};
+  if (const auto id = WholeNumber(text))
+    return DiagnosticsQuery{DiagnosticsQuery::Kind::build_id, {}, core::BuildId(*id)};
   if (IsIssueKey(text)) {
     return DiagnosticsQuery{DiagnosticsQuery::Kind::issue_key, core::IssueKey(core::AsciiUpper(text)), {}};
   }
@@ -112,9 +113,10 @@ void AddDiagnosticsRoutes(http::Router& router, db::Pool& pool, AdminAccess& acc
                   return FieldError("q", "Enter an issue key (ABC-123), a TeamCity build id, or a build's URL.");
                 }
                 const bool by_key = query->kind == DiagnosticsQuery::Kind::issue_key;
-                const std::string builds = by_key
-                                               ? sync::BuildReportsByIssueKeyJson(pool, *r.principal.tenant, query->key, 50)
-                                               : sync::BuildReportsByBuildIdJson(pool, *r.principal.tenant, query->build_id);
+                const std::string builds =
+                    by_key ? sync::BuildReportsByIssueKeyJson(pool, *r.principal.tenant, query->key, 50,
+                                                              sync::KeyLinks::linked_or_dropped)
+                           : sync::BuildReportsByBuildIdJson(pool, *r.principal.tenant, query->build_id);
                 const json head = {{"kind", by_key ? "issue_key" : "build_id"},
                                    {"value", by_key ? json(query->key.str()) : json(query->build_id.value())}};
                 // {"query": ..., "builds": [...]}: the reports are already JSON text.

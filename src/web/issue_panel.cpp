@@ -173,7 +173,8 @@ std::string RenderIssuePanel(const core::IssueKey& key, const std::string& repor
     ++shown;
   }
   std::string html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>TeamCity builds of " +
-                     HtmlEscape(key.str()) + "</title><link rel=\"stylesheet\" href=\"/static/app.css\"><script src=\"" +
+                     HtmlEscape(key.str()) +
+                     "</title><link rel=\"stylesheet\" href=\"/static/app.css\"><script src=\"" +
                      HtmlEscape(all_js_url) + "\"></script></head><body class=\"tcj-panel\">";
   if (shown == 0) {
     html += "<p class=\"tcj-empty\">No TeamCity builds mention " + HtmlEscape(key.str()) +
@@ -202,7 +203,8 @@ void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantSto
                   diagnostics = site->site_url + "/plugins/servlet/ac/" + options.app_key + "/" +
                                 options.configure_module + "?ac.q=";
                 }
-                const std::string reports = sync::BuildReportsByIssueKeyJson(pool, *r.principal.tenant, *key, 50);
+                const std::string reports =
+                    sync::BuildReportsByIssueKeyJson(pool, *r.principal.tenant, *key, 50, sync::KeyLinks::linked);
                 Response res;
                 res.headers.Set("Content-Type", "text/html; charset=utf-8");
                 SetPageHeaders(res, options.page, true);
@@ -221,7 +223,8 @@ void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantSto
                 if (!query || query->kind != DiagnosticsQuery::Kind::issue_key) {
                   return Response::Error(400, "bad_request", "The call does not come from an issue panel.");
                 }
-                const std::string reports = sync::BuildReportsByIssueKeyJson(pool, *r.principal.tenant, query->key, 50);
+                const std::string reports =
+                    sync::BuildReportsByIssueKeyJson(pool, *r.principal.tenant, query->key, 50, sync::KeyLinks::linked);
                 return Response::Json(200, IssuePanelJson(query->key, reports));
               }});
 }

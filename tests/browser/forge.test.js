@@ -120,6 +120,8 @@ test('a Forge site that lost its token says so on every screen until Forge calls
   await eventually(async () => (await stack.api('forgeco', 'GET', '/api/v1/site')).json.forge.sending === 'ready', { what: 'sending ready' });
   await page.reload();
   await page.getByRole('heading', { name: 'TeamCity servers', level: 1 }).waitFor();
+  // The header's link and the notice come from the same answer: once one shows, so would the other.
+  await waitForText(page.locator('.tcj-header__link'), /^linked through the Forge app$/);
   assert.equal(await page.locator('.tcj-site-notice .tcj-message').count(), 0);
   page.assertClean();
 });

@@ -1,0 +1,120 @@
+#include "sync/build_reports.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "db/transaction.hpp"
+#include "support/store_test.hpp"
+
+namespace tcj::sync {
+namespace {
+
+using nlohmann::json;
+
+// Reads by issue key go through build_keys (migration 0015), which triggers on builds keep.
+class BuildReportsByKeyTest : public testing::StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    tenant_ = tenants_.Create(tenants::TenantKind::oauth, "https://a.atlassian.net", "Acme").id;
+    server_ = servers_.Create(tenant_, "main", "https://tc.example.com", {})->id;
+  }
+
+  // Builds id..id+count-1, finished one minute apart (higher ids later), each naming `keys` and
+  // dropping `dropped` (keys_dropped texts).
+  void AddBuilds(std::int64_t id, int count, const std::string& keys, const std::string& dropped = "[]",
+                 bool personal = false) {
+    db::TenantTransaction tx(pool(), tenant_);
+    tx.Exec(
+        "INSERT INTO builds (tenant_id, server_id, build_id, build_type_id, teamcity_state, jira_state, fingerprint, "
+        "usn, issue_keys, keys_dropped, personal, started_at, finished_at) "
+        "SELECT $1, $2, g, 'bt', 'finished', 'successful', 'f', nextval('update_sequence'), $5::text[], $6::jsonb, $7, "
+        "timestamptz '2026-01-01' + g * interval '1 minute', timestamptz '2026-01-01' + g * interval '1 minute' "
+        "FROM generate_series($3::bigint, $3::bigint + $4 - 1) g",
+        tenant_, server_, id, count, keys, dropped, personal);
+    tx.Commit();
+  }
+
+  std::vector<std::int64_t> Ids(const std::string& key, int limit = 50, KeyLinks links = KeyLinks::linked) {
+    const json reports = json::parse(BuildReportsByIssueKeyJson(pool(), tenant_, core::IssueKey(key), limit, links));
+    std::vector<std::int64_t> ids;
+    for (const auto& b : reports["builds"]) ids.push_back(b["build_id"].get<std::int64_t>());
+    return ids;
+  }
+
+  void Exec(const std::string& sql) {
+    db::TenantTransaction tx(pool(), tenant_);
+    tx.Exec(sql);
+    tx.Commit();
+  }
+
+  core::TenantId tenant_;
+  core::ServerId server_;
+};
+
+TEST_F(BuildReportsByKeyTest, TheNewestBuildsOfAKeyFirstUpToTheLimit) {
+  AddBuilds(1, 30, "{ABC-1}");
+  AddBuilds(100, 5, "{ABC-1,ABC-2}");
+  AddBuilds(200, 10, "{DEMO-9}");
+  EXPECT_EQ(Ids("ABC-1", 3), (std::vector<std::int64_t>{104, 103, 102}));
+  EXPECT_EQ(Ids("ABC-1").size(), 35U);
+  EXPECT_EQ(Ids("ABC-2").size(), 5U);
+  EXPECT_TRUE(Ids("ABC-3").empty());
+}
+
+TEST_F(BuildReportsByKeyTest, DroppedKeysAreFoundByDiagnosticsOnly) {
+  AddBuilds(1, 2, "{ABC-1}", R"([{"text": "xyz-7", "reason": "unknown project"}])");
+  EXPECT_TRUE(Ids("XYZ-7").empty()) << "the panel shows the builds linked to the key";
+  EXPECT_EQ(Ids("XYZ-7", 50, KeyLinks::linked_or_dropped), (std::vector<std::int64_t>{2, 1}));
+  EXPECT_EQ(Ids("ABC-1", 50, KeyLinks::linked_or_dropped), (std::vector<std::int64_t>{2, 1}));
+}
+
+TEST_F(BuildReportsByKeyTest, TheLookupFollowsChangedKeysNewTimesAndDeletes) {
+  AddBuilds(1, 3, "{ABC-1}");
+  Exec("UPDATE builds SET issue_keys = '{ABC-2}' WHERE build_id = 2");
+  EXPECT_EQ(Ids("ABC-1"), (std::vector<std::int64_t>{3, 1}));
+  EXPECT_EQ(Ids("ABC-2"), (std::vector<std::int64_t>{2}));
+  // A build that finishes later sorts first.
+  Exec("UPDATE builds SET finished_at = timestamptz '2027-01-01' WHERE build_id = 1");
+  EXPECT_EQ(Ids("ABC-1"), (std::vector<std::int64_t>{1, 3}));
+  // What only records a send changes nothing in the lookup.
+  Exec("UPDATE builds SET sent_usn = usn, jira_outcome = 'accepted'");
+  EXPECT_EQ(Ids("ABC-1"), (std::vector<std::int64_t>{1, 3}));
+  Exec("DELETE FROM builds WHERE build_id = 3");
+  EXPECT_EQ(Ids("ABC-1"), (std::vector<std::int64_t>{1}));
+  ASSERT_TRUE(servers_.Delete(tenant_, server_));
+  EXPECT_TRUE(Ids("ABC-1").empty());
+}
+
+TEST_F(BuildReportsByKeyTest, AnotherSitesBuildsAreNeverFound) {
+  AddBuilds(1, 2, "{ABC-1}");
+  const auto other = tenants_.Create(tenants::TenantKind::oauth, "https://b.atlassian.net", "Bravo").id;
+  const json reports =
+      json::parse(BuildReportsByIssueKeyJson(pool(), other, core::IssueKey("ABC-1"), 50, KeyLinks::linked));
+  EXPECT_TRUE(reports["builds"].empty());
+}
+
+// The busy path: a site with many builds, a key of a few. The plan reads build_keys by its index and
+// the builds by primary key; it never scans the site's builds.
+TEST_F(BuildReportsByKeyTest, ThePlanUsesTheKeyIndexAndNeverScansTheBuilds) {
+  AddBuilds(1, 20000, "{ABC-1}");
+  AddBuilds(30000, 20, "{ABC-77}");
+  Exec("ANALYZE builds");
+  Exec("ANALYZE build_keys");
+  for (const bool dropped_too : {false, true}) {
+    db::TenantTransaction tx(pool(), tenant_);
+    const db::Rows plan =
+        tx.Exec("EXPLAIN (FORMAT JSON) " + ReportsByKeySql(), tenant_, core::IssueKey("ABC-77"), 50, dropped_too);
+    const std::string text = plan[0].String(0);
+    EXPECT_EQ(text.find("\"Seq Scan\""), std::string::npos) << text;
+    EXPECT_NE(text.find("build_keys_newest"), std::string::npos) << text;
+  }
+  EXPECT_EQ(Ids("ABC-77").size(), 20U);
+}
+
+}  // namespace
+}  // namespace tcj::sync
