@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test` (see README.md).
-.PHONY: deps build run demo test bench bench-e2e fuzz format lint clean
+.PHONY: deps build run demo test bench bench-e2e bench-http fuzz format lint clean
 
 JOBS ?= $(shell nproc)
 CONFIG ?= config/dev.toml
@@ -38,6 +38,12 @@ bench: deps
 bench-e2e: build
 	node bench/sync-e2e.js initial --builds 20000
 	node bench/sync-e2e.js many --servers 1000 --seconds 120
+
+# The read path with wrk: /healthz, the authenticated API and the issue panel, at 20 000 and
+# 200 000 stored builds (each synced through the real sync first).
+bench-http: build
+	node bench/http.js --builds 20000
+	node bench/http.js --builds 200000
 
 # Every libFuzzer target for FUZZ_SECONDS each (default 60), with a corpus kept under build/fuzz.
 # Only the fuzzers and what they link are built (with clang).

@@ -9,14 +9,10 @@
 // Prints one JSON line of results. Needs build/release/teamcity-jira (make build).
 'use strict';
 
-const { spawn, spawnSync } = require('node:child_process');
-const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const net = require('node:net');
+const { startStack, call, sleep, procStats, otherCpu } = require('./lib/stack');
 
-const root = path.resolve(__dirname, '..');
-const executable = path.join(root, 'build/release/teamcity-jira');
 const args = process.argv.slice(2);
 const mode = args[0] || 'initial';
 const option = (name, fallback) => {
@@ -24,128 +20,8 @@ const option = (name, fallback) => {
   return at >= 0 ? Number(args[at + 1]) : fallback;
 };
 
-const children = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-process.on('SIGINT', () => process.exit(130));
-
-function startFake(script) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('node', [path.join(root, 'tests/fakes', script, 'main.js'), '--port', '0', '--ignore-stdin'],
-                        { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const line = out.split('\n')[0];
-      try {
-        resolve(`http://127.0.0.1:${JSON.parse(line).listening.port}`);
-      } catch { /* not a whole line yet */ }
-    });
-    child.on('exit', (code) => reject(new Error(`${script} fake exited with ${code}`)));
-  });
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function call(method, url, body, headers = {}) {
-  const response = await fetch(url, {
-    method,
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: response.status, json, text };
-}
-
-function procStats(pid) {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field) => Number((status.match(new RegExp(`${field}:\\s+(\\d+)`)) || [0, 0])[1]);
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const ticks = 100;  // USER_HZ on Linux
-  return { rssMiB: kb('VmRSS') / 1024, peakRssMiB: kb('VmHWM') / 1024,
-           cpuSeconds: (Number(stat[11]) + Number(stat[12])) / ticks };
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// CPU seconds used so far by the fakes and by the PostgreSQL processes of this run's cluster.
-function otherCpu(fakes, dataDir) {
-  let fakeSeconds = 0;
-  for (const pid of fakes) fakeSeconds += procStats(pid).cpuSeconds;
-  let pgSeconds = 0;
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      const comm = fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      if (comm === 'postgres' && (cmdline.includes(dataDir) || fs.readlinkSync(`/proc/${entry}/cwd`) === dataDir)) {
-        pgSeconds += procStats(entry).cpuSeconds;
-      }
-    } catch { /* gone, or not ours to read */ }
-  }
-  return { fakeSeconds, pgSeconds };
-}
-
 async function main() {
-  if (!fs.existsSync(executable)) throw new Error('build the release executable first: make build');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcj-bench-'));
-  fs.chmodSync(dir, 0o755);  // the embedded PostgreSQL runs as the postgres user
-  const [jira, teamcity, port] = await Promise.all([startFake('atlassian'), startFake('teamcity'), freePort()]);
-  const fakePids = children.map((c) => c.pid);
-  const app = `http://127.0.0.1:${port}`;
-  const env = {
-    ...process.env,
-    TCJ_DATABASE_DATA_DIR: path.join(dir, 'pg'),
-    TCJ_SECRETS_KEYRING_FILE: path.join(dir, 'keyring.json'),
-    TCJ_SERVER_LISTEN: `127.0.0.1:${port}`,
-    TCJ_SERVER_PUBLIC_URL: app,
-    TCJ_SERVER_METRICS_LISTEN: '127.0.0.1:0',
-    TCJ_CONNECT_INSTALL_KEYS_URL: `${jira}/install-keys`,
-    TCJ_JIRA_ALLOWED_SITE_HOSTS: '127.0.0.1',
-    TCJ_JIRA_ALLOW_HTTP_SITES: 'true',
-    TCJ_TEAMCITY_ALLOW_PRIVATE_NETWORKS: 'true',  // the fake TeamCity is on loopback, over http
-    // One client adding 1 000 servers as fast as it can: measures syncing, not the rate limits.
-    TCJ_LIMITS_IP_REQUESTS_PER_SECOND: '0',
-    TCJ_LIMITS_TENANT_REQUESTS_PER_SECOND: '0',
-    TCJ_LOG_LEVEL: process.env.TCJ_LOG_LEVEL || 'warn',
-  };
-  const migrate = spawnSync(executable, ['migrate'], { env, encoding: 'utf8' });
-  if (migrate.status !== 0) throw new Error(`migrate failed: ${migrate.stderr}`);
-  const serve = spawn(executable, ['serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(serve);
-  for (let i = 0; ; ++i) {
-    if ((await call('GET', `${app}/readyz`).catch(() => ({ status: 0 }))).status === 200) break;
-    if (i > 600) throw new Error('serve did not become ready');
-    await sleep(100);
-  }
-
-  await call('POST', `${jira}/_control/sites`, { name: 'acme', admins: ['acc-admin'] });
-  const installed = await call('POST', `${jira}/_control/sites/acme/install`, { appBaseUrl: app });
-  if (installed.json.status !== 204) throw new Error(`install failed: ${installed.text}`);
-  const api = async (method, p, body) => {
-    const token = (await call('POST', `${jira}/_control/sites/acme/tokens`, { kind: 'context', accountId: 'acc-admin' })).json.token;
-    return call(method, `${app}${p}`, body, { Authorization: `JWT ${token}` });
-  };
-  const addServer = async (name) => {
-    const r = await api('POST', '/api/v1/servers', { name, url: `${teamcity}/tc/${name}`, auth: { type: 'token', token: 'tok' } });
-    if (r.status !== 201) throw new Error(`adding ${name} failed: ${r.text}`);
-    return r.json.id;
-  };
-  const synced = async (id) => {
-    const s = (await api('GET', `/api/v1/servers/${id}/status`)).json;
-    return s && s.backfill && s.backfill.state === 'done' && s.last_success_at && s.builds.pending === 0 ? s : null;
-  };
-
+  const { dir, jira, teamcity, serve, fakePids, addServer, synced, stop } = await startStack();
   let result;
   if (mode === 'initial') {
     const builds = option('builds', 20000);
@@ -210,9 +86,7 @@ async function main() {
     throw new Error(`unknown mode ${mode}`);
   }
   console.log(JSON.stringify(result));
-  serve.kill('SIGTERM');
-  await new Promise((r) => serve.on('exit', r));
-  if (!process.env.BENCH_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+  await stop();
   process.exit(0);
 }
 

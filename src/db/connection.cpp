@@ -164,6 +164,55 @@ Rows Connection::Exec(std::string_view sql, std::span<const Param> params) {
   return Rows(std::move(result));
 }
 
+std::vector<Rows> Connection::ExecPipeline(std::span<const Statement> statements) {
+  if (PQenterPipelineMode(conn_) != 1) ThrowFrom(nullptr);
+  // The texts and parameter arrays live until every statement is sent.
+  std::vector<std::string> texts;
+  texts.reserve(statements.size());
+  for (const Statement& s : statements) {
+    texts.emplace_back(s.sql);
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+    for (const Param& p : s.params) {
+      values.push_back(p.is_null() ? nullptr : p.text().c_str());
+      lengths.push_back(p.is_null() ? 0 : static_cast<int>(p.text().size()));
+      formats.push_back(p.binary() ? 1 : 0);
+    }
+    if (PQsendQueryParams(conn_, texts.back().c_str(), static_cast<int>(s.params.size()), nullptr, values.data(),
+                          lengths.data(), formats.data(), /*resultFormat=*/0) != 1) {
+      broken_ = true;  // what was sent is unknown: the pool drops the connection
+      ThrowFrom(nullptr);
+    }
+  }
+  if (PQpipelineSync(conn_) != 1) {
+    broken_ = true;
+    ThrowFrom(nullptr);
+  }
+  std::vector<Rows> rows;
+  rows.reserve(statements.size());
+  std::shared_ptr<pg_result> failure;
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    std::shared_ptr<pg_result> result(PQgetResult(conn_), PQclear);
+    if (!result) {
+      broken_ = true;
+      ThrowFrom(nullptr);
+    }
+    const ExecStatusType status = PQresultStatus(result.get());
+    if (status == PGRES_FATAL_ERROR && !failure) failure = result;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) rows.emplace_back(result);
+    // Each statement's answer ends with a null result.
+    while (pg_result* extra = PQgetResult(conn_)) PQclear(extra);
+  }
+  std::shared_ptr<pg_result> sync(PQgetResult(conn_), PQclear);
+  if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC || PQexitPipelineMode(conn_) != 1) {
+    broken_ = true;
+    ThrowFrom(nullptr);
+  }
+  if (failure) ThrowFrom(failure.get());
+  return rows;
+}
+
 void Connection::ExecScript(std::string_view sql) {
   const std::string text(sql);
   std::shared_ptr<pg_result> result(PQexec(conn_, text.c_str()), PQclear);

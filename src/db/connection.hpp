@@ -37,6 +37,14 @@ class Connection {
 
   // One statement with parameters ($1, $2, ...), sent apart from the SQL text.
   Rows Exec(std::string_view sql, std::span<const Param> params = {});
+  struct Statement {
+    std::string_view sql;
+    std::span<const Param> params;
+  };
+  // Several statements sent together and answered together (libpq's pipeline mode): one round
+  // trip for all of them. The rows of each, in order. When one fails, those after it do not run
+  // and its error is thrown once every answer is read (the connection is then ready again).
+  std::vector<Rows> ExecPipeline(std::span<const Statement> statements);
   // Several statements in one string, no parameters (migrations).
   void ExecScript(std::string_view sql);
 

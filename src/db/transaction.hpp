@@ -3,14 +3,19 @@
 
 #include <array>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/ids.hpp"
 #include "db/pool.hpp"
 
 namespace tcj::db {
 
-// BEGIN on construction; ROLLBACK on destruction unless Commit() was called. Not thread-safe.
+// A transaction on a pooled connection; ROLLBACK on destruction unless Commit() was called. Not
+// thread-safe. BEGIN (and the prelude, see TenantTransaction) is not sent on its own: it goes in
+// one round trip with the first statement, and ExecAndCommit sends a one-statement transaction
+// whole, so a read costs one round trip instead of four.
 // Use it for data that belongs to no tenant (the migration table, the job scheduler through its
 // SECURITY DEFINER functions). Tenant data is invisible here: row level security shows no rows
 // when app.tenant_id is unset.
@@ -28,10 +33,27 @@ class Transaction {
   }
   Rows ExecParams(std::string_view sql, std::span<const Param> params);
 
+  // The statement and COMMIT; nothing may follow.
+  template <typename... Args>
+  Rows ExecAndCommit(std::string_view sql, const Args&... args) {
+    const std::array<Param, sizeof...(Args)> params{Param(args)...};
+    return ExecAndCommitParams(sql, params);
+  }
+  Rows ExecAndCommitParams(std::string_view sql, std::span<const Param> params);
+
   void Commit();
 
+  // A statement sent right after BEGIN, with the first statement (before anything is sent).
+  void SetPrelude(std::string sql, std::vector<Param> params);
+
  private:
+  // BEGIN and the prelude (once), then `sql`, then COMMIT if `commit`: one round trip.
+  Rows Send(std::string_view sql, std::span<const Param> params, bool commit);
+
   Pool::Lease lease_;
+  std::string prelude_;
+  std::vector<Param> prelude_params_;
+  bool begun_ = false;
   bool finished_ = false;
 };
 
@@ -53,6 +75,10 @@ class TenantTransaction {
     return tx_.Exec(sql, args...);
   }
   Rows ExecParams(std::string_view sql, std::span<const Param> params) { return tx_.ExecParams(sql, params); }
+  template <typename... Args>
+  Rows ExecAndCommit(std::string_view sql, const Args&... args) {
+    return tx_.ExecAndCommit(sql, args...);
+  }
   void Commit() { tx_.Commit(); }
   const core::TenantId& tenant() const { return tenant_; }
 

@@ -59,13 +59,55 @@ TEST_F(TransactionTest, CommitAfterAFailedStatementThrows) {
   EXPECT_THROW(tx.Commit(), DbError);
 }
 
+// BEGIN, the tenant, the statement and COMMIT travel together; row level security holds for the
+// very first statement, and a failure leaves nothing behind and the connection usable.
+TEST_F(TransactionTest, AOneStatementTransactionIsSentWholeAndKeepsTheTenantRules) {
+  {
+    TenantTransaction tx(pool(), tenant_);
+    EXPECT_EQ(
+        tx.ExecAndCommit("INSERT INTO tenants (tenant_id, kind, site_url) VALUES ($1, 'oauth', 'https://a.example') "
+                         "RETURNING tenant_id",
+                         tenant_)
+            .size(),
+        1U);
+  }
+  EXPECT_EQ(Count(), 1) << "committed";
+  {
+    TenantTransaction other(pool(), core::TenantId(core::NewUuid()));
+    EXPECT_EQ(other.ExecAndCommit("SELECT count(*) FROM tenants")[0].Int(0), 0) << "another tenant sees nothing";
+  }
+  {
+    TenantTransaction tx(pool(), tenant_);
+    try {
+      tx.ExecAndCommit("INSERT INTO tenants (tenant_id, kind, site_url) VALUES ($1, 'no-such-kind', 'x')", tenant_);
+      ADD_FAILURE() << "the check constraint should have refused it";
+    } catch (const DbError& e) {
+      EXPECT_EQ(e.kind(), DbErrorKind::constraint_violation) << e.what();
+    }
+  }
+  {
+    TenantTransaction tx(pool(), tenant_);
+    EXPECT_EQ(tx.ExecAndCommit("SELECT count(*) FROM tenants")[0].Int(0), 1) << "the connection works again";
+  }
+}
+
+TEST_F(TransactionTest, ATransactionThatSentNothingCommitsNothingAndHoldsNoLock) {
+  for (int i = 0; i < 20; ++i) {
+    TenantTransaction tx(pool(), tenant_);
+    tx.Commit();
+  }
+  for (int i = 0; i < 20; ++i) TenantTransaction tx(pool(), tenant_);  // and rolled back: nothing to roll back
+  EXPECT_EQ(Count(), 0);
+}
+
 TEST_F(TransactionTest, ParametersAreNeverInterpolated) {
   TenantTransaction tx(pool(), tenant_);
   const std::string hostile = "x'); DROP TABLE tenants; --";
   Insert(tx, hostile);
   EXPECT_EQ(tx.Exec("SELECT site_url FROM tenants")[0].String(0), hostile);
-  const Rows r = tx.Exec("SELECT $1::bytea, $2::bigint, $3::text IS NULL, $4::boolean", Param::Bytes(std::string("\0\xff", 2)),
-                         static_cast<long long>(1) << 40, std::optional<std::string>{}, true);
+  const Rows r =
+      tx.Exec("SELECT $1::bytea, $2::bigint, $3::text IS NULL, $4::boolean", Param::Bytes(std::string("\0\xff", 2)),
+              static_cast<long long>(1) << 40, std::optional<std::string>{}, true);
   EXPECT_EQ(r[0].Bytes(0), std::string("\0\xff", 2));
   EXPECT_EQ(r[0].Int(1), 1LL << 40);
   EXPECT_TRUE(r[0].Bool(2));
@@ -82,9 +124,12 @@ TEST_F(TransactionTest, ArraysArriveElementByElementWhateverTheyHold) {
     EXPECT_EQ(unnested[i].String(0), texts[i]);
   }
   const std::vector<std::int64_t> ids = {-1, 0, std::int64_t{1} << 62};
-  EXPECT_EQ(tx.Exec("SELECT cardinality($1::bigint[]), 0 = ANY($1::bigint[]), 7 = ANY($1::bigint[])", ids)[0].Int(0), 3);
+  EXPECT_EQ(tx.Exec("SELECT cardinality($1::bigint[]), 0 = ANY($1::bigint[]), 7 = ANY($1::bigint[])", ids)[0].Int(0),
+            3);
   EXPECT_EQ(tx.Exec("SELECT cardinality($1::text[]), cardinality($2::bigint[])", std::vector<std::string>{},
-                    std::vector<std::int64_t>{})[0].Int(0), 0);
+                    std::vector<std::int64_t>{})[0]
+                .Int(0),
+            0);
 }
 
 TEST_F(TransactionTest, PoolGivesUpWhenExhausted) {

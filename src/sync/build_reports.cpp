@@ -59,7 +59,7 @@ const std::string& ReportsByKeySql() {
 std::string BuildReportsByIssueKeyJson(db::Pool& pool, const core::TenantId& tenant, const core::IssueKey& key,
                                        int limit, KeyLinks links) {
   db::TenantTransaction tx(pool, tenant);
-  return ListJson(tx.Exec(ReportsByKeySql(), tenant, key, limit, links == KeyLinks::linked_or_dropped));
+  return ListJson(tx.ExecAndCommit(ReportsByKeySql(), tenant, key, limit, links == KeyLinks::linked_or_dropped));
 }
 
 std::string BuildReportsByBuildIdJson(db::Pool& pool, const core::TenantId& tenant, core::BuildId build_id) {

@@ -82,7 +82,7 @@ core::Result<ServerRecord> ServerStore::Create(const core::TenantId& tenant, con
 std::vector<ServerRecord> ServerStore::List(const core::TenantId& tenant) {
   db::TenantTransaction tx(pool_, tenant);
   std::vector<ServerRecord> out;
-  for (db::Row row : tx.Exec(std::string("SELECT ") + kColumns + " FROM teamcity_servers ORDER BY name")) {
+  for (db::Row row : tx.ExecAndCommit(std::string("SELECT ") + kColumns + " FROM teamcity_servers ORDER BY name")) {
     out.push_back(FromRow(row));
   }
   return out;
@@ -91,9 +91,8 @@ std::vector<ServerRecord> ServerStore::List(const core::TenantId& tenant) {
 std::optional<ServerRecord> ServerStore::Get(const core::TenantId& tenant, const core::ServerId& id) {
   if (!core::IsUuid(id.str())) return std::nullopt;
   db::TenantTransaction tx(pool_, tenant);
-  const db::Rows rows =
-      tx.Exec(std::string("SELECT ") + kColumns + " FROM teamcity_servers WHERE tenant_id = $1 AND server_id = $2",
-              tenant, id);
+  const db::Rows rows = tx.ExecAndCommit(
+      std::string("SELECT ") + kColumns + " FROM teamcity_servers WHERE tenant_id = $1 AND server_id = $2", tenant, id);
   if (rows.empty()) return std::nullopt;
   return FromRow(rows[0]);
 }
@@ -169,7 +168,8 @@ core::Result<ServerRecord> ServerStore::Update(const core::TenantId& tenant, con
                         kColumns,
                     tenant, id, name, url);
   tx.Commit();
-  if (rows.empty()) return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
+  if (rows.empty())
+    return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
   return FromRow(rows[0]);
 }
 
@@ -189,9 +189,10 @@ core::Result<core::Secret> ServerStore::RotateWebhookSecret(const core::TenantId
   core::SecureWipe(bytes);
   const EncryptedSecret sealed = box_.Seal(kWebhookSecret, tenant, id.str(), secret);
   db::TenantTransaction tx(pool_, tenant);
-  const bool found = tx.Exec("UPDATE teamcity_servers SET webhook_secret = $3, updated_at = now() "
-                             "WHERE tenant_id = $1 AND server_id = $2",
-                             tenant, id, db::Param::Bytes(sealed.stored()))
+  const bool found = tx.Exec(
+                           "UPDATE teamcity_servers SET webhook_secret = $3, updated_at = now() "
+                           "WHERE tenant_id = $1 AND server_id = $2",
+                           tenant, id, db::Param::Bytes(sealed.stored()))
                          .affected() > 0;
   tx.Commit();
   if (!found) return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");

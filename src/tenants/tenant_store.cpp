@@ -13,14 +13,16 @@ namespace {
   return c.table == "tenants" && (c.column == kConnectSharedSecret.column || c.column == kOAuthClientSecret.column);
 }
 
-
 }  // namespace
 
 std::string_view ToString(TenantKind kind) {
   switch (kind) {
-    case TenantKind::connect: return "connect";
-    case TenantKind::oauth: return "oauth";
-    case TenantKind::forge: return "forge";
+    case TenantKind::connect:
+      return "connect";
+    case TenantKind::oauth:
+      return "oauth";
+    case TenantKind::forge:
+      return "forge";
   }
   return "connect";
 }
@@ -34,22 +36,27 @@ TenantKind ParseTenantKind(std::string_view text) {
 TenantRecord TenantStore::Create(TenantKind kind, const std::string& site_url, const std::string& display_name) {
   TenantRecord r{core::TenantId(core::NewUuid()), kind, site_url, display_name, "active", "", "", ""};
   db::TenantTransaction tx(pool_, r.id);
-  tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, display_name) VALUES ($1, $2, $3, $4)", r.id,
-          ToString(kind), site_url, display_name);
+  tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, display_name) VALUES ($1, $2, $3, $4)", r.id, ToString(kind),
+          site_url, display_name);
   tx.Commit();
   return r;
 }
 
 std::optional<TenantRecord> TenantStore::Get(const core::TenantId& tenant) {
   db::TenantTransaction tx(pool_, tenant);
-  const db::Rows rows = tx.Exec(
+  const db::Rows rows = tx.ExecAndCommit(
       "SELECT kind, site_url, display_name, state, coalesce(client_key, ''), coalesce(cloud_id, ''), "
       "coalesce(oauth_client_id, '') FROM tenants WHERE tenant_id = $1",
       tenant);
   if (rows.empty()) return std::nullopt;
-  return TenantRecord{tenant, ParseTenantKind(rows[0].Text(0)),
-                      rows[0].String(1), rows[0].String(2), rows[0].String(3), rows[0].String(4),
-                      rows[0].String(5), rows[0].String(6)};
+  return TenantRecord{tenant,
+                      ParseTenantKind(rows[0].Text(0)),
+                      rows[0].String(1),
+                      rows[0].String(2),
+                      rows[0].String(3),
+                      rows[0].String(4),
+                      rows[0].String(5),
+                      rows[0].String(6)};
 }
 
 core::Result<TenantRecord> TenantStore::CreateOAuthSite(const NewOAuthSite& site) {
@@ -57,10 +64,11 @@ core::Result<TenantRecord> TenantStore::CreateOAuthSite(const NewOAuthSite& site
   const EncryptedSecret sealed = box_.Seal(kOAuthClientSecret, id, id.str(), site.client_secret);
   db::TenantTransaction tx(pool_, id);
   const bool inserted =
-      tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, cloud_id, oauth_client_id, oauth_client_secret, "
-              "installed_at) VALUES ($1, 'oauth', $2, $3, $4, $5, now()) "
-              "ON CONFLICT (cloud_id) WHERE kind = 'oauth' DO NOTHING",
-              id, site.site_url, site.cloud_id, site.client_id, db::Param::Bytes(sealed.stored()))
+      tx.Exec(
+            "INSERT INTO tenants (tenant_id, kind, site_url, cloud_id, oauth_client_id, oauth_client_secret, "
+            "installed_at) VALUES ($1, 'oauth', $2, $3, $4, $5, now()) "
+            "ON CONFLICT (cloud_id) WHERE kind = 'oauth' DO NOTHING",
+            id, site.site_url, site.cloud_id, site.client_id, db::Param::Bytes(sealed.stored()))
           .affected() > 0;
   tx.Commit();
   if (!inserted) {
@@ -72,9 +80,10 @@ core::Result<TenantRecord> TenantStore::CreateOAuthSite(const NewOAuthSite& site
 
 bool TenantStore::MarkUninstalled(const core::TenantId& tenant) {
   db::TenantTransaction tx(pool_, tenant);
-  const bool changed = tx.Exec("UPDATE tenants SET state = 'uninstalled', uninstalled_at = now(), updated_at = now() "
-                               "WHERE tenant_id = $1 AND state <> 'uninstalled'",
-                               tenant)
+  const bool changed = tx.Exec(
+                             "UPDATE tenants SET state = 'uninstalled', uninstalled_at = now(), updated_at = now() "
+                             "WHERE tenant_id = $1 AND state <> 'uninstalled'",
+                             tenant)
                            .affected() > 0;
   tx.Commit();
   return changed;
