@@ -28,24 +28,38 @@ std::optional<AdminIdentity> AdminTokenStore::Authenticate(std::string_view pres
   AdminIdentity identity;
   {
     db::Transaction tx(pool_);
-    const db::Rows rows = tx.Exec("SELECT tenant_id, token_id FROM admin_token_lookup($1)", hash);
+    const db::Rows rows = tx.ExecAndCommit("SELECT tenant_id, token_id FROM admin_token_lookup($1)", hash);
     if (rows.empty()) return std::nullopt;
     identity = AdminIdentity{core::TenantId(rows[0].String(0)), rows[0].String(1)};
   }
-  db::TenantTransaction tx(pool_, identity.tenant);
-  tx.Exec("UPDATE admin_tokens SET last_used_at = now() WHERE tenant_id = $1 AND token_id = $2 "
-          "AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
-          identity.tenant, identity.token_id);
-  tx.Commit();
+  if (UseWorthWriting(identity.token_id)) {
+    db::TenantTransaction tx(pool_, identity.tenant);
+    tx.ExecAndCommit(
+        "UPDATE admin_tokens SET last_used_at = now() WHERE tenant_id = $1 AND token_id = $2 "
+        "AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+        identity.tenant, identity.token_id);
+  }
   return identity;
+}
+
+bool AdminTokenStore::UseWorthWriting(const std::string& token_id) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(uses_mutex_);
+  if (const auto it = uses_.find(token_id); it != uses_.end() && now - it->second < std::chrono::minutes(1)) {
+    return false;
+  }
+  if (uses_.size() >= 10'000) uses_.clear();
+  uses_[token_id] = now;
+  return true;
 }
 
 std::vector<AdminTokenInfo> AdminTokenStore::List(const core::TenantId& tenant) {
   db::TenantTransaction tx(pool_, tenant);
   std::vector<AdminTokenInfo> out;
-  for (db::Row row : tx.Exec("SELECT token_id, name, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-                             "coalesce(to_char(last_used_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
-                             "revoked_at IS NOT NULL FROM admin_tokens ORDER BY created_at")) {
+  for (db::Row row :
+       tx.Exec("SELECT token_id, name, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+               "coalesce(to_char(last_used_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
+               "revoked_at IS NOT NULL FROM admin_tokens ORDER BY created_at")) {
     out.push_back(AdminTokenInfo{row.String(0), row.String(1), row.String(2), row.String(3), row.Bool(4)});
   }
   return out;
@@ -54,9 +68,10 @@ std::vector<AdminTokenInfo> AdminTokenStore::List(const core::TenantId& tenant) 
 bool AdminTokenStore::Revoke(const core::TenantId& tenant, const std::string& token_id) {
   if (!core::IsUuid(token_id)) return false;
   db::TenantTransaction tx(pool_, tenant);
-  const bool changed = tx.Exec("UPDATE admin_tokens SET revoked_at = now() WHERE tenant_id = $1 AND token_id = $2 "
-                               "AND revoked_at IS NULL",
-                               tenant, token_id)
+  const bool changed = tx.Exec(
+                             "UPDATE admin_tokens SET revoked_at = now() WHERE tenant_id = $1 AND token_id = $2 "
+                             "AND revoked_at IS NULL",
+                             tenant, token_id)
                            .affected() > 0;
   tx.Commit();
   return changed;

@@ -2,8 +2,11 @@
 // sites. Tokens are shown once and stored only as a SHA-256 hash.
 #pragma once
 
+#include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/ids.hpp"
@@ -34,13 +37,20 @@ class AdminTokenStore {
 
   // The new token, to be shown once.
   core::Secret Create(const core::TenantId& tenant, const std::string& name);
-  // The tenant and token of a presented token, when it is valid (not revoked, tenant installed).
+  // The tenant and token of a presented token, when it is valid (not revoked, tenant installed):
+  // looked up every time, so that a revocation takes effect at once. last_used_at is written at
+  // most once a minute per token by this process (the minute the list shows), not per request.
   std::optional<AdminIdentity> Authenticate(std::string_view presented);
   std::vector<AdminTokenInfo> List(const core::TenantId& tenant);
   bool Revoke(const core::TenantId& tenant, const std::string& token_id);
 
  private:
+  // True when this process has not noted a use of the token in the last minute (and notes it now).
+  bool UseWorthWriting(const std::string& token_id);
+
   db::Pool& pool_;
+  std::mutex uses_mutex_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> uses_;  // by token id
 };
 
 }  // namespace tcj::tenants

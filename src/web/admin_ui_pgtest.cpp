@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "db/transaction.hpp"
 #include "http/cookies.hpp"
 #include "support/capture_sink.hpp"
 #include "support/store_test.hpp"
@@ -111,7 +112,8 @@ class AdminUiTest : public testing::StoreTest {
     tx.Commit();
   }
 
-  core::Family<core::Counter>& rejections_ = metrics_registry_.AddCounterFamily("rejections", "test", {"kind", "reason"});
+  core::Family<core::Counter>& rejections_ =
+      metrics_registry_.AddCounterFamily("rejections", "test", {"kind", "reason"});
   tenants::AdminTokenStore tokens_{pool()};
   tenants::AdminSessionStore sessions_{pool()};
   core::ManualClock clock_;
@@ -161,7 +163,10 @@ TEST_F(AdminUiTest, SigningInTakesJsonOnly) {
     EXPECT_EQ(res.status, 415) << type;
     EXPECT_FALSE(res.headers.Get("Set-Cookie").has_value()) << type;
   }
-  const auto charset = Send({"POST", "/api/v1/session", "", json{{"token", token_a_}}.dump(),
+  const auto charset = Send({"POST",
+                             "/api/v1/session",
+                             "",
+                             json{{"token", token_a_}}.dump(),
                              {{"Content-Type", "application/json; charset=utf-8"}}});
   EXPECT_EQ(charset.status, 200) << charset.body;
 }
@@ -198,6 +203,21 @@ TEST_F(AdminUiTest, RevokingTheTokenEndsItsSessions) {
   ASSERT_EQ(tokens_.List(a_).size(), 1u);
   ASSERT_TRUE(tokens_.Revoke(a_, tokens_.List(a_)[0].token_id));
   EXPECT_EQ(Send({"GET", "/api/v1/session", "", "", {{"Cookie", "__Host-tcj_session=" + session}}}).status, 401);
+}
+
+// Every request checks the token (a revocation takes effect at once), but its last use is
+// written at most once a minute, not per request.
+TEST_F(AdminUiTest, ATokensLastUseIsWrittenOnceAMinuteAndARevocationStillActsAtOnce) {
+  ASSERT_TRUE(tokens_.Authenticate(token_a_).has_value());
+  ASSERT_NE(tokens_.List(a_)[0].last_used_at, "") << "the first use is written";
+  {
+    db::TenantTransaction tx(pool(), a_);
+    tx.ExecAndCommit("UPDATE admin_tokens SET last_used_at = NULL");
+  }
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(tokens_.Authenticate(token_a_).has_value());
+  EXPECT_EQ(tokens_.List(a_)[0].last_used_at, "") << "no write per request within the minute";
+  ASSERT_TRUE(tokens_.Revoke(a_, tokens_.List(a_)[0].token_id));
+  EXPECT_FALSE(tokens_.Authenticate(token_a_).has_value()) << "revoked: refused at the next request";
 }
 
 TEST_F(AdminUiTest, AnExpiredSessionIsRefused) {
