@@ -7,7 +7,7 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
-const { setupForge, customUiFolder } = require('./forge-helpers');
+const { setupCustomUi } = require('./forge-helpers');
 
 let f;
 let ui;
@@ -41,13 +41,12 @@ function assertCsp(res, what) {
   assert.equal(res.headers['cache-control'], 'no-store', what);
 }
 
+let shared;
 test.before(async () => {
-  ui = customUiFolder();
-  f = await setupForge({ app: { resourcesDir: ui.resourcesDir } });
-  cdn = (await f.ctl('GET', '/_control/forge')).json.cdnOrigin;
-  inst = (await f.ctl('POST', '/_control/forge/installations', { appId: f.app.appId, site: 'acme', sendEvent: false })).json.installation;
+  shared = await setupCustomUi();
+  ({ f, ui, cdn, inst } = shared);
 });
-test.after(async () => { await f.close(); ui.remove(); });
+test.after(() => shared.close());
 
 test('the CDN is a second origin on the same host; the app lists its resources', async () => {
   const main = new URL(f.fake.origin);

@@ -8,7 +8,7 @@
 // invoke goes through the running fake to a real remote.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { setupForge, customUiFolder, decode } = require('./forge-helpers');
+const { setupCustomUi, decode } = require('./forge-helpers');
 const { installForgeBridge } = require('../atlassian/forge-bridge-core');
 const { createForgeHost } = require('../atlassian/forge-host-core');
 
@@ -17,13 +17,12 @@ let ui;
 let cdn;
 let inst;
 
+let shared;
 test.before(async () => {
-  ui = customUiFolder();
-  f = await setupForge({ app: { resourcesDir: ui.resourcesDir } });
-  cdn = (await f.ctl('GET', '/_control/forge')).json.cdnOrigin;
-  inst = (await f.ctl('POST', '/_control/forge/installations', { appId: f.app.appId, site: 'acme', sendEvent: false })).json.installation;
+  shared = await setupCustomUi();
+  ({ f, ui, cdn, inst } = shared);
 });
-test.after(async () => { await f.close(); ui.remove(); });
+test.after(() => shared.close());
 
 const pageOf = (p) => fetch(`${f.fake.origin}${p}`);
 const unescape = (s) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');

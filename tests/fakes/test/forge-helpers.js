@@ -122,4 +122,15 @@ function customUiFolder() {
   return { dir, resourcesDir: res, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-module.exports = { tinyRemote, setupForge, decode, verifyFit, api, sleep, customUiFolder };
+// A fake with an app whose Custom UI resources are a customUiFolder(), the CDN's origin, and an
+// installation on site acme (its installed event not delivered): what the Custom UI tests share.
+async function setupCustomUi() {
+  const ui = customUiFolder();
+  const f = await setupForge({ app: { resourcesDir: ui.resourcesDir } });
+  const cdn = (await f.ctl('GET', '/_control/forge')).json.cdnOrigin;
+  const inst = (await f.ctl('POST', '/_control/forge/installations', { appId: f.app.appId, site: 'acme', sendEvent: false }))
+    .json.installation;
+  return { f, ui, cdn, inst, close: async () => { await f.close(); ui.remove(); } };
+}
+
+module.exports = { tinyRemote, setupForge, decode, verifyFit, api, sleep, customUiFolder, setupCustomUi };
