@@ -3,14 +3,14 @@
 // (a local admin token) and the Connect issue panel of one issue (a signed iframe URL, as Jira
 // loads it), after the site's history was synced from the fake TeamCity through the real sync.
 //
-//   node bench/http.js [--builds 20000] [--seconds 10] [--connections 4]
+//   node bench/http.js [--builds 20000] [--seconds 10] [--connections 4] [--perf DIR]
 //
 // Prints one JSON line: requests/s and p99 latency of each route. Needs wrk and
 // build/release/teamcity-jira (make build). Request limits are off (bench/lib/stack.js): this
 // measures the work per request, not the limits.
 'use strict';
 
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { startStack, executable, call, sleep } = require('./lib/stack');
 
 const args = process.argv.slice(2);
@@ -22,10 +22,16 @@ const builds = option('builds', 20000);
 const seconds = option('seconds', 10);
 const connections = option('connections', 4);
 
+// With --perf DIR, each route's run is also recorded by perf (call graphs) into DIR/ROUTE.data.
+const perfDir = (() => { const at = args.indexOf('--perf'); return at >= 0 ? args[at + 1] : null; })();
+
 // wrk's --latency output: "Requests/sec: 12345.67" and "     99%    1.23ms".
-function wrk(url, headers = []) {
+function wrk(url, headers = [], recording = null) {
+  const perf = recording && spawn('perf', ['record', '-g', '-q', '-p', String(recording.pid), '-o', recording.file],
+                                   { stdio: 'ignore' });
   const r = spawnSync('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency',
                               ...headers.flatMap((h) => ['-H', h]), url], { encoding: 'utf8' });
+  if (perf) perf.kill('SIGINT');
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr || r.error}`);
   const rps = Number((r.stdout.match(/Requests\/sec:\s+([\d.]+)/) || [])[1]);
   const p99 = r.stdout.match(/\s99%\s+([\d.]+)(us|ms|s)\b/);
@@ -63,13 +69,14 @@ async function main() {
   if (panel.status !== 200) throw new Error(`issue panel: ${panel.status} ${panel.text.slice(0, 200)}`);
   const rows = (panel.text.match(/<tr>/g) || []).length;
 
+  const record = (route) => perfDir && { pid: stack.serve.pid, file: `${perfDir}/${route}.data` };
   const result = {
     builds: status.builds.total,
     connections,
     seconds,
-    healthz: wrk(`${app}/healthz`),
-    servers: wrk(`${app}/api/v1/servers`, [`Authorization: Bearer ${adminToken}`]),
-    issuePanel: { issueKey: key, rows, ...wrk(`${panelUrl}&jwt=${encodeURIComponent(signed.json.token)}`) },
+    healthz: wrk(`${app}/healthz`, [], record('healthz')),
+    servers: wrk(`${app}/api/v1/servers`, [`Authorization: Bearer ${adminToken}`], record('servers')),
+    issuePanel: { issueKey: key, rows, ...wrk(`${panelUrl}&jwt=${encodeURIComponent(signed.json.token)}`, [], record('panel')) },
   };
   console.log(JSON.stringify(result));
   await stack.stop();

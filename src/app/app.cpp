@@ -252,6 +252,7 @@ int Serve(const config::Config& config, const core::Logger& log) {
     return Fail(log, "serve.listen_failed", e.what());
   }
 
+  services.changes.Start();
   server.Start();
   health.Start();
   services.sync_engine.Start();
@@ -276,6 +277,7 @@ int Serve(const config::Config& config, const core::Logger& log) {
   server.Shutdown(config.server.shutdown_grace);
   services.sync_engine.Stop(config.server.shutdown_grace);
   health.Stop();
+  services.changes.Stop();
   if (health.state() == DatabaseState::unsafe_role) return Fail(log, "serve.unsafe_database_role", UnsafeRole(health));
   log.Info("serve.stopped");
   return kExitOk;

@@ -54,7 +54,14 @@ Services::Services(const config::Config& c, const core::Logger& l, crypto::Keyri
       admin_access(std::make_shared<jira::PermissionsApiAdminCheck>(sites, http_client), http_client, clock,
                    log.With({{"component", "admin"}})),
       sync_engine(pool, tenants, servers, sites, devinfo, http_client, teamcity_http, metrics, log, clock,
-                  EngineOptionsFrom(config)) {}
+                  EngineOptionsFrom(config)),
+      changes(endpoints.runtime, log.With({{"component", "db.changes"}})) {
+  tenants.FollowChanges(changes);
+  servers.FollowChanges(changes);
+  connect_registry.FollowChanges(changes);
+  forge_registry.FollowChanges(changes);
+  admin_tokens.FollowChanges(changes);
+}
 
 forge::FitPolicy Services::ForgePolicy() const {
   return forge::FitPolicy{.app_id = config.forge.app_id,

@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "crypto/keyring.hpp"
+#include "db/change_feed.hpp"
 #include "db/pool.hpp"
 #include "forge/invocation_token.hpp"
 #include "forge/jwks.hpp"
@@ -75,6 +76,8 @@ class Services {
   web::AdminAccess admin_access;
   web::AuditTrail audit{pool, log.With({{"component", "audit"}})};
   sync::Engine sync_engine;
+  // Declared last: destroyed (and its thread stopped) before the caches it clears. Started by serve.
+  db::ChangeFeed changes;
 };
 
 }  // namespace tcj::app

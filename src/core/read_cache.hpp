@@ -15,8 +15,9 @@ namespace tcj::core {
 // Values per key, each until its expiry. Reads go: Get; on a miss, BeginRead, read the store,
 // Put with the ticket. A write goes: write the store, then Invalidate. Invalidate drops the key
 // and also makes every Put whose ticket was taken before it a no-op, so a read that saw the old
-// data (and finishes after the write) cannot put it back. Thread-safe. Bounded: past max_entries
-// it starts again empty.
+// data (and finishes after the write) cannot put it back. An entry may carry a tag (the tenant it
+// belongs to), so that everything of one tenant can go at once. Thread-safe. Bounded: past
+// max_entries it starts again empty.
 template <typename Value>
 class ReadCache {
  public:
@@ -40,11 +41,11 @@ class ReadCache {
   }
 
   // False (and nothing cached) when an invalidation happened since the ticket was taken.
-  bool Put(const std::string& key, Value value, Ticket ticket, TimePoint expires) {
+  bool Put(const std::string& key, Value value, Ticket ticket, TimePoint expires, std::string tag = {}) {
     std::lock_guard lock(mutex_);
     if (ticket.generation != generation_) return false;
     if (entries_.size() >= max_entries_) entries_.clear();
-    entries_[key] = Entry{std::move(value), expires};
+    entries_[key] = Entry{std::move(value), expires, std::move(tag)};
     return true;
   }
 
@@ -60,10 +61,25 @@ class ReadCache {
     entries_.erase(key);
   }
 
+  // Drops the entries tagged `tag` and those with no tag (what a lookup did not find may be what
+  // the change created).
+  void InvalidateTag(const std::string& tag) {
+    std::lock_guard lock(mutex_);
+    ++generation_;
+    std::erase_if(entries_, [&](const auto& entry) { return entry.second.tag.empty() || entry.second.tag == tag; });
+  }
+
+  void Clear() {
+    std::lock_guard lock(mutex_);
+    ++generation_;
+    entries_.clear();
+  }
+
  private:
   struct Entry {
     Value value;
     TimePoint expires;
+    std::string tag;
   };
   const std::size_t max_entries_;
   mutable std::mutex mutex_;

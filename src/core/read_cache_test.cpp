@@ -43,5 +43,23 @@ TEST(ReadCache, UpdatesInPlaceAndStaysBounded) {
   EXPECT_EQ(cache.Get("k3", {}), 3);
 }
 
+// A change to one tenant drops its entries and the misses (a lookup that found nothing may be
+// what the change created), and nothing of another tenant; a read in flight caches nothing.
+TEST(ReadCache, InvalidatingATagDropsItsEntriesAndTheUntaggedOnes) {
+  ReadCache<int> cache(10);
+  const auto now = Clock::time_point{} + 1h;
+  ASSERT_TRUE(cache.Put("a1", 1, cache.BeginRead(), now + 5s, "tenant-a"));
+  ASSERT_TRUE(cache.Put("b1", 2, cache.BeginRead(), now + 5s, "tenant-b"));
+  ASSERT_TRUE(cache.Put("unknown", 0, cache.BeginRead(), now + 5s));
+  const auto ticket = cache.BeginRead();
+  cache.InvalidateTag("tenant-a");
+  EXPECT_FALSE(cache.Get("a1", now).has_value());
+  EXPECT_FALSE(cache.Get("unknown", now).has_value());
+  EXPECT_EQ(cache.Get("b1", now), 2);
+  EXPECT_FALSE(cache.Put("a1", 1, ticket, now + 5s, "tenant-a"));
+  cache.Clear();
+  EXPECT_FALSE(cache.Get("b1", now).has_value());
+}
+
 }  // namespace
 }  // namespace tcj::core

@@ -1,6 +1,8 @@
 #include "db/connection.hpp"
 
+#include <cerrno>
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include "db/error.hpp"
 
@@ -119,6 +121,31 @@ std::vector<std::pair<std::string, std::string>> Connection::EffectiveParameters
   }
   PQconninfoFree(options);
   return params;
+}
+
+std::vector<Connection::Notice> Connection::WaitForNotices(std::chrono::milliseconds timeout) {
+  const auto lost = [this] {
+    broken_ = true;
+    return DbError(DbErrorKind::connection, "08006", "lost the connection to PostgreSQL: " + Trimmed(PQerrorMessage(conn_)));
+  };
+  std::vector<Notice> notices;
+  const auto take = [&] {
+    while (PGnotify* n = PQnotifies(conn_)) {
+      notices.push_back({n->relname, n->extra});
+      PQfreemem(n);
+    }
+  };
+  take();
+  if (!notices.empty()) return notices;
+  pollfd fd{.fd = PQsocket(conn_), .events = POLLIN, .revents = 0};
+  if (fd.fd < 0) throw lost();
+  const int ready = poll(&fd, 1, static_cast<int>(timeout.count()));
+  if (ready < 0 && errno != EINTR) throw lost();
+  if (ready > 0) {
+    if (PQconsumeInput(conn_) == 0) throw lost();
+    take();
+  }
+  return notices;
 }
 
 bool Connection::healthy() const {

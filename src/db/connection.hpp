@@ -1,6 +1,7 @@
 // db: one PostgreSQL connection (libpq). Not thread-safe; the Pool hands it to one user at a time.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <span>
 #include <string>
@@ -47,6 +48,15 @@ class Connection {
   std::vector<Rows> ExecPipeline(std::span<const Statement> statements);
   // Several statements in one string, no parameters (migrations).
   void ExecScript(std::string_view sql);
+
+  // A NOTIFY this session LISTENs to: its channel and payload.
+  struct Notice {
+    std::string channel;
+    std::string payload;
+  };
+  // Waits up to `timeout` for notices (returning at once when some arrived already) and returns
+  // them, possibly none. Throws DbError(connection) when the connection is lost.
+  std::vector<Notice> WaitForNotices(std::chrono::milliseconds timeout);
 
   // The settings libpq actually connected with (a URL in dbname expanded, defaults filled in), for
   // the PostgreSQL programs we run (pg_dump) to reach the same database. Holds the password.

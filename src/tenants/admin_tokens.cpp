@@ -25,19 +25,22 @@ std::optional<AdminIdentity> AdminTokenStore::Authenticate(std::string_view pres
   // The hash is compared by an index lookup: an attacker who can time it learns about hashes of
   // guesses, not about the token.
   const std::string hash = crypto::Sha256Hex(presented);
-  AdminIdentity identity;
-  {
+  const auto now = std::chrono::steady_clock::now();
+  auto identity = valid_.Get(hash, now);
+  if (!identity) {
+    const auto ticket = valid_.BeginRead();
     db::Transaction tx(pool_);
     const db::Rows rows = tx.ExecAndCommit("SELECT tenant_id, token_id FROM admin_token_lookup($1)", hash);
     if (rows.empty()) return std::nullopt;
     identity = AdminIdentity{core::TenantId(rows[0].String(0)), rows[0].String(1)};
+    valid_.Put(hash, *identity, identity->tenant.str(), ticket, now);
   }
-  if (UseWorthWriting(identity.token_id)) {
-    db::TenantTransaction tx(pool_, identity.tenant);
+  if (UseWorthWriting(identity->token_id)) {
+    db::TenantTransaction tx(pool_, identity->tenant);
     tx.ExecAndCommit(
         "UPDATE admin_tokens SET last_used_at = now() WHERE tenant_id = $1 AND token_id = $2 "
         "AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
-        identity.tenant, identity.token_id);
+        identity->tenant, identity->token_id);
   }
   return identity;
 }
@@ -74,6 +77,7 @@ bool AdminTokenStore::Revoke(const core::TenantId& tenant, const std::string& to
                              tenant, token_id)
                            .affected() > 0;
   tx.Commit();
+  valid_.InvalidateTenant(tenant.str());
   return changed;
 }
 

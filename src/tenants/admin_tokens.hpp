@@ -12,6 +12,7 @@
 #include "core/ids.hpp"
 #include "core/secret.hpp"
 #include "db/pool.hpp"
+#include "db/tenant_cache.hpp"
 
 namespace tcj::tenants {
 
@@ -35,11 +36,15 @@ class AdminTokenStore {
  public:
   explicit AdminTokenStore(db::Pool& pool) : pool_(pool) {}
 
+  // Once following the change feed, a valid token is answered from memory; a revocation (or the
+  // site's uninstall) through any process drops it within moments, through this one at once.
+  void FollowChanges(db::ChangeFeed& feed) { valid_.Follow(feed, {"admin_tokens", "tenants"}); }
+
   // The new token, to be shown once.
   core::Secret Create(const core::TenantId& tenant, const std::string& name);
-  // The tenant and token of a presented token, when it is valid (not revoked, tenant installed):
-  // looked up every time, so that a revocation takes effect at once. last_used_at is written at
-  // most once a minute per token by this process (the minute the list shows), not per request.
+  // The tenant and token of a presented token, when it is valid (not revoked, tenant installed).
+  // Without a live change feed it is looked up every time. last_used_at is written at most once a
+  // minute per token by this process (the minute the list shows), not per request.
   std::optional<AdminIdentity> Authenticate(std::string_view presented);
   std::vector<AdminTokenInfo> List(const core::TenantId& tenant);
   bool Revoke(const core::TenantId& tenant, const std::string& token_id);
@@ -49,6 +54,8 @@ class AdminTokenStore {
   bool UseWorthWriting(const std::string& token_id);
 
   db::Pool& pool_;
+  // Valid tokens by their hash; unknown ones are not kept (anyone can present those).
+  db::TenantCache<AdminIdentity> valid_{10'000, std::chrono::seconds(0)};
   std::mutex uses_mutex_;
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> uses_;  // by token id
 };

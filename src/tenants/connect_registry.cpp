@@ -27,7 +27,7 @@ std::shared_ptr<const ConnectTenant> ConnectRegistry::Find(const std::string& cl
   if (auto hit = cache_.Get(client_key, now)) return hit->tenant;
   const auto ticket = cache_.BeginRead();
   auto found = Lookup(pool_, client_key);
-  cache_.Put(client_key, Cached{found, nullptr}, ticket, now + kCacheTtl);
+  cache_.Put(client_key, Cached{found, nullptr}, found ? found->id.str() : std::string(), ticket, now);
   return found;
 }
 

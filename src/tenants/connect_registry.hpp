@@ -8,7 +8,7 @@
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
-#include "core/read_cache.hpp"
+#include "db/tenant_cache.hpp"
 #include "core/result.hpp"
 #include "core/secret.hpp"
 #include "db/pool.hpp"
@@ -39,9 +39,10 @@ struct InstallOutcome {
   bool created = false;  // false: a reinstall of a known site (its settings kept)
 };
 
-// Thread-safe. Lookups and opened secrets are cached for a few seconds (JWT verification happens
-// on every request from Jira); every write of this process clears the entry at once, so a replaced
-// shared secret stops working immediately here and within kCacheTtl on other processes.
+// Thread-safe. Lookups and opened secrets are cached (JWT verification happens on every request
+// from Jira); every write of this process clears the entry at once, so a replaced shared secret or
+// an uninstall takes effect immediately here, and, once the registry follows the change feed, on
+// every other process within moments (within kCacheTtl without one).
 class ConnectRegistry {
  public:
   static constexpr std::chrono::seconds kCacheTtl{5};
@@ -51,6 +52,8 @@ class ConnectRegistry {
 
   // nullptr when the client key is unknown. Shared, immutable: cheap on every request.
   std::shared_ptr<const ConnectTenant> Find(const std::string& client_key);
+  // Other processes' installs, uninstalls and secret changes clear this one's cache.
+  void FollowChanges(db::ChangeFeed& feed) { cache_.Follow(feed, {"tenants"}); }
   core::Result<std::shared_ptr<const core::Secret>> SharedSecret(const ConnectTenant& tenant);
 
   // Creates the tenant, or finds the known one again (after an uninstall too) and writes the new
@@ -74,7 +77,7 @@ class ConnectRegistry {
   const core::Clock& clock_;
   // Bounded: client keys come from requests. A lookup racing an install or uninstall of this
   // process never puts the old row back (see core::ReadCache).
-  core::ReadCache<Cached> cache_{10'000};
+  db::TenantCache<Cached> cache_{10'000, kCacheTtl};
 };
 
 }  // namespace tcj::tenants

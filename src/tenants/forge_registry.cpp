@@ -20,7 +20,7 @@ std::shared_ptr<const ForgeTenant> ForgeRegistry::Find(const std::string& instal
   if (auto hit = cache_.Get(installation_id, now)) return *hit;
   const auto ticket = cache_.BeginRead();
   auto found = Lookup(installation_id);
-  cache_.Put(installation_id, found, ticket, now + kCacheTtl);
+  cache_.Put(installation_id, found, found ? found->tenant.str() : std::string(), ticket, now);
   return found;
 }
 

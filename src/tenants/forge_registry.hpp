@@ -11,7 +11,7 @@
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
-#include "core/read_cache.hpp"
+#include "db/tenant_cache.hpp"
 #include "core/result.hpp"
 #include "core/secret.hpp"
 #include "db/pool.hpp"
@@ -74,6 +74,8 @@ class ForgeRegistry {
 
   // nullptr when the installation is unknown.
   std::shared_ptr<const ForgeTenant> Find(const std::string& installation_id);
+  // Other processes' installs and uninstalls (of the installation or the site) clear this one's cache.
+  void FollowChanges(db::ChangeFeed& feed) { cache_.Follow(feed, {"tenants", "forge_installations"}); }
 
   // installed / upgraded. A known installation is made active again; a new one joins the site
   // known by its cloud id (a reinstall, or a site moving from OAuth), which keeps its servers,
@@ -124,7 +126,7 @@ class ForgeRegistry {
   db::Pool& pool_;
   const SecretBox& box_;
   const core::Clock& clock_;
-  core::ReadCache<std::shared_ptr<const ForgeTenant>> cache_{10'000};
+  db::TenantCache<std::shared_ptr<const ForgeTenant>> cache_{10'000, kCacheTtl};
   std::mutex offered_mutex_;
   struct Offered {
     core::Clock::TimePoint expires;                // of the token stored

@@ -75,21 +75,38 @@ core::Result<ServerRecord> ServerStore::Create(const core::TenantId& tenant, con
                                 tenant, id, name, url, std::string(ToString(credentials.kind)),
                                 sealed ? db::Param::Bytes(sealed->stored()) : db::Param(nullptr));
   tx.Commit();
+  cache_.InvalidateTenant(tenant.str());
   if (rows.empty()) return NameTaken(name);
   return FromRow(rows[0]);
 }
 
-std::vector<ServerRecord> ServerStore::List(const core::TenantId& tenant) {
+ServerStore::ServerList ServerStore::CachedList(const core::TenantId& tenant) {
+  const auto now = std::chrono::steady_clock::now();
+  if (auto hit = cache_.Get(tenant.str(), now)) return *hit;
+  const auto ticket = cache_.BeginRead();
+  auto list = std::make_shared<std::vector<ServerRecord>>();
   db::TenantTransaction tx(pool_, tenant);
-  std::vector<ServerRecord> out;
   for (db::Row row : tx.ExecAndCommit(std::string("SELECT ") + kColumns + " FROM teamcity_servers ORDER BY name")) {
-    out.push_back(FromRow(row));
+    list->push_back(FromRow(row));
   }
-  return out;
+  cache_.Put(tenant.str(), list, tenant.str(), ticket, now);
+  return list;
 }
+
+std::vector<ServerRecord> ServerStore::List(const core::TenantId& tenant) { return *CachedList(tenant); }
 
 std::optional<ServerRecord> ServerStore::Get(const core::TenantId& tenant, const core::ServerId& id) {
   if (!core::IsUuid(id.str())) return std::nullopt;
+  if (auto hit = cache_.Get(tenant.str(), std::chrono::steady_clock::now())) {
+    for (const auto& s : **hit) {
+      if (s.id == id) return s;
+    }
+    return std::nullopt;
+  }
+  return Read(tenant, id);
+}
+
+std::optional<ServerRecord> ServerStore::Read(const core::TenantId& tenant, const core::ServerId& id) {
   db::TenantTransaction tx(pool_, tenant);
   const db::Rows rows = tx.ExecAndCommit(
       std::string("SELECT ") + kColumns + " FROM teamcity_servers WHERE tenant_id = $1 AND server_id = $2", tenant, id);
@@ -137,7 +154,7 @@ core::Result<TeamCityCredentials> ServerStore::Credentials(const core::TenantId&
 
 core::Result<ServerRecord> ServerStore::Update(const core::TenantId& tenant, const core::ServerId& id,
                                                const ServerChange& change) {
-  auto current = Get(tenant, id);
+  auto current = Read(tenant, id);  // never an older copy: the URL decides whether credentials are needed
   if (!current) return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
   const std::string url = change.url.value_or(current->url);
   if (url != current->url && !change.credentials && current->auth_kind != TeamCityAuthKind::guest) {
@@ -168,6 +185,7 @@ core::Result<ServerRecord> ServerStore::Update(const core::TenantId& tenant, con
                         kColumns,
                     tenant, id, name, url);
   tx.Commit();
+  cache_.InvalidateTenant(tenant.str());
   if (rows.empty())
     return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
   return FromRow(rows[0]);
@@ -179,6 +197,7 @@ bool ServerStore::Delete(const core::TenantId& tenant, const core::ServerId& id)
   const bool deleted =
       tx.Exec("DELETE FROM teamcity_servers WHERE tenant_id = $1 AND server_id = $2", tenant, id).affected() > 0;
   tx.Commit();
+  cache_.InvalidateTenant(tenant.str());
   return deleted;
 }
 
@@ -195,6 +214,7 @@ core::Result<core::Secret> ServerStore::RotateWebhookSecret(const core::TenantId
                            tenant, id, db::Param::Bytes(sealed.stored()))
                          .affected() > 0;
   tx.Commit();
+  cache_.InvalidateTenant(tenant.str());
   if (!found) return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
   return secret;
 }

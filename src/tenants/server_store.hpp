@@ -1,6 +1,7 @@
 // tenants: the TeamCity servers a tenant connected, with their credentials sealed in SecretBox.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "core/result.hpp"
 #include "core/secret.hpp"
 #include "db/pool.hpp"
+#include "db/tenant_cache.hpp"
 #include "tenants/secret_box.hpp"
 #include "tenants/teamcity_credentials.hpp"
 
@@ -30,10 +32,14 @@ struct ServerChange {
 };
 
 // Every call runs in its own TenantTransaction: row level security limits it to that tenant, so a
-// server id of another tenant is simply not found. Thread-safe.
+// server id of another tenant is simply not found. Thread-safe. Once the store follows the change
+// feed, List and Get answer from a copy of the tenant's servers in memory (the admin pages list
+// them on every screen), which any process's change to the servers or the site drops.
 class ServerStore {
  public:
   ServerStore(db::Pool& pool, const SecretBox& box) : pool_(pool), box_(box) {}
+
+  void FollowChanges(db::ChangeFeed& feed) { cache_.Follow(feed, {"teamcity_servers", "tenants"}); }
 
   // Fails with conflict when the tenant already has a server of that name.
   core::Result<ServerRecord> Create(const core::TenantId& tenant, const std::string& name, const std::string& url,
@@ -59,8 +65,13 @@ class ServerStore {
   std::optional<EncryptedSecret> SealFor(const core::TenantId& tenant, const core::ServerId& id,
                                          const std::string& url, const TeamCityCredentials& credentials) const;
 
+  using ServerList = std::shared_ptr<const std::vector<ServerRecord>>;
+  ServerList CachedList(const core::TenantId& tenant);
+  std::optional<ServerRecord> Read(const core::TenantId& tenant, const core::ServerId& id);
+
   db::Pool& pool_;
   const SecretBox& box_;
+  db::TenantCache<ServerList> cache_{10'000, std::chrono::seconds(0)};  // by tenant id
 };
 
 }  // namespace tcj::tenants

@@ -39,10 +39,20 @@ TenantRecord TenantStore::Create(TenantKind kind, const std::string& site_url, c
   tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, display_name) VALUES ($1, $2, $3, $4)", r.id, ToString(kind),
           site_url, display_name);
   tx.Commit();
+  cache_.InvalidateTenant(r.id.str());
   return r;
 }
 
 std::optional<TenantRecord> TenantStore::Get(const core::TenantId& tenant) {
+  const auto now = std::chrono::steady_clock::now();
+  if (auto hit = cache_.Get(tenant.str(), now)) return std::move(*hit);
+  const auto ticket = cache_.BeginRead();
+  auto found = Read(tenant);
+  cache_.Put(tenant.str(), found, found ? tenant.str() : std::string(), ticket, now);
+  return found;
+}
+
+std::optional<TenantRecord> TenantStore::Read(const core::TenantId& tenant) {
   db::TenantTransaction tx(pool_, tenant);
   const db::Rows rows = tx.ExecAndCommit(
       "SELECT kind, site_url, display_name, state, coalesce(client_key, ''), coalesce(cloud_id, ''), "
@@ -71,6 +81,7 @@ core::Result<TenantRecord> TenantStore::CreateOAuthSite(const NewOAuthSite& site
             id, site.site_url, site.cloud_id, site.client_id, db::Param::Bytes(sealed.stored()))
           .affected() > 0;
   tx.Commit();
+  cache_.InvalidateTenant(id.str());
   if (!inserted) {
     return core::Error::Make(core::ErrorKind::conflict, "sites.exists",
                              "the site " + site.site_url + " is connected already");
@@ -86,6 +97,7 @@ bool TenantStore::MarkUninstalled(const core::TenantId& tenant) {
                              tenant)
                            .affected() > 0;
   tx.Commit();
+  cache_.InvalidateTenant(tenant.str());
   return changed;
 }
 
@@ -107,6 +119,7 @@ void TenantStore::RecordCloudId(const core::TenantId& tenant, const std::optiona
       "WHERE tenant_id = $1",
       tenant, cloud_id);
   tx.Commit();
+  cache_.InvalidateTenant(tenant.str());
 }
 
 void TenantStore::SetJiraSecret(const core::TenantId& tenant, const EncryptedColumn& column,
@@ -117,6 +130,7 @@ void TenantStore::SetJiraSecret(const core::TenantId& tenant, const EncryptedCol
   tx.Exec("UPDATE tenants SET " + db::QuoteIdentifier(column.column) + " = $2, updated_at = now() WHERE tenant_id = $1",
           tenant, db::Param::Bytes(sealed.stored()));
   tx.Commit();
+  cache_.InvalidateTenant(tenant.str());
 }
 
 core::Result<core::Secret> TenantStore::JiraSecret(const core::TenantId& tenant, const EncryptedColumn& column) {

@@ -11,6 +11,7 @@
 #include "core/result.hpp"
 #include "core/secret.hpp"
 #include "db/pool.hpp"
+#include "db/tenant_cache.hpp"
 #include "tenants/secret_box.hpp"
 
 namespace tcj::tenants {
@@ -39,10 +40,13 @@ struct NewOAuthSite {
   core::Secret client_secret;
 };
 
-// Thread-safe; each call is one TenantTransaction.
+// Thread-safe; each call is one TenantTransaction. Get is answered from memory once the store
+// follows the change feed (the issue panel and the API read the site on every request).
 class TenantStore {
  public:
   TenantStore(db::Pool& pool, const SecretBox& box) : pool_(pool), box_(box) {}
+
+  void FollowChanges(db::ChangeFeed& feed) { cache_.Follow(feed, {"tenants"}); }
 
   TenantRecord Create(TenantKind kind, const std::string& site_url, const std::string& display_name);
   // Fails with conflict when a site with that cloud id exists already.
@@ -63,8 +67,12 @@ class TenantStore {
   core::Result<core::Secret> JiraSecret(const core::TenantId& tenant, const EncryptedColumn& column);
 
  private:
+  std::optional<TenantRecord> Read(const core::TenantId& tenant);
+
   db::Pool& pool_;
   const SecretBox& box_;
+  // By tenant id; a site not found is cached too (untagged: any site change drops it).
+  db::TenantCache<std::optional<TenantRecord>> cache_{10'000, std::chrono::seconds(0)};
 };
 
 }  // namespace tcj::tenants

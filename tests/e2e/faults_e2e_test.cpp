@@ -510,6 +510,25 @@ class TwoProcessesE2E : public FaultsE2E {
     return *admin_;
   }
 
+  // Serve A (the address Jira knows: the load balancer's, in production) and B, one database.
+  void StartTwo() {
+    const auto db_env = DatabaseEnv();
+    // With a database of one's own the keyring is made beforehand, and the same file goes to every
+    // machine.
+    auto generated = testing::RunCommand({e2e::kExecutable, "keys", "generate", "--output", keyring().string()}, Env());
+    ASSERT_EQ(generated.exit_code, 0) << generated.output;
+    auto migrated = testing::RunCommand({e2e::kExecutable, "migrate"}, Env(db_env));
+    ASSERT_EQ(migrated.exit_code, 0) << migrated.output;
+    port_ = e2e::FreePort();
+    auto env_a = SyncEnv(/*poll_seconds=*/2);
+    env_a.insert(env_a.end(), db_env.begin(), db_env.end());
+    Serve(env_a);
+    auto env_b = SyncEnv(/*poll_seconds=*/2, /*private_networks=*/true, e2e::FreePort());
+    env_b.insert(env_b.end(), db_env.begin(), db_env.end());
+    other_ = e2e::LaunchServe(Env(env_b), dir_ / "serve-b.log");
+    ASSERT_NE(other_.public_port, 0);
+  }
+
   // Who holds a job now ("host:pid" of a serve process), remembered across calls.
   void SampleLeaseOwners() {
     for (const auto& row : Admin().Exec("SELECT DISTINCT lease_owner FROM jobs WHERE lease_owner IS NOT NULL")) {
@@ -529,23 +548,7 @@ class TwoProcessesE2E : public FaultsE2E {
 
 TEST_F(TwoProcessesE2E, BothServeTheQueueSpreadsWorkAndKillingOneLosesNothing) {
   ASSERT_NE(std::getenv("TEAMCITY_JIRA_TEST_PG"), nullptr) << "run through scripts/with-test-postgres";
-  const auto db_env = DatabaseEnv();
-  // With a database of one's own the keyring is made beforehand, and the same file goes to every
-  // machine.
-  auto generated = testing::RunCommand({e2e::kExecutable, "keys", "generate", "--output", keyring().string()}, Env());
-  ASSERT_EQ(generated.exit_code, 0) << generated.output;
-  auto migrated = testing::RunCommand({e2e::kExecutable, "migrate"}, Env(db_env));
-  ASSERT_EQ(migrated.exit_code, 0) << migrated.output;
-
-  // Machine A is the address Jira knows (the load balancer's, in production); B listens elsewhere.
-  port_ = e2e::FreePort();
-  auto env_a = SyncEnv(/*poll_seconds=*/2);
-  env_a.insert(env_a.end(), db_env.begin(), db_env.end());
-  Serve(env_a);
-  auto env_b = SyncEnv(/*poll_seconds=*/2, /*private_networks=*/true, e2e::FreePort());
-  env_b.insert(env_b.end(), db_env.begin(), db_env.end());
-  other_ = e2e::LaunchServe(Env(env_b), dir_ / "serve-b.log");
-  ASSERT_NE(other_.public_port, 0);
+  ASSERT_NO_FATAL_FAILURE(StartTwo());
   const std::uint16_t port_a = public_port_;
   const std::uint16_t port_b = other_.public_port;
   InstallApp();
@@ -629,6 +632,64 @@ TEST_F(TwoProcessesE2E, BothServeTheQueueSpreadsWorkAndKillingOneLosesNothing) {
                 .Int(0),
             0)
       << "a job is still leased to the killed process";
+}
+
+// Issue 14: each process keeps the site, its servers and admin tokens in memory, and a change
+// made through the other process or a command reaches it through the database's change notices.
+// Without them, B would answer from memory for a minute (the caches' safety-net lifetime).
+TEST_F(TwoProcessesE2E, CachesFollowChangesMadeThroughTheOtherProcessOrACommand) {
+  ASSERT_NE(std::getenv("TEAMCITY_JIRA_TEST_PG"), nullptr) << "run through scripts/with-test-postgres";
+  ASSERT_NO_FATAL_FAILURE(StartTwo());
+  const std::uint16_t port_a = public_port_;
+  const std::uint16_t port_b = other_.public_port;
+  InstallApp();
+  CreateTeamCity("main", 10);
+  const std::string id = AddServer("main");  // through A
+  ASSERT_FALSE(id.empty());
+  auto list_on_b = [&] {
+    json servers;
+    EXPECT_EQ(ApiOn(port_b, "GET", "/api/v1/servers", "", &servers), 200) << servers.dump();
+    return servers.dump();
+  };
+  ASSERT_TRUE(Eventually([&] { return list_on_b().find("\"main\"") != std::string::npos; }, 10s));
+
+  // A rename through A shows on B.
+  json renamed;
+  ASSERT_EQ(ApiOn(port_a, "PUT", "/api/v1/servers/" + id, R"({"name":"renamed"})", &renamed), 200) << renamed.dump();
+  EXPECT_TRUE(Eventually([&] { return list_on_b().find("\"renamed\"") != std::string::npos; }, 10s)) << list_on_b();
+
+  // An admin token revoked by the operator's command is refused by B, which had it in memory.
+  const std::string site = jira_->base() + "/sites/acme";
+  const auto env = Env(DatabaseEnv());
+  auto created = testing::RunCommand({e2e::kExecutable, "admin-tokens", "create", "--site", site}, env);
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  const std::string token = created.output.substr(created.output.find("tcj_"), 47);
+  auto with_token = [&] {
+    auto r = testing::HttpGet(port_b, "/api/v1/servers", "Authorization: Bearer " + token + "\r\n");
+    return r ? r->status : 0;
+  };
+  ASSERT_EQ(with_token(), 200);
+  ASSERT_EQ(with_token(), 200);
+  auto listed = testing::RunCommand({e2e::kExecutable, "admin-tokens", "list", "--site", site}, env);
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(listed.output, m, std::regex("[0-9a-f]{8}-[0-9a-f-]{27}"))) << listed.output;
+  auto revoked = testing::RunCommand({e2e::kExecutable, "admin-tokens", "revoke", "--site", site, "--id", m[0]}, env);
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.output;
+  EXPECT_TRUE(Eventually([&] { return with_token() == 401; }, 10s));
+
+  // The Connect app's uninstall reaches A (the address Jira knows); B refuses the site's tokens.
+  const std::string context =
+      jira_->Post("/_control/sites/acme/tokens", {{"kind", "context"}, {"accountId", "acc-admin"}})["token"];
+  auto with_context = [&] {
+    auto r = testing::HttpGet(port_b, "/api/v1/servers", "Authorization: JWT " + context + "\r\n");
+    return r ? r->status : 0;
+  };
+  ASSERT_EQ(with_context(), 200);
+  const json uninstalled = jira_->Post("/_control/sites/acme/uninstall",
+                                       {{"appBaseUrl", "http://127.0.0.1:" + std::to_string(port_a)}});
+  ASSERT_EQ(uninstalled["status"], 204) << uninstalled.dump();
+  EXPECT_TRUE(Eventually([&] { return with_context() == 401; }, 10s));
 }
 
 }  // namespace

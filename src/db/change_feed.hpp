@@ -1,0 +1,72 @@
+// db: notices of committed changes to what `serve` processes cache (sites, Forge installations,
+// TeamCity servers and their settings, admin tokens), from every process sharing the database.
+// Triggers send them (migration 0017: NOTIFY tcj_changes "<table> <tenant id>"); one connection of
+// each process LISTENs.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/log.hpp"
+#include "db/connection.hpp"
+
+namespace tcj::db {
+
+inline constexpr std::string_view kChangeChannel = "tcj_changes";
+
+struct Change {
+  std::string table;
+  std::string tenant;  // the tenant id as text
+};
+
+// Reads a notice's payload; nullopt when it is not one of ours.
+std::optional<Change> ParseChange(std::string_view payload);
+
+class ChangeFeed {
+ public:
+  // Both run on the feed's thread and must be quick. on_gap: notices may have been missed (the
+  // connection was lost, or is back): drop everything.
+  using OnChange = std::function<void(const Change&)>;
+  using OnGap = std::function<void()>;
+
+  ChangeFeed(ConnectionSettings settings, core::Logger log);
+  ~ChangeFeed();
+  ChangeFeed(const ChangeFeed&) = delete;
+  ChangeFeed& operator=(const ChangeFeed&) = delete;
+
+  // Before Start.
+  void Subscribe(OnChange on_change, OnGap on_gap);
+  void Start();
+  void Stop();
+
+  // True while listening: a change any process commits reaches the subscribers within moments.
+  // False before the first LISTEN, and from a lost connection until the next LISTEN; a cache must
+  // then read the database instead of answering from memory.
+  bool live() const { return live_.load(std::memory_order_acquire); }
+
+ private:
+  struct Subscriber {
+    OnChange on_change;
+    OnGap on_gap;
+  };
+  void Run();
+  void Gap();
+  // False when stopping.
+  bool PauseBeforeRetry();
+
+  ConnectionSettings settings_;
+  core::Logger log_;
+  std::vector<Subscriber> subscribers_;
+  std::atomic<bool> live_{false};
+  std::mutex mutex_;
+  std::condition_variable stop_signal_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace tcj::db
