@@ -90,6 +90,7 @@ http::ServerOptions ServerOptionsFrom(const config::Config& config, const core::
   o.body_timeout = s.body_timeout;
   o.idle_timeout = s.idle_timeout;
   o.write_timeout = s.write_timeout;
+  o.access_log = config.log.access;
   return o;
 }
 

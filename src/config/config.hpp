@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/access_log.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
 
@@ -118,6 +119,8 @@ struct LimitsConfig {
 
 struct LogConfig {
   core::LogLevel level = core::LogLevel::info;
+  // Which answered requests get an access log line: failures and slow requests by default.
+  core::AccessLogPolicy access = *core::AccessLogPolicy::Parse("errors");
 };
 
 struct Config {

@@ -36,6 +36,20 @@ TEST_F(ConfigTest, DefaultsWithoutFileOrEnvironment) {
   EXPECT_EQ(c->teamcity.poll_interval, std::chrono::seconds(30));
   EXPECT_EQ(c->retention.uninstalled_days, 60);
   EXPECT_EQ(c->jira.allowed_site_hosts.size(), 3u);
+  EXPECT_EQ(c->log.access.Describe(), "errors");
+}
+
+TEST_F(ConfigTest, AccessLogModeIsReadAndChecked) {
+  auto sampled = LoadConfig(Write("[log]\naccess = \"sample:50\"\n"), {});
+  ASSERT_TRUE(sampled.ok()) << sampled.error().message;
+  EXPECT_EQ(sampled->log.access.Describe(), "sample:50");
+  auto all = LoadConfig(std::nullopt, {{"TCJ_LOG_ACCESS", "all"}});
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  EXPECT_EQ(all->log.access.Describe(), "all");
+  auto bad = LoadConfig(Write("[log]\naccess = \"sample:0\"\n"), {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("log.access"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("sample:N"), std::string::npos) << bad.error().message;
 }
 
 TEST_F(ConfigTest, ReadsTheFile) {

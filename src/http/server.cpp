@@ -1,5 +1,7 @@
 #include "http/server.hpp"
 
+#include <charconv>
+
 #include <limits>
 
 #include <boost/asio.hpp>
@@ -456,15 +458,18 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     });
   }
 
-  // Access log line and metrics for one answered request.
+  // Metrics and, as log.access says, the access log line for one answered request.
   void Finished(std::size_t body_bytes) {
     const double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
-    const std::string route = route_ != nullptr ? route_->pattern : "unmatched";
-    const std::string status = std::to_string(status_);
-    const std::string method = request_.method.empty() ? "-" : request_.method;
+    const std::string_view route = route_ != nullptr ? std::string_view(route_->pattern) : "unmatched";
+    char status_text[8];
+    const auto status_end = std::to_chars(std::begin(status_text), std::end(status_text), status_).ptr;
+    const std::string_view status(status_text, static_cast<std::size_t>(status_end - status_text));
+    const std::string_view method = request_.method.empty() ? std::string_view("-") : request_.method;
     auto& m = server_.metrics;
     m.requests.Labels({listener_.name, route, method, status}).Inc();
     m.request_duration.Labels({listener_.name, route, method, status}).Observe(seconds);
+    if (!server_.log.Enabled(core::LogLevel::info) || !server_.options.access_log.ShouldLog(status_, seconds)) return;
     const std::string query = core::RedactQuery(request_.query);
     server_.log.Info("http.request", {{"request_id", request_.request_id},
                                       {"listener", listener_.name},

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/log.hpp"
+#include "core/access_log.hpp"
 #include "core/metrics.hpp"
 #include "http/router.hpp"
 #include "http/tls.hpp"
@@ -31,6 +32,8 @@ struct ServerOptions {
   // /64); a connection over either cap is closed as soon as it is accepted. 0: no cap.
   std::size_t max_connections = 0;
   std::size_t max_connections_per_client = 0;
+  // Which answered requests get an access log line (metrics count them all).
+  core::AccessLogPolicy access_log = core::AccessLogPolicy::All();
 };
 
 // The server's metrics, declared once.

@@ -170,6 +170,26 @@ TEST_F(ServerTest, AccessLogRedactsTokensInTheQuery) {
   EXPECT_NE(logs.find("\"msg\":\"http.request\""), std::string::npos);
 }
 
+// log.access = errors: a busy service logs what someone will look for; the metrics count the rest.
+TEST_F(ServerTest, AccessLogInErrorsModeKeepsFailuresOnlyAndMetricsCountEverything) {
+  server_->Shutdown(1s);
+  server_.reset();
+  ServerOptions options = TestOptions();
+  options.access_log = *core::AccessLogPolicy::Parse("errors");
+  StartServer(options);
+  const auto before = sink_->all().size();
+  ASSERT_TRUE(HttpGet(port_, "/hello?fine=1").has_value());
+  ASSERT_TRUE(HttpGet(port_, "/nope?missing=1").has_value());
+  server_->Shutdown(1s);
+  const std::string logs = sink_->all().substr(before);
+  EXPECT_EQ(logs.find("fine=1"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("missing=1"), std::string::npos) << logs;
+  const std::string text = registry_.RenderPrometheus();
+  EXPECT_NE(text.find(R"(http_requests_total{listener="public",route="/hello",method="GET",status="200"} 1)"),
+            std::string::npos)
+      << text;
+}
+
 TEST_F(ServerTest, CountsRequestsByRouteAndStatus) {
   HttpGet(port_, "/hello");
   HttpGet(port_, "/hello");
