@@ -98,6 +98,10 @@ http::RateLimitOptions RateLimitOptionsFrom(const config::LimitsConfig& l) {
   http::RateLimitOptions o;
   o.per_address = {static_cast<double>(l.ip_requests_per_second), static_cast<double>(l.ip_burst)};
   o.per_tenant = {static_cast<double>(l.tenant_requests_per_second), static_cast<double>(l.tenant_burst)};
+  o.page_views_per_address = {static_cast<double>(l.ip_page_views_per_second),
+                              static_cast<double>(l.ip_page_view_burst)};
+  o.page_views_per_tenant = {static_cast<double>(l.tenant_page_views_per_second),
+                             static_cast<double>(l.tenant_page_view_burst)};
   o.sign_in_failures = {l.sign_in_failures_per_minute / 60.0, static_cast<double>(l.sign_in_failure_burst)};
   o.max_tracked = static_cast<std::size_t>(l.max_tracked_addresses);
   o.trusted_proxy_hops = l.trusted_proxy_hops;

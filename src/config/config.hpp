@@ -111,6 +111,11 @@ struct LimitsConfig {
   int ip_burst = 40;
   int tenant_requests_per_second = 50;  // per Jira site, after authentication; 0: no limit
   int tenant_burst = 100;
+  // Issue panel views, which every user's opening of an issue costs: their own budgets.
+  int ip_page_views_per_second = 200;
+  int ip_page_view_burst = 400;
+  int tenant_page_views_per_second = 1000;
+  int tenant_page_view_burst = 2000;
   int sign_in_failures_per_minute = 5;  // failed POST /api/v1/session per client address; 0: no limit
   int sign_in_failure_burst = 5;
   int max_tracked_addresses = 100'000;  // buckets kept per table; least recently used ones go first

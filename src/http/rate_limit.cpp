@@ -146,7 +146,7 @@ RateLimitMetrics::RateLimitMetrics(core::MetricsRegistry& registry)
     : rejections(registry.AddCounterFamily(
           "http_rate_limited_total",
           "Requests refused with 429, by the limit they ran into: ip (per client address), tenant, sign_in "
-          "(failed sign-ins per client address).",
+          "(failed sign-ins per client address), ip_page_view and tenant_page_view (issue panel views).",
           {"scope"})),
       tracked(registry.AddGaugeFamily("http_rate_limit_tracked_keys",
                                       "Client addresses or tenants the rate limiter tracks now, by scope.",
@@ -157,12 +157,18 @@ RateLimiter::RateLimiter(RateLimitOptions options, const core::Clock& clock, cor
       metrics_(registry),
       per_address_(options.per_address, options.max_tracked, clock),
       per_tenant_(options.per_tenant, options.max_tracked, clock),
+      page_views_per_address_(options.page_views_per_address, options.max_tracked, clock),
+      page_views_per_tenant_(options.page_views_per_tenant, options.max_tracked, clock),
       sign_in_failures_(options.sign_in_failures, options.max_tracked, clock),
       address_rejections_(metrics_.rejections.Labels({"ip"})),
       tenant_rejections_(metrics_.rejections.Labels({"tenant"})),
+      page_view_address_rejections_(metrics_.rejections.Labels({"ip_page_view"})),
+      page_view_tenant_rejections_(metrics_.rejections.Labels({"tenant_page_view"})),
       sign_in_rejections_(metrics_.rejections.Labels({"sign_in"})) {
   per_address_.ReportSizeTo(&metrics_.tracked.Labels({"ip"}));
   per_tenant_.ReportSizeTo(&metrics_.tracked.Labels({"tenant"}));
+  page_views_per_address_.ReportSizeTo(&metrics_.tracked.Labels({"ip_page_view"}));
+  page_views_per_tenant_.ReportSizeTo(&metrics_.tracked.Labels({"tenant_page_view"}));
   sign_in_failures_.ReportSizeTo(&metrics_.tracked.Labels({"sign_in"}));
 }
 
@@ -216,6 +222,14 @@ std::optional<Response> RateLimiter::AdmitClient(std::string_view client_key) {
 
 std::optional<Response> RateLimiter::AdmitTenant(const core::TenantId& tenant) {
   return Check(per_tenant_, tenant.str(), tenant_rejections_);
+}
+
+std::optional<Response> RateLimiter::AdmitPageViewClient(std::string_view client_key) {
+  return Check(page_views_per_address_, client_key, page_view_address_rejections_);
+}
+
+std::optional<Response> RateLimiter::AdmitPageViewTenant(const core::TenantId& tenant) {
+  return Check(page_views_per_tenant_, tenant.str(), page_view_tenant_rejections_);
 }
 
 std::optional<Response> RateLimiter::BeginSignIn(std::string_view client_key) {

@@ -93,6 +93,9 @@ std::string AddressKey(std::string_view address);
 struct RateLimitOptions {
   BucketSpec per_address{20, 40};
   BucketSpec per_tenant{50, 100};
+  // Page views (RateLimit::page_view): the issue panel, for every user who opens an issue.
+  BucketSpec page_views_per_address{200, 400};
+  BucketSpec page_views_per_tenant{1000, 2000};
   // Failed sign-ins (answered 401) per client address: 5 a minute.
   BucketSpec sign_in_failures{5.0 / 60.0, 5};
   std::size_t max_tracked = 100'000;  // keys per table (addresses, tenants, sign-in addresses)
@@ -124,6 +127,8 @@ class RateLimiter {
   // Each returns the 429 response that refuses the request, or nothing to let it go on.
   std::optional<Response> AdmitClient(std::string_view client_key);
   std::optional<Response> AdmitTenant(const core::TenantId& tenant);
+  std::optional<Response> AdmitPageViewClient(std::string_view client_key);
+  std::optional<Response> AdmitPageViewTenant(const core::TenantId& tenant);
   // A sign-in attempt reserves one failure in advance (so concurrent guesses cannot overshoot);
   // EndSignIn gives it back unless the attempt failed.
   std::optional<Response> BeginSignIn(std::string_view client_key);
@@ -138,9 +143,13 @@ class RateLimiter {
   RateLimitMetrics metrics_;
   TokenBuckets per_address_;
   TokenBuckets per_tenant_;
+  TokenBuckets page_views_per_address_;
+  TokenBuckets page_views_per_tenant_;
   TokenBuckets sign_in_failures_;
   core::Counter& address_rejections_;
   core::Counter& tenant_rejections_;
+  core::Counter& page_view_address_rejections_;
+  core::Counter& page_view_tenant_rejections_;
   core::Counter& sign_in_rejections_;
 };
 

@@ -10,6 +10,14 @@
 namespace tcj::http {
 namespace {
 
+// Forge calls are signed by Atlassian (checked against its published keys, no database lookup)
+// and come from Atlassian's few egress addresses for every site at once: a limit per client
+// address would let one busy site starve the others. They are limited per site.
+bool FromAtlassianOnly(const Route& route) {
+  return std::all_of(route.auth.begin(), route.auth.end(),
+                     [](AuthKind k) { return k == AuthKind::forge || k == AuthKind::forge_lifecycle; });
+}
+
 std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> parts;
   std::size_t start = 1;  // paths start with '/'
@@ -186,10 +194,11 @@ std::optional<Response> Router::Admit(const Route& route, Request& request, cons
                            "This request came from another site's page, so it was refused. Use this service's own "
                            "admin pages.");
   }
-  if (!limiter_ || route.rate_limit == RateLimit::none) return std::nullopt;
+  if (!limiter_ || route.rate_limit == RateLimit::none || FromAtlassianOnly(route)) return std::nullopt;
   // Before authentication, which may cost a database query or a key fetch.
   const std::string client = limiter_->ClientKey(request);
-  auto refusal = limiter_->AdmitClient(client);
+  auto refusal = route.rate_limit == RateLimit::page_view ? limiter_->AdmitPageViewClient(client)
+                                                          : limiter_->AdmitClient(client);
   if (!refusal && route.rate_limit == RateLimit::sign_in) refusal = limiter_->BeginSignIn(client);
   if (refusal) {
     log.Debug("http.rate_limited", {{"request_id", request.request_id}, {"route", route.pattern}, {"client", client}});
@@ -236,7 +245,9 @@ Response Router::Run(const Route& route, Request& request, const core::Logger& l
       if (auto refusal = AuthenticateUnguarded(route, request, log)) return std::move(*refusal);
     }
     if (limiter_ && route.rate_limit != RateLimit::none && request.principal.tenant) {
-      if (auto refusal = limiter_->AdmitTenant(*request.principal.tenant)) {
+      const core::TenantId& tenant = *request.principal.tenant;
+      if (auto refusal = route.rate_limit == RateLimit::page_view ? limiter_->AdmitPageViewTenant(tenant)
+                                                                  : limiter_->AdmitTenant(tenant)) {
         log.Debug("http.rate_limited", {{"request_id", request.request_id},
                                         {"route", route.pattern},
                                         {"tenant", request.principal.tenant->str()}});

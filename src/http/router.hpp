@@ -36,7 +36,11 @@ class RateLimiter;
 enum class RateLimit {
   standard,  // per client address before authentication, per tenant after it: the default
   sign_in,   // standard, and failed attempts (answered 401) far more strictly per client address
-  none,      // never: health checks, the descriptor, static assets
+  // A read-only page Jira shows to every user who opens an issue: its own, much larger budgets per
+  // client address and per site, so that the normal browsing of a large site never meets a 429
+  // and never uses up the site's API budget.
+  page_view,
+  none,  // never: health checks, the descriptor, static assets
 };
 
 // Where a handler runs: on the I/O thread (only for handlers that never block: no database, no

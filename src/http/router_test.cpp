@@ -184,6 +184,13 @@ class RouterLimitsTest : public ::testing::Test {
                    return r.body == "good" ? Response::Json(200, "{}") : Response::Error(401, "unauthenticated", "no");
                  }});
     router_.Add({.method = "GET", .pattern = "/healthz", .auth = {AuthKind::none}, .handler = Ok("ok")});
+    router_.Add({.method = "GET",
+                 .pattern = "/jira/issue-panel",
+                 .auth = {AuthKind::local_admin},
+                 .rate_limit = RateLimit::page_view,
+                 .handler = Ok("panel")});
+    router_.Add({.method = "GET", .pattern = "/forge-call", .auth = {AuthKind::forge}, .handler = Ok("forge")});
+    router_.SetAuthenticator(AuthKind::forge, auth_);
     router_.SetRateLimit("POST", "/api/v1/session", RateLimit::sign_in);
     router_.SetRateLimit("GET", "/healthz", RateLimit::none);
     router_.SetAuthenticator(AuthKind::local_admin, auth_);
@@ -290,6 +297,40 @@ TEST_F(RouterLimitsTest, SuccessfulSignInsDoNotCountAsFailures) {
   for (int i = 0; i < 50; ++i) ASSERT_EQ(Call("POST", "/api/v1/session", "192.0.2.1", "", "good").status, 200) << i;
   for (int i = 0; i < 5; ++i) EXPECT_EQ(Call("POST", "/api/v1/session", "192.0.2.1", "", "guess").status, 401) << i;
   EXPECT_EQ(Call("POST", "/api/v1/session", "192.0.2.1", "", "guess").status, 429);
+}
+
+// The issue panel: a large site's browsing neither meets the API's limits nor uses them up.
+TEST_F(RouterLimitsTest, PageViewsHaveTheirOwnBudgetsPerAddressAndPerSite) {
+  Limit({.per_address = {.per_second = 1, .burst = 2},
+         .per_tenant = {.per_second = 1, .burst = 2},
+         .page_views_per_address = {.per_second = 1, .burst = 30},
+         .page_views_per_tenant = {.per_second = 1, .burst = 50}});
+  for (int i = 0; i < 30; ++i) ASSERT_EQ(Call("GET", "/jira/issue-panel", "192.0.2.1", "t1").status, 200) << i;
+  EXPECT_EQ(Call("GET", "/jira/issue-panel", "192.0.2.1", "t1").status, 429) << "the page-view budget of an address";
+  // The API budgets were not touched, of the address or of the site.
+  EXPECT_EQ(Call("GET", "/api/v1/servers", "192.0.2.1", "t1").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/servers", "192.0.2.1", "t1").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/servers", "192.0.2.1", "t1").status, 429);
+  // The site's page-view budget holds across addresses.
+  int admitted = 0;
+  for (int i = 0; i < 40; ++i) {
+    admitted += Call("GET", "/jira/issue-panel", "198.51.100." + std::to_string(i), "t1").status == 200 ? 1 : 0;
+  }
+  EXPECT_EQ(admitted, 20);
+  EXPECT_NE(Metrics().find(R"(http_rate_limited_total{scope="ip_page_view"} 1)"), std::string::npos) << Metrics();
+  EXPECT_NE(Metrics().find(R"(http_rate_limited_total{scope="tenant_page_view"} 20)"), std::string::npos)
+      << Metrics();
+}
+
+// Forge's calls for every site come from Atlassian's few addresses: limited per site only.
+TEST_F(RouterLimitsTest, ForgeCallsAreNotLimitedPerAddress) {
+  Limit({.per_address = {.per_second = 1, .burst = 2}, .per_tenant = {.per_second = 1, .burst = 5}});
+  for (int site = 0; site < 10; ++site) {
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_EQ(Call("GET", "/forge-call", "192.0.2.1", "site-" + std::to_string(site)).status, 200) << site;
+    }
+  }
+  EXPECT_EQ(Call("GET", "/forge-call", "192.0.2.1", "site-0").status, 429) << "the site's own limit holds";
 }
 
 TEST_F(RouterLimitsTest, UnlimitedRoutesStayUnlimited) {

@@ -195,6 +195,7 @@ void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantSto
   router.Add({.method = "GET",
               .pattern = "/jira/issue-panel",
               .auth = {http::AuthKind::connect_jwt},
+              .rate_limit = http::RateLimit::page_view,
               .handler = [&pool, &tenants, options = std::move(options)](Request& r) {
                 const auto key = IssueKeyParameter(r);
                 if (!key) return Response::Text(400, "The panel needs the issue's key (issueKey=ABC-123).");
@@ -217,6 +218,7 @@ void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantSto
   router.Add({.method = "GET",
               .pattern = "/api/v1/issue-panel",
               .auth = {http::AuthKind::forge},
+              .rate_limit = http::RateLimit::page_view,
               .handler = [&pool](Request& r) {
                 const auto* invocation = std::any_cast<forge::Invocation>(&r.principal.verified);
                 const auto query = invocation ? ParseDiagnosticsQuery(invocation->issue_key) : std::nullopt;
