@@ -104,6 +104,8 @@ async function startStack() {
     // One client adding 1 000 servers as fast as it can: measures syncing, not the rate limits.
     TCJ_LIMITS_IP_REQUESTS_PER_SECOND: '0',
     TCJ_LIMITS_TENANT_REQUESTS_PER_SECOND: '0',
+    TCJ_LIMITS_IP_PAGE_VIEWS_PER_SECOND: '0',
+    TCJ_LIMITS_TENANT_PAGE_VIEWS_PER_SECOND: '0',
     TCJ_LOG_LEVEL: process.env.TCJ_LOG_LEVEL || 'warn',
   };
   const migrate = spawnSync(executable, ['migrate'], { env, encoding: 'utf8' });

@@ -1,4 +1,5 @@
 #include "sync/build_reports.hpp"
+#include "sync/issue_builds.hpp"
 
 #include <gtest/gtest.h>
 
@@ -114,6 +115,60 @@ TEST_F(BuildReportsByKeyTest, ThePlanUsesTheKeyIndexAndNeverScansTheBuilds) {
     EXPECT_NE(text.find("build_keys_newest"), std::string::npos) << text;
   }
   EXPECT_EQ(Ids("ABC-77").size(), 20U);
+  db::TenantTransaction tx(pool(), tenant_);
+  const std::string panel_plan =
+      tx.Exec("EXPLAIN (FORMAT JSON) " + IssueBuildsSql(), tenant_, core::IssueKey("ABC-77"), 50)[0].String(0);
+  EXPECT_EQ(panel_plan.find("\"Seq Scan\""), std::string::npos) << panel_plan;
+  EXPECT_NE(panel_plan.find("build_keys_newest"), std::string::npos) << panel_plan;
+}
+
+std::vector<std::int64_t> PanelIds(db::Pool& pool, const core::TenantId& tenant, const std::string& key, int limit = 50) {
+  std::vector<std::int64_t> ids;
+  for (const auto& b : IssueBuilds(pool, tenant, core::IssueKey(key), limit)) ids.push_back(b.build_id);
+  return ids;
+}
+
+// The issue panel's read: the builds that link the key, newest first; not those where it was only
+// dropped, and no personal builds.
+TEST_F(BuildReportsByKeyTest, ThePanelListsTheLinkedBuildsNewestFirstWithoutPersonalOnes) {
+  AddBuilds(1, 3, "{ABC-1}");
+  AddBuilds(10, 2, "{ABC-1}", "[]", /*personal=*/true);
+  AddBuilds(20, 2, "{DEMO-1}", R"([{"text": "abc-1", "reason": "unknown project"}])");
+  EXPECT_EQ(PanelIds(pool(), tenant_, "ABC-1"), (std::vector<std::int64_t>{3, 2, 1}));
+  EXPECT_EQ(PanelIds(pool(), tenant_, "ABC-1", 2), (std::vector<std::int64_t>{3, 2}))
+      << "newer personal builds do not take the places of the issue's builds";
+  EXPECT_TRUE(PanelIds(pool(), tenant_, "ABC-9").empty());
+}
+
+TEST_F(BuildReportsByKeyTest, ThePanelReadsWhatItShowsAndToleratesOddTestCounts) {
+  AddBuilds(1, 1, "{ABC-1}");
+  Exec("UPDATE builds SET project_name = 'Backend', build_type_name = 'Build', number = '41', branch = 'main', "
+       "web_url = 'https://tc/b/1', environment = 'Production', "
+       "tests = '{\"passed\": 12, \"failed\": \"x\", \"ignored\": 1.5}', "
+       "started_at = timestamptz '2026-01-01 10:00Z', finished_at = timestamptz '2026-01-01 10:02:05Z'");
+  AddBuilds(2, 1, "{ABC-1}");
+  Exec("UPDATE builds SET finished_at = NULL, tests = NULL WHERE build_id = 2");
+  const auto builds = IssueBuilds(pool(), tenant_, core::IssueKey("ABC-1"), 50);
+  ASSERT_EQ(builds.size(), 2U);
+  const IssueBuild& done = builds[0];  // finished at 10:02, after build 2 started
+  EXPECT_EQ(done.build_id, 1);
+  EXPECT_EQ(done.jira_state, "successful");
+  EXPECT_EQ(done.project_name, "Backend");
+  EXPECT_EQ(done.build_type_name, "Build");
+  EXPECT_EQ(done.number, "41");
+  EXPECT_EQ(done.branch, "main");
+  EXPECT_EQ(done.web_url, "https://tc/b/1");
+  EXPECT_EQ(done.environment, "Production");
+  EXPECT_EQ(done.tests_passed, 12);
+  EXPECT_EQ(done.tests_failed, 0);
+  EXPECT_EQ(done.tests_ignored, 0);
+  EXPECT_EQ(done.duration_seconds, 125);
+  EXPECT_EQ(done.finished_at, "2026-01-01T10:02:05Z");
+  const IssueBuild& running = builds[1];
+  EXPECT_EQ(running.build_id, 2);
+  EXPECT_EQ(running.finished_at, "");
+  EXPECT_FALSE(running.duration_seconds.has_value());
+  EXPECT_FALSE(running.environment.has_value());
 }
 
 }  // namespace

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/ids.hpp"
 #include "db/pool.hpp"
 #include "http/router.hpp"
+#include "sync/issue_builds.hpp"
 #include "tenants/tenant_store.hpp"
 #include "web/pages.hpp"
 
@@ -18,13 +20,13 @@ struct IssuePanelOptions {
   std::string configure_module;  // the configurePage module's key
 };
 
-// The panel's HTML for the build reports (sync/build_reports.hpp) of the issue `key`; every TeamCity text is
+// The panel's HTML for the builds of the issue `key` (sync::IssueBuilds); every TeamCity text is
 // escaped, and links are http(s) only. diagnostics_url: "" for no link.
-std::string RenderIssuePanel(const core::IssueKey& key, const std::string& reports_json,
+std::string RenderIssuePanel(const core::IssueKey& key, const std::vector<sync::IssueBuild>& builds,
                              const std::string& diagnostics_url, const std::string& all_js_url);
 
-// The Forge panel's data: {"issue_key", "builds": [the reports of the builds that link the issue]}.
-std::string IssuePanelJson(const core::IssueKey& key, const std::string& reports_json);
+// The Forge panel's data: {"issue_key", "builds": [the rows the panel shows, as text]}.
+std::string IssuePanelJson(const core::IssueKey& key, const std::vector<sync::IssueBuild>& builds);
 
 // GET /jira/issue-panel?issueKey=KEY, Connect iframe JWT with a computed qsh: Jira signs the URL
 // only for users who may see the issue. GET /api/v1/issue-panel, a Forge issue panel's
