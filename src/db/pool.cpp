@@ -1,5 +1,6 @@
 #include "db/pool.hpp"
 
+#include "core/blocking.hpp"
 #include "db/error.hpp"
 
 namespace tcj::db {
@@ -22,6 +23,7 @@ Pool::Lease::~Lease() {
 }
 
 Pool::Lease Pool::Acquire() {
+  core::MayBlock();  // a query waits for PostgreSQL (see core/blocking.hpp)
   std::unique_lock lock(mutex_);
   const bool got_slot = freed_.wait_for(lock, options_.acquire_timeout, [this] {
     return !idle_.empty() || in_use_ + static_cast<int>(idle_.size()) < options_.size;

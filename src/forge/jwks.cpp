@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/blocking.hpp"
+
 namespace tcj::forge {
 namespace {
 
@@ -62,7 +64,9 @@ core::Result<crypto::RsaPublicKey> ForgeKeys::Get(const std::string& kid) {
   if (const auto* key = Usable(kid, now)) {
     const bool fresh = fetched_ && now - *fetched_ <= kMaxAge;
     if (fresh || !may_fetch) return *key;
-    // This caller refreshes the set; the key it holds stays good for this token either way.
+    // This caller refreshes the set; the key it holds stays good for this token either way. Not
+    // from a thread that must not block: it would note a fetch that never happened.
+    core::MayBlock();
     last_fetch_ = now;
     crypto::RsaPublicKey known = *key;
     lock.unlock();
@@ -70,6 +74,7 @@ core::Result<crypto::RsaPublicKey> ForgeKeys::Get(const std::string& kid) {
     return known;
   }
   if (!may_fetch) return UnknownKid();
+  core::MayBlock();
   last_fetch_ = now;
   // Outside mutex_: tokens with known keys are verified while the JWKS is fetched.
   lock.unlock();

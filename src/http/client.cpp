@@ -7,6 +7,7 @@
 
 #include <mutex>
 
+#include "core/blocking.hpp"
 #include "core/text.hpp"
 #include "core/url.hpp"
 #include "http/address_policy.hpp"
@@ -125,6 +126,7 @@ class CurlClient final : public HttpClient {
   }
 
   core::Result<ClientResponse> Send(const ClientRequest& request) override {
+    core::MayBlock();  // see core/blocking.hpp
     CURL* curl = Handle(static_cast<bool>(request.allow_address));
     curl_easy_reset(curl);  // keeps the connection cache of this thread's handle
     Transfer transfer;

@@ -228,23 +228,25 @@ std::optional<Response> Router::AuthenticateUnguarded(const Route& route, Reques
   return Response::Error(401, "unauthenticated", "Authentication is required.");
 }
 
-Response Router::Dispatch(const Route& route, Request& request, const core::Logger& log, Prechecked done) const {
+Response Router::Dispatch(const Route& route, Request& request, const core::Logger& log, Prechecked& done) const {
   if (!done.admitted) {
     if (auto refusal = Admit(route, request, log)) return std::move(*refusal);
+    done.admitted = true;
   }
-  Response response = Run(route, request, log, done.authenticated);
+  Response response = Run(route, request, log, done);
   if (limiter_ && route.rate_limit == RateLimit::sign_in) {
     limiter_->EndSignIn(limiter_->ClientKey(request), response.status == 401);
   }
   return response;
 }
 
-Response Router::Run(const Route& route, Request& request, const core::Logger& log, bool authenticated) const {
+Response Router::Run(const Route& route, Request& request, const core::Logger& log, Prechecked& done) const {
   try {
-    if (!authenticated) {
+    if (!done.authenticated) {
       if (auto refusal = AuthenticateUnguarded(route, request, log)) return std::move(*refusal);
+      done.authenticated = true;
     }
-    if (limiter_ && route.rate_limit != RateLimit::none && request.principal.tenant) {
+    if (!done.tenant_admitted && limiter_ && route.rate_limit != RateLimit::none && request.principal.tenant) {
       const core::TenantId& tenant = *request.principal.tenant;
       if (auto refusal = route.rate_limit == RateLimit::page_view ? limiter_->AdmitPageViewTenant(tenant)
                                                                   : limiter_->AdmitTenant(tenant)) {
@@ -254,6 +256,7 @@ Response Router::Run(const Route& route, Request& request, const core::Logger& l
         return std::move(*refusal);
       }
     }
+    done.tenant_admitted = true;
     return route.handler(request);
   } catch (const std::exception& e) {
     return Failed(e, route, request, log);

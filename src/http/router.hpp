@@ -44,8 +44,12 @@ enum class RateLimit {
 };
 
 // Where a handler runs: on the I/O thread (only for handlers that never block: no database, no
-// network), or on the worker pool (everything else).
-enum class Execution { io_thread, worker_pool };
+// network), on the worker pool (everything else), or first on the I/O thread and, at the first
+// step that would block (core::MayBlock), on the worker pool from that step: for read-only routes
+// whose answer usually comes from memory (a cached site, server list, admin check), which then
+// cost no thread hand-over. Authentication, the tenant's rate limit and the handler must have no
+// effect before a blocking step that running them again would repeat.
+enum class Execution { io_thread, worker_pool, io_thread_first };
 
 using Handler = std::function<Response(Request&)>;
 
@@ -90,8 +94,9 @@ using ExceptionMapper =
 
 // What of Dispatch the server has done already, as soon as the request's headers were in.
 struct Prechecked {
-  bool admitted = false;       // Admit passed
-  bool authenticated = false;  // Authenticate passed (only for routes that authenticate on headers)
+  bool admitted = false;        // Admit passed
+  bool authenticated = false;   // Authenticate passed
+  bool tenant_admitted = false;  // the tenant's rate limit passed
 };
 
 struct RouteMatch {
@@ -143,7 +148,13 @@ class Router {
   // Admits, authenticates per the route's kind, checks the tenant's rate limit, then runs the
   // handler; the steps already done are skipped. A refused limit is a 429 with Retry-After. An
   // exception becomes what the exception mapper says, or a generic 500; the details go to the log.
-  Response Dispatch(const Route& route, Request& request, const core::Logger& log, Prechecked done = {}) const;
+  // done says which steps are behind the request, and is updated as more pass: when a step throws
+  // core::WouldBlock (see Execution::io_thread_first), a second Dispatch with it goes on from there.
+  Response Dispatch(const Route& route, Request& request, const core::Logger& log, Prechecked& done) const;
+  Response Dispatch(const Route& route, Request& request, const core::Logger& log) const {
+    Prechecked none;
+    return Dispatch(route, request, log, none);
+  }
 
   const std::vector<Route>& routes() const { return routes_; }
 
@@ -153,7 +164,7 @@ class Router {
     bool is_param = false;
   };
   std::optional<Response> AuthenticateUnguarded(const Route& route, Request& request, const core::Logger& log) const;
-  Response Run(const Route& route, Request& request, const core::Logger& log, bool authenticated) const;
+  Response Run(const Route& route, Request& request, const core::Logger& log, Prechecked& done) const;
   Response Failed(const std::exception& e, const Route& route, const Request& request, const core::Logger& log) const;
 
   std::vector<Route> routes_;

@@ -1,9 +1,11 @@
 #include "http/router.hpp"
 
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 
+#include "core/blocking.hpp"
 #include "http/rate_limit.hpp"
 #include "support/capture_sink.hpp"
 
@@ -331,6 +333,39 @@ TEST_F(RouterLimitsTest, ForgeCallsAreNotLimitedPerAddress) {
     }
   }
   EXPECT_EQ(Call("GET", "/forge-call", "192.0.2.1", "site-0").status, 429) << "the site's own limit holds";
+}
+
+// Execution::io_thread_first: a step that would block throws WouldBlock; Dispatch again with the
+// same progress goes on from there: authentication and the tenant's limit are not repeated.
+TEST_F(RouterLimitsTest, ADispatchThatWouldBlockGoesOnWhereItStopped) {
+  Limit({.per_address = kLots, .per_tenant = {.per_second = 1, .burst = 2}});
+  int runs = 0;
+  router_.Add({.method = "GET",
+               .pattern = "/api/v1/cached",
+               .auth = {AuthKind::local_admin},
+               .execution = Execution::io_thread_first,
+               .handler = [&runs](Request&) {
+                 ++runs;
+                 core::MayBlock();
+                 return Response::Text(200, "read");
+               }});
+  Request req;
+  req.method = "GET";
+  req.path = "/api/v1/cached";
+  req.remote_address = "192.0.2.1";
+  req.headers.Add("X-Tenant", "t1");
+  const Route& route = *router_.Match("GET", "/api/v1/cached").route;
+  Prechecked done;
+  {
+    core::NonBlockingScope io_thread;
+    EXPECT_THROW(router_.Dispatch(route, req, log_, done), core::WouldBlock);
+  }
+  EXPECT_TRUE(done.admitted && done.authenticated && done.tenant_admitted);
+  EXPECT_EQ(router_.Dispatch(route, req, log_, done).status, 200);
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(auth_->calls.load(), 1) << "authenticated once";
+  EXPECT_EQ(Call("GET", "/api/v1/servers", "192.0.2.1", "t1").status, 200) << "one of two tenant tokens was used";
+  EXPECT_EQ(Call("GET", "/api/v1/servers", "192.0.2.1", "t1").status, 429);
 }
 
 TEST_F(RouterLimitsTest, UnlimitedRoutesStayUnlimited) {

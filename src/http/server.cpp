@@ -16,6 +16,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/blocking.hpp"
 #include "core/random.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
@@ -353,7 +354,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     request_.remote_address = remote_;
     // Rate limits and the cross-site check before a byte of the body is read.
     if (auto refusal = listener_.router.Admit(*route_, request_, server_.log)) return RespondEarly(std::move(*refusal));
-    if (!listener_.router.AuthenticatesOnHeaders(*route_)) return ReadBodyOrDispatch();
+    // With the whole request in (a GET), authentication is simply Dispatch's first step.
+    if (!listener_.router.AuthenticatesOnHeaders(*route_) || parser_->is_done()) return ReadBodyOrDispatch();
     // A stranger is refused before the body: authentication may query the database, so it runs on
     // the worker pool and the session continues on its own strand.
     state_ = State::handling;
@@ -406,12 +408,20 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
     request_.body = std::move(req.body());
-    const Prechecked done{.admitted = true, .authenticated = authenticated_};
+    done_ = Prechecked{.admitted = true, .authenticated = authenticated_};
     if (route_->execution == Execution::io_thread) {
-      return Respond(listener_.router.Dispatch(*route_, request_, server_.log, done));
+      return Respond(listener_.router.Dispatch(*route_, request_, server_.log, done_));
     }
-    net::post(*server_.workers, [self = this->shared_from_this(), done]() mutable {
-      Response response = self->listener_.router.Dispatch(*self->route_, self->request_, self->server_.log, done);
+    if (route_->execution == Execution::io_thread_first) {
+      try {
+        core::NonBlockingScope on_io_thread;
+        return Respond(listener_.router.Dispatch(*route_, request_, server_.log, done_));
+      } catch (const core::WouldBlock&) {
+        // done_ says how far it got; the worker goes on from there.
+      }
+    }
+    net::post(*server_.workers, [self = this->shared_from_this()]() mutable {
+      Response response = self->listener_.router.Dispatch(*self->route_, self->request_, self->server_.log, self->done_);
       auto executor = self->stream_.get_executor();
       net::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
         self->Respond(std::move(response));
@@ -545,6 +555,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   bool keep_alive_ = false;
   bool close_after_ = false;
   bool authenticated_ = false;  // on the headers, before the body (see Router::AuthenticatesOnHeaders)
+  Prechecked done_;             // the steps of Router::Dispatch behind this request
   std::string remote_;
   ConnectionLimits::Slot slot_;
   std::string close_reason_;

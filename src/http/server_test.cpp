@@ -1,11 +1,13 @@
 #include "http/server.hpp"
 
+
 #include <gtest/gtest.h>
 
 #include <future>
 #include <latch>
 #include <thread>
 
+#include "core/blocking.hpp"
 #include "support/raw_http.hpp"
 #include "support/server_fixture.hpp"
 
@@ -30,6 +32,16 @@ class ServerTest : public testing::ServerFixture {
                  .auth = {AuthKind::none},
                  .max_body_bytes = 1024,
                  .handler = [](Request& r) { return Response::Text(200, r.body); }});
+    // Answers how many times the handler ran; with ?block it waits for something (core::MayBlock).
+    router_.Add({.method = "GET",
+                 .pattern = "/first",
+                 .auth = {AuthKind::none},
+                 .execution = Execution::io_thread_first,
+                 .handler = [this](Request& r) {
+                   const int run = ++first_runs_;
+                   if (r.query == "block") core::MayBlock();
+                   return Response::Text(200, std::to_string(run));
+                 }});
     router_.Add({.method = "GET", .pattern = "/slow", .auth = {AuthKind::none}, .handler = [this](Request&) {
                    slow_started_.count_down();
                    release_slow_.get_future().wait();
@@ -46,6 +58,7 @@ class ServerTest : public testing::ServerFixture {
     ServerFixture::TearDown();
   }
 
+  std::atomic<int> first_runs_{0};
   std::latch slow_started_{1};
   std::promise<void> release_slow_;
 };
@@ -188,6 +201,18 @@ TEST_F(ServerTest, AccessLogInErrorsModeKeepsFailuresOnlyAndMetricsCountEverythi
   EXPECT_NE(text.find(R"(http_requests_total{listener="public",route="/hello",method="GET",status="200"} 1)"),
             std::string::npos)
       << text;
+}
+
+// A read that needs nothing but memory is answered on the I/O thread in one run; one that would
+// block is run again on the worker pool, where blocking is allowed.
+TEST_F(ServerTest, AnIoThreadFirstRouteMovesToTheWorkersWhenItWouldBlock) {
+  auto inline_answer = HttpGet(port_, "/first");
+  ASSERT_TRUE(inline_answer.has_value());
+  EXPECT_EQ(inline_answer->body, "1");
+  auto moved = HttpGet(port_, "/first?block");
+  ASSERT_TRUE(moved.has_value());
+  EXPECT_EQ(moved->status, 200);
+  EXPECT_EQ(moved->body, "3") << "the first run stopped at the blocking step, the second finished on a worker";
 }
 
 TEST_F(ServerTest, CountsRequestsByRouteAndStatus) {

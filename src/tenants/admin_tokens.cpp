@@ -41,6 +41,7 @@ std::optional<AdminIdentity> AdminTokenStore::Authenticate(std::string_view pres
         "UPDATE admin_tokens SET last_used_at = now() WHERE tenant_id = $1 AND token_id = $2 "
         "AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
         identity->tenant, identity->token_id);
+    NoteUse(identity->token_id);  // after the write: a lookup stopped before it (core::WouldBlock) writes again
   }
   return identity;
 }
@@ -48,12 +49,15 @@ std::optional<AdminIdentity> AdminTokenStore::Authenticate(std::string_view pres
 bool AdminTokenStore::UseWorthWriting(const std::string& token_id) {
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(uses_mutex_);
-  if (const auto it = uses_.find(token_id); it != uses_.end() && now - it->second < std::chrono::minutes(1)) {
-    return false;
-  }
+  const auto it = uses_.find(token_id);
+  return it == uses_.end() || now - it->second >= std::chrono::minutes(1);
+}
+
+void AdminTokenStore::NoteUse(const std::string& token_id) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(uses_mutex_);
   if (uses_.size() >= 10'000) uses_.clear();
   uses_[token_id] = now;
-  return true;
 }
 
 std::vector<AdminTokenInfo> AdminTokenStore::List(const core::TenantId& tenant) {

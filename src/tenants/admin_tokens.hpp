@@ -50,8 +50,9 @@ class AdminTokenStore {
   bool Revoke(const core::TenantId& tenant, const std::string& token_id);
 
  private:
-  // True when this process has not noted a use of the token in the last minute (and notes it now).
+  // True when this process has not written a use of the token in the last minute.
   bool UseWorthWriting(const std::string& token_id);
+  void NoteUse(const std::string& token_id);
 
   db::Pool& pool_;
   // Valid tokens by their hash; unknown ones are not kept (anyone can present those).

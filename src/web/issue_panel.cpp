@@ -158,6 +158,7 @@ void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantSto
   router.Add({.method = "GET",
               .pattern = "/jira/issue-panel",
               .auth = {http::AuthKind::connect_jwt},
+              .execution = http::Execution::io_thread_first,
               .rate_limit = http::RateLimit::page_view,
               .handler = [&pool, &tenants, options = std::move(options)](Request& r) {
                 const auto key = IssueKeyParameter(r);
@@ -180,6 +181,7 @@ void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantSto
   router.Add({.method = "GET",
               .pattern = "/api/v1/issue-panel",
               .auth = {http::AuthKind::forge},
+              .execution = http::Execution::io_thread_first,
               .rate_limit = http::RateLimit::page_view,
               .handler = [&pool](Request& r) {
                 const auto* invocation = std::any_cast<forge::Invocation>(&r.principal.verified);

@@ -120,6 +120,7 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
   router.Add({.method = "GET",
               .pattern = "/api/v1/servers",
               .auth = kAdminAuth,
+              .execution = http::Execution::io_thread_first,
               .handler = AdminOnly(access, [&servers](Request& r) {
                 json list = json::array();
                 for (const auto& s : servers.List(*r.principal.tenant)) list.push_back(ServerJson(s));
@@ -160,6 +161,7 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
   router.Add({.method = "GET",
               .pattern = "/api/v1/servers/{id}",
               .auth = kAdminAuth,
+              .execution = http::Execution::io_thread_first,
               .handler = AdminOnly(access, [&servers](Request& r) {
                 auto s = servers.Get(*r.principal.tenant, core::ServerId(std::string(*r.PathParam("id"))));
                 return s ? Response::Json(200, ServerJson(*s).dump()) : ServerNotFound();
