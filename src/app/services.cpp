@@ -61,6 +61,7 @@ Services::Services(const config::Config& c, const core::Logger& l, crypto::Keyri
   connect_registry.FollowChanges(changes);
   forge_registry.FollowChanges(changes);
   admin_tokens.FollowChanges(changes);
+  issue_builds.FollowChanges(changes);
 }
 
 forge::FitPolicy Services::ForgePolicy() const {

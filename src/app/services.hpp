@@ -21,6 +21,7 @@
 #include "jira/oauth_tokens.hpp"
 #include "jira/site_access.hpp"
 #include "sync/engine.hpp"
+#include "sync/issue_builds.hpp"
 #include "tenants/admin_sessions.hpp"
 #include "tenants/admin_tokens.hpp"
 #include "tenants/connect_registry.hpp"
@@ -76,6 +77,7 @@ class Services {
   web::AdminAccess admin_access;
   web::AuditTrail audit{pool, log.With({{"component", "audit"}})};
   sync::Engine sync_engine;
+  sync::IssueBuildsReader issue_builds{pool};
   // Declared last: destroyed (and its thread stopped) before the caches it clears. Started by serve.
   db::ChangeFeed changes;
 };

@@ -19,9 +19,12 @@ namespace tcj::db {
 
 inline constexpr std::string_view kChangeChannel = "tcj_changes";
 
+// A change made with no tenant set (an operator's maintenance) concerns every tenant.
+inline constexpr std::string_view kEveryTenant = "*";
+
 struct Change {
   std::string table;
-  std::string tenant;  // the tenant id as text
+  std::string tenant;  // the tenant id as text, or kEveryTenant
 };
 
 // Reads a notice's payload; nullopt when it is not one of ours.

@@ -35,7 +35,9 @@ class TenantCache {
     feed.Subscribe(
         [this, watched = std::vector<std::string>(tables.begin(), tables.end())](const Change& change) {
           for (const auto& t : watched) {
-            if (t == change.table) return cache_.InvalidateTag(change.tenant);
+            if (t != change.table) continue;
+            if (change.tenant == kEveryTenant) return cache_.Clear();
+            return cache_.InvalidateTag(change.tenant);
           }
         },
         [this] { cache_.Clear(); });

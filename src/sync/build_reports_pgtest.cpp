@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "db/change_feed.hpp"
 #include "db/transaction.hpp"
 #include "support/store_test.hpp"
 
@@ -169,6 +171,51 @@ TEST_F(BuildReportsByKeyTest, ThePanelReadsWhatItShowsAndToleratesOddTestCounts)
   EXPECT_EQ(running.finished_at, "");
   EXPECT_FALSE(running.duration_seconds.has_value());
   EXPECT_FALSE(running.environment.has_value());
+}
+
+// The panel's views repeat: the builds of an issue stay in memory until a change to what the panel
+// shows of the site's builds (migration 0018), by any process, drops them.
+TEST_F(BuildReportsByKeyTest, ThePanelsBuildsAreKeptUntilTheSitesBuildsChange) {
+  AddBuilds(1, 2, "{ABC-1}");
+  db::ChangeFeed feed(RuntimeSettings(), log_);
+  IssueBuildsReader reader(pool());
+  reader.FollowChanges(feed);
+  feed.Start();
+  const auto live_by = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!feed.live() && std::chrono::steady_clock::now() < live_by) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(feed.live());
+  const auto state_of_newest = [&] { return reader.Read(tenant_, core::IssueKey("ABC-1"), 50)->at(0).jira_state; };
+  const auto eventually = [&](const std::string& state) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (state_of_newest() != state && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return state_of_newest() == state;
+  };
+  // Notices of the inserts above may still be on their way: wait for the first read to stay.
+  ASSERT_TRUE(eventually("successful"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(state_of_newest(), "successful");
+
+  // The sender's bookkeeping sends no notice, and a change made without triggers shows nothing:
+  // the panel answers from memory.
+  Exec("UPDATE builds SET send_attempts = send_attempts + 1");
+  {
+    auto admin = db::Connection::Open(AdminSettings());
+    admin->ExecScript("SET session_replication_role = replica; UPDATE builds SET jira_state = 'failed'");
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(state_of_newest(), "successful") << "answered from memory";
+
+  // A state change through the service (any process) shows at once.
+  Exec("UPDATE builds SET jira_state = 'in_progress' WHERE build_id = 2");
+  EXPECT_TRUE(eventually("in_progress"));
+  // So does a maintenance change without a tenant (an operator's statement): every site's panels go.
+  {
+    auto admin = db::Connection::Open(AdminSettings());
+    admin->ExecScript("UPDATE builds SET jira_state = 'cancelled' WHERE build_id = 2");
+  }
+  EXPECT_TRUE(eventually("cancelled"));
 }
 
 }  // namespace

@@ -56,4 +56,14 @@ std::vector<IssueBuild> IssueBuilds(db::Pool& pool, const core::TenantId& tenant
   return builds;
 }
 
+IssueBuildsReader::Builds IssueBuildsReader::Read(const core::TenantId& tenant, const core::IssueKey& key, int limit) {
+  const std::string entry = tenant.str() + ' ' + key.str() + ' ' + std::to_string(limit);
+  const auto now = std::chrono::steady_clock::now();
+  if (auto hit = cache_.Get(entry, now)) return *hit;
+  const auto ticket = cache_.BeginRead();
+  auto builds = std::make_shared<const std::vector<IssueBuild>>(IssueBuilds(pool_, tenant, key, limit));
+  cache_.Put(entry, builds, tenant.str(), ticket, now);
+  return builds;
+}
+
 }  // namespace tcj::sync

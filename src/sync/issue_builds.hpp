@@ -4,12 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/ids.hpp"
 #include "db/pool.hpp"
+#include "db/tenant_cache.hpp"
 
 namespace tcj::sync {
 
@@ -35,5 +37,24 @@ std::vector<IssueBuild> IssueBuilds(db::Pool& pool, const core::TenantId& tenant
                                     int limit);
 // Its statement ($1 tenant, $2 key, $3 limit), for the test that EXPLAINs it.
 const std::string& IssueBuildsSql();
+
+// IssueBuilds for the issue panel, whose views repeat (every user who opens the issue, every
+// reload): once following the change feed, the builds of a (site, issue) are kept in memory until
+// a change to what the panel shows of that site's builds (migration 0018) drops them, in every
+// process at once. Bounded: at most kMaxIssues issues, each at most `limit` builds.
+class IssueBuildsReader {
+ public:
+  static constexpr std::size_t kMaxIssues = 2000;
+  using Builds = std::shared_ptr<const std::vector<IssueBuild>>;
+
+  explicit IssueBuildsReader(db::Pool& pool) : pool_(pool) {}
+  void FollowChanges(db::ChangeFeed& feed) { cache_.Follow(feed, {"builds", "tenants"}); }
+
+  Builds Read(const core::TenantId& tenant, const core::IssueKey& key, int limit);
+
+ private:
+  db::Pool& pool_;
+  db::TenantCache<Builds> cache_{kMaxIssues, std::chrono::seconds(0)};  // by tenant, key and limit
+};
 
 }  // namespace tcj::sync

@@ -153,14 +153,14 @@ std::string RenderIssuePanel(const core::IssueKey& key, const std::vector<sync::
   return html + "</body></html>";
 }
 
-void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantStore& tenants,
+void AddIssuePanelRoute(http::Router& router, sync::IssueBuildsReader& reader, tenants::TenantStore& tenants,
                         IssuePanelOptions options) {
   router.Add({.method = "GET",
               .pattern = "/jira/issue-panel",
               .auth = {http::AuthKind::connect_jwt},
               .execution = http::Execution::io_thread_first,
               .rate_limit = http::RateLimit::page_view,
-              .handler = [&pool, &tenants, options = std::move(options)](Request& r) {
+              .handler = [&reader, &tenants, options = std::move(options)](Request& r) {
                 const auto key = IssueKeyParameter(r);
                 if (!key) return Response::Text(400, "The panel needs the issue's key (issueKey=ABC-123).");
                 std::string diagnostics;
@@ -168,11 +168,11 @@ void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantSto
                   diagnostics = site->site_url + "/plugins/servlet/ac/" + options.app_key + "/" +
                                 options.configure_module + "?ac.q=";
                 }
-                const auto builds = sync::IssueBuilds(pool, *r.principal.tenant, *key, kShownBuilds);
+                const auto builds = reader.Read(*r.principal.tenant, *key, kShownBuilds);
                 Response res;
                 res.headers.Set("Content-Type", "text/html; charset=utf-8");
                 SetPageHeaders(res, options.page, true);
-                res.body = RenderIssuePanel(*key, builds, diagnostics, options.page.all_js_url);
+                res.body = RenderIssuePanel(*key, *builds, diagnostics, options.page.all_js_url);
                 return res;
               }});
 
@@ -183,14 +183,14 @@ void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantSto
               .auth = {http::AuthKind::forge},
               .execution = http::Execution::io_thread_first,
               .rate_limit = http::RateLimit::page_view,
-              .handler = [&pool](Request& r) {
+              .handler = [&reader](Request& r) {
                 const auto* invocation = std::any_cast<forge::Invocation>(&r.principal.verified);
                 const auto query = invocation ? ParseDiagnosticsQuery(invocation->issue_key) : std::nullopt;
                 if (!query || query->kind != DiagnosticsQuery::Kind::issue_key) {
                   return Response::Error(400, "bad_request", "The call does not come from an issue panel.");
                 }
                 return Response::Json(
-                    200, IssuePanelJson(query->key, sync::IssueBuilds(pool, *r.principal.tenant, query->key, kShownBuilds)));
+                    200, IssuePanelJson(query->key, *reader.Read(*r.principal.tenant, query->key, kShownBuilds)));
               }});
 }
 

@@ -31,6 +31,7 @@ std::string IssuePanelJson(const core::IssueKey& key, const std::vector<sync::Is
 // GET /jira/issue-panel?issueKey=KEY, Connect iframe JWT with a computed qsh: Jira signs the URL
 // only for users who may see the issue. GET /api/v1/issue-panel, a Forge issue panel's
 // invokeRemote: the issue its invocation token names.
-void AddIssuePanelRoute(http::Router& router, db::Pool& pool, tenants::TenantStore& tenants, IssuePanelOptions options);
+void AddIssuePanelRoute(http::Router& router, sync::IssueBuildsReader& reader, tenants::TenantStore& tenants,
+                        IssuePanelOptions options);
 
 }  // namespace tcj::web
