@@ -104,8 +104,13 @@ struct Server::Impl {
       : options(o),
         log(std::move(l)),
         metrics(m),
-        connection_limits(o.max_connections, o.max_connections_per_client),
-        ioc(std::max(1, o.io_threads)) {}
+        connection_limits(o.max_connections, o.max_connections_per_client) {
+    // One single-threaded io_context per I/O thread, connections handed out in turn: a connection
+    // stays on its thread, with no scheduler shared between threads to lock and no strand.
+    for (int i = 0; i < std::max(1, o.io_threads); ++i) contexts.push_back(std::make_unique<net::io_context>(1));
+  }
+
+  net::io_context& NextContext() { return *contexts[next_context++ % contexts.size()]; }
 
   void Register(SessionBase* s, std::weak_ptr<SessionBase> weak) {
     std::lock_guard lock(sessions_mutex);
@@ -145,8 +150,9 @@ struct Server::Impl {
   std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
   // Declared after the session registry: handlers destroyed with the io_context unregister
   // their sessions, so the registry must still exist then.
-  net::io_context ioc;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::atomic<std::size_t> next_context{0};
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   std::unique_ptr<net::thread_pool> workers;
   std::vector<std::unique_ptr<Listener>> listeners;
   std::vector<std::thread> threads;
@@ -161,8 +167,8 @@ struct Listener {
         name(std::move(n)),
         router(r),
         tls(std::move(t)),
-        acceptor(net::make_strand(s.ioc)),
-        retry_timer(s.ioc) {
+        acceptor(*s.contexts.front()),
+        retry_timer(*s.contexts.front()) {
     beast::error_code ec;
     const std::string where = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
     acceptor.open(endpoint.protocol(), ec);
@@ -562,7 +568,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 };
 
 void Listener::Accept() {
-  acceptor.async_accept(net::make_strand(server.ioc), [this](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept(server.NextContext(), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
     if (ec) {
       // Out of descriptors or similar: say so, wait a little, keep serving the connections we have.
@@ -634,14 +640,13 @@ std::uint16_t Server::port(const std::string& name) const {
 bool Server::draining() const { return impl_->draining; }
 
 void Server::Start() {
-  impl_->work.emplace(impl_->ioc.get_executor());
+  for (auto& context : impl_->contexts) impl_->work.push_back(net::make_work_guard(*context));
   impl_->workers = std::make_unique<net::thread_pool>(static_cast<std::size_t>(std::max(1, impl_->options.worker_threads)));
   for (auto& l : impl_->listeners) {
     net::dispatch(l->acceptor.get_executor(), [listener = l.get()] { listener->Accept(); });
   }
-  const int n = std::max(1, impl_->options.io_threads);
-  for (int i = 0; i < n; ++i) {
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& context : impl_->contexts) {
+    impl_->threads.emplace_back([context = context.get()] { context->run(); });
   }
 }
 
@@ -664,8 +669,8 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
         [](const std::shared_ptr<SessionBase>& s) { net::post(s->executor(), [s] { s->ForceClose(); }); });
     impl_->WaitForSessions(Clock::now() + std::chrono::seconds(2));
   }
-  impl_->work.reset();
-  impl_->ioc.stop();
+  impl_->work.clear();
+  for (auto& context : impl_->contexts) context->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
   impl_->workers->join();
