@@ -482,9 +482,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     const auto status_end = std::to_chars(std::begin(status_text), std::end(status_text), status_).ptr;
     const std::string_view status(status_text, static_cast<std::size_t>(status_end - status_text));
     const std::string_view method = request_.method.empty() ? std::string_view("-") : request_.method;
-    auto& m = server_.metrics;
-    m.requests.Labels({listener_.name, route, method, status}).Inc();
-    m.request_duration.Labels({listener_.name, route, method, status}).Observe(seconds);
+    // A kept-alive connection mostly repeats one route, method and status: its counters are looked
+    // up by their labels once, not per request.
+    if (metrics_.route != route_ || metrics_.status != status_ || metrics_.method != method) {
+      auto& m = server_.metrics;
+      metrics_ = {route_, status_, std::string(method), &m.requests.Labels({listener_.name, route, method, status}),
+                  &m.request_duration.Labels({listener_.name, route, method, status})};
+    }
+    metrics_.count->Inc();
+    metrics_.duration->Observe(seconds);
     if (!server_.log.Enabled(core::LogLevel::info) || !server_.options.access_log.ShouldLog(status_, seconds)) return;
     const std::string query = core::RedactQuery(request_.query);
     server_.log.Info("http.request", {{"request_id", request_.request_id},
@@ -562,6 +568,13 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   bool close_after_ = false;
   bool authenticated_ = false;  // on the headers, before the body (see Router::AuthenticatesOnHeaders)
   Prechecked done_;             // the steps of Router::Dispatch behind this request
+  struct RequestMetrics {
+    const Route* route = nullptr;
+    int status = 0;
+    std::string method;
+    core::Counter* count = nullptr;
+    core::Histogram* duration = nullptr;
+  } metrics_;  // of the last request answered
   std::string remote_;
   ConnectionLimits::Slot slot_;
   std::string close_reason_;
