@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // HTTP benchmarks of the read path: wrk against /healthz, the authenticated GET /api/v1/servers
-// (a local admin token) and the Connect issue panel of one issue (a signed iframe URL, as Jira
-// loads it), after the site's history was synced from the fake TeamCity through the real sync.
+// (a local admin token), the Connect issue panel of one issue (a signed iframe URL, as Jira loads
+// it) and the panels of 3 000 issues in turn (more than the panel keeps in memory), after the
+// site's history was synced from the fake TeamCity through the real sync.
 //
 //   node bench/http.js [--builds 20000] [--seconds 10] [--connections 4] [--perf DIR]
 //
@@ -11,6 +12,8 @@
 'use strict';
 
 const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
 const { startStack, executable, call, sleep } = require('./lib/stack');
 
 const args = process.argv.slice(2);
@@ -26,10 +29,11 @@ const connections = option('connections', 4);
 const perfDir = (() => { const at = args.indexOf('--perf'); return at >= 0 ? args[at + 1] : null; })();
 
 // wrk's --latency output: "Requests/sec: 12345.67" and "     99%    1.23ms".
-function wrk(url, headers = [], recording = null) {
+function wrk(url, headers = [], recording = null, script = null) {
   const perf = recording && spawn('perf', ['record', '-g', '-q', '-p', String(recording.pid), '-o', recording.file],
                                    { stdio: 'ignore' });
   const r = spawnSync('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency',
+                              ...(script ? ['-s', script] : []),
                               ...headers.flatMap((h) => ['-H', h]), url], { encoding: 'utf8' });
   if (perf) perf.kill('SIGINT');
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr || r.error}`);
@@ -69,6 +73,20 @@ async function main() {
   if (panel.status !== 200) throw new Error(`issue panel: ${panel.status} ${panel.text.slice(0, 200)}`);
   const rows = (panel.text.match(/<tr>/g) || []).length;
 
+  // Views spread over more issues than the panel keeps in memory (sync::IssueBuildsReader keeps
+  // 2 000): nearly every view reads PostgreSQL, as on a large site whose users open different issues.
+  const spread = [];
+  for (let n = 1; n <= 3000; n++) {
+    const url = `${app}/jira/issue-panel?issueKey=ABC-${n}`;
+    const t = await call('POST', `${jira}/_control/sites/acme/tokens`,
+                         { kind: 'request', method: 'GET', url, accountId: 'acc-admin' });
+    spread.push(`/jira/issue-panel?issueKey=ABC-${n}&jwt=${encodeURIComponent(t.json.token)}`);
+  }
+  const script = path.join(stack.dir, 'spread.lua');
+  fs.writeFileSync(script, `local paths = ${JSON.stringify(spread).replace('[', '{').replace(/]$/, '}')}\n` +
+                           'local i = 0\nrequest = function()\n  i = i % #paths + 1\n' +
+                           '  return wrk.format("GET", paths[i])\nend\n');
+
   const record = (route) => perfDir && { pid: stack.serve.pid, file: `${perfDir}/${route}.data` };
   const result = {
     builds: status.builds.total,
@@ -77,6 +95,7 @@ async function main() {
     healthz: wrk(`${app}/healthz`, [], record('healthz')),
     servers: wrk(`${app}/api/v1/servers`, [`Authorization: Bearer ${adminToken}`], record('servers')),
     issuePanel: { issueKey: key, rows, ...wrk(`${panelUrl}&jwt=${encodeURIComponent(signed.json.token)}`, [], record('panel')) },
+    issuePanel3000Issues: wrk(app, [], record('panel-spread'), script),
   };
   console.log(JSON.stringify(result));
   await stack.stop();
