@@ -100,7 +100,7 @@ std::string_view HttpDate() {
 }  // namespace
 
 struct Server::Impl {
-  Impl(ServerOptions o, core::Logger l, HttpMetrics& m)
+  Impl(const ServerOptions& o, core::Logger l, HttpMetrics& m)
       : options(o),
         log(std::move(l)),
         metrics(m),
@@ -626,7 +626,7 @@ void Listener::StartSession(tcp::socket&& socket) {
 
 }  // namespace
 
-Server::Server(ServerOptions options, core::Logger log, HttpMetrics& metrics)
+Server::Server(const ServerOptions& options, core::Logger log, HttpMetrics& metrics)
     : impl_(std::make_unique<Impl>(options, std::move(log), metrics)) {}
 
 Server::~Server() { Shutdown(std::chrono::milliseconds(0)); }

@@ -55,7 +55,7 @@ class ListenError : public std::runtime_error {
 // Thread-safe. Listeners are added before Start(); routers must outlive the server.
 class Server {
  public:
-  Server(ServerOptions options, core::Logger log, HttpMetrics& metrics);
+  Server(const ServerOptions& options, core::Logger log, HttpMetrics& metrics);
   ~Server();  // shuts down without grace if still running
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
