@@ -117,10 +117,9 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
   router.SetRateLimit("GET", "/admin", RateLimit::none);
   router.SetRateLimit("GET", "/static/{name}", RateLimit::none);
   router.SetRateLimit("POST", "/api/v1/session", RateLimit::sign_in);
-  web::AddIssuePanelRoute(router, services.issue_builds, services.tenants,
-                          {.page = pages,
-                           .app_key = config.connect.app_key,
-                           .configure_module = std::string(connect::kConfigureModule)});
+  web::AddIssuePanelRoute(
+      router, services.issue_builds, services.tenants,
+      {.page = pages, .app_key = config.connect.app_key, .configure_module = std::string(connect::kConfigureModule)});
 }
 
 void AddForgeRoutes(http::Router& router, Services& services) {

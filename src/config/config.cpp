@@ -347,12 +347,13 @@ const std::vector<KeyDef>& Keys() {
          return std::nullopt;
        }},
       {"log.access", Type::string,
-       [](Config& c, const Value& v) -> std::optional<std::string> {
-         auto access = core::AccessLogPolicy::Parse(Str(v));
-         if (!access) return "expected all, errors or sample:N (N from 1 to 1000000)";
-         c.log.access = *access;
-         return std::nullopt;
-       }},
+       [](Config& c, const Value& v) -> std::
+                                         optional<std::string> {
+                                           auto access = core::AccessLogPolicy::Parse(Str(v));
+                                           if (!access) return "expected all, errors or sample:N (N from 1 to 1000000)";
+                                           c.log.access = *access;
+                                           return std::nullopt;
+                                         }},
       IntKey("limits.ip_requests_per_second", &C::limits, &LimitsConfig::ip_requests_per_second, 0, 1000000),
       IntKey("limits.ip_burst", &C::limits, &LimitsConfig::ip_burst, 1, 1000000),
       IntKey("limits.tenant_requests_per_second", &C::limits, &LimitsConfig::tenant_requests_per_second, 0, 1000000),

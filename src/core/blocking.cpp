@@ -7,9 +7,13 @@ thread_local bool non_blocking = false;
 
 }  // namespace
 
-NonBlockingScope::NonBlockingScope() : outer_(non_blocking) { non_blocking = true; }
+NonBlockingScope::NonBlockingScope() : outer_(non_blocking) {
+  non_blocking = true;
+}
 
-NonBlockingScope::~NonBlockingScope() { non_blocking = outer_; }
+NonBlockingScope::~NonBlockingScope() {
+  non_blocking = outer_;
+}
 
 void MayBlock() {
   if (non_blocking) throw WouldBlock{};

@@ -22,7 +22,9 @@ std::optional<Change> ParseChange(std::string_view payload) {
 ChangeFeed::ChangeFeed(ConnectionSettings settings, core::Logger log)
     : settings_(std::move(settings)), log_(std::move(log)) {}
 
-ChangeFeed::~ChangeFeed() { Stop(); }
+ChangeFeed::~ChangeFeed() {
+  Stop();
+}
 
 void ChangeFeed::Subscribe(OnChange on_change, OnGap on_gap) {
   subscribers_.push_back({std::move(on_change), std::move(on_gap)});

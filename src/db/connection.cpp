@@ -1,8 +1,8 @@
 #include "db/connection.hpp"
 
-#include <cerrno>
 #include <libpq-fe.h>
 #include <poll.h>
+#include <cerrno>
 
 #include "db/error.hpp"
 
@@ -126,7 +126,8 @@ std::vector<std::pair<std::string, std::string>> Connection::EffectiveParameters
 std::vector<Connection::Notice> Connection::WaitForNotices(std::chrono::milliseconds timeout) {
   const auto lost = [this] {
     broken_ = true;
-    return DbError(DbErrorKind::connection, "08006", "lost the connection to PostgreSQL: " + Trimmed(PQerrorMessage(conn_)));
+    return DbError(DbErrorKind::connection, "08006",
+                   "lost the connection to PostgreSQL: " + Trimmed(PQerrorMessage(conn_)));
   };
   std::vector<Notice> notices;
   const auto take = [&] {

@@ -197,8 +197,8 @@ std::optional<Response> Router::Admit(const Route& route, Request& request, cons
   if (!limiter_ || route.rate_limit == RateLimit::none || FromAtlassianOnly(route)) return std::nullopt;
   // Before authentication, which may cost a database query or a key fetch.
   const std::string client = limiter_->ClientKey(request);
-  auto refusal = route.rate_limit == RateLimit::page_view ? limiter_->AdmitPageViewClient(client)
-                                                          : limiter_->AdmitClient(client);
+  auto refusal =
+      route.rate_limit == RateLimit::page_view ? limiter_->AdmitPageViewClient(client) : limiter_->AdmitClient(client);
   if (!refusal && route.rate_limit == RateLimit::sign_in) refusal = limiter_->BeginSignIn(client);
   if (refusal) {
     log.Debug("http.rate_limited", {{"request_id", request.request_id}, {"route", route.pattern}, {"client", client}});

@@ -94,8 +94,8 @@ using ExceptionMapper =
 
 // What of Dispatch the server has done already, as soon as the request's headers were in.
 struct Prechecked {
-  bool admitted = false;        // Admit passed
-  bool authenticated = false;   // Authenticate passed
+  bool admitted = false;         // Admit passed
+  bool authenticated = false;    // Authenticate passed
   bool tenant_admitted = false;  // the tenant's rate limit passed
 };
 

@@ -1,6 +1,5 @@
 #include "http/router.hpp"
 
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -320,8 +319,7 @@ TEST_F(RouterLimitsTest, PageViewsHaveTheirOwnBudgetsPerAddressAndPerSite) {
   }
   EXPECT_EQ(admitted, 20);
   EXPECT_NE(Metrics().find(R"(http_rate_limited_total{scope="ip_page_view"} 1)"), std::string::npos) << Metrics();
-  EXPECT_NE(Metrics().find(R"(http_rate_limited_total{scope="tenant_page_view"} 20)"), std::string::npos)
-      << Metrics();
+  EXPECT_NE(Metrics().find(R"(http_rate_limited_total{scope="tenant_page_view"} 20)"), std::string::npos) << Metrics();
 }
 
 // Forge's calls for every site come from Atlassian's few addresses: limited per site only.

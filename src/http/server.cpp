@@ -20,10 +20,10 @@
 #include "core/random.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
+#include "core/uri.hpp"
 #include "http/connection_limits.hpp"
 #include "http/rate_limit.hpp"
 #include "http/tls.hpp"
-#include "core/uri.hpp"
 
 namespace tcj::http {
 
@@ -101,10 +101,7 @@ std::string_view HttpDate() {
 
 struct Server::Impl {
   Impl(const ServerOptions& o, core::Logger l, HttpMetrics& m)
-      : options(o),
-        log(std::move(l)),
-        metrics(m),
-        connection_limits(o.max_connections, o.max_connections_per_client) {
+      : options(o), log(std::move(l)), metrics(m), connection_limits(o.max_connections, o.max_connections_per_client) {
     // One single-threaded io_context per I/O thread, connections handed out in turn: a connection
     // stays on its thread, with no scheduler shared between threads to lock and no strand.
     for (int i = 0; i < std::max(1, o.io_threads); ++i) contexts.push_back(std::make_unique<net::io_context>(1));
@@ -427,7 +424,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       }
     }
     net::post(*server_.workers, [self = this->shared_from_this()]() mutable {
-      Response response = self->listener_.router.Dispatch(*self->route_, self->request_, self->server_.log, self->done_);
+      Response response =
+          self->listener_.router.Dispatch(*self->route_, self->request_, self->server_.log, self->done_);
       auto executor = self->stream_.get_executor();
       net::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
         self->Respond(std::move(response));

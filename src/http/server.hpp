@@ -8,8 +8,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/log.hpp"
 #include "core/access_log.hpp"
+#include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "http/router.hpp"
 #include "http/tls.hpp"

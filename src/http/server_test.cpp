@@ -1,6 +1,5 @@
 #include "http/server.hpp"
 
-
 #include <gtest/gtest.h>
 
 #include <future>

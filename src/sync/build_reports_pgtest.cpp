@@ -124,7 +124,8 @@ TEST_F(BuildReportsByKeyTest, ThePlanUsesTheKeyIndexAndNeverScansTheBuilds) {
   EXPECT_NE(panel_plan.find("build_keys_newest"), std::string::npos) << panel_plan;
 }
 
-std::vector<std::int64_t> PanelIds(db::Pool& pool, const core::TenantId& tenant, const std::string& key, int limit = 50) {
+std::vector<std::int64_t> PanelIds(db::Pool& pool, const core::TenantId& tenant, const std::string& key,
+                                   int limit = 50) {
   std::vector<std::int64_t> ids;
   for (const auto& b : IssueBuilds(pool, tenant, core::IssueKey(key), limit)) ids.push_back(b.build_id);
   return ids;
@@ -144,10 +145,11 @@ TEST_F(BuildReportsByKeyTest, ThePanelListsTheLinkedBuildsNewestFirstWithoutPers
 
 TEST_F(BuildReportsByKeyTest, ThePanelReadsWhatItShowsAndToleratesOddTestCounts) {
   AddBuilds(1, 1, "{ABC-1}");
-  Exec("UPDATE builds SET project_name = 'Backend', build_type_name = 'Build', number = '41', branch = 'main', "
-       "web_url = 'https://tc/b/1', environment = 'Production', "
-       "tests = '{\"passed\": 12, \"failed\": \"x\", \"ignored\": 1.5}', "
-       "started_at = timestamptz '2026-01-01 10:00Z', finished_at = timestamptz '2026-01-01 10:02:05Z'");
+  Exec(
+      "UPDATE builds SET project_name = 'Backend', build_type_name = 'Build', number = '41', branch = 'main', "
+      "web_url = 'https://tc/b/1', environment = 'Production', "
+      "tests = '{\"passed\": 12, \"failed\": \"x\", \"ignored\": 1.5}', "
+      "started_at = timestamptz '2026-01-01 10:00Z', finished_at = timestamptz '2026-01-01 10:02:05Z'");
   AddBuilds(2, 1, "{ABC-1}");
   Exec("UPDATE builds SET finished_at = NULL, tests = NULL WHERE build_id = 2");
   const auto builds = IssueBuilds(pool(), tenant_, core::IssueKey("ABC-1"), 50);
@@ -182,7 +184,8 @@ TEST_F(BuildReportsByKeyTest, ThePanelsBuildsAreKeptUntilTheSitesBuildsChange) {
   reader.FollowChanges(feed);
   feed.Start();
   const auto live_by = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!feed.live() && std::chrono::steady_clock::now() < live_by) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  while (!feed.live() && std::chrono::steady_clock::now() < live_by)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_TRUE(feed.live());
   const auto state_of_newest = [&] { return reader.Read(tenant_, core::IssueKey("ABC-1"), 50)->at(0).jira_state; };
   const auto eventually = [&](const std::string& state) {

@@ -6,8 +6,9 @@ namespace tcj::sync {
 namespace {
 
 // A count of the tests object when it is a whole number, else NULL (the panel shows nothing).
-#define TCJ_TEST_COUNT(field)                                                             \
-  "CASE WHEN jsonb_typeof(b.tests->'" field "') = 'number' AND (b.tests->>'" field "') ~ '^[0-9]{1,15}$' " \
+#define TCJ_TEST_COUNT(field)                                                      \
+  "CASE WHEN jsonb_typeof(b.tests->'" field "') = 'number' AND (b.tests->>'" field \
+  "') ~ '^[0-9]{1,15}$' "                                                          \
   "THEN (b.tests->>'" field "')::bigint END"
 
 }  // namespace

@@ -33,8 +33,7 @@ struct IssueBuild {
 
 // The newest `limit` builds that link the key (not those where it was only dropped, and no
 // personal builds), newest first.
-std::vector<IssueBuild> IssueBuilds(db::Pool& pool, const core::TenantId& tenant, const core::IssueKey& key,
-                                    int limit);
+std::vector<IssueBuild> IssueBuilds(db::Pool& pool, const core::TenantId& tenant, const core::IssueKey& key, int limit);
 // Its statement ($1 tenant, $2 key, $3 limit), for the test that EXPLAINs it.
 const std::string& IssueBuildsSql();
 

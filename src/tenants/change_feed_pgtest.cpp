@@ -150,8 +150,9 @@ TEST_F(ChangeFeedTest, WhileTheFeedIsDownNothingIsAnsweredFromMemory) {
   ChangeSilently("UPDATE teamcity_servers SET name = 'silent'");
   ASSERT_EQ(ServerName(), "main");
   auto admin = db::Connection::Open(AdminSettings());
-  admin->Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-              "WHERE application_name = 'teamcity-jira change feed' AND pid <> pg_backend_pid()");
+  admin->Exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      "WHERE application_name = 'teamcity-jira change feed' AND pid <> pg_backend_pid()");
   EXPECT_TRUE(Eventually([&] { return ServerName() == "silent"; }));
   EXPECT_TRUE(Eventually([&] { return feed_->live(); })) << "the feed reconnects";
   ChangeSilently("UPDATE teamcity_servers SET name = 'silent again'");

@@ -11,10 +11,10 @@
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
-#include "db/tenant_cache.hpp"
 #include "core/result.hpp"
 #include "core/secret.hpp"
 #include "db/pool.hpp"
+#include "db/tenant_cache.hpp"
 #include "tenants/secret_box.hpp"
 #include "tenants/tenant_store.hpp"
 

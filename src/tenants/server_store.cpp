@@ -93,7 +93,9 @@ ServerStore::ServerList ServerStore::CachedList(const core::TenantId& tenant) {
   return list;
 }
 
-std::vector<ServerRecord> ServerStore::List(const core::TenantId& tenant) { return *CachedList(tenant); }
+std::vector<ServerRecord> ServerStore::List(const core::TenantId& tenant) {
+  return *CachedList(tenant);
+}
 
 std::optional<ServerRecord> ServerStore::Get(const core::TenantId& tenant, const core::ServerId& id) {
   if (!core::IsUuid(id.str())) return std::nullopt;

@@ -45,9 +45,8 @@ std::string Duration(const std::optional<std::int64_t>& seconds) {
 
 std::string Tests(const sync::IssueBuild& build) {
   std::string out;
-  for (const auto& [count, label] : {std::pair{build.tests_passed, " passed"},
-                                     {build.tests_failed, " failed"},
-                                     {build.tests_ignored, " ignored"}}) {
+  for (const auto& [count, label] :
+       {std::pair{build.tests_passed, " passed"}, {build.tests_failed, " failed"}, {build.tests_ignored, " ignored"}}) {
     if (count == 0) continue;
     if (!out.empty()) out += ", ";
     out += std::to_string(count) + label;
@@ -87,8 +86,8 @@ void AppendRow(std::string& html, const sync::IssueBuild& build, const std::stri
           HtmlEscape(text.tests) + "</td><td class=\"tcj-col-duration\">" + HtmlEscape(text.duration) +
           "</td><td class=\"tcj-col-finished\">" + HtmlEscape(build.finished_at) + "</td>";
   if (!diagnostics_url.empty()) {
-    html += "<td class=\"tcj-col-diagnostics\"><a href=\"" + HtmlEscape(diagnostics_url + std::to_string(build.build_id)) +
-            "\" target=\"_top\">Diagnostics</a></td>";
+    html += "<td class=\"tcj-col-diagnostics\"><a href=\"" +
+            HtmlEscape(diagnostics_url + std::to_string(build.build_id)) + "\" target=\"_top\">Diagnostics</a></td>";
   }
   html += "</tr>";
 }
