@@ -1,7 +1,6 @@
 #include "http/server.hpp"
 
 #include <charconv>
-
 #include <limits>
 
 #include <boost/asio.hpp>
@@ -360,7 +359,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     // With the whole request in (a GET), authentication is simply Dispatch's first step.
     if (!listener_.router.AuthenticatesOnHeaders(*route_) || parser_->is_done()) return ReadBodyOrDispatch();
     // A stranger is refused before the body: authentication may query the database, so it runs on
-    // the worker pool and the session continues on its own strand.
+    // the worker pool and the session then continues on its own I/O thread.
     state_ = State::handling;
     net::post(*server_.workers, [self = this->shared_from_this()]() mutable {
       auto refusal = self->listener_.router.Authenticate(*self->route_, self->request_, self->server_.log);
