@@ -55,7 +55,7 @@ Services::Services(const config::Config& c, const core::Logger& l, crypto::Keyri
                    log.With({{"component", "admin"}})),
       sync_engine(pool, tenants, servers, sites, devinfo, http_client, teamcity_http, metrics, log, clock,
                   EngineOptionsFrom(config)),
-      changes(endpoints.runtime, log.With({{"component", "db.changes"}})) {
+      changes(pool, log.With({{"component", "db.changes"}})) {
   tenants.FollowChanges(changes);
   servers.FollowChanges(changes);
   connect_registry.FollowChanges(changes);

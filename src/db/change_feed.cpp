@@ -1,15 +1,24 @@
 #include "db/change_feed.hpp"
 
+#include "core/random.hpp"
 #include "db/error.hpp"
+#include "db/transaction.hpp"
 
 namespace tcj::db {
 namespace {
 
 using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
 
 // How long one wait for notices lasts: the longest Stop waits for the thread.
 constexpr auto kWaitSlice = 250ms;
 constexpr auto kRetryPause = 1s;
+// The feed's own notices ("feed <nonce>"): never passed to subscribers.
+constexpr std::string_view kPingTable = "feed";
+
+struct Lost : DbError {
+  explicit Lost(const std::string& message) : DbError(DbErrorKind::connection, "08006", message) {}
+};
 
 }  // namespace
 
@@ -19,12 +28,10 @@ std::optional<Change> ParseChange(std::string_view payload) {
   return Change{std::string(payload.substr(0, space)), std::string(payload.substr(space + 1))};
 }
 
-ChangeFeed::ChangeFeed(ConnectionSettings settings, core::Logger log)
-    : settings_(std::move(settings)), log_(std::move(log)) {}
+ChangeFeed::ChangeFeed(Pool& pool, core::Logger log, std::chrono::milliseconds ping_every)
+    : pool_(pool), log_(std::move(log)), ping_every_(ping_every) {}
 
-ChangeFeed::~ChangeFeed() {
-  Stop();
-}
+ChangeFeed::~ChangeFeed() { Stop(); }
 
 void ChangeFeed::Subscribe(OnChange on_change, OnGap on_gap) {
   subscribers_.push_back({std::move(on_change), std::move(on_gap)});
@@ -54,6 +61,46 @@ bool ChangeFeed::PauseBeforeRetry() {
   return !stop_signal_.wait_for(lock, kRetryPause, [this] { return stopping_; });
 }
 
+bool ChangeFeed::SendPing(const std::string& nonce) {
+  try {
+    Transaction tx(pool_);
+    tx.ExecAndCommit("SELECT pg_notify($1, $2)", std::string(kChangeChannel), std::string(kPingTable) + " " + nonce);
+    return true;
+  } catch (const DbError&) {
+    return false;  // the database is unreachable: the wait for the ping decides
+  }
+}
+
+// Passes notices on until the connection fails, stays silent past a ping, or the feed stops.
+void ChangeFeed::Listen(Connection& conn) {
+  std::string awaited;  // the nonce of the ping on its way, "" when none is
+  Clock::time_point ping_sent;
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    const auto now = Clock::now();
+    if (!awaited.empty() && now - ping_sent > ping_every_) {
+      throw Lost("the change feed did not hear its own notice within " + std::to_string(ping_every_.count()) + " ms");
+    }
+    if (awaited.empty() && now - ping_sent >= ping_every_) {
+      awaited = core::RandomHex(8);
+      ping_sent = now;
+      SendPing(awaited);
+    }
+    for (const auto& notice : conn.WaitForNotices(std::min<std::chrono::milliseconds>(kWaitSlice, ping_every_))) {
+      const auto change = ParseChange(notice.payload);
+      if (!change) continue;
+      if (change->table == kPingTable) {
+        if (change->tenant == awaited) awaited.clear();
+        continue;
+      }
+      for (const auto& s : subscribers_) s.on_change(*change);
+    }
+  }
+}
+
 void ChangeFeed::Run() {
   bool outage_said = false;
   while (true) {
@@ -61,43 +108,25 @@ void ChangeFeed::Run() {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
     }
-    std::unique_ptr<Connection> conn;
     try {
-      conn = Connection::Open(settings_.With("application_name", "teamcity-jira change feed"));
+      auto conn = Connection::Open(pool_.settings().With("application_name", "teamcity-jira change feed"));
       conn->Exec("LISTEN " + std::string(kChangeChannel));
+      backend_pid_ = conn->backend_pid();
+      // Whatever changed while nobody listened is unknown: start from nothing.
+      Gap();
+      live_ = true;
+      if (outage_said) log_.Info("db.change_feed_back", {});
+      outage_said = false;
+      Listen(*conn);
+      live_ = false;
+      return;  // stopping
     } catch (const DbError& e) {
+      const bool was_live = live_.exchange(false);
+      if (was_live) Gap();
       if (!outage_said) log_.Warn("db.change_feed_down", {{"error", e.what()}, {"effect", "caches are bypassed"}});
       outage_said = true;
       if (!PauseBeforeRetry()) return;
-      continue;
     }
-    // Whatever changed while nobody listened is unknown: start from nothing.
-    Gap();
-    live_ = true;
-    if (outage_said) log_.Info("db.change_feed_back", {});
-    outage_said = false;
-    try {
-      while (true) {
-        {
-          std::lock_guard lock(mutex_);
-          if (stopping_) break;
-        }
-        for (const auto& notice : conn->WaitForNotices(kWaitSlice)) {
-          const auto change = ParseChange(notice.payload);
-          if (!change) continue;
-          for (const auto& s : subscribers_) s.on_change(*change);
-        }
-      }
-    } catch (const DbError& e) {
-      live_ = false;
-      Gap();
-      log_.Warn("db.change_feed_down", {{"error", e.what()}, {"effect", "caches are bypassed"}});
-      outage_said = true;
-      if (!PauseBeforeRetry()) return;
-      continue;
-    }
-    live_ = false;
-    return;
   }
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -14,6 +15,7 @@
 
 #include "core/log.hpp"
 #include "db/connection.hpp"
+#include "db/pool.hpp"
 
 namespace tcj::db {
 
@@ -37,7 +39,11 @@ class ChangeFeed {
   using OnChange = std::function<void(const Change&)>;
   using OnGap = std::function<void()>;
 
-  ChangeFeed(ConnectionSettings settings, core::Logger log);
+  // The feed listens on a connection of its own, opened with the pool's settings, and proves every
+  // ping_every that it still hears: it sends itself a notice through the pool, and a notice not
+  // back within ping_every means the connection is gone, even one that died without a word (a
+  // firewall's idle timeout, a stopped server): the feed reconnects and reports a gap.
+  ChangeFeed(Pool& pool, core::Logger log, std::chrono::milliseconds ping_every = std::chrono::seconds(5));
   ~ChangeFeed();
   ChangeFeed(const ChangeFeed&) = delete;
   ChangeFeed& operator=(const ChangeFeed&) = delete;
@@ -51,6 +57,8 @@ class ChangeFeed {
   // False before the first LISTEN, and from a lost connection until the next LISTEN; a cache must
   // then read the database instead of answering from memory.
   bool live() const { return live_.load(std::memory_order_acquire); }
+  // The server process of the listening connection (pg_stat_activity.pid); 0 before the first.
+  int backend_pid() const { return backend_pid_.load(); }
 
  private:
   struct Subscriber {
@@ -58,14 +66,19 @@ class ChangeFeed {
     OnGap on_gap;
   };
   void Run();
+  void Listen(Connection& conn);
   void Gap();
+  // Sends this feed a notice through the pool; false when the database did not take it.
+  bool SendPing(const std::string& nonce);
   // False when stopping.
   bool PauseBeforeRetry();
 
-  ConnectionSettings settings_;
+  Pool& pool_;
   core::Logger log_;
+  std::chrono::milliseconds ping_every_;
   std::vector<Subscriber> subscribers_;
   std::atomic<bool> live_{false};
+  std::atomic<int> backend_pid_{0};
   std::mutex mutex_;
   std::condition_variable stop_signal_;
   bool stopping_ = false;

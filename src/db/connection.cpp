@@ -149,6 +149,8 @@ std::vector<Connection::Notice> Connection::WaitForNotices(std::chrono::millisec
   return notices;
 }
 
+int Connection::backend_pid() const { return PQbackendPID(conn_); }
+
 bool Connection::healthy() const {
   return !broken_ && PQstatus(conn_) == CONNECTION_OK;
 }

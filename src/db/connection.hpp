@@ -62,6 +62,9 @@ class Connection {
   // the PostgreSQL programs we run (pg_dump) to reach the same database. Holds the password.
   std::vector<std::pair<std::string, std::string>> EffectiveParameters() const;
 
+  // The server process serving this connection (pg_stat_activity.pid).
+  int backend_pid() const;
+
   // False once the connection is broken (or a failure left it in doubt); the pool then drops it.
   bool healthy() const;
   // True when no transaction is open.

@@ -179,7 +179,7 @@ TEST_F(BuildReportsByKeyTest, ThePanelReadsWhatItShowsAndToleratesOddTestCounts)
 // shows of the site's builds (migration 0018), by any process, drops them.
 TEST_F(BuildReportsByKeyTest, ThePanelsBuildsAreKeptUntilTheSitesBuildsChange) {
   AddBuilds(1, 2, "{ABC-1}");
-  db::ChangeFeed feed(RuntimeSettings(), log_);
+  db::ChangeFeed feed(pool(), log_);
   IssueBuildsReader reader(pool());
   reader.FollowChanges(feed);
   feed.Start();

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <thread>
 
 #include "support/store_test.hpp"
@@ -33,7 +34,7 @@ class ChangeFeedTest : public testing::StoreTest {
     auto created = servers_.Create(site_, "main", "https://tc.example.com", TeamCityCredentials{});
     ASSERT_TRUE(created.ok());
     server_ = created->id;
-    feed_ = std::make_unique<db::ChangeFeed>(RuntimeSettings(), log_);
+    feed_ = std::make_unique<db::ChangeFeed>(pool(), log_, std::chrono::milliseconds(200));
     feed_->Subscribe(
         [this](const db::Change& c) {
           std::lock_guard lock(seen_mutex_);
@@ -155,6 +156,22 @@ TEST_F(ChangeFeedTest, WhileTheFeedIsDownNothingIsAnsweredFromMemory) {
       "WHERE application_name = 'teamcity-jira change feed' AND pid <> pg_backend_pid()");
   EXPECT_TRUE(Eventually([&] { return ServerName() == "silent"; }));
   EXPECT_TRUE(Eventually([&] { return feed_->live(); })) << "the feed reconnects";
+  ChangeSilently("UPDATE teamcity_servers SET name = 'silent again'");
+  EXPECT_EQ(ServerName(), "silent again") << "the cache started empty after the gap";
+}
+
+// A connection that dies without a word (a firewall dropping it, a stopped server) never errors:
+// the feed notices that its own pings stop coming back, and reconnects.
+TEST_F(ChangeFeedTest, AFeedThatStopsHearingItsOwnPingsReconnects) {
+  EXPECT_EQ(ServerName(), "main");
+  const int stopped = feed_->backend_pid();
+  ASSERT_GT(stopped, 0);
+  ASSERT_EQ(::kill(stopped, SIGSTOP), 0);
+  ChangeSilently("UPDATE teamcity_servers SET name = 'silent'");
+  EXPECT_TRUE(Eventually([&] { return ServerName() == "silent"; })) << "not answered from memory any more";
+  ::kill(stopped, SIGCONT);
+  EXPECT_TRUE(Eventually([&] { return feed_->live() && feed_->backend_pid() != stopped; }));
+  Settle();
   ChangeSilently("UPDATE teamcity_servers SET name = 'silent again'");
   EXPECT_EQ(ServerName(), "silent again") << "the cache started empty after the gap";
 }
