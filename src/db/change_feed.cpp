@@ -1,8 +1,9 @@
 #include "db/change_feed.hpp"
 
+#include <array>
+
 #include "core/random.hpp"
 #include "db/error.hpp"
-#include "db/transaction.hpp"
 
 namespace tcj::db {
 namespace {
@@ -62,11 +63,17 @@ bool ChangeFeed::PauseBeforeRetry() {
 }
 
 bool ChangeFeed::SendPing(const std::string& nonce) {
+  // On a connection of its own: a busy pool would hold the feed (and every notice) up to its
+  // acquire timeout.
   try {
-    Transaction tx(pool_);
-    tx.ExecAndCommit("SELECT pg_notify($1, $2)", std::string(kChangeChannel), std::string(kPingTable) + " " + nonce);
+    if (!ping_conn_ || !ping_conn_->healthy()) {
+      ping_conn_ = Connection::Open(pool_.settings().With("application_name", "teamcity-jira change feed ping"));
+    }
+    const std::array<Param, 2> params{std::string(kChangeChannel), std::string(kPingTable) + " " + nonce};
+    ping_conn_->Exec("SELECT pg_notify($1, $2)", params);
     return true;
   } catch (const DbError&) {
+    ping_conn_.reset();
     return false;  // the database is unreachable: the wait for the ping decides
   }
 }
@@ -119,6 +126,7 @@ void ChangeFeed::Run() {
       outage_said = false;
       Listen(*conn);
       live_ = false;
+      ping_conn_.reset();
       return;  // stopping
     } catch (const DbError& e) {
       const bool was_live = live_.exchange(false);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -40,7 +41,7 @@ class ChangeFeed {
   using OnGap = std::function<void()>;
 
   // The feed listens on a connection of its own, opened with the pool's settings, and proves every
-  // ping_every that it still hears: it sends itself a notice through the pool, and a notice not
+  // ping_every that it still hears: it sends itself a notice on a second connection, and a notice not
   // back within ping_every means the connection is gone, even one that died without a word (a
   // firewall's idle timeout, a stopped server): the feed reconnects and reports a gap.
   ChangeFeed(Pool& pool, core::Logger log, std::chrono::milliseconds ping_every = std::chrono::seconds(5));
@@ -83,6 +84,7 @@ class ChangeFeed {
   std::condition_variable stop_signal_;
   bool stopping_ = false;
   std::thread thread_;
+  std::unique_ptr<Connection> ping_conn_;  // the feed's thread only
 };
 
 }  // namespace tcj::db
