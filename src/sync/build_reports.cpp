@@ -48,7 +48,7 @@ const std::string& ReportsByKeySql() {
   // builds by primary key.
   static const std::string kSql =
       "WITH hits AS (SELECT server_id, build_id, sort_at FROM build_keys "
-      "WHERE tenant_id = $1 AND issue_key = $2 AND (NOT dropped OR $4) "
+      "WHERE tenant_id = $1 AND issue_key = $2 "
       "ORDER BY sort_at DESC, build_id DESC LIMIT $3) " +
       std::string(kReportSelect) +
       "JOIN hits h ON h.server_id = b.server_id AND h.build_id = b.build_id "
@@ -57,9 +57,9 @@ const std::string& ReportsByKeySql() {
 }
 
 std::string BuildReportsByIssueKeyJson(db::Pool& pool, const core::TenantId& tenant, const core::IssueKey& key,
-                                       int limit, KeyLinks links) {
+                                       int limit) {
   db::TenantTransaction tx(pool, tenant);
-  return ListJson(tx.ExecAndCommit(ReportsByKeySql(), tenant, key, limit, links == KeyLinks::linked_or_dropped));
+  return ListJson(tx.ExecAndCommit(ReportsByKeySql(), tenant, key, limit));
 }
 
 std::string BuildReportsByBuildIdJson(db::Pool& pool, const core::TenantId& tenant, core::BuildId build_id) {

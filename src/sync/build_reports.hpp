@@ -21,15 +21,12 @@ namespace tcj::sync {
 //   first_seen_at, updated_at, started_at, finished_at, duration_seconds | null
 // Lists are {"builds": [...]}, newest build first.
 
-// Which builds of a key: those linked to it (the issue panel), or also those where it was found
-// but dropped (diagnostics: that is the question).
-enum class KeyLinks { linked, linked_or_dropped };
-
-// The newest `limit` builds of the key, looked up in build_keys (migration 0015): the cost grows
-// with the key's builds shown, not with the site's history.
+// The newest `limit` builds that link the key or where it was found but dropped (diagnostics: that
+// is the question), looked up in build_keys (migration 0015): the cost grows with the key's builds
+// shown, not with the site's history. The issue panel reads sync::IssueBuilds instead.
 std::string BuildReportsByIssueKeyJson(db::Pool& pool, const core::TenantId& tenant, const core::IssueKey& key,
-                                       int limit, KeyLinks links);
-// Its statement ($1 tenant, $2 key, $3 limit, $4 dropped too), for the test that EXPLAINs it.
+                                       int limit);
+// Its statement ($1 tenant, $2 key, $3 limit), for the test that EXPLAINs it.
 const std::string& ReportsByKeySql();
 // The build with this TeamCity id on any of the tenant's servers.
 std::string BuildReportsByBuildIdJson(db::Pool& pool, const core::TenantId& tenant, core::BuildId build_id);

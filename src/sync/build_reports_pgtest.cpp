@@ -42,8 +42,9 @@ class BuildReportsByKeyTest : public testing::StoreTest {
     tx.Commit();
   }
 
-  std::vector<std::int64_t> Ids(const std::string& key, int limit = 50, KeyLinks links = KeyLinks::linked) {
-    const json reports = json::parse(BuildReportsByIssueKeyJson(pool(), tenant_, core::IssueKey(key), limit, links));
+  // What diagnostics find by the key.
+  std::vector<std::int64_t> Ids(const std::string& key, int limit = 50) {
+    const json reports = json::parse(BuildReportsByIssueKeyJson(pool(), tenant_, core::IssueKey(key), limit));
     std::vector<std::int64_t> ids;
     for (const auto& b : reports["builds"]) ids.push_back(b["build_id"].get<std::int64_t>());
     return ids;
@@ -71,9 +72,11 @@ TEST_F(BuildReportsByKeyTest, TheNewestBuildsOfAKeyFirstUpToTheLimit) {
 
 TEST_F(BuildReportsByKeyTest, DroppedKeysAreFoundByDiagnosticsOnly) {
   AddBuilds(1, 2, "{ABC-1}", R"([{"text": "xyz-7", "reason": "unknown project"}])");
-  EXPECT_TRUE(Ids("XYZ-7").empty()) << "the panel shows the builds linked to the key";
-  EXPECT_EQ(Ids("XYZ-7", 50, KeyLinks::linked_or_dropped), (std::vector<std::int64_t>{2, 1}));
-  EXPECT_EQ(Ids("ABC-1", 50, KeyLinks::linked_or_dropped), (std::vector<std::int64_t>{2, 1}));
+  EXPECT_TRUE(IssueBuilds(pool(), tenant_, core::IssueKey("XYZ-7"), 50).empty())
+      << "the panel shows the builds linked to the key";
+  EXPECT_EQ(IssueBuilds(pool(), tenant_, core::IssueKey("ABC-1"), 50).size(), 2U);
+  EXPECT_EQ(Ids("XYZ-7"), (std::vector<std::int64_t>{2, 1}));
+  EXPECT_EQ(Ids("ABC-1"), (std::vector<std::int64_t>{2, 1}));
 }
 
 TEST_F(BuildReportsByKeyTest, TheLookupFollowsChangedKeysNewTimesAndDeletes) {
@@ -97,7 +100,7 @@ TEST_F(BuildReportsByKeyTest, AnotherSitesBuildsAreNeverFound) {
   AddBuilds(1, 2, "{ABC-1}");
   const auto other = tenants_.Create(tenants::TenantKind::oauth, "https://b.atlassian.net", "Bravo").id;
   const json reports =
-      json::parse(BuildReportsByIssueKeyJson(pool(), other, core::IssueKey("ABC-1"), 50, KeyLinks::linked));
+      json::parse(BuildReportsByIssueKeyJson(pool(), other, core::IssueKey("ABC-1"), 50));
   EXPECT_TRUE(reports["builds"].empty());
 }
 
@@ -108,20 +111,13 @@ TEST_F(BuildReportsByKeyTest, ThePlanUsesTheKeyIndexAndNeverScansTheBuilds) {
   AddBuilds(30000, 20, "{ABC-77}");
   Exec("ANALYZE builds");
   Exec("ANALYZE build_keys");
-  for (const bool dropped_too : {false, true}) {
+  for (const std::string& sql : {ReportsByKeySql(), IssueBuildsSql()}) {  // diagnostics, the panel
     db::TenantTransaction tx(pool(), tenant_);
-    const db::Rows plan =
-        tx.Exec("EXPLAIN (FORMAT JSON) " + ReportsByKeySql(), tenant_, core::IssueKey("ABC-77"), 50, dropped_too);
-    const std::string text = plan[0].String(0);
-    EXPECT_EQ(text.find("\"Seq Scan\""), std::string::npos) << text;
-    EXPECT_NE(text.find("build_keys_newest"), std::string::npos) << text;
+    const std::string plan = tx.Exec("EXPLAIN (FORMAT JSON) " + sql, tenant_, core::IssueKey("ABC-77"), 50)[0].String(0);
+    EXPECT_EQ(plan.find("\"Seq Scan\""), std::string::npos) << plan;
+    EXPECT_NE(plan.find("build_keys_newest"), std::string::npos) << plan;
   }
   EXPECT_EQ(Ids("ABC-77").size(), 20U);
-  db::TenantTransaction tx(pool(), tenant_);
-  const std::string panel_plan =
-      tx.Exec("EXPLAIN (FORMAT JSON) " + IssueBuildsSql(), tenant_, core::IssueKey("ABC-77"), 50)[0].String(0);
-  EXPECT_EQ(panel_plan.find("\"Seq Scan\""), std::string::npos) << panel_plan;
-  EXPECT_NE(panel_plan.find("build_keys_newest"), std::string::npos) << panel_plan;
 }
 
 std::vector<std::int64_t> PanelIds(db::Pool& pool, const core::TenantId& tenant, const std::string& key,

@@ -114,8 +114,7 @@ void AddDiagnosticsRoutes(http::Router& router, db::Pool& pool, AdminAccess& acc
                 }
                 const bool by_key = query->kind == DiagnosticsQuery::Kind::issue_key;
                 const std::string builds =
-                    by_key ? sync::BuildReportsByIssueKeyJson(pool, *r.principal.tenant, query->key, 50,
-                                                              sync::KeyLinks::linked_or_dropped)
+                    by_key ? sync::BuildReportsByIssueKeyJson(pool, *r.principal.tenant, query->key, 50)
                            : sync::BuildReportsByBuildIdJson(pool, *r.principal.tenant, query->build_id);
                 const json head = {{"kind", by_key ? "issue_key" : "build_id"},
                                    {"value", by_key ? json(query->key.str()) : json(query->build_id.value())}};
