@@ -3,6 +3,7 @@
 // Atlassian cloud, on loopback, with its embedded PostgreSQL.
 //
 //   node bench/sync-e2e.js initial [--builds 20000]        initial sync of one server: builds/s, peak RSS
+//        [--pg-stats]                                      and where PostgreSQL spent its time
 //   node bench/sync-e2e.js many [--servers 1000] [--seconds 120]
 //                                                           steady polling of many servers: CPU, RSS
 //
@@ -21,7 +22,8 @@ const option = (name, fallback) => {
 };
 
 async function main() {
-  const { dir, jira, teamcity, serve, fakePids, addServer, synced, stop } = await startStack();
+  const pgStats = args.includes('--pg-stats');
+  const { dir, jira, teamcity, serve, fakePids, addServer, synced, stop, psql } = await startStack({ pgStats });
   let result;
   if (mode === 'initial') {
     const builds = option('builds', 20000);
@@ -31,6 +33,8 @@ async function main() {
       name: 'main', token: 'tok', builds, startTime: start, intervalSeconds: Math.floor((days * 86400) / builds),
     });
     if (created.status !== 201) throw new Error(created.text);
+    if (pgStats) psql('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
+    const walBefore = pgStats ? psql('SELECT pg_current_wal_lsn()')[0][0] : null;
     const before = procStats(serve.pid);
     const othersBefore = otherCpu(fakePids, path.join(dir, 'pg'));
     const t0 = process.hrtime.bigint();
@@ -60,8 +64,20 @@ async function main() {
                serveCpuSeconds: +(after.cpuSeconds - before.cpuSeconds).toFixed(2),
                servePeakRssMiB: +after.peakRssMiB.toFixed(1),
                fakesCpuSeconds: +(othersAfter.fakeSeconds - othersBefore.fakeSeconds).toFixed(2),
+               // startStack starts the Atlassian fake first, then TeamCity's.
+               jiraFakeCpuSeconds: +(othersAfter.perFake[0] - othersBefore.perFake[0]).toFixed(2),
+               teamcityFakeCpuSeconds: +(othersAfter.perFake[1] - othersBefore.perFake[1]).toFixed(2),
                postgresCpuSeconds: +(othersAfter.pgSeconds - othersBefore.pgSeconds).toFixed(2),
                cores: os.cpus().length };
+    if (pgStats) {
+      const [[walBytes]] = psql(`SELECT pg_current_wal_lsn() - '${walBefore}'::pg_lsn`);
+      result.walBytesPerBuild = Math.round(Number(walBytes) / builds);
+      result.statements = psql(
+        'SELECT round(total_exec_time)::int, calls, rows, round(shared_blks_dirtied + shared_blks_written)::int, ' +
+        "left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15")
+        .map(([ms, calls, rows, dirtied, query]) => ({ ms: Number(ms), calls: Number(calls), rows: Number(rows),
+                                                      dirtied: Number(dirtied), query }));
+    }
   } else if (mode === 'many') {
     const servers = option('servers', 1000);
     const seconds = option('seconds', 120);

@@ -68,7 +68,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // CPU seconds used so far by the fakes and by the PostgreSQL processes of this run's cluster.
 function otherCpu(fakes, dataDir) {
   let fakeSeconds = 0;
-  for (const pid of fakes) fakeSeconds += procStats(pid).cpuSeconds;
+  const perFake = fakes.map((pid) => procStats(pid).cpuSeconds);
+  for (const seconds of perFake) fakeSeconds += seconds;
   let pgSeconds = 0;
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -80,10 +81,10 @@ function otherCpu(fakes, dataDir) {
       }
     } catch { /* gone, or not ours to read */ }
   }
-  return { fakeSeconds, pgSeconds };
+  return { fakeSeconds, perFake, pgSeconds };
 }
 
-async function startStack() {
+async function startStack(options = {}) {
   if (!fs.existsSync(executable)) throw new Error('build the release executable first: make build');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcj-bench-'));
   fs.chmodSync(dir, 0o755);  // the embedded PostgreSQL runs as the postgres user
@@ -110,6 +111,11 @@ async function startStack() {
   };
   const migrate = spawnSync(executable, ['migrate'], { env, encoding: 'utf8' });
   if (migrate.status !== 0) throw new Error(`migrate failed: ${migrate.stderr}`);
+  if (options.pgStats) {
+    // Loaded at the next start, which is serve's: where PostgreSQL spends its time.
+    fs.appendFileSync(path.join(env.TCJ_DATABASE_DATA_DIR, 'postgresql.conf'),
+                      "\nshared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track = 'all'\n");
+  }
   const serve = spawn(executable, ['serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(serve);
   for (let i = 0; ; ++i) {
@@ -140,7 +146,14 @@ async function startStack() {
     await new Promise((r) => serve.on('exit', r));
     if (!process.env.BENCH_KEEP) fs.rmSync(dir, { recursive: true, force: true });
   };
-  return { dir, app, jira, teamcity, env, serve, fakePids, api, addServer, synced, stop };
+  // SQL run on the embedded cluster as its superuser (a benchmark's own measurements only).
+  const psql = (sql) => {
+    const r = spawnSync('runuser', ['-u', 'postgres', '--', 'psql', '-h', env.TCJ_DATABASE_DATA_DIR, '-d', 'teamcity_jira',
+                                    '-X', '-A', '-t', '-F', '\t', '-c', sql], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+    return r.stdout.trim().split('\n').filter(Boolean).map((line) => line.split('\t'));
+  };
+  return { dir, app, jira, teamcity, env, serve, fakePids, api, addServer, synced, stop, psql };
 }
 
 module.exports = { executable, startStack, call, sleep, procStats, otherCpu };

@@ -35,4 +35,17 @@ DeploymentsSubmission SubmitDeploymentsWithRetries(DevInfoClient& client, const 
       options, [&] { return client.SubmitDeployments(site, auth, deployments, properties); });
 }
 
+BuildsSubmission SubmitBuildsWithRetries(DevInfoClient& client, const Site& site, Authorizer& auth,
+                                         const std::vector<PreparedRecord>& builds, const Properties& properties,
+                                         const RetryOptions& options) {
+  return WithRetries<BuildsSubmission>(options, [&] { return client.SubmitBuilds(site, auth, builds, properties); });
+}
+
+DeploymentsSubmission SubmitDeploymentsWithRetries(DevInfoClient& client, const Site& site, Authorizer& auth,
+                                                   const std::vector<PreparedRecord>& deployments,
+                                                   const Properties& properties, const RetryOptions& options) {
+  return WithRetries<DeploymentsSubmission>(
+      options, [&] { return client.SubmitDeployments(site, auth, deployments, properties); });
+}
+
 }  // namespace tcj::jira

@@ -25,5 +25,11 @@ BuildsSubmission SubmitBuildsWithRetries(DevInfoClient& client, const Site& site
 DeploymentsSubmission SubmitDeploymentsWithRetries(DevInfoClient& client, const Site& site, Authorizer& auth,
                                                    const std::vector<Deployment>& deployments,
                                                    const Properties& properties, const RetryOptions& options);
+BuildsSubmission SubmitBuildsWithRetries(DevInfoClient& client, const Site& site, Authorizer& auth,
+                                         const std::vector<PreparedRecord>& builds, const Properties& properties,
+                                         const RetryOptions& options);
+DeploymentsSubmission SubmitDeploymentsWithRetries(DevInfoClient& client, const Site& site, Authorizer& auth,
+                                                   const std::vector<PreparedRecord>& deployments,
+                                                   const Properties& properties, const RetryOptions& options);
 
 }  // namespace tcj::jira

@@ -14,11 +14,18 @@ using core::Error;
 using core::ErrorKind;
 
 // Serialisation and parsing per record type, so Submit is written once.
-core::Result<std::string> Serialize(std::span<const Build> r, const Properties& p, std::string_view product) {
+// api is the name of the request's list: "builds" or "deployments".
+core::Result<std::string> Serialize(std::span<const Build> r, const Properties& p, std::string_view product,
+                                    std::string_view /*api*/) {
   return SerializeBuildsRequest(r, p, product);
 }
-core::Result<std::string> Serialize(std::span<const Deployment> r, const Properties& p, std::string_view product) {
+core::Result<std::string> Serialize(std::span<const Deployment> r, const Properties& p, std::string_view product,
+                                    std::string_view /*api*/) {
   return SerializeDeploymentsRequest(r, p, product);
+}
+core::Result<std::string> Serialize(std::span<const PreparedRecord> r, const Properties& p, std::string_view product,
+                                    std::string_view api) {
+  return SerializePreparedRequest(api, r, p, product);
 }
 core::Result<SubmitBuildsResponse> Parse(std::string_view body, SubmitBuildsResponse*) {
   return ParseSubmitBuildsResponse(body);
@@ -132,7 +139,7 @@ template <typename Record, typename Response>
 void DevInfoClient::Submit(const Site& site, Authorizer& auth, std::string_view api, const std::string& url,
                            std::vector<Record> records, const Properties& properties, Submission<Response>& out) {
   if (records.empty() || out.error) return;
-  auto body = Serialize(std::span<const Record>(records), properties, provider_product_);
+  auto body = Serialize(std::span<const Record>(records), properties, provider_product_, api);
   if (!body) {
     out.error = body.error();
     return;
@@ -186,6 +193,22 @@ BuildsSubmission DevInfoClient::SubmitBuilds(const Site& site, Authorizer& auth,
                                              const Properties& properties) {
   BuildsSubmission out;
   Submit(site, auth, "builds", EndpointsFor(site, api_url_).builds + "/bulk", std::move(builds), properties, out);
+  return out;
+}
+
+BuildsSubmission DevInfoClient::SubmitBuilds(const Site& site, Authorizer& auth, std::vector<PreparedRecord> builds,
+                                             const Properties& properties) {
+  BuildsSubmission out;
+  Submit(site, auth, "builds", EndpointsFor(site, api_url_).builds + "/bulk", std::move(builds), properties, out);
+  return out;
+}
+
+DeploymentsSubmission DevInfoClient::SubmitDeployments(const Site& site, Authorizer& auth,
+                                                       std::vector<PreparedRecord> deployments,
+                                                       const Properties& properties) {
+  DeploymentsSubmission out;
+  Submit(site, auth, "deployments", EndpointsFor(site, api_url_).deployments + "/bulk", std::move(deployments),
+         properties, out);
   return out;
 }
 

@@ -55,6 +55,11 @@ class DevInfoClient {
                                 const Properties& properties);
   DeploymentsSubmission SubmitDeployments(const Site& site, Authorizer& auth, std::vector<Deployment> deployments,
                                           const Properties& properties);
+  // Records in their request form (the outbox's): sent without being parsed or written again.
+  BuildsSubmission SubmitBuilds(const Site& site, Authorizer& auth, std::vector<PreparedRecord> builds,
+                                const Properties& properties);
+  DeploymentsSubmission SubmitDeployments(const Site& site, Authorizer& auth, std::vector<PreparedRecord> deployments,
+                                          const Properties& properties);
 
   // DELETE .../bulkByProperties: every record submitted with all these properties.
   core::Status DeleteBuildsByProperties(const Site& site, Authorizer& auth, const Properties& properties);

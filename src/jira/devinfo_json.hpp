@@ -36,6 +36,11 @@ core::Result<std::string> SerializeBuildsRequest(std::span<const Build> builds, 
 core::Result<std::string> SerializeDeploymentsRequest(std::span<const Deployment> deployments,
                                                       const Properties& properties, std::string_view provider_product);
 
+// The same envelopes around records already in their request form ("builds" or "deployments" as
+// list_name): nothing is parsed or written again, only the envelope is checked.
+core::Result<std::string> SerializePreparedRequest(std::string_view list_name, std::span<const PreparedRecord> records,
+                                                   const Properties& properties, std::string_view provider_product);
+
 // One record as it appears in a request (the outbox stores records in this form), and back. The
 // readers take only what the writers produce: records of our own, not input from outside.
 std::string BuildRecordJson(const Build& build);

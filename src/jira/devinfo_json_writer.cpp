@@ -228,6 +228,10 @@ std::size_t SizeHint(const Deployment& deployment) {
   return size;
 }
 
+std::size_t SizeHint(const PreparedRecord& record) { return record.json.size() + 1; }
+
+void AppendPrepared(std::string& out, const PreparedRecord& record) { out += record.json; }
+
 void AppendBuild(std::string& out, const Build& build) {
   out.push_back('{');
   StringMember(out, "schemaVersion", kSchemaVersion);
@@ -387,6 +391,14 @@ core::Result<std::string> SerializeDeploymentsRequest(std::span<const Deployment
     return std::move(status).take_error();
   }
   return WriteEnvelope("deployments", deployments, properties, provider_product, AppendDeployment);
+}
+
+core::Result<std::string> SerializePreparedRequest(std::string_view list_name, std::span<const PreparedRecord> records,
+                                                   const Properties& properties, std::string_view provider_product) {
+  if (auto status = CheckEnvelope(records.size(), properties, provider_product); !status.ok()) {
+    return std::move(status).take_error();
+  }
+  return WriteEnvelope(list_name, records, properties, provider_product, AppendPrepared);
 }
 
 std::string BuildRecordJson(const Build& build) {

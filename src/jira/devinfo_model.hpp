@@ -152,6 +152,15 @@ using RecordKey = std::variant<BuildKey, DeploymentKey>;
 RecordKey KeyOf(const Build& build);
 RecordKey KeyOf(const Deployment& deployment);
 
+// A record already in its request form, as the sync's outbox stores it (BuildRecordJson or
+// DeploymentRecordJson of a prepared record): it goes into the request as it is.
+struct PreparedRecord {
+  RecordKey key;
+  std::string json;
+};
+
+inline const RecordKey& KeyOf(const PreparedRecord& record) { return record.key; }
+
 // For messages and logs: "build <pipelineId> #<buildNumber>" or
 // "deployment <pipelineId> / <environmentId> #<sequenceNumber>". Ids are made printable (control
 // characters and invalid UTF-8 replaced) and shortened, so a hostile id cannot forge a log line.

@@ -8,7 +8,7 @@
 
 #include "jira/devinfo_json.hpp"
 #include "sync/mapped_json.hpp"
-#include "teamcity/dates.hpp"
+#include "sync/outbox.hpp"
 
 namespace tcj::sync {
 namespace {
@@ -63,9 +63,76 @@ int Upsert(db::TenantTransaction& tx, const core::ServerId& server, const json& 
       tx.Exec(kUpsert, tx.tenant(), server, rows.dump(-1, ' ', false, json::error_handler_t::replace)).affected());
 }
 
-bool FromParameter(const json& found) {
-  return std::any_of(found.begin(), found.end(), [](const json& f) { return f.value("source", "") == "parameter"; });
+
+// The keys each deployment deploys (see DeployedKeys), for many deployments in one statement: the
+// build each deploys, the upstream build the previous successful deployment to the same
+// environment deployed, and the keys of the upstream configuration's builds on that branch in
+// between, newest first, each key once. Every step is an index lookup.
+constexpr const char* kDeployedKeys = R"sql(
+SELECT d.i, coalesce(k.keys, '{}')::text
+  FROM unnest($3::bigint[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY
+       AS d(build_id, build_type_id, environment, upstream_build_id, i)
+  LEFT JOIN LATERAL (
+    SELECT u.build_type_id, u.branch, u.build_id AS up, (
+             SELECT p.upstream_build_id FROM builds p
+              WHERE p.tenant_id = $1 AND p.server_id = $2 AND p.is_deployment AND p.build_type_id = d.build_type_id
+                AND p.environment = d.environment AND p.build_id < d.build_id AND p.jira_state = 'successful'
+                AND p.upstream_build_id IS NOT NULL AND NOT p.personal
+              ORDER BY p.build_id DESC LIMIT 1) AS previous
+      FROM builds u WHERE u.tenant_id = $1 AND u.server_id = $2 AND u.build_id = d.upstream_build_id) r ON true
+  LEFT JOIN LATERAL (
+    SELECT array_agg(f.key ORDER BY f.build_id DESC, f.i) AS keys FROM (
+      SELECT DISTINCT ON (k.key) k.key, b.build_id, k.i
+        FROM builds b, unnest(b.issue_keys) WITH ORDINALITY AS k(key, i)
+       WHERE b.tenant_id = $1 AND b.server_id = $2 AND b.build_type_id = r.build_type_id AND b.branch = r.branch
+         AND b.build_id > CASE WHEN r.previous < r.up THEN r.previous ELSE r.up - 1 END AND b.build_id <= r.up
+         AND NOT b.personal AND NOT b.is_deployment AND k.key <> ''
+       ORDER BY k.key, b.build_id DESC, k.i) f) k ON true
+ ORDER BY d.i
+)sql";
+
+// PostgreSQL's text form of a text[] whose elements need no quotes (issue keys): {A-1,B-2}.
+std::vector<std::string> KeysOfArray(std::string_view text) {
+  std::vector<std::string> keys;
+  if (text.size() < 2) return keys;
+  text = text.substr(1, text.size() - 2);
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    std::string_view key = text.substr(0, comma);
+    if (key.size() >= 2 && key.front() == '"' && key.back() == '"') key = key.substr(1, key.size() - 2);
+    if (!key.empty()) keys.emplace_back(key);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return keys;
 }
+
+std::vector<std::vector<std::string>> DeployedKeysOf(db::TenantTransaction& tx, const core::ServerId& server,
+                                                     const std::vector<DeploymentRef>& deployments) {
+  std::vector<std::int64_t> ids, upstreams;
+  std::vector<std::string> types, environments;
+  std::vector<std::vector<std::string>> keys(deployments.size());
+  for (const DeploymentRef& d : deployments) {
+    ids.push_back(d.build_id);
+    types.push_back(d.build_type_id);
+    environments.push_back(d.environment);
+    upstreams.push_back(d.upstream_build_id.value_or(0));  // 0: no build has it, so no keys
+  }
+  if (deployments.empty()) return keys;
+  for (db::Row row : tx.Exec(kDeployedKeys, tx.tenant(), server, ids, types, environments, upstreams)) {
+    keys.at(static_cast<std::size_t>(row.Int(0) - 1)) = KeysOfArray(row.Text(1));
+  }
+  return keys;
+}
+
+// A deployment's record completed: set-based, one statement per chunk.
+constexpr const char* kCompleteDeployments = R"sql(
+UPDATE builds b SET record = u.record::jsonb, issue_keys = ARRAY(SELECT jsonb_array_elements_text(u.issue_keys)),
+       notes = u.notes, fingerprint = u.fingerprint, usn = nextval('update_sequence'),
+       jira_outcome = CASE WHEN u.record IS NULL THEN 'not_sent' ELSE b.jira_outcome END, updated_at = now()
+  FROM jsonb_to_recordset($3::jsonb) AS u(build_id bigint, record text, issue_keys jsonb, notes jsonb, fingerprint text)
+ WHERE b.tenant_id = $1 AND b.server_id = $2 AND b.build_id = u.build_id
+)sql";
 
 }  // namespace
 
@@ -99,6 +166,7 @@ SaveResult SaveBuilds(db::TenantTransaction& tx, const core::ServerId& server, s
     if (when == DeployedKeysAt::refresh) {
       // Nothing to send yet: RefreshDeployments makes the record once the builds it deploys are in.
       OutboxEntry waiting;
+      waiting.issue_keys = deployment->issue_keys;
       waiting.fingerprint = "waiting for RefreshDeployments";
       rows.push_back(RowJson(mapped, waiting, draft));
       continue;
@@ -118,31 +186,8 @@ SaveResult SaveBuilds(db::TenantTransaction& tx, const core::ServerId& server, s
 
 std::vector<std::string> DeployedKeys(db::TenantTransaction& tx, const core::ServerId& server,
                                       const DeploymentRef& deployment) {
-  if (!deployment.upstream_build_id) return {};
-  // Two plain statements rather than one with CTEs: each is an index lookup with known values,
-  // where the planner could not see through the CTEs and scanned the table for every deployment.
-  const std::int64_t up = *deployment.upstream_build_id;
-  const db::Rows range = tx.Exec(
-      "SELECT u.build_type_id, u.branch, ("
-      "  SELECT p.upstream_build_id FROM builds p WHERE p.tenant_id = $1 AND p.server_id = $2 AND p.is_deployment "
-      "     AND p.build_type_id = $4 AND p.environment = $5 AND p.build_id < $6 AND p.jira_state = 'successful' "
-      "     AND p.upstream_build_id IS NOT NULL AND NOT p.personal ORDER BY p.build_id DESC LIMIT 1) "
-      "FROM builds u WHERE u.tenant_id = $1 AND u.server_id = $2 AND u.build_id = $3",
-      tx.tenant(), server, up, deployment.build_type_id, deployment.environment, deployment.build_id);
-  if (range.empty()) return {};
-  const auto previous = range[0].OptionalInt(2);
-  const std::int64_t after = previous && *previous < up ? *previous : up - 1;
-  const db::Rows rows = tx.Exec(
-      "SELECT k.key FROM builds b, unnest(b.issue_keys) WITH ORDINALITY AS k(key, i) "
-      "WHERE b.tenant_id = $1 AND b.server_id = $2 AND b.build_type_id = $3 AND b.branch = $4 "
-      "AND b.build_id > $5 AND b.build_id <= $6 AND NOT b.personal AND NOT b.is_deployment ORDER BY b.build_id DESC, k.i",
-      tx.tenant(), server, range[0].String(0), range[0].String(1), after, up);
-  std::vector<std::string> keys;
-  for (db::Row row : rows) {
-    std::string_view key = row.Text(0);
-    if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.emplace_back(key);
-  }
-  return keys;
+  auto keys = DeployedKeysOf(tx, server, {deployment});
+  return keys.empty() ? std::vector<std::string>{} : std::move(keys.front());
 }
 
 std::set<std::int64_t> KnownBuildIds(db::TenantTransaction& tx, const core::ServerId& server,
@@ -175,43 +220,112 @@ void MarkDeleted(db::TenantTransaction& tx, const core::ServerId& server, core::
 }
 
 int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, core::BuildId since) {
-  const db::Rows rows = tx.Exec(
-      "SELECT build_id, build_type_id, environment, upstream_build_id, draft::text, keys_found::text, teamcity_state, "
-      "status, skip_reason, fingerprint FROM builds WHERE tenant_id = $3 AND server_id = $1 AND is_deployment "
-      "AND draft IS NOT NULL AND build_id >= $2 ORDER BY build_id",
-      server, since, tx.tenant());
+  // A thousand at a time, in build id order: memory stays the same however long the history.
+  constexpr int kChunk = 1000;
   int changed = 0;
-  for (db::Row row : rows) {
-    auto draft = jira::ParseDeploymentRecord(row.Text(4));
-    if (!draft) continue;
-    jira::Deployment deployment = std::move(*draft);
-    // Keys from the jira.issueKeys parameter replace every other source, deployed builds' too.
-    const json found = json::parse(row.Text(5), nullptr, false);
-    if (found.is_array() && !FromParameter(found)) {
-      for (auto& key : DeployedKeys(tx, server, {row.Int(0), row.String(1), row.String(2), row.OptionalInt(3)})) {
-        if (std::find(deployment.issue_keys.begin(), deployment.issue_keys.end(), key) == deployment.issue_keys.end()) {
-          deployment.issue_keys.push_back(std::move(key));
-        }
-      }
+  std::int64_t after = since.value() - 1;
+  while (true) {
+    const db::Rows rows = tx.Exec(
+        "SELECT build_id, build_type_id, environment, upstream_build_id, draft::text, "
+        "keys_found @> '[{\"source\": \"parameter\"}]', teamcity_state, status, skip_reason, fingerprint "
+        "FROM builds WHERE tenant_id = $3 AND server_id = $1 AND is_deployment AND draft IS NOT NULL "
+        "AND build_id > $2 ORDER BY build_id LIMIT $4",
+        server, after, tx.tenant(), kChunk);
+    if (rows.empty()) return changed;
+    std::vector<DeploymentRef> refs;
+    refs.reserve(rows.size());
+    for (db::Row row : rows) refs.push_back({row.Int(0), row.String(1), row.String(2), row.OptionalInt(3)});
+    const auto deployed = DeployedKeysOf(tx, server, refs);
+    json updates = json::array();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const db::Row row = rows[i];
+      after = row.Int(0);
+      auto draft = jira::ParseDeploymentRecord(row.Text(4));
+      if (!draft) continue;
+      const OutboxEntry entry = PrepareDeploymentForOutbox(std::move(*draft), row.Bool(5), deployed[i],
+                                                           {row.Text(6), row.Text(7), row.Text(8)});
+      if (entry.fingerprint == row.Text(9)) continue;  // what a poll would store now is stored already
+      updates.push_back({{"build_id", row.Int(0)},
+                         {"record", entry.record_json.empty() ? json(nullptr) : json(entry.record_json)},
+                         {"issue_keys", entry.issue_keys},
+                         {"notes", NotesJson(entry.notes)},
+                         {"fingerprint", entry.fingerprint}});
     }
-    const std::vector<std::string> keys = deployment.issue_keys;
-    auto prepared = jira::PrepareDeployments({std::move(deployment)});
-    const std::string record_json =
-        prepared.deployments.empty() ? std::string() : jira::DeploymentRecordJson(prepared.deployments.front());
-    const std::string fingerprint =
-        OutboxFingerprint(record_json, row.Text(6), row.Text(7), row.Text(8), prepared.notes);
-    if (fingerprint == row.Text(9)) continue;  // what a poll would store now is stored already
-    tx.Exec(
-        "UPDATE builds SET record = $3::jsonb, issue_keys = $4::text[], "
-        "notes = $5::jsonb, fingerprint = $6, usn = nextval('update_sequence'), "
-        "jira_outcome = CASE WHEN $3::jsonb IS NULL THEN 'not_sent' ELSE jira_outcome END, updated_at = now() "
-        "WHERE tenant_id = $7 AND server_id = $1 AND build_id = $2",
-        server, row.Int(0),
-        record_json.empty() ? std::optional<std::string>() : std::optional<std::string>(record_json), keys,
-        NotesJson(prepared.notes).dump(), fingerprint, tx.tenant());
-    ++changed;
+    if (!updates.empty()) {
+      changed += static_cast<int>(
+          tx.Exec(kCompleteDeployments, tx.tenant(), server, updates.dump(-1, ' ', false, json::error_handler_t::replace))
+              .affected());
+    }
+    if (rows.size() < static_cast<std::size_t>(kChunk)) return changed;
   }
-  return changed;
+}
+
+std::vector<PendingRecord> PendingRecords(db::TenantTransaction& tx, int limit) {
+  // Records stored before the outbox left the number out still carry one: it goes, as Jira must
+  // get the current one only once.
+  const db::Rows rows = tx.Exec(
+      "SELECT server_id, build_id, usn, is_deployment, "
+      "(CASE WHEN record ? 'updateSequenceNumber' THEN record - 'updateSequenceNumber' ELSE record END)::text, "
+      "CASE WHEN is_deployment THEN record #>> '{pipeline,id}' ELSE record ->> 'pipelineId' END, "
+      "record #>> '{environment,id}', issue_keys::text FROM builds "
+      "WHERE tenant_id = $1 AND record IS NOT NULL AND sent_usn IS DISTINCT FROM usn ORDER BY usn LIMIT $2",
+      tx.tenant(), limit);
+  std::vector<PendingRecord> records;
+  records.reserve(rows.size());
+  for (db::Row row : rows) {
+    PendingRecord& r = records.emplace_back();
+    r.server = core::ServerId(row.String(0));
+    r.build = core::BuildId(row.Int(1));
+    r.usn = row.Int(2);
+    r.deployment = row.Bool(3);
+    r.record_json = row.String(4);
+    // A build's number and a deployment's sequence number are its TeamCity build id.
+    if (r.deployment) {
+      r.key = jira::DeploymentKey{row.String(5), row.String(6), r.build.value()};
+    } else {
+      r.key = jira::BuildKey{row.String(5), r.build.value()};
+    }
+    r.issue_keys = KeysOfArray(row.Text(7));
+  }
+  return records;
+}
+
+void RecordSendOutcomes(db::TenantTransaction& tx, const core::ServerId& server,
+                        const std::vector<SendOutcome>& outcomes) {
+  if (outcomes.empty()) return;
+  // By build id: the rows are found through the primary key whatever the planner knows of the
+  // table (a join with a record set is planned as a scan of the whole table while its statistics
+  // still say it is empty, as they do in the middle of a first sync).
+  std::string by_id = "{";
+  std::vector<std::int64_t> ids;
+  ids.reserve(outcomes.size());
+  for (const auto& o : outcomes) {
+    if (by_id.size() > 1) by_id += ',';
+    by_id += json(o.build.str()).dump() + ":" +
+             json{{"usn", o.usn}, {"outcome", o.outcome}, {"detail", json::parse(o.detail_json, nullptr, false)}}.dump(
+                 -1, ' ', false, json::error_handler_t::replace);
+    ids.push_back(o.build.value());
+  }
+  by_id += '}';
+  tx.Exec("UPDATE builds b SET jira_outcome = $4::jsonb -> b.build_id::text ->> 'outcome', "
+          "jira_detail = $4::jsonb -> b.build_id::text -> 'detail', send_attempts = b.send_attempts + 1, "
+          "last_sent_at = now(), sent_usn = CASE WHEN $4::jsonb -> b.build_id::text ->> 'outcome' = 'error' "
+          "THEN b.sent_usn ELSE greatest(coalesce(b.sent_usn, 0), ($4::jsonb -> b.build_id::text ->> 'usn')::bigint) END "
+          "WHERE b.tenant_id = $1 AND b.server_id = $2 AND b.build_id = ANY($3::bigint[])",
+          tx.tenant(), server, ids, by_id);
+}
+
+BuildCounts CountBuilds(db::TenantTransaction& tx, const core::ServerId& server) {
+  const db::Rows rows = tx.Exec(
+      "SELECT count(*), count(*) FILTER (WHERE record IS NOT NULL AND sent_usn IS DISTINCT FROM usn), "
+      "count(*) FILTER (WHERE jira_outcome = 'accepted' AND sent_usn = usn), "
+      "count(*) FILTER (WHERE jira_outcome = 'rejected' AND sent_usn = usn), "
+      "count(*) FILTER (WHERE record IS NULL), count(*) FILTER (WHERE is_deployment), "
+      "count(*) FILTER (WHERE teamcity_state IN ('queued', 'running')) "
+      "FROM builds WHERE tenant_id = $1 AND server_id = $2",
+      tx.tenant(), server);
+  const db::Row c = rows[0];
+  return {c.Int(0), c.Int(1), c.Int(2), c.Int(3), c.Int(4), c.Int(5), c.Int(6)};
 }
 
 std::int64_t PendingCount(db::TenantTransaction& tx) {

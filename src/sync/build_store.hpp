@@ -1,6 +1,9 @@
 // sync: the builds table: every build we know, mapped for Jira (the outbox), and its diagnostics.
 #pragma once
 
+// This file owns the statements that write the builds table and those the sync reads it with:
+// the poll's and backfill's saves, the sender's pending records and outcomes, the status counts.
+// The reads of the admin's diagnostics and the issue panel (build_reports, issue_builds) only read.
 // These functions run inside the caller's TenantTransaction, so that what a poll learned and where
 // its cursor stands are committed together, or not at all.
 
@@ -12,6 +15,7 @@
 
 #include "core/ids.hpp"
 #include "db/transaction.hpp"
+#include "jira/devinfo_model.hpp"
 #include "sync/mapping.hpp"
 
 namespace tcj::sync {
@@ -55,8 +59,42 @@ std::vector<std::int64_t> OpenBuildIds(db::TenantTransaction& tx, const core::Se
 void MarkDeleted(db::TenantTransaction& tx, const core::ServerId& server, core::BuildId build);
 
 // Recomputes the keys of the server's stored deployments with ids of at least since_build_id (after
-// a backfill: the builds they deploy may have arrived after them). Returns how many changed.
+// a backfill: the builds they deploy may have arrived after them), a thousand at a time with three
+// statements each. Returns how many changed.
 int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, core::BuildId since);
+
+// A record waiting for Jira, in the form it is sent (without its update sequence number).
+struct PendingRecord {
+  core::ServerId server;
+  core::BuildId build;
+  std::int64_t usn = 0;
+  bool deployment = false;
+  jira::RecordKey key;
+  std::string record_json;
+  std::vector<std::string> issue_keys;
+};
+
+// The tenant's oldest waiting records, in update sequence order.
+std::vector<PendingRecord> PendingRecords(db::TenantTransaction& tx, int limit);
+
+// What Jira answered for one record sent with update sequence number usn.
+struct SendOutcome {
+  core::BuildId build;
+  std::int64_t usn = 0;
+  std::string outcome;  // accepted, rejected, error
+  std::string detail_json = "{}";
+};
+
+// Records the answers for builds of one server: accepted and rejected ones stop waiting (unless a
+// newer state arrived meanwhile), errors stay waiting.
+void RecordSendOutcomes(db::TenantTransaction& tx, const core::ServerId& server,
+                        const std::vector<SendOutcome>& outcomes);
+
+// A server's builds for its status: one pass over its rows.
+struct BuildCounts {
+  std::int64_t total = 0, pending = 0, accepted = 0, rejected = 0, not_sent = 0, deployments = 0, open = 0;
+};
+BuildCounts CountBuilds(db::TenantTransaction& tx, const core::ServerId& server);
 
 // Records waiting for Jira in this tenant.
 std::int64_t PendingCount(db::TenantTransaction& tx);

@@ -1,4 +1,5 @@
 #include "sync/build_store.hpp"
+#include "sync/outbox.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

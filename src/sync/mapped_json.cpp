@@ -36,12 +36,6 @@ json TimeOrNull(const std::optional<std::chrono::system_clock::time_point>& t) {
   return t ? json(core::FormatRfc3339(*t)) : json(nullptr);
 }
 
-std::vector<std::string> RecordKeys(const MappedBuild& mapped) {
-  if (const auto* d = std::get_if<jira::Deployment>(&mapped.record)) return d->issue_keys;
-  if (const auto* b = std::get_if<jira::Build>(&mapped.record)) return b->issue_keys;
-  return mapped.keys.keys;
-}
-
 }  // namespace
 
 json MappedBuildJson(const MappedBuild& mapped, const OutboxEntry& entry) {
@@ -69,7 +63,7 @@ json MappedBuildJson(const MappedBuild& mapped, const OutboxEntry& entry) {
       {"environment", mapped.environment ? json(mapped.environment->name) : json(nullptr)},
       {"environment_type", mapped.environment ? json(jira::ToString(mapped.environment->type)) : json(nullptr)},
       {"upstream_build_id", mapped.upstream_build_id ? json(*mapped.upstream_build_id) : json(nullptr)},
-      {"issue_keys", RecordKeys(mapped)},
+      {"issue_keys", entry.issue_keys},
       {"keys_found", FoundJson(mapped.keys.found)},
       {"keys_dropped", DroppedJson(mapped.keys.dropped)},
       {"notes", NotesJson(entry.notes)},

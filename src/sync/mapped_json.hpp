@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sync/mapping.hpp"
+#include "sync/outbox.hpp"
 
 namespace tcj::sync {
 
@@ -13,7 +14,7 @@ namespace tcj::sync {
 //  jira_state, web_url, started_at, finished_at, tests, is_deployment, environment, environment_type,
 //  upstream_build_id, issue_keys, keys_found [{key, source, where}],
 //  keys_dropped [{text, source, where, reason}], notes [{field, message, dropped}],
-//  record (the JSON text sent to Jira, or null), personal, skip_reason}
+//  record (the JSON text sent to Jira without its update sequence number, or null), personal, skip_reason}
 nlohmann::json MappedBuildJson(const MappedBuild& mapped, const OutboxEntry& entry);
 
 nlohmann::json NotesJson(const std::vector<jira::PrepareNote>& notes);

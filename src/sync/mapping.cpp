@@ -5,7 +5,6 @@
 #include <set>
 
 #include "core/time.hpp"
-#include "crypto/sha256.hpp"
 #include "core/uri.hpp"
 #include "jira/devinfo_json.hpp"
 #include "teamcity/dates.hpp"
@@ -97,11 +96,6 @@ issuekeys::BuildText TextOf(const teamcity::Build& build) {
   text.related_issues = build.related_issues;
   text.parameter = build.Property("jira.issueKeys");
   return text;
-}
-
-bool KeysFromParameter(const issuekeys::Extraction& keys) {
-  return std::any_of(keys.found.begin(), keys.found.end(),
-                     [](const issuekeys::Found& f) { return f.source == issuekeys::Source::build_parameter; });
 }
 
 jira::Build BuildRecord(const MappedBuild& mapped, const teamcity::Build& build, const teamcity::BuildTypeRef& type,
@@ -257,47 +251,6 @@ MappedBuild MapBuild(const teamcity::Build& build, const ServerContext& context)
     mapped.record = BuildRecord(mapped, build, type, context);
   }
   return mapped;
-}
-
-void AddDeployedKeys(MappedBuild& mapped, const std::vector<std::string>& keys) {
-  auto* deployment = std::get_if<jira::Deployment>(&mapped.record);
-  if (deployment == nullptr || KeysFromParameter(mapped.keys)) return;
-  std::set<std::string> seen(deployment->issue_keys.begin(), deployment->issue_keys.end());
-  for (const std::string& key : keys) {
-    if (seen.insert(key).second) deployment->issue_keys.push_back(key);
-  }
-}
-
-OutboxEntry PrepareForOutbox(const MappedBuild& mapped) {
-  OutboxEntry entry;
-  if (const auto* build = std::get_if<jira::Build>(&mapped.record)) {
-    auto prepared = jira::PrepareBuilds({*build});
-    entry.notes = std::move(prepared.notes);
-    if (!prepared.builds.empty()) entry.record_json = jira::BuildRecordJson(prepared.builds.front());
-  } else if (const auto* deployment = std::get_if<jira::Deployment>(&mapped.record)) {
-    auto prepared = jira::PrepareDeployments({*deployment});
-    entry.notes = std::move(prepared.notes);
-    if (!prepared.deployments.empty()) entry.record_json = jira::DeploymentRecordJson(prepared.deployments.front());
-  }
-  entry.fingerprint = OutboxFingerprint(entry.record_json, teamcity::ToString(mapped.teamcity_state), mapped.status,
-                                        mapped.skip_reason, entry.notes);
-  return entry;
-}
-
-std::string OutboxFingerprint(std::string_view record_json, std::string_view teamcity_state, std::string_view status,
-                              std::string_view skip_reason, const std::vector<jira::PrepareNote>& notes) {
-  // What the admin sees changes with the TeamCity state too (a build can stay "failed" in Jira
-  // while TeamCity's status changes), and with why it is not sent.
-  std::string basis(record_json);
-  for (std::string_view part : {teamcity_state, status, skip_reason}) {
-    basis += '\n';
-    basis += part;
-  }
-  for (const auto& note : notes) {
-    basis += '\n';
-    basis += jira::ToString(note);
-  }
-  return crypto::Sha256Hex(basis);
 }
 
 }  // namespace tcj::sync

@@ -68,22 +68,4 @@ struct MappedBuild {
 // get a skip_reason and no record.
 MappedBuild MapBuild(const teamcity::Build& build, const ServerContext& context);
 
-// A deployment's issue keys are its own and those of the changes it deploys (the upstream builds
-// since the previous deployment to the same environment): these come after its own keys, unless
-// its keys came from the jira.issueKeys parameter, which replaces every other source.
-void AddDeployedKeys(MappedBuild& mapped, const std::vector<std::string>& keys);
-
-// The record after PrepareBuilds/PrepareDeployments, as stored in the outbox.
-struct OutboxEntry {
-  std::string record_json;  // "" when nothing can be sent (skip_reason or dropped by preparation)
-  std::vector<jira::PrepareNote> notes;
-  std::string fingerprint;  // changes whenever anything Jira or the diagnostics show changes
-};
-
-OutboxEntry PrepareForOutbox(const MappedBuild& mapped);
-
-// What PrepareForOutbox hashes: the record and what the diagnostics show beside it.
-std::string OutboxFingerprint(std::string_view record_json, std::string_view teamcity_state, std::string_view status,
-                              std::string_view skip_reason, const std::vector<jira::PrepareNote>& notes);
-
 }  // namespace tcj::sync

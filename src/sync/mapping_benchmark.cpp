@@ -19,6 +19,7 @@
 #include "jira/devinfo_json.hpp"
 #include "jira/devinfo_prepare.hpp"
 #include "sync/mapping.hpp"
+#include "sync/outbox.hpp"
 #include "teamcity/parse.hpp"
 
 namespace tcj::sync {

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "jira/devinfo_json.hpp"
+#include "sync/outbox.hpp"
+#include "sync/test_builds.hpp"
 #include "teamcity/parse.hpp"
 
 namespace tcj::sync {
@@ -22,103 +24,15 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-constexpr const char* kServerId = "5f0c2a9e-7d41-4c3b-9a55-0e6f1b2c3d4e";
-constexpr const char* kServerUrl = "https://tc.example.com";
-
-teamcity::Change Commit(std::string id, std::string comment) {
-  teamcity::Change change;
-  change.id = std::move(id);
-  change.comment = std::move(comment);
-  return change;
-}
-
-EnvironmentRule Rule(std::string build_types, std::string parameter = "", std::string environment = "",
-                     std::optional<jira::EnvironmentType> type = std::nullopt) {
-  return EnvironmentRule{std::move(build_types), std::move(parameter), std::move(environment), type};
-}
-
-ServerContext Context(std::vector<EnvironmentRule> rules = {}) {
-  ServerContext context;
-  context.server_id = kServerId;
-  context.server_url = kServerUrl;
-  context.key_policy.jira_host = "example.atlassian.net";
-  context.environment_rules = std::move(rules);
-  return context;
-}
-
-// A finished, successful build of "Backend / Services / Build" on a feature branch with one commit:
-// each test changes what it is about.
-teamcity::Build ABuild() {
-  teamcity::Build build;
-  build.id = 1234;
-  build.build_type_id = "Backend_Build";
-  build.number = "1.4.17";
-  build.state = teamcity::BuildState::finished;
-  build.status = "SUCCESS";
-  build.status_text = "Tests passed: 676, ignored: 1";
-  build.branch_name = "feature/ABC-12-login";
-  build.queued_date = "20250102T004138+0000";
-  build.start_date = "20250102T004207+0000";
-  build.finish_date = "20250102T005117+0000";
-  build.web_url = "https://tc.example.com/buildConfiguration/Backend_Build/1234";
-  build.revisions.push_back({.version = "764cfe64bca4b66262064076c430db4e3d841d53",
-                             .branch = "refs/heads/feature/ABC-12-login",
-                             .vcs_root_id = "Backend_Repo",
-                             .vcs_root_name = "https://github.com/acme/backend#refs/heads/main"});
-  build.changes.push_back({.id = "5001",
-                           .version = "764cfe64bca4b66262064076c430db4e3d841d53",
-                           .username = "alice",
-                           .date = "20250102T004000+0000",
-                           .comment = "ABC-13 share one session cache"});
-  build.build_type = teamcity::BuildTypeRef{.id = "Backend_Build",
-                                            .internal_id = "bt12",
-                                            .name = "Build",
-                                            .project_id = "Backend_Services",
-                                            .project_name = "Backend / Services",
-                                            .type = "regular"};
-  return build;
-}
-
-// A finished, successful deployment "Deploy to Production" of build 1200, with its own commit.
-teamcity::Build ADeployment() {
-  teamcity::Build build = ABuild();
-  build.id = 1300;
-  build.build_type_id = "Backend_DeployProd";
-  build.number = "57";
-  build.branch_name = "main";
-  build.status_text = "";
-  build.changes.clear();
-  build.revisions.front().branch = "refs/heads/main";
-  build.snapshot_dependencies = {1200, 1100};
-  build.build_type = teamcity::BuildTypeRef{.id = "Backend_DeployProd",
-                                            .internal_id = "bt30",
-                                            .name = "Deploy to Production",
-                                            .project_id = "Backend_Services",
-                                            .project_name = "Backend / Services",
-                                            .type = "deployment"};
-  return build;
-}
-
-const jira::Build& BuildRecordOf(const MappedBuild& mapped) {
-  const auto* record = std::get_if<jira::Build>(&mapped.record);
-  if (record == nullptr) {
-    ADD_FAILURE() << "build " << mapped.build_id << " did not map to a Jira build";
-    static const jira::Build kNone;
-    return kNone;
-  }
-  return *record;
-}
-
-const jira::Deployment& DeploymentRecordOf(const MappedBuild& mapped) {
-  const auto* record = std::get_if<jira::Deployment>(&mapped.record);
-  if (record == nullptr) {
-    ADD_FAILURE() << "build " << mapped.build_id << " did not map to a Jira deployment";
-    static const jira::Deployment kNone;
-    return kNone;
-  }
-  return *record;
-}
+using test_builds::ABuild;
+using test_builds::ADeployment;
+using test_builds::BuildRecordOf;
+using test_builds::Commit;
+using test_builds::Context;
+using test_builds::DeploymentRecordOf;
+using test_builds::kServerId;
+using test_builds::kServerUrl;
+using test_builds::Rule;
 
 std::string Fixture(const std::string& name) {
   std::ifstream in(std::string(TCJ_SOURCE_DIR) + "/tests/fixtures/teamcity/" + name, std::ios::binary);
@@ -530,116 +444,6 @@ TEST(IssueKeys, KnownJiraProjectsDecide) {
   ServerContext context = Context();
   context.key_policy.jira_projects = std::set<std::string>{"ABC", "DEMO"};
   EXPECT_THAT(MapBuild(build, context).keys.keys, ElementsAre("ABC-12", "ABC-13", "DEMO-4"));
-}
-
-TEST(AddDeployedKeys, AppendsAfterTheOwnKeysWithoutDuplicates) {
-  teamcity::Build build = ADeployment();
-  build.changes = {Commit("6000", "DEMO-3 release notes")};
-  MappedBuild mapped = MapBuild(build, Context());
-  ASSERT_THAT(DeploymentRecordOf(mapped).issue_keys, ElementsAre("DEMO-3"));
-  AddDeployedKeys(mapped, {"ABC-13", "DEMO-3", "ABC-12", "ABC-13"});
-  EXPECT_THAT(DeploymentRecordOf(mapped).issue_keys, ElementsAre("DEMO-3", "ABC-13", "ABC-12"));
-  EXPECT_THAT(mapped.keys.keys, ElementsAre("DEMO-3")) << "the build's own keys stay apart";
-}
-
-TEST(AddDeployedKeys, DoesNothingWhenTheKeysCameFromTheParameter) {
-  teamcity::Build build = ADeployment();
-  build.properties = {{"jira.issueKeys", "DEMO-9"}};
-  MappedBuild mapped = MapBuild(build, Context());
-  AddDeployedKeys(mapped, {"ABC-13", "ABC-12"});
-  EXPECT_THAT(DeploymentRecordOf(mapped).issue_keys, ElementsAre("DEMO-9"));
-}
-
-TEST(AddDeployedKeys, DoesNothingToBuilds) {
-  MappedBuild mapped = MapBuild(ABuild(), Context());
-  AddDeployedKeys(mapped, {"DEMO-1"});
-  EXPECT_THAT(BuildRecordOf(mapped).issue_keys, ElementsAre("ABC-12", "ABC-13"));
-}
-
-// ---- the outbox -------------------------------------------------------------------------------------
-
-TEST(PrepareForOutbox, RecordJsonIsTheRecordAsItWillBeSent) {
-  const MappedBuild mapped = MapBuild(ABuild(), Context());
-  const OutboxEntry entry = PrepareForOutbox(mapped);
-  ASSERT_FALSE(entry.record_json.empty());
-  EXPECT_THAT(entry.notes, IsEmpty());
-  auto back = jira::ParseBuildRecord(entry.record_json);
-  ASSERT_TRUE(back.ok()) << back.error().message;
-  EXPECT_EQ(*back, BuildRecordOf(mapped));
-
-  const MappedBuild deployment = MapBuild(ADeployment(), Context());
-  const OutboxEntry deployment_entry = PrepareForOutbox(deployment);
-  auto deployment_back = jira::ParseDeploymentRecord(deployment_entry.record_json);
-  ASSERT_TRUE(deployment_back.ok()) << deployment_back.error().message;
-  EXPECT_EQ(deployment_back->environment.id, "production");
-}
-
-TEST(PrepareForOutbox, BuildWithoutAnIssueKeyIsNotSentAndSaysWhy) {
-  teamcity::Build build = ABuild();
-  build.branch_name = "main";
-  build.changes = {Commit("5005", "Tidy up logging")};
-  const MappedBuild mapped = MapBuild(build, Context());
-  ASSERT_THAT(mapped.keys.keys, IsEmpty());
-  EXPECT_TRUE(std::holds_alternative<jira::Build>(mapped.record)) << "mapped all the same";
-  const OutboxEntry entry = PrepareForOutbox(mapped);
-  EXPECT_EQ(entry.record_json, "");
-  ASSERT_EQ(entry.notes.size(), 1u);
-  EXPECT_TRUE(entry.notes[0].dropped);
-  EXPECT_EQ(entry.notes[0].field, "issueKeys");
-  EXPECT_THAT(entry.notes[0].message, HasSubstr("no valid issue key"));
-}
-
-TEST(PrepareForOutbox, FingerprintIsDeterministic) {
-  EXPECT_EQ(PrepareForOutbox(MapBuild(ABuild(), Context())).fingerprint,
-            PrepareForOutbox(MapBuild(ABuild(), Context())).fingerprint);
-  EXPECT_EQ(PrepareForOutbox(MapBuild(ADeployment(), Context())).fingerprint,
-            PrepareForOutbox(MapBuild(ADeployment(), Context())).fingerprint);
-  EXPECT_EQ(PrepareForOutbox(MapBuild(ABuild(), Context())).fingerprint.size(), 64u);  // SHA-256 in hex
-}
-
-TEST(PrepareForOutbox, FingerprintChangesWithStateStatusAndKeys) {
-  const std::string base = PrepareForOutbox(MapBuild(ABuild(), Context())).fingerprint;
-
-  teamcity::Build running = ABuild();
-  running.state = teamcity::BuildState::running;
-  running.finish_date.clear();
-  EXPECT_NE(PrepareForOutbox(MapBuild(running, Context())).fingerprint, base) << "state";
-
-  teamcity::Build failed = ABuild();
-  failed.status = "FAILURE";
-  EXPECT_NE(PrepareForOutbox(MapBuild(failed, Context())).fingerprint, base) << "status";
-
-  // A status TeamCity changes by hand that Jira shows the same way (no status text either).
-  teamcity::Build error = ABuild();
-  error.status_text.clear();
-  error.status = "ERROR";
-  teamcity::Build failure = error;
-  failure.status = "FAILURE";
-  EXPECT_NE(PrepareForOutbox(MapBuild(error, Context())).fingerprint,
-            PrepareForOutbox(MapBuild(failure, Context())).fingerprint)
-      << "TeamCity's status alone";
-
-  teamcity::Build more_keys = ABuild();
-  more_keys.changes.push_back(Commit("5006", "DEMO-8"));
-  EXPECT_NE(PrepareForOutbox(MapBuild(more_keys, Context())).fingerprint, base) << "keys";
-
-  MappedBuild deployment = MapBuild(ADeployment(), Context());
-  const std::string deployment_base = PrepareForOutbox(deployment).fingerprint;
-  AddDeployedKeys(deployment, {"ABC-99"});
-  EXPECT_NE(PrepareForOutbox(deployment).fingerprint, deployment_base) << "deployed keys";
-}
-
-TEST(OutboxFingerprint, CoversEveryPart) {
-  const std::vector<jira::PrepareNote> none;
-  const std::string base = OutboxFingerprint("{}", "finished", "SUCCESS", "", none);
-  EXPECT_EQ(OutboxFingerprint("{}", "finished", "SUCCESS", "", none), base);
-  EXPECT_NE(OutboxFingerprint("{ }", "finished", "SUCCESS", "", none), base);
-  EXPECT_NE(OutboxFingerprint("{}", "running", "SUCCESS", "", none), base);
-  EXPECT_NE(OutboxFingerprint("{}", "finished", "FAILURE", "", none), base);
-  EXPECT_NE(OutboxFingerprint("{}", "finished", "SUCCESS", "personal", none), base);
-  const std::vector<jira::PrepareNote> one = {
-      {.key = jira::BuildKey{"p", 1}, .field = "label", .message = "cut to 255 characters", .dropped = false}};
-  EXPECT_NE(OutboxFingerprint("{}", "finished", "SUCCESS", "", one), base);
 }
 
 // ---- a real page ------------------------------------------------------------------------------------

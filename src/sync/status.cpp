@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "db/transaction.hpp"
+#include "sync/build_store.hpp"
 #include "sync/context.hpp"
 
 namespace tcj::sync {
@@ -72,17 +73,10 @@ std::optional<std::string> ServerStatusJson(db::Pool& pool, const core::TenantId
   }
   doc["state"] = removing ? "removing" : failures > 0 ? "failing" : polled ? "syncing" : "waiting";
 
-  const db::Rows counts = tx.Exec(
-      "SELECT count(*), count(*) FILTER (WHERE record IS NOT NULL AND sent_usn IS DISTINCT FROM usn), "
-      "count(*) FILTER (WHERE jira_outcome = 'accepted' AND sent_usn = usn), "
-      "count(*) FILTER (WHERE jira_outcome = 'rejected' AND sent_usn = usn), "
-      "count(*) FILTER (WHERE record IS NULL), count(*) FILTER (WHERE is_deployment), "
-      "count(*) FILTER (WHERE teamcity_state IN ('queued', 'running')) "
-      "FROM builds WHERE tenant_id = $1 AND server_id = $2",
-      tenant, server);
-  const db::Row c = counts[0];
-  doc["builds"] = {{"total", c.Int(0)},   {"pending", c.Int(1)},     {"accepted", c.Int(2)}, {"rejected", c.Int(3)},
-                   {"not_sent", c.Int(4)}, {"deployments", c.Int(5)}, {"open", c.Int(6)}};
+  const BuildCounts c = CountBuilds(tx, server);
+  doc["builds"] = {{"total", c.total},       {"pending", c.pending},         {"accepted", c.accepted},
+                   {"rejected", c.rejected}, {"not_sent", c.not_sent},       {"deployments", c.deployments},
+                   {"open", c.open}};
   doc["jobs"] = {{"poll", JobJson(tx, PollKey(server))},
                  {"backfill", JobJson(tx, BackfillKey(server))},
                  {"send", JobJson(tx, kSendKey)},
