@@ -1,5 +1,6 @@
 #include "app/app.hpp"
 
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -190,6 +191,8 @@ void BlockShutdownSignals() {
   sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
+
+void LimitMallocArenas() { mallopt(M_ARENA_MAX, 2); }
 
 void UnblockShutdownSignals() {
   sigset_t set;

@@ -24,4 +24,10 @@ void BlockShutdownSignals();
 // For the other commands: let SIGINT and SIGTERM end the program as usual.
 void UnblockShutdownSignals();
 
+// Two malloc arenas for the whole process, set before any thread exists. glibc gives threads
+// arenas of their own (up to 8 per core), and the sync's threads each keep the high-water mark
+// of the pages they handled: a backfill of 200 000 builds peaked at 252 MiB that way, 102 MiB with
+// two arenas, at the same speed.
+void LimitMallocArenas();
+
 }  // namespace tcj::app

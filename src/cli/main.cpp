@@ -6,5 +6,6 @@ int main(int argc, char** argv) {
   // Before any thread exists, so that every thread inherits the mask and `serve` can wait for
   // SIGTERM/SIGINT with sigwait instead of a signal handler.
   tcj::app::BlockShutdownSignals();
+  tcj::app::LimitMallocArenas();
   return tcj::cli::Run(argc, argv);
 }

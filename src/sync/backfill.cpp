@@ -280,7 +280,7 @@ JobOutcome RunBackfill(SyncContext& context, const Job& job, JobContext& job_con
   }
   {
     db::TenantTransaction tx(context.pool, job.tenant, db::Durability::relaxed);
-    const bool pending = PendingCount(tx) > 0;
+    const bool pending = HasPending(tx);
     tx.Commit();
     if (pending) {
       context.queue.Enqueue(job.tenant, JobKind::send, kSendKey);

@@ -328,13 +328,13 @@ BuildCounts CountBuilds(db::TenantTransaction& tx, const core::ServerId& server)
   return {c.Int(0), c.Int(1), c.Int(2), c.Int(3), c.Int(4), c.Int(5), c.Int(6)};
 }
 
-std::int64_t PendingCount(db::TenantTransaction& tx) {
+bool HasPending(db::TenantTransaction& tx) {
   return tx
       .Exec(
-          "SELECT count(*) FROM builds WHERE tenant_id = $1 AND record IS NOT NULL "
-          "AND sent_usn IS DISTINCT FROM usn",
+          "SELECT EXISTS (SELECT 1 FROM builds WHERE tenant_id = $1 AND record IS NOT NULL "
+          "AND sent_usn IS DISTINCT FROM usn)",
           tx.tenant())[0]
-      .Int(0);
+      .Bool(0);
 }
 
 std::size_t MarkAllUnsent(db::TenantTransaction& tx) {

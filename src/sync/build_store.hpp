@@ -96,8 +96,8 @@ struct BuildCounts {
 };
 BuildCounts CountBuilds(db::TenantTransaction& tx, const core::ServerId& server);
 
-// Records waiting for Jira in this tenant.
-std::int64_t PendingCount(db::TenantTransaction& tx);
+// Whether a record of this tenant waits for Jira: one index entry read, however many wait.
+bool HasPending(db::TenantTransaction& tx);
 
 // Every record of the tenant is to be sent again: Jira lost them (a new Forge installation is a
 // new provider; what the old one sent left with it). Returns how many.

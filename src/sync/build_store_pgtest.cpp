@@ -185,7 +185,12 @@ class BuildStoreTest : public testing::StoreTest {
 
   std::int64_t Pending(const core::TenantId& tenant) {
     db::TenantTransaction tx(pool(), tenant);
-    return PendingCount(tx);
+    return CountBuilds(tx, server_).pending;
+  }
+
+  bool AnyPending(const core::TenantId& tenant) {
+    db::TenantTransaction tx(pool(), tenant);
+    return HasPending(tx);
   }
 
   std::int64_t NextUsn() {
@@ -499,9 +504,52 @@ TEST_F(BuildStoreTest, PendingCountsRecordsNotYetAnsweredByJira) {
   personal.personal = true;
   ASSERT_EQ(Save({ABuild(1, "ABC-1"), ABuild(2, "ABC-2"), ABuild(3, "ABC-3"), personal, ABuild(5, "")}).changed, 5);
   EXPECT_EQ(Pending(a_), 3) << "the personal and the keyless build have nothing to send";
+  EXPECT_TRUE(AnyPending(a_));
   MarkSent(2);
   EXPECT_EQ(Pending(a_), 2);
   EXPECT_EQ(Pending(b_), 0);
+  EXPECT_FALSE(AnyPending(b_));
+  MarkSent(1);
+  MarkSent(3);
+  EXPECT_EQ(Pending(a_), 0);
+  EXPECT_FALSE(AnyPending(a_));
+}
+
+TEST_F(BuildStoreTest, PendingRecordsAreTheStoredRecordsToBeSentAsTheyAre) {
+  ASSERT_EQ(Save({ABuild(101, "ABC-1"), ADeployment(200, 101)}).changed, 2);
+  // A record stored before records left their update sequence number out.
+  {
+    db::TenantTransaction tx(pool(), a_);
+    tx.Exec("UPDATE builds SET record = jsonb_set(record, '{updateSequenceNumber}', '5') WHERE build_id = 101");
+    tx.Commit();
+  }
+  db::TenantTransaction tx(pool(), a_);
+  const auto pending = PendingRecords(tx, 10);
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_LT(pending[0].usn, pending[1].usn) << "oldest first";
+  for (const PendingRecord& record : pending) {
+    SCOPED_TRACE(record.build.str());
+    EXPECT_EQ(record.server, server_);
+    EXPECT_EQ(nlohmann::json::parse(record.record_json).count("updateSequenceNumber"), 0u);
+    EXPECT_THAT(record.issue_keys, ElementsAre("ABC-1"));
+  }
+  const auto* build = std::get_if<jira::BuildKey>(&pending[0].key);
+  ASSERT_NE(build, nullptr);
+  EXPECT_EQ(build->build_number, 101);
+  EXPECT_EQ(build->pipeline_id, nlohmann::json::parse(pending[0].record_json).value("pipelineId", ""));
+  const auto* deployment = std::get_if<jira::DeploymentKey>(&pending[1].key);
+  ASSERT_NE(deployment, nullptr);
+  EXPECT_EQ(deployment->deployment_sequence_number, 200);
+  EXPECT_EQ(deployment->environment_id, "production");
+
+  RecordSendOutcomes(tx, server_, {{core::BuildId(101), pending[0].usn, "accepted", "{}"},
+                                   {core::BuildId(200), pending[1].usn, "error", R"({"message":"timeout"})"}});
+  const auto left = PendingRecords(tx, 10);
+  ASSERT_EQ(left.size(), 1u) << "an error keeps the record waiting";
+  EXPECT_EQ(left[0].build, core::BuildId(200));
+  const BuildCounts counts = CountBuilds(tx, server_);
+  EXPECT_EQ(counts.accepted, 1);
+  EXPECT_EQ(counts.pending, 1);
 }
 
 TEST_F(BuildStoreTest, AnotherTenantSeesNoneOfThis) {
@@ -510,7 +558,8 @@ TEST_F(BuildStoreTest, AnotherTenantSeesNoneOfThis) {
   db::TenantTransaction tx(pool(), b_);
   EXPECT_EQ(tx.Exec("SELECT count(*) FROM builds")[0].Int(0), 0);
   EXPECT_EQ(tx.Exec("SELECT count(*) FROM builds WHERE server_id = $1", server_)[0].Int(0), 0);
-  EXPECT_EQ(PendingCount(tx), 0);
+  EXPECT_FALSE(HasPending(tx));
+  EXPECT_EQ(CountBuilds(tx, server_).total, 0);
   EXPECT_THAT(OpenBuildIds(tx, server_), IsEmpty());
   EXPECT_THAT(KnownBuildIds(tx, server_, {101, 200, 301}), IsEmpty());
   EXPECT_THAT(DeployedKeys(tx, server_, {210, "Backend_DeployProduction", "Production", 108}), IsEmpty());

@@ -100,7 +100,7 @@ core::Result<PollResult> Poll(SyncContext& context, TeamCityReader& reader, cons
   result.saved = SaveBuilds(tx, reader.server(), reader.Map(builds));
   for (std::int64_t id : gone) MarkDeleted(tx, reader.server(), core::BuildId(id));
   RecordPollSuccess(tx, reader.server(), {result.cursor_time, result.server_version, result.reread, result.read});
-  const bool pending = PendingCount(tx) > 0;
+  const bool pending = HasPending(tx);
   tx.Commit();
   context.metrics.builds_changed.Inc(static_cast<std::uint64_t>(result.saved.changed));
   if (pending) {
