@@ -124,52 +124,86 @@ void RefreshStatistics(SyncContext& context) {
   tx.Commit();
 }
 
-// The walk's next page is on its way while the current one is completed and stored.
-class PageAhead {
- public:
-  explicit PageAhead(TeamCityReader& reader) : reader_(reader) {}
-  ~PageAhead() {
-    if (next_.valid()) next_.wait();
-  }
-
-  core::Result<teamcity::BuildsPage> Take(const std::string& scope_locator, const std::optional<std::string>& href) {
-    if (next_.valid() && href && *href == next_href_) return next_.get();
-    if (next_.valid()) next_.wait();  // a page nobody wants any more
-    return href ? reader_.client().NextPage(*href) : reader_.client().Builds(scope_locator);
-  }
-
-  void Prefetch(const std::string& href) {
-    next_href_ = href;
-    next_ = std::async(std::launch::async, [this, href] { return reader_.client().NextPage(href); });
-  }
-
- private:
-  TeamCityReader& reader_;
-  std::string next_href_;
-  std::future<core::Result<teamcity::BuildsPage>> next_;
+// Stage one of the pipeline, which runs ahead on a thread of its own: a page read, completed
+// (changes, parameters) and mapped into rows, ready to store.
+struct ReadyPage {
+  std::optional<std::string> next_href;
+  std::size_t builds = 0;
+  std::int64_t lowest_build_id = 0;
+  BuildRows rows;
 };
 
-// Reads and stores the next page; false when the walk is over.
-core::Result<bool> NextPage(SyncContext& context, TeamCityReader& reader, Progress& progress, PageAhead& ahead,
-                            JobContext& job) {
-  const auto scopes = reader.Scopes();
-  if (progress.scope >= scopes.size()) return false;
-  auto page = ahead.Take(LocatorFor(scopes[progress.scope], progress.since), progress.next_href);
+// The job's lease is renewed by the job's own thread, between pages; the read-ahead leaves it be.
+class ReadAheadContext final : public JobContext {
+ public:
+  bool stopping() const override { return false; }
+
+ private:
+  bool Renew() override { return true; }
+};
+
+core::Result<ReadyPage> ReadPage(SyncContext& context, TeamCityReader& reader, const std::string& scope_locator,
+                                 const std::optional<std::string>& href) {
+  auto page = href ? reader.client().NextPage(*href) : reader.client().Builds(scope_locator);
   if (!page) return std::move(page).take_error();
-  if (page->next_href) ahead.Prefetch(*page->next_href);
   context.metrics.builds_read.Inc(page->builds.size());
+  ReadyPage ready;
+  ready.next_href = std::move(page->next_href);
+  ready.builds = page->builds.size();
   BuildsById builds;
   for (auto& build : page->builds) {
     const std::int64_t id = build.id;
     builds.insert_or_assign(id, std::move(build));
   }
+  ReadAheadContext job;
   if (auto complete = reader.Complete(builds, job, TeamCityReader::Upstreams::later); !complete) {
     return std::move(complete).take_error();
   }
+  if (!builds.empty()) ready.lowest_build_id = builds.begin()->first;
+  ready.rows = PrepareBackfillRows(reader.Map(builds));
+  return ready;
+}
 
-  progress.seen += static_cast<std::int64_t>(page->builds.size());
-  for (const auto& [id, build] : builds) {
-    if (progress.lowest_build_id == 0 || id < progress.lowest_build_id) progress.lowest_build_id = id;
+// Stages one and two overlap: the next page is read and prepared while this one is written, so
+// the slower of TeamCity and PostgreSQL sets the pace, not their sum. The send job, stage three,
+// runs on another worker meanwhile.
+class PageAhead {
+ public:
+  PageAhead(SyncContext& context, TeamCityReader& reader) : context_(context), reader_(reader) {}
+  ~PageAhead() {
+    if (next_.valid()) next_.wait();
+  }
+
+  core::Result<ReadyPage> Take(const std::string& scope_locator, const std::optional<std::string>& href) {
+    if (next_.valid() && href && *href == next_href_) return next_.get();
+    if (next_.valid()) next_.wait();  // a page nobody wants any more
+    return ReadPage(context_, reader_, scope_locator, href);
+  }
+
+  void Prefetch(const std::string& href) {
+    next_href_ = href;
+    next_ = std::async(std::launch::async, [this, href] { return ReadPage(context_, reader_, "", href); });
+  }
+
+ private:
+  SyncContext& context_;
+  TeamCityReader& reader_;
+  std::string next_href_;
+  std::future<core::Result<ReadyPage>> next_;
+};
+
+// Stores the next page; false when the walk is over.
+core::Result<bool> NextPage(SyncContext& context, TeamCityReader& reader, Progress& progress, PageAhead& ahead) {
+  const auto scopes = reader.Scopes();
+  if (progress.scope >= scopes.size()) return false;
+  auto page = ahead.Take(LocatorFor(scopes[progress.scope], progress.since), progress.next_href);
+  if (!page) return std::move(page).take_error();
+  if (page->next_href) ahead.Prefetch(*page->next_href);
+
+  const std::int64_t seen_before = progress.seen;
+  progress.seen += static_cast<std::int64_t>(page->builds);
+  if (page->lowest_build_id > 0 && (progress.lowest_build_id == 0 || page->lowest_build_id < progress.lowest_build_id)) {
+    progress.lowest_build_id = page->lowest_build_id;
   }
   ++progress.pages;
   // An empty page with a nextHref is TeamCity's lookupLimit at work: the walk goes on deeper.
@@ -184,9 +218,8 @@ core::Result<bool> NextPage(SyncContext& context, TeamCityReader& reader, Progre
     progress.next_href = page->next_href;
   }
 
-  const std::int64_t seen_before = progress.seen - static_cast<std::int64_t>(page->builds.size());
   db::TenantTransaction tx(context.pool, reader.tenant(), db::Durability::relaxed);
-  const auto saved = SaveBuilds(tx, reader.server(), reader.Map(builds), DeployedKeysAt::refresh);
+  const auto saved = WriteBuildRows(tx, reader.server(), page->rows);
   RecordBackfill(tx, reader.server(), progress.Json());
   tx.Commit();
   context.metrics.builds_changed.Inc(static_cast<std::uint64_t>(saved.changed));
@@ -262,9 +295,9 @@ JobOutcome RunBackfill(SyncContext& context, const Job& job, JobContext& job_con
     if (auto started = Start(context, **reader, progress); !started) return fail(started.error());
     Save(context, job.tenant, *server, progress);
   }
-  PageAhead ahead(**reader);
+  PageAhead ahead(context, **reader);
   for (int i = 0; i < context.options.backfill_pages_per_run; ++i) {
-    auto more = NextPage(context, **reader, progress, ahead, job_context);
+    auto more = NextPage(context, **reader, progress, ahead);
     if (!more) {
       if (job_context.lease_lost()) return JobOutcome::Done();  // another worker has it now
       return fail(more.error());

@@ -17,6 +17,7 @@
 #include "db/transaction.hpp"
 #include "jira/devinfo_model.hpp"
 #include "sync/mapping.hpp"
+#include "sync/outbox.hpp"
 
 namespace tcj::sync {
 
@@ -29,6 +30,32 @@ struct SaveResult {
 // arrived before them), or only in RefreshDeployments (a backfill, which walks history newest first
 // and meets them later); until then such a deployment waits, unsent.
 enum class DeployedKeysAt { save, refresh };
+
+// Builds ready for the builds table, one array per column: prepared apart from any transaction
+// (a backfill prepares the next page on its read-ahead thread while this one is written), and
+// written with one statement. Text is made storable here (valid UTF-8, no NUL), so one odd build
+// never fails its page.
+class BuildRows {
+ public:
+  void Add(const MappedBuild& mapped, const OutboxEntry& entry, std::string draft = "");
+  std::size_t size() const { return build_id_.size(); }
+  bool empty() const { return build_id_.empty(); }
+
+ private:
+  friend SaveResult WriteBuildRows(db::TenantTransaction& tx, const core::ServerId& server, const BuildRows& rows);
+  std::vector<std::int64_t> build_id_, upstream_build_id_;
+  std::vector<std::string> build_type_id_, build_type_name_, project_name_, number_, branch_, teamcity_state_,
+      status_, jira_state_, web_url_, started_at_, finished_at_, tests_, is_deployment_, environment_,
+      environment_type_, issue_keys_, keys_found_, keys_dropped_, notes_, record_, fingerprint_, personal_,
+      skip_reason_, draft_;
+};
+
+// Writes the rows whose fingerprint changed, each with a fresh update sequence number (see SaveBuilds).
+SaveResult WriteBuildRows(db::TenantTransaction& tx, const core::ServerId& server, const BuildRows& rows);
+
+// A backfill's page as rows (DeployedKeysAt::refresh: its deployments wait, unsent, for
+// RefreshDeployments). Pure: no transaction needed.
+BuildRows PrepareBackfillRows(std::vector<MappedBuild> builds);
 
 // Writes the builds whose fingerprint changed, each with a fresh update sequence number, so a later
 // state always wins in Jira. Builds go before deployments.

@@ -13,9 +13,7 @@ json NotesJson(const std::vector<jira::PrepareNote>& notes) {
   return out;
 }
 
-namespace {
-
-json FoundJson(const std::vector<issuekeys::Found>& found) {
+json KeysFoundJson(const std::vector<issuekeys::Found>& found) {
   json out = json::array();
   for (const auto& f : found) {
     out.push_back({{"key", f.key}, {"source", issuekeys::ToString(f.source)}, {"where", f.where}});
@@ -23,7 +21,7 @@ json FoundJson(const std::vector<issuekeys::Found>& found) {
   return out;
 }
 
-json DroppedJson(const std::vector<issuekeys::Dropped>& dropped) {
+json KeysDroppedJson(const std::vector<issuekeys::Dropped>& dropped) {
   json out = json::array();
   for (const auto& d : dropped) {
     out.push_back(
@@ -32,19 +30,21 @@ json DroppedJson(const std::vector<issuekeys::Dropped>& dropped) {
   return out;
 }
 
+namespace {
+
 json TimeOrNull(const std::optional<std::chrono::system_clock::time_point>& t) {
   return t ? json(core::FormatRfc3339(*t)) : json(nullptr);
 }
 
 }  // namespace
 
+json TestsJson(const std::optional<teamcity::TestCounts>& tests) {
+  if (!tests) return nullptr;
+  return {{"count", tests->count},   {"passed", tests->passed},   {"failed", tests->failed},
+          {"ignored", tests->ignored}, {"muted", tests->muted}, {"new_failed", tests->new_failed}};
+}
+
 json MappedBuildJson(const MappedBuild& mapped, const OutboxEntry& entry) {
-  json tests = nullptr;
-  if (mapped.tests) {
-    tests = {{"count", mapped.tests->count},   {"passed", mapped.tests->passed},
-             {"failed", mapped.tests->failed}, {"ignored", mapped.tests->ignored},
-             {"muted", mapped.tests->muted},   {"new_failed", mapped.tests->new_failed}};
-  }
   return {
       {"build_id", mapped.build_id},
       {"build_type_id", mapped.build_type_id},
@@ -58,14 +58,14 @@ json MappedBuildJson(const MappedBuild& mapped, const OutboxEntry& entry) {
       {"web_url", mapped.web_url},
       {"started_at", TimeOrNull(mapped.started_at)},
       {"finished_at", TimeOrNull(mapped.finished_at)},
-      {"tests", tests},
+      {"tests", TestsJson(mapped.tests)},
       {"is_deployment", mapped.environment.has_value()},
       {"environment", mapped.environment ? json(mapped.environment->name) : json(nullptr)},
       {"environment_type", mapped.environment ? json(jira::ToString(mapped.environment->type)) : json(nullptr)},
       {"upstream_build_id", mapped.upstream_build_id ? json(*mapped.upstream_build_id) : json(nullptr)},
       {"issue_keys", entry.issue_keys},
-      {"keys_found", FoundJson(mapped.keys.found)},
-      {"keys_dropped", DroppedJson(mapped.keys.dropped)},
+      {"keys_found", KeysFoundJson(mapped.keys.found)},
+      {"keys_dropped", KeysDroppedJson(mapped.keys.dropped)},
       {"notes", NotesJson(entry.notes)},
       {"record", entry.record_json.empty() ? json(nullptr) : json(entry.record_json)},
       {"personal", mapped.personal},

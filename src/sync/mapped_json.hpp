@@ -1,6 +1,7 @@
 // sync: a mapped build as JSON: the outbox row's columns, and what the admin's preview shows.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,10 @@ namespace tcj::sync {
 //  record (the JSON text sent to Jira without its update sequence number, or null), personal, skip_reason}
 nlohmann::json MappedBuildJson(const MappedBuild& mapped, const OutboxEntry& entry);
 
+// The parts, as the builds table's columns hold them.
 nlohmann::json NotesJson(const std::vector<jira::PrepareNote>& notes);
+nlohmann::json KeysFoundJson(const std::vector<issuekeys::Found>& found);
+nlohmann::json KeysDroppedJson(const std::vector<issuekeys::Dropped>& dropped);
+nlohmann::json TestsJson(const std::optional<teamcity::TestCounts>& tests);  // null when there are none
 
 }  // namespace tcj::sync
