@@ -76,6 +76,12 @@ async function main() {
     if (pgStats) {
       const [[walBytes]] = psql(`SELECT pg_current_wal_lsn() - '${walBefore}'::pg_lsn`);
       result.walBytesPerBuild = Math.round(Number(walBytes) / builds);
+      const [[rowBytes, recordBytes, updates, hotUpdates]] = psql(
+        'SELECT round(avg(pg_column_size(b.*))), round(avg(pg_column_size(b.record))), ' +
+        "(SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'builds'), " +
+        "(SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'builds') FROM app.builds b");
+      Object.assign(result, { rowBytes: Number(rowBytes), recordBytes: Number(recordBytes),
+                              builds_updated: Number(updates), builds_hot_updated: Number(hotUpdates) });
       result.statements = psql(
         'SELECT round(total_exec_time)::int, calls, rows, round(shared_blks_dirtied + shared_blks_written)::int, ' +
         "left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15")

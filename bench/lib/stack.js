@@ -111,6 +111,10 @@ async function startStack(options = {}) {
   };
   const migrate = spawnSync(executable, ['migrate'], { env, encoding: 'utf8' });
   if (migrate.status !== 0) throw new Error(`migrate failed: ${migrate.stderr}`);
+  if (process.env.BENCH_PG_CONF) {
+    // Extra PostgreSQL settings for an experiment, e.g. BENCH_PG_CONF="shared_buffers = '512MB'".
+    fs.appendFileSync(path.join(env.TCJ_DATABASE_DATA_DIR, 'postgresql.conf'), `\n${process.env.BENCH_PG_CONF}\n`);
+  }
   if (options.pgStats) {
     // Loaded at the next start, which is serve's: where PostgreSQL spends its time.
     fs.appendFileSync(path.join(env.TCJ_DATABASE_DATA_DIR, 'postgresql.conf'),

@@ -6,8 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <string>
 #include <thread>
 
 #include "db/connection.hpp"
@@ -39,6 +44,16 @@ TEST_F(ServeE2E, EmbeddedDefaultBecomesReadyAndStopsCleanlyOnSigterm) {
   EXPECT_NE(descriptor->body.find("\"baseUrl\":\"http://127.0.0.1:8080\""), std::string::npos) << descriptor->body;
   EXPECT_EQ(StatusOf(internal_port_, "/metrics"), 200);
   EXPECT_EQ(StatusOf(public_port_, "/metrics"), 404);  // metrics never on the public listener
+  // The embedded cluster's buffers fit a large site's working set: an eighth of the machine's
+  // memory, from 128 MB to 1 GB, instead of PostgreSQL's fixed 128 MB.
+  std::ifstream conf(data_dir() / "teamcity-jira.conf");
+  const std::string settings((std::istreambuf_iterator<char>(conf)), std::istreambuf_iterator<char>());
+  std::smatch buffers;
+  ASSERT_TRUE(std::regex_search(settings, buffers, std::regex("shared_buffers = '([0-9]+)MB'"))) << settings;
+  const int mib = std::stoi(buffers[1].str());
+  EXPECT_GE(mib, 128);
+  EXPECT_LE(mib, 1024);
+  EXPECT_EQ(mib, std::clamp<long>(sysconf(_SC_PHYS_PAGES) / 1024 * sysconf(_SC_PAGESIZE) / 1024 / 8, 128, 1024));
 
   serve_->Signal(SIGTERM);
   const auto code = serve_->WaitForExit(60s);
