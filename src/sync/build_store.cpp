@@ -409,6 +409,18 @@ BuildCounts CountBuilds(db::TenantTransaction& tx, const core::ServerId& server)
   return {c.Int(0), c.Int(1), c.Int(2), c.Int(3), c.Int(4), c.Int(5), c.Int(6)};
 }
 
+BuildCounts CountWaitingAndOpen(db::TenantTransaction& tx, const core::ServerId& server) {
+  const db::Rows rows = tx.Exec(
+      "SELECT (SELECT count(*) FROM builds WHERE tenant_id = $1 AND server_id = $2 AND record IS NOT NULL "
+      "        AND sent_usn IS DISTINCT FROM usn), "
+      "(SELECT count(*) FROM builds WHERE tenant_id = $1 AND server_id = $2 AND teamcity_state IN ('queued', 'running'))",
+      tx.tenant(), server);
+  BuildCounts counts;
+  counts.pending = rows[0].Int(0);
+  counts.open = rows[0].Int(1);
+  return counts;
+}
+
 bool HasPending(db::TenantTransaction& tx) {
   return tx
       .Exec(

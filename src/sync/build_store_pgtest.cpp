@@ -15,6 +15,7 @@
 #include "support/store_test.hpp"
 #include "support/test_keys.hpp"
 #include "sync/server_state.hpp"
+#include "sync/status.hpp"
 #include "tenants/server_store.hpp"
 #include "tenants/tenant_store.hpp"
 
@@ -550,6 +551,28 @@ TEST_F(BuildStoreTest, PendingRecordsAreTheStoredRecordsToBeSentAsTheyAre) {
   const BuildCounts counts = CountBuilds(tx, server_);
   EXPECT_EQ(counts.accepted, 1);
   EXPECT_EQ(counts.pending, 1);
+}
+
+TEST_F(BuildStoreTest, StatusCountsOfALargeServerAreReusedButWaitingAndOpenAreAlwaysExact) {
+  ASSERT_EQ(Save({ABuild(1, "ABC-1"), ABuild(2, "ABC-2"), ABuild(3, "ABC-3")}).changed, 3);
+  const auto t0 = core::Clock::TimePoint{} + std::chrono::hours(1000);
+  BuildCountsCache large({.exact_below = 3, .recount_every = std::chrono::seconds(60)});
+  BuildCountsCache small({.exact_below = 1'000, .recount_every = std::chrono::seconds(60)});
+  auto counts = [&](BuildCountsCache& cache, core::Clock::TimePoint now) {
+    db::TenantTransaction tx(pool(), a_);
+    return cache.Get(tx, server_, now);
+  };
+  EXPECT_EQ(counts(large, t0).total, 3);
+  EXPECT_EQ(counts(small, t0).total, 3);
+
+  ASSERT_EQ(Save({ABuild(4, "ABC-4"), Running(ABuild(5, "ABC-5"))}).changed, 2);
+  MarkSent(1);
+  const BuildCounts reused = counts(large, t0 + std::chrono::seconds(59));
+  EXPECT_EQ(reused.total, 3) << "counted a moment ago";
+  EXPECT_EQ(reused.pending, 4) << "2, 3, 4 and the running 5: always counted";
+  EXPECT_EQ(reused.open, 1);
+  EXPECT_EQ(counts(small, t0 + std::chrono::seconds(59)).total, 5) << "a small server is always counted";
+  EXPECT_EQ(counts(large, t0 + std::chrono::seconds(60)).total, 5) << "a minute on, counted again";
 }
 
 TEST_F(BuildStoreTest, AnotherTenantSeesNoneOfThis) {

@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include "db/transaction.hpp"
-#include "sync/build_store.hpp"
 #include "sync/context.hpp"
 
 namespace tcj::sync {
@@ -36,7 +35,31 @@ json JobJson(db::TenantTransaction& tx, const std::string& dedup_key) {
 
 }  // namespace
 
-std::optional<std::string> ServerStatusJson(db::Pool& pool, const core::TenantId& tenant, const core::ServerId& server) {
+BuildCounts BuildCountsCache::Get(db::TenantTransaction& tx, const core::ServerId& server, core::Clock::TimePoint now) {
+  std::optional<BuildCounts> cached;
+  {
+    const std::lock_guard lock(mutex_);
+    const auto it = by_server_.find(server.str());
+    if (it != by_server_.end() && it->second.counts.total >= options_.exact_below &&
+        now - it->second.counted_at < options_.recount_every) {
+      cached = it->second.counts;
+    }
+  }
+  if (!cached) {
+    const BuildCounts counts = CountBuilds(tx, server);
+    const std::lock_guard lock(mutex_);
+    if (by_server_.size() >= options_.max_servers) by_server_.clear();
+    by_server_.insert_or_assign(server.str(), Entry{counts, now});
+    return counts;
+  }
+  const BuildCounts moving = CountWaitingAndOpen(tx, server);
+  cached->pending = moving.pending;
+  cached->open = moving.open;
+  return *cached;
+}
+
+std::optional<std::string> ServerStatusJson(db::Pool& pool, const core::TenantId& tenant, const core::ServerId& server,
+                                            BuildCountsCache& counts, core::Clock::TimePoint now) {
   db::TenantTransaction tx(pool, tenant);
   const db::Rows servers = tx.Exec("SELECT name, url, deleting FROM teamcity_servers WHERE tenant_id = $1 AND server_id = $2",
                                    tenant, server);
@@ -73,7 +96,7 @@ std::optional<std::string> ServerStatusJson(db::Pool& pool, const core::TenantId
   }
   doc["state"] = removing ? "removing" : failures > 0 ? "failing" : polled ? "syncing" : "waiting";
 
-  const BuildCounts c = CountBuilds(tx, server);
+  const BuildCounts c = counts.Get(tx, server, now);
   doc["builds"] = {{"total", c.total},       {"pending", c.pending},         {"accepted", c.accepted},
                    {"rejected", c.rejected}, {"not_sent", c.not_sent},       {"deployments", c.deployments},
                    {"open", c.open}};

@@ -98,9 +98,11 @@ void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::Serve
   router.Add({.method = "GET",
               .pattern = "/api/v1/servers/{id}/status",
               .auth = kAdminAuth,
-              .handler = AdminOnServer(access, [&sync](Request& r, const core::ServerId& id) {
-                const auto status =
-                    core::IsUuid(id.str()) ? sync::ServerStatusJson(sync.pool, *r.principal.tenant, id) : std::nullopt;
+              .handler = AdminOnServer(access, [&sync, counts = std::make_shared<sync::BuildCountsCache>()](
+                                                   Request& r, const core::ServerId& id) {
+                const auto status = core::IsUuid(id.str()) ? sync::ServerStatusJson(sync.pool, *r.principal.tenant, id,
+                                                                                     *counts, sync.clock.Now())
+                                                           : std::nullopt;
                 return status ? Response::Json(200, *status) : ServerNotFound();
               })});
 
