@@ -1,5 +1,6 @@
 #include "sync/backfill.hpp"
 
+#include <chrono>
 #include <future>
 
 #include <nlohmann/json.hpp>
@@ -133,7 +134,7 @@ struct ReadyPage {
   BuildRows rows;
 };
 
-// The job's lease is renewed by the job's own thread, between pages; the read-ahead leaves it be.
+// The job's lease is renewed by the job's own thread (PageAhead::Take); the read-ahead leaves it be.
 class ReadAheadContext final : public JobContext {
  public:
   bool stopping() const override { return false; }
@@ -174,18 +175,30 @@ class PageAhead {
     if (next_.valid()) next_.wait();
   }
 
-  core::Result<ReadyPage> Take(const std::string& scope_locator, const std::optional<std::string>& href) {
-    if (next_.valid() && href && *href == next_href_) return next_.get();
-    if (next_.valid()) next_.wait();  // a page nobody wants any more
-    return ReadPage(context_, reader_, scope_locator, href);
+  // The page at href (the scope's first page without one), read ahead or read now. The job's
+  // lease is renewed while it waits: a page of a slow TeamCity can take minutes to complete.
+  core::Result<ReadyPage> Take(JobContext& job, const std::string& scope_locator,
+                               const std::optional<std::string>& href) {
+    if (!next_.valid() || !href || *href != next_href_) {
+      if (next_.valid()) next_.wait();  // a page nobody wants any more
+      Start(scope_locator, href);
+    }
+    constexpr auto kRenewEvery = std::chrono::seconds(1);  // leases are 5 s at the shortest
+    while (next_.wait_for(kRenewEvery) != std::future_status::ready) {
+      if (!job.KeepAlive()) return LeaseLost();  // the destructor waits for the read to end
+    }
+    return next_.get();
   }
 
-  void Prefetch(const std::string& href) {
-    next_href_ = href;
-    next_ = std::async(std::launch::async, [this, href] { return ReadPage(context_, reader_, "", href); });
-  }
+  void Prefetch(const std::string& href) { Start("", href); }
 
  private:
+  void Start(const std::string& scope_locator, const std::optional<std::string>& href) {
+    next_href_ = href.value_or("");
+    next_ = std::async(std::launch::async,
+                       [this, scope_locator, href] { return ReadPage(context_, reader_, scope_locator, href); });
+  }
+
   SyncContext& context_;
   TeamCityReader& reader_;
   std::string next_href_;
@@ -193,10 +206,11 @@ class PageAhead {
 };
 
 // Stores the next page; false when the walk is over.
-core::Result<bool> NextPage(SyncContext& context, TeamCityReader& reader, Progress& progress, PageAhead& ahead) {
+core::Result<bool> NextPage(SyncContext& context, TeamCityReader& reader, Progress& progress, PageAhead& ahead,
+                            JobContext& job) {
   const auto scopes = reader.Scopes();
   if (progress.scope >= scopes.size()) return false;
-  auto page = ahead.Take(LocatorFor(scopes[progress.scope], progress.since), progress.next_href);
+  auto page = ahead.Take(job, LocatorFor(scopes[progress.scope], progress.since), progress.next_href);
   if (!page) return std::move(page).take_error();
   if (page->next_href) ahead.Prefetch(*page->next_href);
 
@@ -223,6 +237,11 @@ core::Result<bool> NextPage(SyncContext& context, TeamCityReader& reader, Progre
   RecordBackfill(tx, reader.server(), progress.Json());
   tx.Commit();
   context.metrics.builds_changed.Inc(static_cast<std::uint64_t>(saved.changed));
+  if (saved.changed > 0) {
+    // The send job starts on this page's records now, not after the run's last page.
+    context.queue.Enqueue(reader.tenant(), JobKind::send, kSendKey);
+    if (context.wake_workers) context.wake_workers();
+  }
   if (GrewTenfold(seen_before, progress.seen)) RefreshStatistics(context);
   return progress.scope < scopes.size();
 }
@@ -297,7 +316,7 @@ JobOutcome RunBackfill(SyncContext& context, const Job& job, JobContext& job_con
   }
   PageAhead ahead(context, **reader);
   for (int i = 0; i < context.options.backfill_pages_per_run; ++i) {
-    auto more = NextPage(context, **reader, progress, ahead);
+    auto more = NextPage(context, **reader, progress, ahead, job_context);
     if (!more) {
       if (job_context.lease_lost()) return JobOutcome::Done();  // another worker has it now
       return fail(more.error());

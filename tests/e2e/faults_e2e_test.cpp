@@ -396,6 +396,42 @@ TEST_F(FaultsE2E, TeamCityDownLongerThanTheBackfillRetriesStillGetsBackfilled) {
   EXPECT_NE(Status(server)["jobs"]["backfill"]["state"], "dead");
 }
 
+// A backfill page that takes longer than the job's lease (a slow TeamCity) keeps the lease: the
+// page is read and prepared on the read-ahead thread, and the job's thread renews the lease while
+// it waits, so no worker takes the job over in the middle and nothing is read twice.
+TEST_F(FaultsE2E, ABackfillPageSlowerThanTheLeaseKeepsItsLease) {
+  StartService(/*poll_seconds=*/2, {"TCJ_SYNC_LEASE_SECONDS=5"});
+  CreateTeamCity("main", 300);
+  // The walk's first page (count:1000, unlike the count and the poll's pages) answers after 12 s:
+  // more than two leases.
+  teamcity_->Post("/_control/faults", {{"path", "/tc/main/app/rest/builds"},
+                                       {"queryContains", "count%3A1000&"},
+                                       {"delayMs", 12'000},
+                                       {"times", 1}});
+  const std::string server = AddServer("main");
+  ASSERT_FALSE(server.empty());
+  auto admin = EmbeddedAdmin();
+  const auto running = [&] {
+    return admin->Exec("SELECT lease_until > now(), attempts, lease_owner FROM jobs WHERE kind = 'backfill' "
+                       "AND state = 'running'");
+  };
+  ASSERT_TRUE(EventuallyEvery([&] { return !running().empty(); }, 30s, 100ms));
+  const db::Rows first = running();
+  const std::int64_t attempts = first[0].Int(1);
+  const std::string owner = first[0].String(2);
+  for (auto until = std::chrono::steady_clock::now() + 13s; std::chrono::steady_clock::now() < until;) {
+    const db::Rows now = running();
+    if (now.empty()) break;  // the slow page came, and the walk may be over already
+    ASSERT_EQ(now.size(), 1u);
+    EXPECT_TRUE(now[0].Bool(0)) << "the backfill's lease lapsed while its page was slow";
+    EXPECT_EQ(now[0].Int(1), attempts) << "another worker claimed the backfill";
+    EXPECT_EQ(now[0].String(2), owner);
+    std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_TRUE(EventuallyEvery([&] { return Synced(server); }, 60s, 500ms)) << Status(server).dump(2);
+  EXPECT_EQ(Status(server)["builds"]["total"], 300);
+}
+
 // Security-bar test 48. SIGTERM while an admin's request waits on a slow TeamCity and a backfill is
 // walking slow pages: the request is answered (and the connection then closed), the process exits
 // with 0 within its grace period, no job is left running under a lease, and a restarted service
