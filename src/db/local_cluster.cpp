@@ -25,18 +25,25 @@ using core::ErrorKind;
 constexpr const char* kSystemUser = "postgres";
 constexpr const char* kConfInclude = "teamcity-jira.conf";
 
-// PostgreSQL's default of 128 MB holds the working set of a site with some 50 000 builds: past it,
-// every page of a backfill evicts what the next one needs (200 000 builds synced 25 % slower). An
-// eighth of the machine's memory, within 128 MB .. 1 GB, leaves the rest to the service and the
-// operating system's cache.
-std::size_t SharedBuffersMiB() {
+// The memory this process may use, in MiB: the machine's, or less under a container's limit
+// (cgroup v2's memory.max, "max" when there is none).
+std::size_t MemoryMiB() {
   const long pages = sysconf(_SC_PHYS_PAGES);
   const long page_size = sysconf(_SC_PAGESIZE);
-  if (pages <= 0 || page_size <= 0) return 128;
-  const std::size_t memory_mib =
-      static_cast<std::size_t>(pages) / 1024 * static_cast<std::size_t>(page_size) / 1024;
-  return std::clamp<std::size_t>(memory_mib / 8, 128, 1024);
+  std::size_t mib = pages > 0 && page_size > 0
+                        ? static_cast<std::size_t>(pages) / 1024 * static_cast<std::size_t>(page_size) / 1024
+                        : 0;
+  std::ifstream limit("/sys/fs/cgroup/memory.max");
+  std::size_t bytes = 0;
+  if (limit >> bytes && bytes > 0) mib = mib == 0 ? bytes >> 20U : std::min(mib, bytes >> 20U);
+  return mib;
 }
+
+// PostgreSQL's default of 128 MB holds the working set of a site with some 50 000 builds: past it,
+// every page of a backfill evicts what the next one needs (200 000 builds synced 25 % slower). An
+// eighth of the memory, within 128 MB .. 1 GB, leaves the rest to the service and the operating
+// system's cache.
+std::size_t SharedBuffersMiB() { return std::clamp<std::size_t>(MemoryMiB() / 8, 128, 1024); }
 
 Error ClusterError(std::string message) {
   return Error::Make(ErrorKind::unavailable, "db.local_cluster", std::move(message));

@@ -1,12 +1,12 @@
 #include "sync/backfill.hpp"
 
 #include <chrono>
-#include <future>
 
 #include <nlohmann/json.hpp>
 
 #include "core/time.hpp"
 #include "db/transaction.hpp"
+#include "sync/backfill_pages.hpp"
 #include "sync/build_store.hpp"
 #include "sync/events.hpp"
 #include "sync/poller.hpp"
@@ -125,97 +125,20 @@ void RefreshStatistics(SyncContext& context) {
   tx.Commit();
 }
 
-// Stage one of the pipeline, which runs ahead on a thread of its own: a page read, completed
-// (changes, parameters) and mapped into rows, ready to store.
-struct ReadyPage {
-  std::optional<std::string> next_href;
-  std::size_t builds = 0;
-  std::int64_t lowest_build_id = 0;
-  BuildRows rows;
-};
-
-// The job's lease is renewed by the job's own thread (PageAhead::Take); the read-ahead leaves it be.
-class ReadAheadContext final : public JobContext {
- public:
-  bool stopping() const override { return false; }
-
- private:
-  bool Renew() override { return true; }
-};
-
-core::Result<ReadyPage> ReadPage(SyncContext& context, TeamCityReader& reader, const std::string& scope_locator,
-                                 const std::optional<std::string>& href) {
-  auto page = href ? reader.client().NextPage(*href) : reader.client().Builds(scope_locator);
-  if (!page) return std::move(page).take_error();
-  context.metrics.builds_read.Inc(page->builds.size());
-  ReadyPage ready;
-  ready.next_href = std::move(page->next_href);
-  ready.builds = page->builds.size();
-  BuildsById builds;
-  for (auto& build : page->builds) {
-    const std::int64_t id = build.id;
-    builds.insert_or_assign(id, std::move(build));
-  }
-  ReadAheadContext job;
-  if (auto complete = reader.Complete(builds, job, TeamCityReader::Upstreams::later); !complete) {
-    return std::move(complete).take_error();
-  }
-  if (!builds.empty()) ready.lowest_build_id = builds.begin()->first;
-  ready.rows = PrepareBackfillRows(reader.Map(builds));
-  return ready;
-}
-
-// Stages one and two overlap: the next page is read and prepared while this one is written, so
-// the slower of TeamCity and PostgreSQL sets the pace, not their sum. The send job, stage three,
-// runs on another worker meanwhile.
-class PageAhead {
- public:
-  PageAhead(SyncContext& context, TeamCityReader& reader) : context_(context), reader_(reader) {}
-  ~PageAhead() {
-    if (next_.valid()) next_.wait();
-  }
-
-  // The page at href (the scope's first page without one), read ahead or read now. The job's
-  // lease is renewed while it waits: a page of a slow TeamCity can take minutes to complete.
-  core::Result<ReadyPage> Take(JobContext& job, const std::string& scope_locator,
-                               const std::optional<std::string>& href) {
-    if (!next_.valid() || !href || *href != next_href_) {
-      if (next_.valid()) next_.wait();  // a page nobody wants any more
-      Start(scope_locator, href);
-    }
-    constexpr auto kRenewEvery = std::chrono::seconds(1);  // leases are 5 s at the shortest
-    while (next_.wait_for(kRenewEvery) != std::future_status::ready) {
-      if (!job.KeepAlive()) return LeaseLost();  // the destructor waits for the read to end
-    }
-    return next_.get();
-  }
-
-  void Prefetch(const std::string& href) { Start("", href); }
-
- private:
-  void Start(const std::string& scope_locator, const std::optional<std::string>& href) {
-    next_href_ = href.value_or("");
-    next_ = std::async(std::launch::async,
-                       [this, scope_locator, href] { return ReadPage(context_, reader_, scope_locator, href); });
-  }
-
-  SyncContext& context_;
-  TeamCityReader& reader_;
-  std::string next_href_;
-  std::future<core::Result<ReadyPage>> next_;
-};
-
-// Stores the next page; false when the walk is over.
+// Stores the next page, while the one after it is read ahead (read_ahead: this run goes on);
+// false when the walk is over. Stages one to three (read, map, outbox) of the next page overlap
+// stage four (write) of this one, so the slower of TeamCity and PostgreSQL sets the pace, not
+// their sum; the send job, stage five, runs on another worker meanwhile.
 core::Result<bool> NextPage(SyncContext& context, TeamCityReader& reader, Progress& progress, PageAhead& ahead,
-                            JobContext& job) {
+                            JobContext& job, bool read_ahead) {
   const auto scopes = reader.Scopes();
   if (progress.scope >= scopes.size()) return false;
   auto page = ahead.Take(job, LocatorFor(scopes[progress.scope], progress.since), progress.next_href);
   if (!page) return std::move(page).take_error();
-  if (page->next_href) ahead.Prefetch(*page->next_href);
+  if (read_ahead && page->next_href) ahead.Prefetch(*page->next_href);
 
   const std::int64_t seen_before = progress.seen;
-  progress.seen += static_cast<std::int64_t>(page->builds);
+  progress.seen += static_cast<std::int64_t>(page->build_count);
   if (page->lowest_build_id > 0 && (progress.lowest_build_id == 0 || page->lowest_build_id < progress.lowest_build_id)) {
     progress.lowest_build_id = page->lowest_build_id;
   }
@@ -316,7 +239,8 @@ JobOutcome RunBackfill(SyncContext& context, const Job& job, JobContext& job_con
   }
   PageAhead ahead(context, **reader);
   for (int i = 0; i < context.options.backfill_pages_per_run; ++i) {
-    auto more = NextPage(context, **reader, progress, ahead, job_context);
+    const bool last_of_run = i + 1 == context.options.backfill_pages_per_run;
+    auto more = NextPage(context, **reader, progress, ahead, job_context, !last_of_run);
     if (!more) {
       if (job_context.lease_lost()) return JobOutcome::Done();  // another worker has it now
       return fail(more.error());

@@ -59,8 +59,9 @@ WHERE b.fingerprint IS DISTINCT FROM excluded.fingerprint
       >= (CASE b.teamcity_state WHEN 'queued' THEN 0 WHEN 'running' THEN 1 ELSE 2 END)
 )sql";
 
-// Text PostgreSQL stores: valid UTF-8 (TeamCity's is, but cut or combined text need not be) and
-// no NUL, which no text value may hold.
+// Text PostgreSQL stores: valid UTF-8 and no NUL, which no text value may hold. The TeamCity
+// parser already gives both; this keeps one odd value, wherever it came from, from failing the
+// statement of a whole page.
 std::string Storable(std::string text) {
   core::RepairUtf8(text);
   std::replace(text.begin(), text.end(), '\0', ' ');
@@ -112,7 +113,8 @@ SELECT d.i, coalesce(k.keys, '{}')::text
  ORDER BY d.i
 )sql";
 
-// PostgreSQL's text form of a text[] whose elements need no quotes (issue keys): {A-1,B-2}.
+// PostgreSQL's text form of a text[] of issue keys ({A-1,B-2}), which need no quotes or escapes:
+// the key policy admits only [A-Z][A-Z0-9_]*-[0-9]+ (quotes are dropped, nothing is unescaped).
 std::vector<std::string> KeysOfArray(std::string_view text) {
   std::vector<std::string> keys;
   if (text.size() < 2) return keys;
@@ -382,9 +384,11 @@ void RecordSendOutcomes(db::TenantTransaction& tx, const core::ServerId& server,
   ids.reserve(outcomes.size());
   for (const auto& o : outcomes) {
     if (by_id.size() > 1) by_id += ',';
-    by_id += json(o.build.str()).dump() + ":" +
-             json{{"usn", o.usn}, {"outcome", o.outcome}, {"detail", json::parse(o.detail_json, nullptr, false)}}.dump(
-                 -1, ' ', false, json::error_handler_t::replace);
+    // The detail is the sender's own JSON; anything else is stored as {} rather than failing the
+    // statement, which would leave every record of the answer waiting to be sent again.
+    const std::string_view detail = json::accept(o.detail_json) ? std::string_view(o.detail_json) : "{}";
+    by_id += json(o.build.str()).dump() + R"(:{"usn":)" + std::to_string(o.usn) + R"(,"outcome":)" +
+             json(o.outcome).dump() + R"(,"detail":)" + std::string(detail) + "}";
     ids.push_back(o.build.value());
   }
   by_id += '}';

@@ -122,7 +122,8 @@ struct BuildCounts {
   std::int64_t total = 0, pending = 0, accepted = 0, rejected = 0, not_sent = 0, deployments = 0, open = 0;
 };
 BuildCounts CountBuilds(db::TenantTransaction& tx, const core::ServerId& server);
-// Only pending and open (the others 0): from their partial indexes, without a pass over the rows.
+// Only pending and open; the other fields stay 0. Through their partial indexes: the cost follows
+// the site's waiting and open builds (few, once a sync has caught up), not the server's history.
 BuildCounts CountWaitingAndOpen(db::TenantTransaction& tx, const core::ServerId& server);
 
 // Whether a record of this tenant waits for Jira: one index entry read, however many wait.

@@ -573,6 +573,9 @@ TEST_F(BuildStoreTest, StatusCountsOfALargeServerAreReusedButWaitingAndOpenAreAl
   EXPECT_EQ(reused.open, 1);
   EXPECT_EQ(counts(small, t0 + std::chrono::seconds(59)).total, 5) << "a small server is always counted";
   EXPECT_EQ(counts(large, t0 + std::chrono::seconds(60)).total, 5) << "a minute on, counted again";
+
+  ASSERT_EQ(Save({ABuild(6, "ABC-6")}).changed, 1);
+  EXPECT_EQ(counts(large, t0 + std::chrono::seconds(30)).total, 6) << "a clock set back counts as expired";
 }
 
 TEST_F(BuildStoreTest, AnotherTenantSeesNoneOfThis) {

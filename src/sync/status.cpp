@@ -39,8 +39,9 @@ BuildCounts BuildCountsCache::Get(db::TenantTransaction& tx, const core::ServerI
   std::optional<BuildCounts> cached;
   {
     const std::lock_guard lock(mutex_);
-    const auto it = by_server_.find(server.str());
-    if (it != by_server_.end() && it->second.counts.total >= options_.exact_below &&
+    const auto it = by_server_.find(tx.tenant().str() + "/" + server.str());
+    // A clock set back counts as expired, not as fresh.
+    if (it != by_server_.end() && it->second.counts.total >= options_.exact_below && now >= it->second.counted_at &&
         now - it->second.counted_at < options_.recount_every) {
       cached = it->second.counts;
     }
@@ -49,7 +50,7 @@ BuildCounts BuildCountsCache::Get(db::TenantTransaction& tx, const core::ServerI
     const BuildCounts counts = CountBuilds(tx, server);
     const std::lock_guard lock(mutex_);
     if (by_server_.size() >= options_.max_servers) by_server_.clear();
-    by_server_.insert_or_assign(server.str(), Entry{counts, now});
+    by_server_.insert_or_assign(tx.tenant().str() + "/" + server.str(), Entry{counts, now});
     return counts;
   }
   const BuildCounts moving = CountWaitingAndOpen(tx, server);

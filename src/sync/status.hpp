@@ -20,7 +20,8 @@ namespace tcj::sync {
 // indexes on every call; the others (read, in Jira, rejected, not sent, deployments) take a pass
 // over all of the server's rows, so for a server with at least exact_below builds they are counted
 // at most once per recount_every and reused meanwhile: a count of 200 000 builds costs 140 ms of
-// the database, and a minute-old "199 543 in Jira" misleads nobody. Thread-safe; bounded.
+// the database, and a minute-old "199 543 in Jira" misleads nobody (the numbers of such a server
+// may not add up to its total meanwhile). Keyed by site and server. Thread-safe; bounded.
 class BuildCountsCache {
  public:
   struct Options {
