@@ -192,7 +192,9 @@ void BlockShutdownSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-void LimitMallocArenas() { mallopt(M_ARENA_MAX, 2); }
+void LimitMallocArenas() {
+  mallopt(M_ARENA_MAX, 2);
+}
 
 void UnblockShutdownSignals() {
   sigset_t set;

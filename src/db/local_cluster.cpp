@@ -43,7 +43,9 @@ std::size_t MemoryMiB() {
 // every page of a backfill evicts what the next one needs (200 000 builds synced 25 % slower). An
 // eighth of the memory, within 128 MB .. 1 GB, leaves the rest to the service and the operating
 // system's cache.
-std::size_t SharedBuffersMiB() { return std::clamp<std::size_t>(MemoryMiB() / 8, 128, 1024); }
+std::size_t SharedBuffersMiB() {
+  return std::clamp<std::size_t>(MemoryMiB() / 8, 128, 1024);
+}
 
 Error ClusterError(std::string message) {
   return Error::Make(ErrorKind::unavailable, "db.local_cluster", std::move(message));

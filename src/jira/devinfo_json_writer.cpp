@@ -228,9 +228,13 @@ std::size_t SizeHint(const Deployment& deployment) {
   return size;
 }
 
-std::size_t SizeHint(const PreparedRecord& record) { return record.json.size() + 1; }
+std::size_t SizeHint(const PreparedRecord& record) {
+  return record.json.size() + 1;
+}
 
-void AppendPrepared(std::string& out, const PreparedRecord& record) { out += record.json; }
+void AppendPrepared(std::string& out, const PreparedRecord& record) {
+  out += record.json;
+}
 
 void AppendBuild(std::string& out, const Build& build) {
   out.push_back('{');

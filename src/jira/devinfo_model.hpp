@@ -159,7 +159,9 @@ struct PreparedRecord {
   std::string json;
 };
 
-inline const RecordKey& KeyOf(const PreparedRecord& record) { return record.key; }
+inline const RecordKey& KeyOf(const PreparedRecord& record) {
+  return record.key;
+}
 
 // For messages and logs: "build <pipelineId> #<buildNumber>" or
 // "deployment <pipelineId> / <environmentId> #<sequenceNumber>". Ids are made printable (control

@@ -139,7 +139,8 @@ core::Result<bool> NextPage(SyncContext& context, TeamCityReader& reader, Progre
 
   const std::int64_t seen_before = progress.seen;
   progress.seen += static_cast<std::int64_t>(page->build_count);
-  if (page->lowest_build_id > 0 && (progress.lowest_build_id == 0 || page->lowest_build_id < progress.lowest_build_id)) {
+  if (page->lowest_build_id > 0 &&
+      (progress.lowest_build_id == 0 || page->lowest_build_id < progress.lowest_build_id)) {
     progress.lowest_build_id = page->lowest_build_id;
   }
   ++progress.pages;

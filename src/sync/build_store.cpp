@@ -68,7 +68,9 @@ std::string Storable(std::string text) {
   return text;
 }
 
-std::string Dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string Dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 // {"A-1","B-2"}: the text form of a text[], every element quoted.
 std::string TextArray(const std::vector<std::string>& values) {
@@ -335,9 +337,9 @@ int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, 
                          {"fingerprint", entry.fingerprint}});
     }
     if (!updates.empty()) {
-      changed += static_cast<int>(
-          tx.Exec(kCompleteDeployments, tx.tenant(), server, updates.dump(-1, ' ', false, json::error_handler_t::replace))
-              .affected());
+      changed += static_cast<int>(tx.Exec(kCompleteDeployments, tx.tenant(), server,
+                                          updates.dump(-1, ' ', false, json::error_handler_t::replace))
+                                      .affected());
     }
     if (rows.size() < static_cast<std::size_t>(kChunk)) return changed;
   }
@@ -392,12 +394,13 @@ void RecordSendOutcomes(db::TenantTransaction& tx, const core::ServerId& server,
     ids.push_back(o.build.value());
   }
   by_id += '}';
-  tx.Exec("UPDATE builds b SET jira_outcome = $4::jsonb -> b.build_id::text ->> 'outcome', "
-          "jira_detail = $4::jsonb -> b.build_id::text -> 'detail', send_attempts = b.send_attempts + 1, "
-          "last_sent_at = now(), sent_usn = CASE WHEN $4::jsonb -> b.build_id::text ->> 'outcome' = 'error' "
-          "THEN b.sent_usn ELSE greatest(coalesce(b.sent_usn, 0), ($4::jsonb -> b.build_id::text ->> 'usn')::bigint) END "
-          "WHERE b.tenant_id = $1 AND b.server_id = $2 AND b.build_id = ANY($3::bigint[])",
-          tx.tenant(), server, ids, by_id);
+  tx.Exec(
+      "UPDATE builds b SET jira_outcome = $4::jsonb -> b.build_id::text ->> 'outcome', "
+      "jira_detail = $4::jsonb -> b.build_id::text -> 'detail', send_attempts = b.send_attempts + 1, "
+      "last_sent_at = now(), sent_usn = CASE WHEN $4::jsonb -> b.build_id::text ->> 'outcome' = 'error' "
+      "THEN b.sent_usn ELSE greatest(coalesce(b.sent_usn, 0), ($4::jsonb -> b.build_id::text ->> 'usn')::bigint) END "
+      "WHERE b.tenant_id = $1 AND b.server_id = $2 AND b.build_id = ANY($3::bigint[])",
+      tx.tenant(), server, ids, by_id);
 }
 
 BuildCounts CountBuilds(db::TenantTransaction& tx, const core::ServerId& server) {
@@ -417,7 +420,8 @@ BuildCounts CountWaitingAndOpen(db::TenantTransaction& tx, const core::ServerId&
   const db::Rows rows = tx.Exec(
       "SELECT (SELECT count(*) FROM builds WHERE tenant_id = $1 AND server_id = $2 AND record IS NOT NULL "
       "        AND sent_usn IS DISTINCT FROM usn), "
-      "(SELECT count(*) FROM builds WHERE tenant_id = $1 AND server_id = $2 AND teamcity_state IN ('queued', 'running'))",
+      "(SELECT count(*) FROM builds WHERE tenant_id = $1 AND server_id = $2 AND teamcity_state IN ('queued', "
+      "'running'))",
       tx.tenant(), server);
   BuildCounts counts;
   counts.pending = rows[0].Int(0);

@@ -44,10 +44,9 @@ class BuildRows {
  private:
   friend SaveResult WriteBuildRows(db::TenantTransaction& tx, const core::ServerId& server, const BuildRows& rows);
   std::vector<std::int64_t> build_id_, upstream_build_id_;
-  std::vector<std::string> build_type_id_, build_type_name_, project_name_, number_, branch_, teamcity_state_,
-      status_, jira_state_, web_url_, started_at_, finished_at_, tests_, is_deployment_, environment_,
-      environment_type_, issue_keys_, keys_found_, keys_dropped_, notes_, record_, fingerprint_, personal_,
-      skip_reason_, draft_;
+  std::vector<std::string> build_type_id_, build_type_name_, project_name_, number_, branch_, teamcity_state_, status_,
+      jira_state_, web_url_, started_at_, finished_at_, tests_, is_deployment_, environment_, environment_type_,
+      issue_keys_, keys_found_, keys_dropped_, notes_, record_, fingerprint_, personal_, skip_reason_, draft_;
 };
 
 // Writes the rows whose fingerprint changed, each with a fresh update sequence number (see SaveBuilds).

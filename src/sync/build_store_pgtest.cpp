@@ -543,8 +543,9 @@ TEST_F(BuildStoreTest, PendingRecordsAreTheStoredRecordsToBeSentAsTheyAre) {
   EXPECT_EQ(deployment->deployment_sequence_number, 200);
   EXPECT_EQ(deployment->environment_id, "production");
 
-  RecordSendOutcomes(tx, server_, {{core::BuildId(101), pending[0].usn, "accepted", "{}"},
-                                   {core::BuildId(200), pending[1].usn, "error", R"({"message":"timeout"})"}});
+  RecordSendOutcomes(tx, server_,
+                     {{core::BuildId(101), pending[0].usn, "accepted", "{}"},
+                      {core::BuildId(200), pending[1].usn, "error", R"({"message":"timeout"})"}});
   const auto left = PendingRecords(tx, 10);
   ASSERT_EQ(left.size(), 1u) << "an error keeps the record waiting";
   EXPECT_EQ(left[0].build, core::BuildId(200));

@@ -32,7 +32,7 @@ struct SyncOptions {
   std::size_t max_changes_per_build = 10'000;
   int max_pages_per_query = 1'000;
   int backfill_days = 30;
-  int backfill_pages_per_run = 20;  // of 1 000 builds: a few seconds of a worker, then other tenants get a turn
+  int backfill_pages_per_run = 20;       // of 1 000 builds: a few seconds of a worker, then other tenants get a turn
   std::chrono::seconds send_budget{20};  // one send job's share of a worker before it yields
 };
 

@@ -40,8 +40,8 @@ json TimeOrNull(const std::optional<std::chrono::system_clock::time_point>& t) {
 
 json TestsJson(const std::optional<teamcity::TestCounts>& tests) {
   if (!tests) return nullptr;
-  return {{"count", tests->count},   {"passed", tests->passed},   {"failed", tests->failed},
-          {"ignored", tests->ignored}, {"muted", tests->muted}, {"new_failed", tests->new_failed}};
+  return {{"count", tests->count},     {"passed", tests->passed}, {"failed", tests->failed},
+          {"ignored", tests->ignored}, {"muted", tests->muted},   {"new_failed", tests->new_failed}};
 }
 
 json MappedBuildJson(const MappedBuild& mapped, const OutboxEntry& entry) {

@@ -21,9 +21,6 @@
 namespace tcj::sync {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 using test_builds::ABuild;
 using test_builds::ADeployment;
 using test_builds::BuildRecordOf;
@@ -33,6 +30,9 @@ using test_builds::DeploymentRecordOf;
 using test_builds::kServerId;
 using test_builds::kServerUrl;
 using test_builds::Rule;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 std::string Fixture(const std::string& name) {
   std::ifstream in(std::string(TCJ_SOURCE_DIR) + "/tests/fixtures/teamcity/" + name, std::ios::binary);

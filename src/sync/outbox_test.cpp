@@ -11,16 +11,16 @@
 namespace tcj::sync {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using ::testing::Not;
 using test_builds::ABuild;
 using test_builds::ADeployment;
 using test_builds::BuildRecordOf;
 using test_builds::Commit;
 using test_builds::Context;
 using test_builds::DeploymentRecordOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
 
 TEST(AddDeployedKeys, AppendsAfterTheOwnKeysWithoutDuplicates) {
   teamcity::Build build = ADeployment();
@@ -160,8 +160,7 @@ TEST(PrepareDeploymentForOutbox, CompletesADraftAsAPollWouldHaveStoredIt) {
   AddDeployedKeys(at_once, {"ABC-13", "ABC-12"});
   const OutboxEntry expected = PrepareForOutbox(at_once);
 
-  const OutboxEntry later =
-      PrepareDeploymentForOutbox(draft, false, {"ABC-13", "ABC-12"}, {"finished", "SUCCESS", ""});
+  const OutboxEntry later = PrepareDeploymentForOutbox(draft, false, {"ABC-13", "ABC-12"}, {"finished", "SUCCESS", ""});
   EXPECT_EQ(later.record_json, expected.record_json);
   EXPECT_EQ(later.issue_keys, expected.issue_keys);
   EXPECT_EQ(later.fingerprint, expected.fingerprint);

@@ -98,7 +98,8 @@ std::int64_t NumberOfKey(const jira::RecordKey& key) {
 // deployment sequence number; the outcome goes to the stored build. Records Jira did not mention
 // in a delivered answer count as accepted (Jira answers 202 for what it stores).
 template <typename Response>
-std::vector<Outcome> OutcomesOf(const std::vector<PendingRecord>& pending, const jira::Submission<Response>& submission) {
+std::vector<Outcome> OutcomesOf(const std::vector<PendingRecord>& pending,
+                                const jira::Submission<Response>& submission) {
   std::map<std::int64_t, std::vector<std::string>> rejected;
   for (const auto& r : submission.response.rejected) rejected[NumberOfKey(r.key)] = r.messages;
   std::set<std::int64_t> accepted;

@@ -98,8 +98,8 @@ std::optional<std::string> ServerStatusJson(db::Pool& pool, const core::TenantId
   doc["state"] = removing ? "removing" : failures > 0 ? "failing" : polled ? "syncing" : "waiting";
 
   const BuildCounts c = counts.Get(tx, server, now);
-  doc["builds"] = {{"total", c.total},       {"pending", c.pending},         {"accepted", c.accepted},
-                   {"rejected", c.rejected}, {"not_sent", c.not_sent},       {"deployments", c.deployments},
+  doc["builds"] = {{"total", c.total},       {"pending", c.pending},   {"accepted", c.accepted},
+                   {"rejected", c.rejected}, {"not_sent", c.not_sent}, {"deployments", c.deployments},
                    {"open", c.open}};
   doc["jobs"] = {{"poll", JobJson(tx, PollKey(server))},
                  {"backfill", JobJson(tx, BackfillKey(server))},

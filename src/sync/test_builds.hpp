@@ -23,7 +23,7 @@ inline teamcity::Change Commit(std::string id, std::string comment) {
 }
 
 inline EnvironmentRule Rule(std::string build_types, std::string parameter = "", std::string environment = "",
-                     std::optional<jira::EnvironmentType> type = std::nullopt) {
+                            std::optional<jira::EnvironmentType> type = std::nullopt) {
   return EnvironmentRule{std::move(build_types), std::move(parameter), std::move(environment), type};
 }
 

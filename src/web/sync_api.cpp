@@ -101,7 +101,7 @@ void AddSyncRoutes(http::Router& router, sync::SyncContext& sync, tenants::Serve
               .handler = AdminOnServer(access, [&sync, counts = std::make_shared<sync::BuildCountsCache>()](
                                                    Request& r, const core::ServerId& id) {
                 const auto status = core::IsUuid(id.str()) ? sync::ServerStatusJson(sync.pool, *r.principal.tenant, id,
-                                                                                     *counts, sync.clock.Now())
+                                                                                    *counts, sync.clock.Now())
                                                            : std::nullopt;
                 return status ? Response::Json(200, *status) : ServerNotFound();
               })});

@@ -404,16 +404,16 @@ TEST_F(FaultsE2E, ABackfillPageSlowerThanTheLeaseKeepsItsLease) {
   CreateTeamCity("main", 300);
   // The walk's first page (count:1000, unlike the count and the poll's pages) answers after 12 s:
   // more than two leases.
-  teamcity_->Post("/_control/faults", {{"path", "/tc/main/app/rest/builds"},
-                                       {"queryContains", "count%3A1000&"},
-                                       {"delayMs", 12'000},
-                                       {"times", 1}});
+  teamcity_->Post(
+      "/_control/faults",
+      {{"path", "/tc/main/app/rest/builds"}, {"queryContains", "count%3A1000&"}, {"delayMs", 12'000}, {"times", 1}});
   const std::string server = AddServer("main");
   ASSERT_FALSE(server.empty());
   auto admin = EmbeddedAdmin();
   const auto running = [&] {
-    return admin->Exec("SELECT lease_until > now(), attempts, lease_owner FROM jobs WHERE kind = 'backfill' "
-                       "AND state = 'running'");
+    return admin->Exec(
+        "SELECT lease_until > now(), attempts, lease_owner FROM jobs WHERE kind = 'backfill' "
+        "AND state = 'running'");
   };
   ASSERT_TRUE(EventuallyEvery([&] { return !running().empty(); }, 30s, 100ms));
   const db::Rows first = running();
