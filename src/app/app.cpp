@@ -193,7 +193,8 @@ void BlockShutdownSignals() {
 }
 
 void LimitMallocArenas() {
-  mallopt(M_ARENA_MAX, 2);
+  // Called by main before any thread exists, which is what makes mallopt safe here.
+  mallopt(M_ARENA_MAX, 2);  // NOLINT(concurrency-mt-unsafe)
 }
 
 void UnblockShutdownSignals() {
