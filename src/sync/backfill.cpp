@@ -170,17 +170,34 @@ core::Result<bool> NextPage(SyncContext& context, TeamCityReader& reader, Progre
   return progress.scope < scopes.size();
 }
 
-void Finish(SyncContext& context, TeamCityReader& reader, Progress& progress) {
+// The walk is over: deployments get the keys of the builds they deploy, a thousand per transaction,
+// each thousand sent while the next is completed. A backfill stopped in the middle of this runs it
+// again from the start, which skips the deployments already complete (their fingerprints match).
+// False when the job lost its lease (another worker finishes).
+bool Finish(SyncContext& context, TeamCityReader& reader, Progress& progress, JobContext& job) {
+  std::optional<std::int64_t> after;
+  if (progress.lowest_build_id > 0) after = progress.lowest_build_id - 1;
+  while (after) {
+    db::TenantTransaction tx(context.pool, reader.tenant(), db::Durability::relaxed);
+    const DeploymentRefresh refresh = RefreshDeploymentsAfter(tx, reader.server(), *after);
+    tx.Commit();
+    if (refresh.changed > 0) {
+      context.queue.Enqueue(reader.tenant(), JobKind::send, kSendKey);
+      if (context.wake_workers) context.wake_workers();
+    }
+    after = refresh.resume_after;
+    if (!job.KeepAlive()) return false;
+  }
   progress.state = "done";
   progress.total = std::max(progress.total, progress.seen);
   progress.finished_at = core::FormatRfc3339(context.clock.Now());
   db::TenantTransaction tx(context.pool, reader.tenant(), db::Durability::relaxed);
-  if (progress.lowest_build_id > 0) RefreshDeployments(tx, reader.server(), core::BuildId(progress.lowest_build_id));
   RecordBackfill(tx, reader.server(), progress.Json());
   RecordEvent(tx, reader.server(), EventLevel::info, "backfill_done",
               "Backfill of the last " + std::to_string(progress.days) + " days done: " + std::to_string(progress.seen) +
                   " builds read.");
   tx.Commit();
+  return true;
 }
 
 }  // namespace
@@ -249,7 +266,7 @@ JobOutcome RunBackfill(SyncContext& context, const Job& job, JobContext& job_con
     gauge.Set(static_cast<double>(std::max<std::int64_t>(progress.total - progress.seen, 0)));
     progress.failures = 0;
     if (!*more) {
-      Finish(context, **reader, progress);
+      if (!Finish(context, **reader, progress, job_context)) return JobOutcome::Done();  // another worker has it
       gauge.Set(0);
       break;
     }

@@ -304,45 +304,51 @@ void MarkDeleted(db::TenantTransaction& tx, const core::ServerId& server, core::
       server, build, tx.tenant());
 }
 
-int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, core::BuildId since) {
-  // A thousand at a time, in build id order: memory stays the same however long the history.
-  constexpr int kChunk = 1000;
-  int changed = 0;
-  std::int64_t after = since.value() - 1;
-  while (true) {
-    const db::Rows rows = tx.Exec(
-        "SELECT build_id, build_type_id, environment, upstream_build_id, draft::text, "
-        "keys_found @> '[{\"source\": \"parameter\"}]', teamcity_state, status, skip_reason, fingerprint "
-        "FROM builds WHERE tenant_id = $3 AND server_id = $1 AND is_deployment AND draft IS NOT NULL "
-        "AND build_id > $2 ORDER BY build_id LIMIT $4",
-        server, after, tx.tenant(), kChunk);
-    if (rows.empty()) return changed;
-    std::vector<DeploymentRef> refs;
-    refs.reserve(rows.size());
-    for (db::Row row : rows) refs.push_back({row.Int(0), row.String(1), row.String(2), row.OptionalInt(3)});
-    const auto deployed = DeployedKeysOf(tx, server, refs);
-    json updates = json::array();
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const db::Row row = rows[i];
-      after = row.Int(0);
-      auto draft = jira::ParseDeploymentRecord(row.Text(4));
-      if (!draft) continue;
-      const OutboxEntry entry = PrepareDeploymentForOutbox(std::move(*draft), row.Bool(5), deployed[i],
-                                                           {row.Text(6), row.Text(7), row.Text(8)});
-      if (entry.fingerprint == row.Text(9)) continue;  // what a poll would store now is stored already
-      updates.push_back({{"build_id", row.Int(0)},
-                         {"record", entry.record_json.empty() ? json(nullptr) : json(entry.record_json)},
-                         {"issue_keys", entry.issue_keys},
-                         {"notes", NotesJson(entry.notes)},
-                         {"fingerprint", entry.fingerprint}});
-    }
-    if (!updates.empty()) {
-      changed += static_cast<int>(tx.Exec(kCompleteDeployments, tx.tenant(), server,
-                                          updates.dump(-1, ' ', false, json::error_handler_t::replace))
-                                      .affected());
-    }
-    if (rows.size() < static_cast<std::size_t>(kChunk)) return changed;
+DeploymentRefresh RefreshDeploymentsAfter(db::TenantTransaction& tx, const core::ServerId& server, std::int64_t after) {
+  const db::Rows rows = tx.Exec(
+      "SELECT build_id, build_type_id, environment, upstream_build_id, draft::text, "
+      "keys_found @> '[{\"source\": \"parameter\"}]', teamcity_state, status, skip_reason, fingerprint "
+      "FROM builds WHERE tenant_id = $3 AND server_id = $1 AND is_deployment AND draft IS NOT NULL "
+      "AND build_id > $2 ORDER BY build_id LIMIT $4",
+      server, after, tx.tenant(), kDeploymentsPerRefresh);
+  DeploymentRefresh refresh;
+  if (rows.empty()) return refresh;
+  std::vector<DeploymentRef> refs;
+  refs.reserve(rows.size());
+  for (db::Row row : rows) refs.push_back({row.Int(0), row.String(1), row.String(2), row.OptionalInt(3)});
+  const auto deployed = DeployedKeysOf(tx, server, refs);
+  json updates = json::array();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const db::Row row = rows[i];
+    auto draft = jira::ParseDeploymentRecord(row.Text(4));
+    if (!draft) continue;
+    const OutboxEntry entry = PrepareDeploymentForOutbox(std::move(*draft), row.Bool(5), deployed[i],
+                                                         {row.Text(6), row.Text(7), row.Text(8)});
+    if (entry.fingerprint == row.Text(9)) continue;  // what a poll would store now is stored already
+    updates.push_back({{"build_id", row.Int(0)},
+                       {"record", entry.record_json.empty() ? json(nullptr) : json(entry.record_json)},
+                       {"issue_keys", entry.issue_keys},
+                       {"notes", NotesJson(entry.notes)},
+                       {"fingerprint", entry.fingerprint}});
   }
+  if (!updates.empty()) {
+    refresh.changed = static_cast<int>(
+        tx.Exec(kCompleteDeployments, tx.tenant(), server, updates.dump(-1, ' ', false, json::error_handler_t::replace))
+            .affected());
+  }
+  if (rows.size() == static_cast<std::size_t>(kDeploymentsPerRefresh)) refresh.resume_after = rows[rows.size() - 1].Int(0);
+  return refresh;
+}
+
+int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, core::BuildId since) {
+  int changed = 0;
+  std::optional<std::int64_t> after = since.value() - 1;
+  while (after) {
+    const DeploymentRefresh refresh = RefreshDeploymentsAfter(tx, server, *after);
+    changed += refresh.changed;
+    after = refresh.resume_after;
+  }
+  return changed;
 }
 
 std::vector<PendingRecord> PendingRecords(db::TenantTransaction& tx, int limit) {

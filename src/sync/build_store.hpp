@@ -89,6 +89,15 @@ void MarkDeleted(db::TenantTransaction& tx, const core::ServerId& server, core::
 // statements each. Returns how many changed.
 int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, core::BuildId since);
 
+// One step of it, for a caller that commits each: the next kDeploymentsPerRefresh deployments with
+// ids above `after`, and where to go on from (nullopt: none are left).
+inline constexpr int kDeploymentsPerRefresh = 1000;
+struct DeploymentRefresh {
+  int changed = 0;
+  std::optional<std::int64_t> resume_after;
+};
+DeploymentRefresh RefreshDeploymentsAfter(db::TenantTransaction& tx, const core::ServerId& server, std::int64_t after);
+
 // A record waiting for Jira, in the form it is sent (without its update sequence number).
 struct PendingRecord {
   core::ServerId server;
