@@ -40,9 +40,9 @@ std::size_t MemoryMiB() {
 }
 
 // PostgreSQL's default of 128 MB holds the working set of a site with some 50 000 builds: past it,
-// every page of a backfill evicts what the next one needs (200 000 builds synced 25 % slower). An
-// eighth of the memory, within 128 MB .. 1 GB, leaves the rest to the service and the operating
-// system's cache.
+// every page of a backfill evicts what the next one needs (a backfill of 200 000 builds ran at
+// 3 274 builds/s with 128 MB, 4 274 with 512 MB, measured once each). An eighth of the memory,
+// within 128 MB .. 1 GB, leaves the rest to the service and the operating system's cache.
 std::size_t SharedBuffersMiB() {
   return std::clamp<std::size_t>(MemoryMiB() / 8, 128, 1024);
 }

@@ -336,8 +336,8 @@ DeploymentRefresh RefreshDeploymentsAfter(db::TenantTransaction& tx, const core:
         tx.Exec(kCompleteDeployments, tx.tenant(), server, updates.dump(-1, ' ', false, json::error_handler_t::replace))
             .affected());
   }
-  if (rows.size() == static_cast<std::size_t>(kDeploymentsPerRefresh))
-    refresh.resume_after = rows[rows.size() - 1].Int(0);
+  const bool maybe_more = rows.size() == static_cast<std::size_t>(kDeploymentsPerRefresh);
+  if (maybe_more) refresh.resume_after = rows[rows.size() - 1].Int(0);
   return refresh;
 }
 
