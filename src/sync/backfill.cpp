@@ -252,7 +252,12 @@ JobOutcome RunBackfill(SyncContext& context, const Job& job, JobContext& job_con
     return JobOutcome::Again(delay);
   };
   if (progress.state == "queued") {
-    if (auto started = Start(context, **reader, progress); !started) return fail(started.error());
+    // The count walks TeamCity's whole window, which can take longer than a lease.
+    auto started = KeepingLease(job_context, [&] { return Start(context, **reader, progress); });
+    if (!started) {
+      if (job_context.lease_lost()) return JobOutcome::Done();  // another worker has it
+      return fail(started.error());
+    }
     Save(context, job.tenant, *server, progress);
   }
   PageAhead ahead(context, **reader);

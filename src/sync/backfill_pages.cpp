@@ -6,6 +6,9 @@
 namespace tcj::sync {
 namespace {
 
+// Leases are 5 s at the shortest.
+constexpr auto kRenewEvery = std::chrono::seconds(1);
+
 // The read-ahead's view of the job: it stops when cancelled and renews nothing.
 class ReadAheadContext final : public JobContext {
  public:
@@ -39,14 +42,21 @@ core::Result<ReadyPage> ReadPage(TeamCityReader& reader, const std::string& scop
 
 }  // namespace
 
+core::Status KeepingLease(JobContext& job, std::function<core::Status()> work) {
+  auto done = std::async(std::launch::async, std::move(work));
+  while (done.wait_for(kRenewEvery) != std::future_status::ready) {
+    if (!job.KeepAlive()) return LeaseLost();  // the future's destructor waits for the work
+  }
+  return done.get();
+}
+
 core::Result<ReadyPage> PageAhead::Take(JobContext& job, const std::string& scope_locator,
                                         const std::optional<std::string>& href) {
   if (!next_.valid() || href != next_href_) {
     Cancel();  // a page nobody wants any more
     Start(scope_locator, href);
   }
-  // Leases are 5 s at the shortest; a page of a slow TeamCity can take minutes to complete.
-  constexpr auto kRenewEvery = std::chrono::seconds(1);
+  // A page of a slow TeamCity can take minutes to complete.
   while (next_.wait_for(kRenewEvery) != std::future_status::ready) {
     if (!job.KeepAlive()) {
       Cancel();

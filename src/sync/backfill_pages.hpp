@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -16,6 +17,11 @@
 #include "sync/workers.hpp"
 
 namespace tcj::sync {
+
+// Runs work on a thread of its own while this one renews the job's lease every second: for
+// TeamCity requests that can outlast a lease (a count over a long history). LeaseLost when the
+// lease was lost meanwhile; the work still runs to its end, and its result is dropped.
+core::Status KeepingLease(JobContext& job, std::function<core::Status()> work);
 
 // A page of the walk, ready to store.
 struct ReadyPage {
