@@ -23,19 +23,6 @@ SubmissionT WithRetries(const RetryOptions& options, Send&& send) {
 }  // namespace
 
 BuildsSubmission SubmitBuildsWithRetries(DevInfoClient& client, const Site& site, Authorizer& auth,
-                                         const std::vector<Build>& builds, const Properties& properties,
-                                         const RetryOptions& options) {
-  return WithRetries<BuildsSubmission>(options, [&] { return client.SubmitBuilds(site, auth, builds, properties); });
-}
-
-DeploymentsSubmission SubmitDeploymentsWithRetries(DevInfoClient& client, const Site& site, Authorizer& auth,
-                                                   const std::vector<Deployment>& deployments,
-                                                   const Properties& properties, const RetryOptions& options) {
-  return WithRetries<DeploymentsSubmission>(
-      options, [&] { return client.SubmitDeployments(site, auth, deployments, properties); });
-}
-
-BuildsSubmission SubmitBuildsWithRetries(DevInfoClient& client, const Site& site, Authorizer& auth,
                                          const std::vector<PreparedRecord>& builds, const Properties& properties,
                                          const RetryOptions& options) {
   return WithRetries<BuildsSubmission>(options, [&] { return client.SubmitBuilds(site, auth, builds, properties); });

@@ -19,12 +19,7 @@ struct RetryOptions {
 
 // Retries retryable failures after options.backoff (so a Retry-After is always waited out,
 // never cut short) while attempts remain and the wait fits max_wait. Returns the last outcome.
-BuildsSubmission SubmitBuildsWithRetries(DevInfoClient& client, const Site& site, Authorizer& auth,
-                                         const std::vector<Build>& builds, const Properties& properties,
-                                         const RetryOptions& options);
-DeploymentsSubmission SubmitDeploymentsWithRetries(DevInfoClient& client, const Site& site, Authorizer& auth,
-                                                   const std::vector<Deployment>& deployments,
-                                                   const Properties& properties, const RetryOptions& options);
+// The records are the outbox's, in their request form.
 BuildsSubmission SubmitBuildsWithRetries(DevInfoClient& client, const Site& site, Authorizer& auth,
                                          const std::vector<PreparedRecord>& builds, const Properties& properties,
                                          const RetryOptions& options);

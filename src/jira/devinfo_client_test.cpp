@@ -8,6 +8,7 @@
 
 #include "crypto/jwt.hpp"
 #include "jira/delivery.hpp"
+#include "jira/devinfo_json.hpp"
 #include "jira/oauth_tokens.hpp"
 #include "support/capture_sink.hpp"
 
@@ -54,6 +55,11 @@ Build MakeBuild(std::int64_t n, std::string display = "Build") {
   b.last_updated = "2026-11-29T04:46:31Z";
   b.issue_keys = {"ABC-1"};
   return b;
+}
+
+// The build as the sync's outbox stores and sends it.
+PreparedRecord Prepared(const Build& build) {
+  return {KeyOf(build), BuildRecordJson(build)};
 }
 
 class DevInfoClientTest : public ::testing::Test {
@@ -165,7 +171,7 @@ TEST_F(DevInfoClientTest, RetriesWaitAtLeastWhatJiraAsked) {
   std::vector<std::chrono::milliseconds> waits;
   RetryOptions options;
   options.sleep = [&waits](std::chrono::milliseconds d) { waits.push_back(d); };
-  auto result = SubmitBuildsWithRetries(client_, connect_, *auth_, {MakeBuild(1)}, {}, options);
+  auto result = SubmitBuildsWithRetries(client_, connect_, *auth_, {Prepared(MakeBuild(1))}, {}, options);
   EXPECT_TRUE(result.delivered());
   ASSERT_EQ(waits.size(), 1u);
   EXPECT_GE(waits[0], std::chrono::seconds(2));
@@ -173,14 +179,14 @@ TEST_F(DevInfoClientTest, RetriesWaitAtLeastWhatJiraAsked) {
   calls = 0;
   http_->answer = [](const http::ClientRequest&) { return Answer(429, "", {{"Retry-After", "600"}}); };
   waits.clear();
-  auto later = SubmitBuildsWithRetries(client_, connect_, *auth_, {MakeBuild(1)}, {}, options);
+  auto later = SubmitBuildsWithRetries(client_, connect_, *auth_, {Prepared(MakeBuild(1))}, {}, options);
   EXPECT_FALSE(later.delivered());
   EXPECT_TRUE(waits.empty());
   EXPECT_EQ(later.error->retry_after, std::chrono::seconds(600));
   // Not retried at all when retrying cannot help.
   http_->sent.clear();
   http_->answer = [](const http::ClientRequest&) { return Answer(403); };
-  SubmitBuildsWithRetries(client_, connect_, *auth_, {MakeBuild(1)}, {}, options);
+  SubmitBuildsWithRetries(client_, connect_, *auth_, {Prepared(MakeBuild(1))}, {}, options);
   EXPECT_EQ(http_->sent.size(), 1u);
 }
 

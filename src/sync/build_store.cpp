@@ -226,7 +226,7 @@ BuildRows PrepareBackfillRows(std::vector<MappedBuild> builds) {
       rows.Add(mapped, PrepareForOutbox(mapped));
       continue;
     }
-    // Nothing to send yet: RefreshDeployments makes the record once the builds it deploys are in.
+    // Nothing to send yet: RefreshDeploymentsAfter makes the record once the builds it deploys are in.
     OutboxEntry waiting;
     waiting.issue_keys = deployment->issue_keys;
     waiting.fingerprint = "waiting for RefreshDeployments";
@@ -339,17 +339,6 @@ DeploymentRefresh RefreshDeploymentsAfter(db::TenantTransaction& tx, const core:
   const bool maybe_more = rows.size() == static_cast<std::size_t>(kDeploymentsPerRefresh);
   if (maybe_more) refresh.resume_after = rows[rows.size() - 1].Int(0);
   return refresh;
-}
-
-int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, core::BuildId since) {
-  int changed = 0;
-  std::optional<std::int64_t> after = since.value() - 1;
-  while (after) {
-    const DeploymentRefresh refresh = RefreshDeploymentsAfter(tx, server, *after);
-    changed += refresh.changed;
-    after = refresh.resume_after;
-  }
-  return changed;
 }
 
 std::vector<PendingRecord> PendingRecords(db::TenantTransaction& tx, int limit) {

@@ -27,7 +27,7 @@ struct SaveResult {
 };
 
 // When deployments get the keys of the builds they deploy: as they are saved (a poll: those builds
-// arrived before them), or only in RefreshDeployments (a backfill, which walks history newest first
+// arrived before them), or only in RefreshDeploymentsAfter (a backfill, which walks history newest first
 // and meets them later); until then such a deployment waits, unsent.
 enum class DeployedKeysAt { save, refresh };
 
@@ -53,7 +53,7 @@ class BuildRows {
 SaveResult WriteBuildRows(db::TenantTransaction& tx, const core::ServerId& server, const BuildRows& rows);
 
 // A backfill's page as rows (DeployedKeysAt::refresh: its deployments wait, unsent, for
-// RefreshDeployments). Pure: no transaction needed.
+// RefreshDeploymentsAfter). Pure: no transaction needed.
 BuildRows PrepareBackfillRows(std::vector<MappedBuild> builds);
 
 // Writes the builds whose fingerprint changed, each with a fresh update sequence number, so a later
@@ -84,13 +84,10 @@ std::vector<std::int64_t> OpenBuildIds(db::TenantTransaction& tx, const core::Se
 // A build TeamCity no longer has (404): it stops being tracked; Jira keeps what it was sent.
 void MarkDeleted(db::TenantTransaction& tx, const core::ServerId& server, core::BuildId build);
 
-// Recomputes the keys of the server's stored deployments with ids of at least since_build_id (after
-// a backfill: the builds they deploy may have arrived after them), a thousand at a time with three
-// statements each. Returns how many changed.
-int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, core::BuildId since);
-
-// One step of it, for a caller that commits each: the next kDeploymentsPerRefresh deployments with
-// ids above `after`, and where to go on from (nullopt: none are left).
+// Recomputes the keys of the server's stored deployments (after a backfill: the builds they deploy
+// may have arrived after them), one step per call so the caller commits each: the next
+// kDeploymentsPerRefresh deployments with ids above `after`, three statements in all, and where
+// to go on from (nullopt: none are left).
 inline constexpr int kDeploymentsPerRefresh = 1000;
 struct DeploymentRefresh {
   int changed = 0;

@@ -88,6 +88,17 @@ teamcity::Build ADeployment(std::int64_t id, std::int64_t upstream, const std::s
   return build;
 }
 
+// Every step of the refresh, in one transaction; how many deployments changed.
+int RefreshDeployments(db::TenantTransaction& tx, const core::ServerId& server, core::BuildId since) {
+  int changed = 0;
+  for (std::optional<std::int64_t> after = since.value() - 1; after;) {
+    const DeploymentRefresh refresh = RefreshDeploymentsAfter(tx, server, *after);
+    changed += refresh.changed;
+    after = refresh.resume_after;
+  }
+  return changed;
+}
+
 // ---- the fixture ------------------------------------------------------------------------------------
 
 struct StoredBuild {

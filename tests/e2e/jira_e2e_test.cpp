@@ -11,6 +11,7 @@
 #include "e2e_support.hpp"
 #include "jira/delivery.hpp"
 #include "jira/devinfo_client.hpp"
+#include "jira/devinfo_json.hpp"
 #include "jira/oauth_tokens.hpp"
 #include "support/capture_sink.hpp"
 #include "support/node_fake.hpp"
@@ -211,7 +212,9 @@ TEST_F(JiraE2E, OAuthSiteWithAdminTokensAndADevInfoClientThatCachesTokensAndWait
   const std::string bulk = "/api/jira/builds/0.1/cloud/" + site["cloudId"].get<std::string>() + "/bulk";
   fake_->Delete("/_control/requests");
   fake_->Post("/_control/faults", {{"method", "POST"}, {"path", bulk}, {"status", 429}, {"headers", {{"Retry-After", "2"}}}});
-  auto rated = jira::SubmitBuildsWithRetries(client, target, *fresh_auth, {build(5)}, {}, jira::RetryOptions{});
+  auto rated = jira::SubmitBuildsWithRetries(
+      client, target, *fresh_auth, {jira::PreparedRecord{jira::KeyOf(build(5)), jira::BuildRecordJson(build(5))}}, {},
+      jira::RetryOptions{});
   ASSERT_TRUE(rated.delivered()) << rated.error->message;
   const json log = fake_->Get("/_control/requests?path=" + bulk);
   ASSERT_EQ(log["entries"].size(), 2u) << log.dump();
