@@ -141,21 +141,6 @@ void RegisterSecretUsageMetric(core::MetricsRegistry& metrics, db::Pool& pool) {
       });
 }
 
-// Returns SIGTERM or SIGINT; each SIGHUP before that runs on_hangup and waits on.
-int WaitForShutdownSignal(const std::function<void()>& on_hangup) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  while (true) {
-    int signal = 0;
-    if (sigwait(&set, &signal) != 0) continue;
-    if (signal != SIGHUP) return signal;
-    on_hangup();
-  }
-}
-
 void LogCertificate(const core::Logger& log, std::string_view event, const http::TlsCertificateInfo& certificate) {
   log.Info(event,
            {{"subject", certificate.subject}, {"serial", certificate.serial}, {"not_after", certificate.not_after}});
@@ -182,6 +167,21 @@ std::string UnsafeRole(const DatabaseHealth& health) {
 }
 
 }  // namespace
+
+int WaitForShutdownSignal(const std::function<void()>& on_hangup) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  while (true) {
+    int signal = 0;
+    if (sigwait(&set, &signal) != 0) continue;
+    if (signal != SIGHUP) return signal;
+    on_hangup();
+  }
+}
+
 
 void BlockShutdownSignals() {
   sigset_t set;
@@ -264,6 +264,7 @@ int Serve(const config::Config& config, const core::Logger& log) {
   }
 
   services.changes.Start();
+  services.relays.Start();
   server.Start();
   health.Start();
   services.sync_engine.Start();
@@ -285,6 +286,7 @@ int Serve(const config::Config& config, const core::Logger& log) {
   log.Info("serve.stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"},
                               {"grace_seconds", static_cast<std::int64_t>(config.server.shutdown_grace.count())}});
   shutting_down = true;
+  services.relays.Stop();  // its channels are answered now: they reconnect to another process
   server.Shutdown(config.server.shutdown_grace);
   services.sync_engine.Stop(config.server.shutdown_grace);
   health.Stop();

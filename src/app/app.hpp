@@ -1,6 +1,8 @@
 // app: wiring only. Builds every component from the Config and owns their start and stop order.
 #pragma once
 
+#include <functional>
+
 #include "config/config.hpp"
 #include "core/log.hpp"
 
@@ -23,6 +25,8 @@ int Migrate(const config::Config& config, const core::Logger& log);
 void BlockShutdownSignals();
 // For the other commands: let SIGINT and SIGTERM end the program as usual.
 void UnblockShutdownSignals();
+// With them blocked: returns SIGTERM or SIGINT; each SIGHUP before that runs on_hangup and waits on.
+int WaitForShutdownSignal(const std::function<void()>& on_hangup);
 
 // Two malloc arenas for the whole process, set before any thread exists. glibc gives threads
 // arenas of their own (up to 8 per core), and the sync's threads each keep the high-water mark

@@ -16,6 +16,7 @@
 #include "web/local_admin_auth.hpp"
 #include "web/pages.hpp"
 #include "web/preview_api.hpp"
+#include "web/relay_api.hpp"
 #include "web/servers_api.hpp"
 #include "web/session_api.hpp"
 #include "web/site_api.hpp"
@@ -80,6 +81,9 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
   router.SetAuthenticator(AuthKind::webhook_secret,
                           std::make_shared<web::WebhookAuthenticator>(services.servers, context.log,
                                                                       services.auth_metrics.rejections));
+  router.SetAuthenticator(AuthKind::relay_token,
+                          std::make_shared<relay::RelayAuthenticator>(services.relay_tokens, context.log));
+  relay::AddRelayRoutes(router, services.relays);
   sync::Engine& engine = services.sync_engine;
   const web::AuditTrail& audit = services.audit;
   AddForgeRoutes(router, services);
@@ -97,7 +101,9 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
       {.added = [&engine](const core::TenantId& t, const core::ServerId& s) { engine.ServerAdded(t, s); },
        .remove = [&engine](const core::TenantId& t, const core::ServerId& s) {
          return sync::RequestServerRemoval(engine.context(), t, s);
-       }},
+       },
+       .relay_transport = [&services](const core::TenantId& t,
+                                      const core::ServerId& s) { return services.relays.TransportFor(t, s); }},
       http::UrlPolicy::ForTeamCity(services.config.teamcity.allow_private_networks));
   web::AddSyncRoutes(router, engine.context(), services.servers, services.admin_access, audit,
                      services.config.server.public_url);
@@ -105,6 +111,7 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
   web::AddSiteRoutes(router, services.tenants, services.forge_registry, services.admin_access, services.clock);
   web::AddPreviewRoutes(router, engine.context(), services.admin_access);
   web::AddDiagnosticsRoutes(router, services.pool, services.admin_access);
+  web::AddRelayAdminRoutes(router, services.relay_tokens, services.admin_access, audit);
   web::AddSessionRoutes(router, services.admin_tokens, services.admin_sessions, services.tenants, audit, cookie);
 
   const config::Config& config = services.config;

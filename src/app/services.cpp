@@ -23,7 +23,6 @@ sync::EngineOptions EngineOptionsFrom(const config::Config& c) {
   o.sync.backfill_days = c.teamcity.backfill_days;
   o.sync.reread_every = c.teamcity.reread_interval;
   o.sync.max_changes_per_build = static_cast<std::size_t>(c.teamcity.max_changes_per_build);
-  o.teamcity.allow_address = http::AddressGuard(http::UrlPolicy::ForTeamCity(c.teamcity.allow_private_networks));
   o.workers.threads = c.sync.workers;
   o.workers.per_tenant = c.sync.jobs_per_tenant;
   o.workers.lease = c.sync.lease;
@@ -45,6 +44,8 @@ Services::Services(const config::Config& c, const core::Logger& l, crypto::Keyri
       secrets(keyring, random, secret_metrics, log.With({{"component", "secrets"}})),
       http_client(http::MakeCurlClient(UserAgent(), config.jira.proxy_url)),
       teamcity_http(http::MakeCurlClient(UserAgent(), config.teamcity.proxy_url)),
+      teamcity_options{.allow_address =
+                           http::AddressGuard(http::UrlPolicy::ForTeamCity(config.teamcity.allow_private_networks))},
       install_keys(std::make_shared<connect::InstallKeys>(config.connect.install_keys_url, http_client)),
       oauth_tokens(http_client, config.oauth.token_url, clock, log.With({{"component", "oauth"}})),
       forge_keys(std::make_shared<forge::ForgeKeys>(config.forge.jwks_url, http_client, clock)),
@@ -53,8 +54,12 @@ Services::Services(const config::Config& c, const core::Logger& l, crypto::Keyri
       devinfo(http_client, config.oauth.api_url, "TeamCity", devinfo_metrics, clock, log.With({{"component", "jira"}})),
       admin_access(std::make_shared<jira::PermissionsApiAdminCheck>(sites, http_client), http_client, clock,
                    log.With({{"component", "admin"}})),
-      sync_engine(pool, tenants, servers, sites, devinfo, http_client, teamcity_http, metrics, log, clock,
-                  EngineOptionsFrom(config)),
+      relays(pool, relay_tokens, log.With({{"component", "relay"}}), relay::RelaysOptions{.holder = WorkerId()}),
+      sync_engine(pool, tenants, servers, sites, devinfo, http_client,
+                  [this](const core::TenantId& t, const core::ServerId& s, teamcity::ServerConnection connection) {
+                    return TransportFor(t, s, std::move(connection));
+                  },
+                  metrics, log, clock, EngineOptionsFrom(config)),
       changes(pool, log.With({{"component", "db.changes"}})) {
   tenants.FollowChanges(changes);
   servers.FollowChanges(changes);
@@ -62,6 +67,14 @@ Services::Services(const config::Config& c, const core::Logger& l, crypto::Keyri
   forge_registry.FollowChanges(changes);
   admin_tokens.FollowChanges(changes);
   issue_builds.FollowChanges(changes);
+  relay_tokens.FollowChanges(changes);
+  relays.FollowChanges(changes);
+}
+
+std::unique_ptr<teamcity::Transport> Services::TransportFor(const core::TenantId& tenant, const core::ServerId& server,
+                                                            teamcity::ServerConnection connection) {
+  if (connection.credentials.kind == tenants::TeamCityAuthKind::relay) return relays.TransportFor(tenant, server);
+  return teamcity::MakeDirectTransport(teamcity_http, std::move(connection), teamcity_options);
 }
 
 forge::FitPolicy Services::ForgePolicy() const {

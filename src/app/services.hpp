@@ -20,6 +20,8 @@
 #include "jira/devinfo_client.hpp"
 #include "jira/oauth_tokens.hpp"
 #include "jira/site_access.hpp"
+#include "relay/relay_tokens.hpp"
+#include "relay/relays.hpp"
 #include "sync/engine.hpp"
 #include "sync/issue_builds.hpp"
 #include "tenants/admin_sessions.hpp"
@@ -46,6 +48,9 @@ class Services {
   connect::ConnectAuthContext ConnectContext();
   // What a Forge Invocation Token must say for this deployment.
   forge::FitPolicy ForgePolicy() const;
+  // How the sync and the admin pages reach a stored server: directly, or through its relay.
+  std::unique_ptr<teamcity::Transport> TransportFor(const core::TenantId& tenant, const core::ServerId& server,
+                                                    teamcity::ServerConnection connection);
 
   const config::Config& config;
   core::Logger log;
@@ -61,6 +66,7 @@ class Services {
   // Outbound HTTP: to Atlassian, and to TeamCity, each through its own configured proxy (or none).
   std::shared_ptr<http::HttpClient> http_client;
   std::shared_ptr<http::HttpClient> teamcity_http;
+  teamcity::ClientOptions teamcity_options;  // with the SSRF guard
   tenants::TenantStore tenants{pool, secrets};
   tenants::ServerStore servers{pool, secrets};
   tenants::ConnectRegistry connect_registry{pool, secrets, clock};
@@ -76,6 +82,8 @@ class Services {
   jira::DevInfoClient devinfo;
   web::AdminAccess admin_access;
   web::AuditTrail audit{pool, log.With({{"component", "audit"}})};
+  relay::RelayTokens relay_tokens{pool};
+  relay::Relays relays;
   sync::Engine sync_engine;
   sync::IssueBuildsReader issue_builds{pool};
   // Declared last: destroyed (and its thread stopped) before the caches it clears. Started by serve.

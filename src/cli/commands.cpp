@@ -9,6 +9,7 @@
 
 #include "app/app.hpp"
 #include "app/command_runner.hpp"
+#include "app/relay_command.hpp"
 #include "cli/command_table.hpp"
 #include "config/config.hpp"
 #include "core/version.hpp"
@@ -40,6 +41,11 @@ int Run(int argc, char** argv) {
   cli.require_subcommand(1);
   cli.set_version_flag("--version", core::kVersion);
   CLI::App* version = cli.add_subcommand("version", "Print the version and exit.");
+  // The relay has a configuration of its own (not the service's) and no database.
+  CLI::App* relay = cli.add_subcommand(
+      "relay", "Run a relay next to a TeamCity server behind a firewall, until SIGTERM or SIGINT.");
+  std::string relay_config;
+  relay->add_option("--config", relay_config, "The relay's configuration file (see README)")->required();
   CommandTable table(cli);
   RegisterServiceCommands(table);
   RegisterKeysCommands(table);
@@ -55,6 +61,7 @@ int Run(int argc, char** argv) {
     return code == 0 ? app::kExitOk : app::kExitUsage;
   }
 
+  if (relay->parsed()) return app::RunRelay(relay_config);  // shutdown signals stay blocked: it waits for them
   const CommandTable::Entry* command = table.Parsed();
   if (command == nullptr || command->signals != CommandTable::Signals::waited_for) app::UnblockShutdownSignals();
   if (version->parsed()) {

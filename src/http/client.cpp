@@ -70,6 +70,12 @@ curl_socket_t OnOpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
   return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
+// Called by libcurl about once a second during a transfer, idle or not.
+int OnProgress(void* user, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, curl_off_t /*ultotal*/, curl_off_t /*ulnow*/) {
+  const auto* t = static_cast<const Transfer*>(user);
+  return t->request->cancelled && t->request->cancelled() ? 1 : 0;
+}
+
 std::string HostOf(const std::string& url) {
   const auto parsed = core::ParseUrl(url);
   return parsed ? parsed->host : "the server";
@@ -80,6 +86,9 @@ Error TransportError(CURLcode code, const Transfer& t, const std::string& url) {
   // Every address refused or unreachable; when one was refused, that is what the admin must know.
   if (t.refused_address && code == CURLE_COULDNT_CONNECT) {
     return Error::Make(ErrorKind::forbidden, "http.refused_address", RefusedAddressMessage(host, t.refused_ip));
+  }
+  if (code == CURLE_ABORTED_BY_CALLBACK) {
+    return Error::Make(ErrorKind::unavailable, "http.cancelled", "the request to " + host + " was cancelled");
   }
   if (t.too_large) {
     return Error::Make(ErrorKind::bad_payload, "http.too_large",
@@ -119,8 +128,8 @@ Error TransportError(CURLcode code, const Transfer& t, const std::string& url) {
 
 class CurlClient final : public HttpClient {
  public:
-  CurlClient(std::string user_agent, std::string proxy)
-      : user_agent_(std::move(user_agent)), proxy_(std::move(proxy)) {
+  CurlClient(std::string user_agent, CurlOptions options)
+      : user_agent_(std::move(user_agent)), options_(std::move(options)) {
     static std::once_flag init;
     std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   }
@@ -150,7 +159,8 @@ class CurlClient final : public HttpClient {
     curl_easy_setopt(curl, CURLOPT_USERAGENT, user_agent_.c_str());
     // Always set: an empty proxy means none, and keeps libcurl from reading HTTPS_PROXY and friends,
     // which would put an unvetted hop between us and the SSRF guard's checks.
-    curl_easy_setopt(curl, CURLOPT_PROXY, proxy_.c_str());
+    curl_easy_setopt(curl, CURLOPT_PROXY, options_.proxy.c_str());
+    if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
     curl_easy_setopt(curl, CURLOPT_NOPROXY, "");
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
@@ -168,6 +178,11 @@ class CurlClient final : public HttpClient {
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
     curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, OnOpenSocket);
     curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &transfer);
+    if (request.cancelled) {
+      curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+      curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress);
+      curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer);
+    }
 
     const CURLcode code = curl_easy_perform(curl);
     curl_slist_free_all(headers);
@@ -189,13 +204,17 @@ class CurlClient final : public HttpClient {
   }
 
   std::string user_agent_;
-  std::string proxy_;
+  CurlOptions options_;
 };
 
 }  // namespace
 
 std::shared_ptr<HttpClient> MakeCurlClient(std::string user_agent, std::string proxy) {
-  return std::make_shared<CurlClient>(std::move(user_agent), std::move(proxy));
+  return MakeCurlClient(std::move(user_agent), CurlOptions{.proxy = std::move(proxy), .ca_file = ""});
+}
+
+std::shared_ptr<HttpClient> MakeCurlClient(std::string user_agent, CurlOptions options) {
+  return std::make_shared<CurlClient>(std::move(user_agent), std::move(options));
 }
 
 }  // namespace tcj::http

@@ -26,6 +26,9 @@ struct ClientRequest {
   // configured proxy the address asked is the proxy's (which must then do the filtering). Unset:
   // every address is allowed.
   std::function<bool(const std::string& ip)> allow_address{};
+  // Asked about once a second while the request runs (waiting included); true ends it with the
+  // error http.cancelled. Unset: never cancelled.
+  std::function<bool()> cancelled{};
 };
 
 struct ClientResponse {
@@ -51,5 +54,11 @@ class HttpClient {
 // http://proxy.example.com:3128; empty: none); the standard proxy environment variables are never
 // read, so what reaches the network is what the configuration says.
 std::shared_ptr<HttpClient> MakeCurlClient(std::string user_agent, std::string proxy = "");
+
+struct CurlOptions {
+  std::string proxy;    // as above
+  std::string ca_file;  // certificates trusted besides the system's (a company's own CA); empty: none
+};
+std::shared_ptr<HttpClient> MakeCurlClient(std::string user_agent, CurlOptions options);
 
 }  // namespace tcj::http

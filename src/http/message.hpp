@@ -3,6 +3,7 @@
 
 #include <any>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +61,11 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // A long poll: when set, the server ignores the fields above, calls later with a function that
+  // answers the request (from any thread, once) and keeps the connection until then. Should the
+  // function be dropped uncalled, the request is answered 503.
+  using Answer = std::function<void(Response)>;
+  std::function<void(Answer)> later;
 
   static Response Json(int status, std::string body);
   static Response Text(int status, std::string body);

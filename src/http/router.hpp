@@ -26,6 +26,7 @@ enum class AuthKind {
   webhook_secret,   // a TeamCity server's webhook secret, for the server named in the path
   forge,            // a Forge Invocation Token (RS256, Forge's JWKS) of an installed site: the Forge app's calls
   forge_lifecycle,  // a Forge Invocation Token of any installation, new ones too: lifecycle events and triggers
+  relay_token,      // a relay's token (src/relay): the channels of a relay of one TeamCity server
 };
 
 std::string_view ToString(AuthKind kind);

@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <atomic>
 #include <charconv>
 #include <limits>
 
@@ -432,6 +433,34 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     });
   }
 
+  // Whoever holds the answer function answers on this session's own thread; one dropped uncalled
+  // answers 503, so that no connection waits forever.
+  void AnswerLater(std::function<void(Response::Answer)> later) {
+    class Once {
+     public:
+      explicit Once(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+      Once(const Once&) = delete;
+      Once& operator=(const Once&) = delete;
+      ~Once() { Answer(Response::Error(503, "unavailable", "The request was dropped; try again.")); }
+      void Answer(Response response) {
+        if (answered_.exchange(true)) return;
+        auto executor = session_->stream_.get_executor();
+        net::post(executor, [self = session_, response = std::move(response)]() mutable {
+          self->Respond(std::move(response));
+        });
+      }
+
+     private:
+      std::shared_ptr<Session> session_;
+      std::atomic<bool> answered_{false};
+    };
+    auto once = std::make_shared<Once>(this->shared_from_this());
+    later([once](Response response) {
+      response.later = nullptr;
+      once->Answer(std::move(response));
+    });
+  }
+
   // A response before (or instead of) reading the body: the connection cannot be reused safely
   // unless the whole request has been read.
   void RespondEarly(int status, std::string_view code, std::string_view message) {
@@ -445,6 +474,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void Respond(Response response) {
+    if (response.later) return AnswerLater(std::move(response.later));
     state_ = State::writing;
     status_ = response.status;
     response_ = {};

@@ -44,7 +44,6 @@ struct SiteFacts {
   bool forge = false;  // the site's link is Forge (see SyncContext::forge_can_send)
 };
 
-using ClientFactory = std::function<std::unique_ptr<teamcity::Client>(teamcity::ServerConnection)>;
 using SiteFactsSource = std::function<SiteFacts(const core::TenantId&)>;
 
 struct SyncMetrics {
@@ -60,7 +59,7 @@ struct SyncContext {
   db::Pool& pool;
   tenants::ServerStore& servers;
   JobQueue& queue;
-  ClientFactory clients;
+  teamcity::TransportFactory transports;
   SiteFactsSource site_facts;
   std::function<void()> wake_workers;  // work was enqueued
   // Whether a Forge site holds an app token it may send with. One whose tokens expired without a

@@ -27,7 +27,7 @@ jira::RetryOptions DeliveryRetries(std::chrono::seconds lease) {
 
 Engine::Engine(db::Pool& pool, tenants::TenantStore& tenants, tenants::ServerStore& servers, jira::SiteAccess& sites,
                jira::DevInfoClient& devinfo,
-               std::shared_ptr<http::HttpClient> jira_http, std::shared_ptr<http::HttpClient> teamcity_http,
+               std::shared_ptr<http::HttpClient> jira_http, teamcity::TransportFactory transports,
                core::MetricsRegistry& metrics, const core::Logger& log, const core::Clock& clock, EngineOptions options)
     : tenants_(tenants),
       sites_(sites),
@@ -39,10 +39,7 @@ Engine::Engine(db::Pool& pool, tenants::TenantStore& tenants, tenants::ServerSto
       context_{.pool = pool,
                .servers = servers,
                .queue = queue_,
-               .clients =
-                   [http = std::move(teamcity_http), teamcity = options_.teamcity](teamcity::ServerConnection server) {
-                     return teamcity::MakeRestClient(http, std::move(server), teamcity);
-                   },
+               .transports = std::move(transports),
                .site_facts = [this](const core::TenantId& tenant) { return FactsFor(tenant); },
                .wake_workers =
                    [this] {

@@ -26,7 +26,6 @@ namespace tcj::sync {
 struct EngineOptions {
   SyncOptions sync;
   WorkerOptions workers;
-  teamcity::ClientOptions teamcity;
   std::string worker_id;  // unique per process: host and pid
   std::chrono::minutes project_keys_ttl{10};
   // Sites uninstalled longer ago than this are purged, once a day by every process (safe at once).
@@ -37,10 +36,10 @@ struct EngineOptions {
 // Thread-safe. Start() begins claiming jobs; Stop() hands unfinished ones back.
 class Engine {
  public:
-  // jira_http reaches Atlassian (site facts), teamcity_http the TeamCity servers.
+  // jira_http reaches Atlassian (site facts), transports the TeamCity servers.
   Engine(db::Pool& pool, tenants::TenantStore& tenants, tenants::ServerStore& servers, jira::SiteAccess& sites,
          jira::DevInfoClient& devinfo,
-         std::shared_ptr<http::HttpClient> jira_http, std::shared_ptr<http::HttpClient> teamcity_http,
+         std::shared_ptr<http::HttpClient> jira_http, teamcity::TransportFactory transports,
          core::MetricsRegistry& metrics, const core::Logger& log, const core::Clock& clock, EngineOptions options);
   ~Engine();
 

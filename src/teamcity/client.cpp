@@ -54,8 +54,7 @@ core::Error BadPayload(const std::string& what, const core::Error& e) {
 
 class RestClient final : public Client {
  public:
-  RestClient(std::shared_ptr<http::HttpClient> http, ServerConnection server, ClientOptions options)
-      : http_(std::move(http)), server_(std::move(server)), options_(std::move(options)) {}
+  explicit RestClient(std::unique_ptr<Transport> transport) : transport_(std::move(transport)) {}
 
   core::Result<ServerInfo> Server() override {
     auto body = Get("/app/rest/server");
@@ -84,18 +83,17 @@ class RestClient final : public Client {
   }
 
   core::Result<BuildsPage> Builds(const std::string& locator) override {
-    return Page("/app/rest/builds?locator=" + core::PercentEncode(locator) + "&fields=" + core::PercentEncode(kBuildFields),
-                false);
+    return Page("/app/rest/builds?locator=" + core::PercentEncode(locator) + "&fields=" + core::PercentEncode(kBuildFields));
   }
 
   core::Result<BuildsPage> NextPage(const std::string& next_href) override {
     if (!IsServerPath(next_href)) return ForeignHref();
-    return Page(next_href, true);
+    return Page(std::string(WithoutAuthPrefix(next_href)));
   }
 
   core::Result<std::optional<Build>> BuildById(core::BuildId id) override {
     static const std::string kFields = core::PercentEncode(SingleBuildFields());
-    auto response = Send("/app/rest/builds/id:" + id.str() + "?fields=" + kFields, false);
+    auto response = Send("/app/rest/builds/id:" + id.str() + "?fields=" + kFields);
     if (!response) return std::move(response).take_error();
     if (response->status == 404) return std::optional<Build>{};
     if (response->status != 200) return ErrorFromResponse(*response);
@@ -108,9 +106,8 @@ class RestClient final : public Client {
     std::vector<Change> all;
     std::string path = "/app/rest/changes?locator=" + core::PercentEncode("build:(id:" + build.str() + "),count:1000") +
                        "&fields=" + core::PercentEncode("nextHref,change(id,version,username,date,comment)");
-    bool href = false;
     while (all.size() < max_changes) {
-      auto response = Send(path, href);
+      auto response = Send(path);
       if (!response) return std::move(response).take_error();
       if (response->status != 200) return ErrorFromResponse(*response);
       auto page = ParseChangesPage(response->body);
@@ -121,8 +118,7 @@ class RestClient final : public Client {
       }
       if (!page->next_href || page->changes.empty()) break;
       if (!IsServerPath(*page->next_href)) return ForeignHref();
-      path = *page->next_href;
-      href = true;
+      path = WithoutAuthPrefix(*page->next_href);
     }
     return all;
   }
@@ -140,7 +136,7 @@ class RestClient final : public Client {
   }
 
   core::Result<std::optional<std::string>> BuildParameter(core::BuildId build, const std::string& name) override {
-    auto response = Send("/app/rest/builds/id:" + build.str() + "/resultingProperties", false);
+    auto response = Send("/app/rest/builds/id:" + build.str() + "/resultingProperties");
     if (!response) return std::move(response).take_error();
     if (response->status == 404) return std::optional<std::string>{};
     if (response->status != 200) return ErrorFromResponse(*response);
@@ -158,25 +154,17 @@ class RestClient final : public Client {
   }
 
  private:
-  core::Result<http::ClientResponse> Send(const std::string& path, bool is_href) {
-    http::ClientRequest request = MakeRequest(server_, path);
-    if (is_href) request.url = server_.base_url + path;  // hrefs carry their own auth prefix
-    request.connect_timeout = options_.connect_timeout;
-    request.total_timeout = options_.total_timeout;
-    request.max_response_bytes = options_.max_response_bytes;
-    request.allow_address = options_.allow_address;
-    return http_->Send(request);
-  }
+  core::Result<http::ClientResponse> Send(const std::string& path) { return transport_->Get(path); }
 
   core::Result<std::string> Get(const std::string& path) {
-    auto response = Send(path, false);
+    auto response = Send(path);
     if (!response) return std::move(response).take_error();
     if (response->status != 200) return ErrorFromResponse(*response);
     return std::move(response->body);
   }
 
-  core::Result<BuildsPage> Page(const std::string& path, bool is_href) {
-    auto response = Send(path, is_href);
+  core::Result<BuildsPage> Page(const std::string& path) {
+    auto response = Send(path);
     if (!response) return std::move(response).take_error();
     if (response->status != 200) return ErrorFromResponse(*response);
     auto page = ParseBuildsPage(response->body);
@@ -184,16 +172,18 @@ class RestClient final : public Client {
     return page;
   }
 
-  std::shared_ptr<http::HttpClient> http_;
-  ServerConnection server_;
-  ClientOptions options_;
+  std::unique_ptr<Transport> transport_;
 };
 
 }  // namespace
 
+std::unique_ptr<Client> MakeRestClient(std::unique_ptr<Transport> transport) {
+  return std::make_unique<RestClient>(std::move(transport));
+}
+
 std::unique_ptr<Client> MakeRestClient(std::shared_ptr<http::HttpClient> http, ServerConnection server,
                                        ClientOptions options) {
-  return std::make_unique<RestClient>(std::move(http), std::move(server), std::move(options));
+  return MakeRestClient(MakeDirectTransport(std::move(http), std::move(server), std::move(options)));
 }
 
 std::string LocatorValue(std::string_view value) {

@@ -13,6 +13,7 @@
 #include "http/client.hpp"
 #include "teamcity/connection.hpp"
 #include "teamcity/model.hpp"
+#include "teamcity/transport.hpp"
 
 namespace tcj::teamcity {
 
@@ -39,13 +40,8 @@ class Client {
   virtual core::Result<std::optional<std::string>> BuildParameter(core::BuildId build, const std::string& name) = 0;
 };
 
-struct ClientOptions {
-  std::chrono::milliseconds connect_timeout{5'000};
-  std::chrono::milliseconds total_timeout{30'000};
-  std::size_t max_response_bytes = 16 * 1024 * 1024;
-  std::function<bool(const std::string& ip)> allow_address{};  // the SSRF guard
-};
-
+// The REST client over a transport (direct or relay), and over the direct one.
+std::unique_ptr<Client> MakeRestClient(std::unique_ptr<Transport> transport);
 std::unique_ptr<Client> MakeRestClient(std::shared_ptr<http::HttpClient> http, ServerConnection server,
                                        ClientOptions options);
 

@@ -5,11 +5,8 @@
 namespace tcj::teamcity {
 namespace {
 
-core::Result<nlohmann::json> GetJson(http::HttpClient& client, const ServerConnection& server, const std::string& path) {
-  http::ClientRequest request = MakeRequest(server, path);
-  request.total_timeout = std::chrono::seconds(15);
-  request.max_response_bytes = 4 * 1024 * 1024;
-  auto response = client.Send(request);
+core::Result<nlohmann::json> GetJson(Transport& transport, const std::string& path) {
+  auto response = transport.Get(path);
   if (!response) return std::move(response).take_error();
   if (response->status != 200) return ErrorFromResponse(*response);
   auto doc = nlohmann::json::parse(response->body, nullptr, false);
@@ -27,8 +24,12 @@ std::int64_t Count(const nlohmann::json& doc) {
 
 }  // namespace
 
-core::Result<ProbeReport> ProbeServer(http::HttpClient& client, const ServerConnection& server) {
-  auto info = GetJson(client, server, "/app/rest/server");
+ClientOptions ProbeOptions() {
+  return ClientOptions{.total_timeout = std::chrono::seconds(15), .max_response_bytes = 4 * 1024 * 1024};
+}
+
+core::Result<ProbeReport> ProbeServer(Transport& transport) {
+  auto info = GetJson(transport, "/app/rest/server");
   if (!info) return std::move(info).take_error();
   ProbeReport report;
   if (!info->contains("version") || !(*info)["version"].is_string()) {
@@ -41,7 +42,7 @@ core::Result<ProbeReport> ProbeServer(http::HttpClient& client, const ServerConn
   }
   // Who we are: an admin checks that it is the read-only user they meant. Old servers and some
   // guest setups do not answer; that is not a failure of the connection.
-  if (auto user = GetJson(client, server, "/app/rest/users/current?fields=username,name")) {
+  if (auto user = GetJson(transport, "/app/rest/users/current?fields=username,name")) {
     for (const char* field : {"username", "name"}) {
       if (const auto it = user->find(field); it != user->end() && it->is_string() && !it->get<std::string>().empty()) {
         report.user = it->get<std::string>();
@@ -49,10 +50,10 @@ core::Result<ProbeReport> ProbeServer(http::HttpClient& client, const ServerConn
       }
     }
   }
-  auto projects = GetJson(client, server, "/app/rest/projects?locator=archived:false,count:10000&fields=count");
+  auto projects = GetJson(transport, "/app/rest/projects?locator=archived:false,count:10000&fields=count");
   if (!projects) return std::move(projects).take_error();
   report.projects = Count(*projects);
-  auto build_types = GetJson(client, server, "/app/rest/buildTypes?locator=count:100000&fields=count");
+  auto build_types = GetJson(transport, "/app/rest/buildTypes?locator=count:100000&fields=count");
   if (!build_types) return std::move(build_types).take_error();
   report.build_types = Count(*build_types);
   return report;

@@ -5,7 +5,7 @@
 
 #include "core/result.hpp"
 #include "http/client.hpp"
-#include "teamcity/connection.hpp"
+#include "teamcity/transport.hpp"
 
 namespace tcj::teamcity {
 
@@ -19,6 +19,9 @@ struct ProbeReport {
 
 // Reads /app/rest/server and the current user, then counts the projects and build configurations the credentials can
 // see. Fails with an admin-readable error: DNS, TLS, connection, timeout, 401, 403, not TeamCity.
-core::Result<ProbeReport> ProbeServer(http::HttpClient& client, const ServerConnection& server);
+core::Result<ProbeReport> ProbeServer(Transport& transport);
+
+// The limits of a direct transport for a probe: an admin is waiting for it.
+ClientOptions ProbeOptions();
 
 }  // namespace tcj::teamcity

@@ -59,7 +59,7 @@ core::Error NameTaken(const std::string& name) {
 std::optional<EncryptedSecret> ServerStore::SealFor(const core::TenantId& tenant, const core::ServerId& id,
                                                     const std::string& url,
                                                     const TeamCityCredentials& credentials) const {
-  if (credentials.kind == TeamCityAuthKind::guest) return std::nullopt;
+  if (!HasStoredSecret(credentials.kind)) return std::nullopt;
   return box_.Seal(kTeamCityCredentials, tenant, id.str(), CredentialJson(url, credentials));
 }
 
@@ -128,7 +128,7 @@ core::Result<TeamCityCredentials> ServerStore::Credentials(const core::TenantId&
   }
   TeamCityCredentials out;
   out.kind = ParseTeamCityAuthKind(rows[0].Text(1)).value_or(TeamCityAuthKind::guest);
-  if (out.kind == TeamCityAuthKind::guest) return out;
+  if (!HasStoredSecret(out.kind)) return out;
   auto opened = box_.Open(kTeamCityCredentials, tenant, id.str(), EncryptedSecret::FromStored(rows[0].Bytes(2)));
   if (!opened) return std::move(opened).take_error();
   nlohmann::json doc = nlohmann::json::parse(opened->reveal(), nullptr, false);
@@ -159,7 +159,7 @@ core::Result<ServerRecord> ServerStore::Update(const core::TenantId& tenant, con
   auto current = Read(tenant, id);  // never an older copy: the URL decides whether credentials are needed
   if (!current) return core::Error::Make(core::ErrorKind::not_found, "servers.not_found", "No such TeamCity server.");
   const std::string url = change.url.value_or(current->url);
-  if (url != current->url && !change.credentials && current->auth_kind != TeamCityAuthKind::guest) {
+  if (url != current->url && !change.credentials && HasStoredSecret(current->auth_kind)) {
     return core::Error::InvalidField("auth", "servers.credentials_required",
                                      "Enter the credentials again when changing the server URL.");
   }

@@ -10,7 +10,13 @@
 
 namespace tcj::tenants {
 
-enum class TeamCityAuthKind { token, basic, guest };
+// relay: the service holds no credentials; a relay next to TeamCity signs in with its own (src/relay).
+enum class TeamCityAuthKind { token, basic, guest, relay };
+
+// Whether credentials of this kind are sealed and stored (token, basic) or there are none to keep.
+inline bool HasStoredSecret(TeamCityAuthKind kind) {
+  return kind == TeamCityAuthKind::token || kind == TeamCityAuthKind::basic;
+}
 
 std::string_view ToString(TeamCityAuthKind kind);
 std::optional<TeamCityAuthKind> ParseTeamCityAuthKind(std::string_view text);

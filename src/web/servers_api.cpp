@@ -51,17 +51,6 @@ std::optional<Response> ParseInput(const Request& request, bool require_all, con
   }
   if (auto e = ReadString(doc, "name", 100, in.name)) return e;
   if (auto e = ReadString(doc, "url", 2000, in.url)) return e;
-  if (in.url) {
-    auto parsed = core::ParseUrl(*in.url);
-    if (!parsed) return FieldError("url", parsed.error().message);
-    if (!parsed->query.empty()) return FieldError("url", "the server URL must not have a query string");
-    if (auto allowed = http::CheckTeamCityUrl(*in.url, policy); !allowed) {
-      return FieldError("url", allowed.error().message);
-    }
-    std::string path = parsed->path;
-    while (!path.empty() && path.back() == '/') path.pop_back();
-    in.url = parsed->Origin() + path;
-  }
   if (const auto auth = doc.find("auth"); auth != doc.end()) {
     if (!auth->is_object()) return FieldError("auth", "must be an object with a type");
     std::optional<std::string> type;
@@ -85,10 +74,26 @@ std::optional<Response> ParseInput(const Request& request, bool require_all, con
       c.password = core::Secret(std::move(*password));
     } else if (type == "guest") {
       c.kind = TeamCityAuthKind::guest;
+    } else if (type == "relay") {
+      // A relay next to TeamCity signs in with credentials of its own; the URL is what people
+      // open in their browsers, and the service never connects to it.
+      c.kind = TeamCityAuthKind::relay;
     } else {
-      return FieldError("auth.type", "must be token, basic or guest");
+      return FieldError("auth.type", "must be token, basic, guest or relay");
     }
     in.credentials = std::move(c);
+  }
+  if (in.url) {
+    auto parsed = core::ParseUrl(*in.url);
+    if (!parsed) return FieldError("url", parsed.error().message);
+    if (!parsed->query.empty()) return FieldError("url", "the server URL must not have a query string");
+    const bool relayed = in.credentials && in.credentials->kind == TeamCityAuthKind::relay;
+    if (auto allowed = http::CheckTeamCityUrl(*in.url, policy); !allowed && !relayed) {
+      return FieldError("url", allowed.error().message);
+    }
+    std::string path = parsed->path;
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    in.url = parsed->Origin() + path;
   }
   if (require_all) {
     if (!in.name) return FieldError("name", "is required");
@@ -155,7 +160,13 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
                 if (auto bad = ParseInput(r, false, url_policy, in)) return std::move(*bad);
                 if (!in.url) return FieldError("url", "is required");
                 if (!in.credentials) return FieldError("auth", "is required");
-                return ProbeResponse(teamcity::ProbeServer(*http_client, {*in.url, std::move(*in.credentials)}));
+                if (in.credentials->kind == TeamCityAuthKind::relay) {
+                  return FieldError("auth.type", "a server reached through a relay is tested once it is saved and "
+                                                 "its relay has connected");
+                }
+                auto transport = teamcity::MakeDirectTransport(http_client, {*in.url, std::move(*in.credentials)},
+                                                               teamcity::ProbeOptions());
+                return ProbeResponse(teamcity::ProbeServer(*transport));
               })});
 
   router.Add({.method = "GET",
@@ -213,13 +224,22 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
   router.Add({.method = "POST",
               .pattern = "/api/v1/servers/{id}/test",
               .auth = kAdminAuth,
-              .handler = AdminOnly(access, [&servers, http_client](Request& r) {
+              .handler = AdminOnly(access, [&servers, http_client, relay = hooks.relay_transport](Request& r) {
                 const core::ServerId id(std::string(*r.PathParam("id")));
                 const auto server = servers.Get(*r.principal.tenant, id);
                 if (!server) return ServerNotFound();
                 auto credentials = servers.Credentials(*r.principal.tenant, id);
                 if (!credentials) return ProbeResponse(std::move(credentials).take_error());
-                return ProbeResponse(teamcity::ProbeServer(*http_client, {server->url, std::move(*credentials)}));
+                std::unique_ptr<teamcity::Transport> transport;
+                if (credentials->kind != TeamCityAuthKind::relay) {
+                  transport = teamcity::MakeDirectTransport(http_client, {server->url, std::move(*credentials)},
+                                                            teamcity::ProbeOptions());
+                } else if (relay) {
+                  transport = relay(*r.principal.tenant, id);
+                } else {
+                  return FieldError("auth.type", "this service does not serve relays");
+                }
+                return ProbeResponse(teamcity::ProbeServer(*transport));
               })});
 }
 

@@ -7,6 +7,7 @@
 #include "http/address_policy.hpp"
 #include "http/client.hpp"
 #include "http/router.hpp"
+#include "teamcity/transport.hpp"
 #include "tenants/server_store.hpp"
 #include "web/admin_access.hpp"
 #include "web/audit_trail.hpp"
@@ -22,6 +23,9 @@ struct ServerHooks {
   // Starts removing a server (its records in Jira first); false when the tenant has no such server.
   // Unset: the server's row is deleted at once.
   std::function<bool(const core::TenantId&, const core::ServerId&)> remove{};
+  // The transport of a server reached through a relay (auth type relay). Unset: such servers
+  // cannot be tested.
+  std::function<std::unique_ptr<teamcity::Transport>(const core::TenantId&, const core::ServerId&)> relay_transport{};
 };
 
 // DELETE answers 202 {"status": "removing"} when the removal runs in the background (hooks.remove),
