@@ -52,7 +52,7 @@ core::Secret Agent::Token() {
 }
 
 void Agent::Run(std::chrono::seconds status_every) {
-  log_.Info("relay.started", {{"service", config_.service_url},
+  log_.Info("relay.started", {{"service_url", config_.service_url},
                               {"teamcity", config_.teamcity_url},
                               {"channels", config_.channels},
                               {"version", core::kVersion}});
@@ -66,7 +66,22 @@ void Agent::Run(std::chrono::seconds status_every) {
                                {"teamcity_errors", counters_.teamcity_errors.load()}});
   }
   for (auto& t : channels) t.join();
+  SayGoodbye();
   log_.Info("relay.stopped", {{"requests_served", counters_.served.load()}});
+}
+
+// Tells the service this relay is gone now: it fails what it still waits for at once, and the
+// admin pages say so, instead of noticing a silence later.
+void Agent::SayGoodbye() {
+  http::ClientRequest bye{.method = "POST", .url = config_.service_url + std::string(kExchangePath)};
+  bye.headers.Set("Authorization", "Bearer " + std::string(Token().reveal()));
+  bye.headers.Set(std::string(kInstanceHeader), instance_);
+  bye.headers.Set(std::string(kVersionHeader), core::kVersion);
+  bye.headers.Set(std::string(kGoodbyeHeader), "1");
+  bye.connect_timeout = std::chrono::seconds(2);
+  bye.total_timeout = std::chrono::seconds(3);
+  bye.max_response_bytes = kMaxRequestBytes;
+  if (auto sent = service_->Send(bye); !sent) log_.Debug("relay.goodbye_failed", {{"error", sent.error().message}});
 }
 
 bool Agent::Pace() {

@@ -47,6 +47,7 @@ class Agent {
     Answer answer;
   };
   void Channel(int index);
+  void SayGoodbye();
   Answer Ask(const std::string& path);
   // Waits for the request rate cap; false when stopping.
   bool Pace();

@@ -174,15 +174,32 @@ void Hub::Poll(const core::TenantId& tenant, const core::ServerId& server, const
 void Hub::Disconnect(const core::ServerId& server, const std::string& why) {
   std::lock_guard lock(mutex_);
   const auto it = sessions_.find(server);
-  if (it == sessions_.end()) return;
-  Session& session = *it->second;
+  if (it != sessions_.end()) DisconnectLocked(server, *it->second, why, 401);
+}
+
+void Hub::Goodbye(const core::ServerId& server, const std::string& instance) {
+  std::lock_guard lock(mutex_);
+  const auto it = sessions_.find(server);
+  // Only the relay process that is connected can say it is leaving, not an older one.
+  if (it != sessions_.end() && it->second->instance == instance) {
+    DisconnectLocked(server, *it->second, "the relay stopped", 204);
+  }
+}
+
+void Hub::DisconnectLocked(const core::ServerId& server, Session& session, const std::string& why, int status) {
   FailAll(session, NotConnected(" (" + why + ")"));
   for (auto& channel : session.parked) {
-    channel.respond(http::Response::Error(401, "unauthenticated", "This relay token is no longer valid."));
+    channel.respond(status == 401 ? http::Response::Error(401, "unauthenticated", "This relay token is no longer valid.")
+                                  : Empty(status));
   }
-  if (session.view.connected) changed_.push_back(server);
-  log_.Info("relay.disconnected", {{"server", server.str()}, {"reason", why}});
-  sessions_.erase(it);
+  session.parked.clear();
+  session.instance.clear();
+  if (session.view.connected) {
+    session.view.connected = false;
+    session.view.disconnected_at = std::chrono::system_clock::now();
+    changed_.push_back(server);
+    log_.Info("relay.disconnected", {{"server", server.str()}, {"reason", why}});
+  }
 }
 
 std::map<core::ServerId, RelayView> Hub::Views() const {

@@ -75,8 +75,11 @@ class Hub {
   void Poll(const core::TenantId& tenant, const core::ServerId& server, const std::string& token_id,
             const PollerInfo& poller, std::optional<std::pair<std::uint64_t, Answer>> answer, Respond respond);
   // The relay's token no longer opens it (revoked, rotated, server removed): its channels are
-  // answered 401 and it is forgotten.
+  // answered 401, and what it was asked fails at once.
   void Disconnect(const core::ServerId& server, const std::string& why);
+  // The relay process `instance` is stopping (SIGTERM): it is disconnected now, not when its
+  // channels have been silent long enough.
+  void Goodbye(const core::ServerId& server, const std::string& instance);
 
   // Every relay this process knows, connected or not since it last was.
   std::map<core::ServerId, RelayView> Views() const;
@@ -95,6 +98,7 @@ class Hub {
   };
   struct Session;
 
+  void DisconnectLocked(const core::ServerId& server, Session& session, const std::string& why, int status);
   void Hand(Session& session, const std::shared_ptr<Waiter>& waiter, Channel channel);
   void FailAll(Session& session, const core::Error& error);
   void Reap();

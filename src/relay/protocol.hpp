@@ -21,6 +21,8 @@ inline constexpr std::string_view kTokenPrefix = "tcjr_";
 // Request headers of a poll.
 inline constexpr std::string_view kInstanceHeader = "X-Relay-Instance";  // random per relay process
 inline constexpr std::string_view kVersionHeader = "X-Relay-Version";
+// A last poll, without waiting for a request, of a relay that is stopping.
+inline constexpr std::string_view kGoodbyeHeader = "X-Relay-Goodbye";
 // The answer a poll carries: the id of the request it answers, and either TeamCity's status (with
 // its Content-Type, the body being TeamCity's body as it came), the relay's refusal of the request
 // (its allowlist) or why TeamCity could not be asked (unreachable, timeout, too large).

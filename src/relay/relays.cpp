@@ -357,6 +357,12 @@ http::Response Relays::Poll(http::Request& request) {
                                  "X-Relay-Instance (1 to 64 printable characters) is required, and X-Relay-Version "
                                  "must be printable.");
   }
+  if (request.headers.Get(kGoodbyeHeader)) {
+    hub_.Goodbye(link->server, std::string(instance));
+    http::Response bye;
+    bye.status = 204;
+    return bye;
+  }
   std::optional<std::pair<std::uint64_t, Answer>> answer;
   if (const auto id_text = request.headers.Get(kAnswerHeader)) {
     const auto id = Number(*id_text);

@@ -116,8 +116,13 @@ TEST_F(KeyRotationTest, EveryByteaColumnIsAKnownEncryptedColumnAndCounted) {
       std::array<db::Param, 1>{schema()});
   std::set<std::string> known;
   for (const auto& c : kEncryptedColumns) known.insert(c.Name());
+  // TeamCity's answers on their way between two serve processes, deleted once read: no secret
+  // (a relay holds TeamCity's credentials and never sends them).
+  const std::set<std::string> plain = {"relay_exchanges.body"};
   std::set<std::string> found;
-  for (db::Row row : columns) found.insert(row.String(0));
+  for (db::Row row : columns) {
+    if (!plain.contains(row.String(0))) found.insert(row.String(0));
+  }
   EXPECT_EQ(found, known) << "a bytea column is missing from kEncryptedColumns, or the reverse";
 
   Seed(1, 1);

@@ -1,0 +1,302 @@
+// The relay end to end: the service in strict SSRF mode, so that it could not reach the fake
+// TeamCity on loopback itself, and `teamcity-jira relay` between them, as next to a TeamCity behind
+// a firewall.
+#include <gtest/gtest.h>
+#include <sys/types.h>
+
+#include <array>
+#include <csignal>
+#include <fcntl.h>
+#include <fstream>
+#include <unistd.h>
+
+#include "core/text.hpp"
+#include "db/connection.hpp"
+#include "sync_fixture.hpp"
+
+namespace tcj {
+namespace {
+
+using nlohmann::json;
+
+// Whether needle is anywhere in the readable memory of process pid (root reads any process).
+bool MemoryContains(pid_t pid, const std::string& needle) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  const int mem = ::open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY);
+  if (mem < 0) {
+    ADD_FAILURE() << "cannot read the memory of " << pid;
+    return false;
+  }
+  bool found = false;
+  std::string line;
+  std::string region;
+  while (!found && std::getline(maps, line)) {
+    unsigned long long begin = 0;
+    unsigned long long end = 0;
+    char perms[5] = {};
+    if (std::sscanf(line.c_str(), "%llx-%llx %4s", &begin, &end, perms) != 3 || perms[0] != 'r') continue;
+    if (line.find("[vvar]") != std::string::npos || line.find("[vsyscall]") != std::string::npos) continue;
+    region.resize(end - begin);
+    const ssize_t n = ::pread(mem, region.data(), region.size(), static_cast<off_t>(begin));
+    if (n <= 0) continue;
+    found = std::string_view(region.data(), static_cast<std::size_t>(n)).find(needle) != std::string_view::npos;
+  }
+  ::close(mem);
+  return found;
+}
+
+std::string ReadText(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class RelayE2E : public e2e::SyncFixture {
+ protected:
+  void TearDown() override {
+    relay_.reset();
+    proxy_.reset();
+    SyncFixture::TearDown();
+  }
+
+  // Strict: TeamCity servers on private or loopback addresses are refused, the fake's included.
+  void StartStrictService() {
+    port_ = e2e::FreePort();
+    Migrate();
+    Serve(SyncEnv(/*poll_seconds=*/2, /*private_networks=*/false));
+    InstallApp();
+  }
+
+  std::string AddRelayServer(const std::string& name) {
+    json created;
+    const json body = {{"name", name}, {"url", teamcity_->base() + "/tc/" + name}, {"auth", {{"type", "relay"}}}};
+    EXPECT_EQ(Api("POST", "/api/v1/servers", body.dump(), &created), 201) << created.dump();
+    return created.value("id", "");
+  }
+
+  std::string IssueToken(const std::string& server) {
+    json issued;
+    EXPECT_EQ(Api("POST", "/api/v1/servers/" + server + "/relay/token", "", &issued), 201) << issued.dump();
+    return issued.value("token", "");
+  }
+
+  json RelayState(const std::string& server) {
+    json state;
+    Api("GET", "/api/v1/servers/" + server + "/relay", "", &state);
+    return state;
+  }
+
+  void WriteToken(const std::string& token) {
+    std::ofstream(dir_ / "relay-token") << token << "\n";
+  }
+
+  // The relay's files, next to "TeamCity": its configuration and the two secrets.
+  void ConfigureRelay(const std::string& name, const std::string& token, std::uint16_t service_port,
+                      const std::string& proxy = "") {
+    WriteToken(token);
+    std::ofstream(dir_ / "teamcity-token") << "tok-" << name << "\n";
+    std::ofstream(dir_ / "relay.toml") << "[service]\nurl = \"http://127.0.0.1:" << service_port << "\"\n"
+                                       << "token_file = \"" << (dir_ / "relay-token").string() << "\"\n"
+                                       << "proxy = \"" << proxy << "\"\nchannels = 3\n\n"
+                                       << "[teamcity]\nurl = \"" << teamcity_->base() << "/tc/" << name << "\"\n"
+                                       << "auth = \"token\"\ntoken_file = \""
+                                       << (dir_ / "teamcity-token").string() << "\"\n";
+  }
+
+  // Starts the relay (a new process each time) and waits for a channel.
+  void StartRelay(const std::string& log_name = "relay.log") {
+    relay_log_ = dir_ / log_name;
+    relay_ = std::make_unique<testing::ChildProcess>(
+        std::vector<std::string>{e2e::kExecutable, "relay", "--config", (dir_ / "relay.toml").string()},
+        std::vector<std::string>{}, relay_log_);
+    ASSERT_TRUE(relay_->WaitForOutput("relay.channel_connected", std::chrono::seconds(30))) << relay_->Output();
+  }
+
+  std::int64_t AddBuild(const std::string& name, int key) {
+    int code = 0;
+    const json added = teamcity_->Post("/_control/servers/" + name + "/builds",
+                                       {{"buildTypeId", "Backend_Build"},
+                                        {"state", "finished"},
+                                        {"branch", "feature/ABC-" + std::to_string(key) + "-relay"},
+                                        {"changes", {"ABC-" + std::to_string(key) + " added behind the firewall"}}},
+                                       &code);
+    EXPECT_EQ(code, 201) << added.dump();
+    return added.value("id", std::int64_t{0});
+  }
+
+  std::unique_ptr<db::Connection> EmbeddedAdmin() {
+    db::ConnectionSettings s;
+    s.params = {{"host", data_dir().string()}, {"port", "5432"}, {"user", "postgres"}, {"dbname", "teamcity_jira"}};
+    return db::Connection::Open(s.WithSchema("app"));
+  }
+
+  // Rows of any table of the service's schema whose text holds needle.
+  std::int64_t RowsHolding(const std::string& needle) {
+    auto admin = EmbeddedAdmin();
+    std::int64_t rows = 0;
+    for (const auto& t : admin->Exec("SELECT tablename FROM pg_tables WHERE schemaname = 'app'")) {
+      const std::string table = t.String(0);
+      const std::array<db::Param, 1> like{needle};
+      rows += admin->Exec("SELECT count(*) FROM app." + table + " x WHERE x::text LIKE '%' || $1 || '%'", like)[0].Int(0);
+    }
+    return rows;
+  }
+
+  std::unique_ptr<testing::NodeFake> proxy_;
+  std::unique_ptr<testing::ChildProcess> relay_;
+  std::filesystem::path relay_log_;
+};
+
+TEST_F(RelayE2E, BackfillAndPollingThroughARelayBehindAProxyDeliverTheWholeHistory) {
+  ASSERT_NO_FATAL_FAILURE(StartStrictService());
+  CreateTeamCity("inside", 1500);
+
+  // The service itself cannot reach this TeamCity: a direct connection is refused.
+  json refused;
+  const json direct = {{"name", "direct"},
+                       {"url", teamcity_->base() + "/tc/inside"},
+                       {"auth", {{"type", "token"}, {"token", "tok-inside"}}}};
+  EXPECT_EQ(Api("POST", "/api/v1/servers", direct.dump(), &refused), 400) << refused.dump();
+
+  const std::string id = AddRelayServer("inside");
+  ASSERT_FALSE(id.empty());
+  json state = RelayState(id);
+  EXPECT_EQ(state["connected"], false) << state.dump();
+  EXPECT_TRUE(state["token"].is_null()) << state.dump();
+
+  proxy_ = std::make_unique<testing::NodeFake>("proxy", dir_);
+  ConfigureRelay("inside", IssueToken(id), port_, proxy_->base());
+  ASSERT_NO_FATAL_FAILURE(StartRelay());
+
+  ASSERT_TRUE(e2e::EventuallyEvery([&] { return Synced(id); }, std::chrono::seconds(240), std::chrono::seconds(1)))
+      << Status(id).dump();
+  ExpectJiraMatchesHistory("inside", id);
+
+  // Polling: a build that finishes now reaches Jira through the relay as well.
+  const std::int64_t build = AddBuild("inside", 4242);
+  ASSERT_GT(build, 0);
+  ASSERT_TRUE(e2e::EventuallyEvery(
+      [&] {
+        for (const auto& [key, stored] : StoredRecords()) {
+          if (key.ends_with("#" + std::to_string(build))) return stored.keys.contains("ABC-4242");
+        }
+        return false;
+      },
+      std::chrono::seconds(60), std::chrono::seconds(1)));
+  ExpectJiraMatchesHistory("inside", id);
+
+  // Test connection goes through the relay too.
+  json probe;
+  EXPECT_EQ(Api("POST", "/api/v1/servers/" + id + "/test", "", &probe), 200);
+  EXPECT_EQ(probe["ok"], true) << probe.dump();
+
+  state = RelayState(id);
+  EXPECT_EQ(state["connected"], true) << state.dump();
+  EXPECT_TRUE(state["version"].is_string()) << state.dump();
+  EXPECT_GT(state["requests"].get<int>(), 0) << state.dump();
+  EXPECT_EQ(state["refusals"], 0) << state.dump();
+  EXPECT_TRUE(state["token"].is_object()) << state.dump();
+
+  // Every poll went through the proxy.
+  const json proxied = proxy_->Get("/_control/stats");
+  EXPECT_GT(proxied["forwarded"].get<int>() + proxied["tunnels"].get<int>(), 0) << proxied.dump();
+
+  // TeamCity's credential never reached the service: not in its database, its log or its memory,
+  // where the server's own URL is (the search would find it).
+  EXPECT_EQ(RowsHolding("tok-inside"), 0);
+  EXPECT_GT(RowsHolding("/tc/inside"), 0);
+  EXPECT_EQ(ReadText(dir_ / "serve.log").find("tok-inside"), std::string::npos);
+  EXPECT_TRUE(MemoryContains(serve_->pid(), "/tc/inside"));
+  EXPECT_FALSE(MemoryContains(serve_->pid(), "tok-inside"));
+  // The relay's log does not carry it either (it is sent to TeamCity, never logged).
+  EXPECT_EQ(ReadText(relay_log_).find("tok-inside"), std::string::npos);
+
+  // SIGTERM: the relay says goodbye and ends; the service shows it disconnected at once.
+  relay_->Signal(SIGTERM);
+  EXPECT_EQ(relay_->WaitForExit(std::chrono::seconds(15)), 0) << relay_->Output();
+  EXPECT_NE(relay_->Output().find("relay.stopped"), std::string::npos);
+  EXPECT_TRUE(e2e::Eventually([&] { return RelayState(id)["connected"] == false; }, std::chrono::seconds(20)));
+  json after;
+  EXPECT_EQ(Api("POST", "/api/v1/servers/" + id + "/test", "", &after), 200);
+  EXPECT_EQ(after["ok"], false) << after.dump();
+  EXPECT_EQ(after["problem"]["code"], "relay.not_connected") << after.dump();
+}
+
+TEST_F(RelayE2E, KillingTheRelayMidBackfillLosesNothing) {
+  ASSERT_NO_FATAL_FAILURE(StartStrictService());
+  CreateTeamCity("inside", 6000);
+  // Slow pages, so that the kill lands in the middle of the walk.
+  teamcity_->Post("/_control/faults", {{"path", "/tc/inside/app/rest/builds"},
+                                       {"queryContains", "count%3A1000&fields"},
+                                       {"delayMs", 1500},
+                                       {"times", -1}});
+  const std::string id = AddRelayServer("inside");
+  ConfigureRelay("inside", IssueToken(id), port_);
+  ASSERT_NO_FATAL_FAILURE(StartRelay());
+  ASSERT_TRUE(e2e::EventuallyEvery([&] { return BackfillSeen(id, 2000); }, std::chrono::seconds(120),
+                                   std::chrono::seconds(1)));
+  relay_->Signal(SIGKILL);
+  relay_->WaitForExit(std::chrono::seconds(10));
+  teamcity_->Delete("/_control/faults");
+  ASSERT_NO_FATAL_FAILURE(StartRelay("relay-2.log"));
+
+  ASSERT_TRUE(e2e::EventuallyEvery([&] { return Synced(id); }, std::chrono::seconds(240), std::chrono::seconds(1)))
+      << Status(id).dump();
+  ExpectJiraMatchesHistory("inside", id);
+}
+
+TEST_F(RelayE2E, TheRelayRefusesWhatItsAllowlistDoesNotListAndARevokedTokenDisconnectsIt) {
+  ASSERT_NO_FATAL_FAILURE(StartStrictService());
+  CreateTeamCity("inside", 300);
+  // TeamCity (or a compromised service) points the walk at an endpoint the sync never needs.
+  teamcity_->Post("/_control/faults",
+                  {{"path", "/tc/inside/app/rest/builds"},
+                   {"queryContains", "count%3A1000&fields"},
+                   {"status", 200},
+                   {"body", {{"count", 0}, {"nextHref", "/app/rest/agents?locator=name:x"}, {"build", json::array()}}},
+                   {"times", 1}});
+  const std::string id = AddRelayServer("inside");
+  ConfigureRelay("inside", IssueToken(id), port_);
+  ASSERT_NO_FATAL_FAILURE(StartRelay());
+
+  // Refused by the relay, in its log and in the service's, and on the server's relay state.
+  ASSERT_TRUE(relay_->WaitForOutput("relay.refused", std::chrono::seconds(60))) << relay_->Output();
+  EXPECT_NE(relay_->Output().find("/app/rest/agents"), std::string::npos);
+  EXPECT_TRUE(e2e::Eventually([&] { return ReadText(dir_ / "serve.log").find("relay.refused") != std::string::npos; },
+                              std::chrono::seconds(10)));
+  EXPECT_TRUE(e2e::EventuallyEvery([&] { return RelayState(id)["refusals"].get<int>() > 0; },
+                                   std::chrono::seconds(20), std::chrono::seconds(1)))
+      << RelayState(id).dump();
+  EXPECT_TRUE(e2e::EventuallyEvery(
+      [&] {
+        json s = Status(id);  // not const: a missing field reads as null
+        return s["backfill"]["last_error"].is_string() &&
+               s["backfill"]["last_error"].get<std::string>().find("the relay refused") != std::string::npos;
+      },
+      std::chrono::seconds(30), std::chrono::seconds(1)))
+      << Status(id).dump();
+
+  // Revoked: the connected relay is turned away within seconds.
+  EXPECT_EQ(Api("DELETE", "/api/v1/servers/" + id + "/relay/token"), 204);
+  ASSERT_TRUE(relay_->WaitForOutput("relay.token_refused", std::chrono::seconds(15))) << relay_->Output();
+  EXPECT_TRUE(e2e::Eventually([&] { return RelayState(id)["connected"] == false; }, std::chrono::seconds(20)))
+      << RelayState(id).dump();
+  EXPECT_EQ(Api("DELETE", "/api/v1/servers/" + id + "/relay/token"), 404);
+
+  // A forged token, and the revoked one, are 401 at the door.
+  for (const std::string& token : {std::string("tcjr_forged"), ReadText(dir_ / "relay-token")}) {
+    auto r = testing::HttpRequest(port_, "POST", "/relay/v1/exchange", "",
+                                  "Authorization: Bearer " + std::string(core::TrimAsciiSpace(token)) +
+                                      "\r\nX-Relay-Instance: test\r\n");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 401);
+  }
+
+  // Rotated: the relay reads the new token from its file and comes back without a restart.
+  WriteToken(IssueToken(id));
+  EXPECT_TRUE(e2e::EventuallyEvery([&] { return RelayState(id)["connected"] == true; }, std::chrono::seconds(90),
+                                   std::chrono::seconds(1)))
+      << RelayState(id).dump() << relay_->Output();
+}
+
+}  // namespace
+}  // namespace tcj
