@@ -15,6 +15,7 @@
 
 #include "core/random.hpp"
 #include "db/connection.hpp"
+#include "relay_support.hpp"
 #include "support/pg_test.hpp"
 #include "sync_fixture.hpp"
 
@@ -728,6 +729,43 @@ TEST_F(TwoProcessesE2E, CachesFollowChangesMadeThroughTheOtherProcessOrACommand)
                                        {{"appBaseUrl", "http://127.0.0.1:" + std::to_string(port_a)}});
   ASSERT_EQ(uninstalled["status"], 204) << uninstalled.dump();
   EXPECT_TRUE(Eventually([&] { return with_context() == 401; }, 10s));
+}
+
+// A relay's channels reach one process; the other's jobs and an admin's test connection on it go
+// through PostgreSQL to the process that holds the relay.
+TEST_F(TwoProcessesE2E, ARelayConnectedToOneProcessServesTheOther) {
+  ASSERT_NE(std::getenv("TEAMCITY_JIRA_TEST_PG"), nullptr) << "run through scripts/with-test-postgres";
+  ASSERT_NO_FATAL_FAILURE(StartTwo());
+  InstallApp();
+  CreateTeamCity("inside", 1500);
+  json created;
+  const json body = {{"name", "inside"}, {"url", teamcity_->base() + "/tc/inside"}, {"auth", {{"type", "relay"}}}};
+  ASSERT_EQ(Api("POST", "/api/v1/servers", body.dump(), &created), 201) << created.dump();
+  const std::string id = created["id"];
+  json issued;
+  ASSERT_EQ(Api("POST", "/api/v1/servers/" + id + "/relay/token", "", &issued), 201) << issued.dump();
+
+  e2e::RelayUnderTest relay;
+  relay.Configure(dir_, teamcity_->base() + "/tc/inside", "tok-inside", issued["token"], other_.public_port);
+  ASSERT_NO_FATAL_FAILURE(relay.Start());
+  const std::string b = ":" + std::to_string(other_.process->pid());
+  ASSERT_TRUE(Eventually(
+      [&] {
+        const auto rows = Admin().Exec("SELECT holder FROM relay_state WHERE connected");
+        return rows.size() == 1 && rows[0].String(0).ends_with(b);
+      },
+      20s));
+
+  // Asked on A, which does not hold the relay.
+  json probe;
+  EXPECT_EQ(ApiOn(public_port_, "POST", "/api/v1/servers/" + id + "/test", "", &probe), 200);
+  EXPECT_EQ(probe["ok"], true) << probe.dump();
+  EXPECT_EQ(probe["version"], "2025.07 (build 197242)") << probe.dump();
+
+  ASSERT_TRUE(e2e::EventuallyEvery([&] { return Synced(id); }, 240s, 1s)) << Status(id).dump();
+  ExpectJiraMatchesHistory("inside", id);
+  // Nothing is left behind in the exchange table.
+  EXPECT_TRUE(Eventually([&] { return Admin().Exec("SELECT count(*) FROM relay_exchanges")[0].Int(0) == 0; }, 10s));
 }
 
 }  // namespace
