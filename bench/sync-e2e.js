@@ -4,6 +4,7 @@
 //
 //   node bench/sync-e2e.js initial [--builds 20000]        initial sync of one server: builds/s, peak RSS
 //        [--pg-stats]                                      and where PostgreSQL spent its time
+//        [--relay]                                         through a relay: its CPU, idle and busy memory
 //   node bench/sync-e2e.js many [--servers 1000] [--seconds 120]
 //                                                           steady polling of many servers: CPU, RSS
 //
@@ -23,7 +24,9 @@ const option = (name, fallback) => {
 
 async function main() {
   const pgStats = args.includes('--pg-stats');
-  const { dir, jira, teamcity, serve, fakePids, addServer, synced, stop, psql } = await startStack({ pgStats });
+  const relayed = args.includes('--relay');
+  const { dir, jira, teamcity, serve, fakePids, addServer, addRelayedServer, synced, stop, psql } =
+    await startStack({ pgStats });
   let result;
   if (mode === 'initial') {
     const builds = option('builds', 20000);
@@ -38,7 +41,10 @@ async function main() {
     const before = procStats(serve.pid);
     const othersBefore = otherCpu(fakePids, path.join(dir, 'pg'));
     const t0 = Date.now();
-    const id = await addServer('main');
+    // Through a relay the time includes starting it (the backfill waits for its connection); its
+    // idle memory is measured as it connects, before the first request.
+    const { id, relay } = relayed ? await addRelayedServer('main') : { id: await addServer('main') };
+    const relayIdle = relay ? procStats(relay.pid) : null;
     // A status call counts the server's builds, so it is asked every second at 20 000 builds and
     // every 10 s at 200 000 (more often would be a load of its own); the sync ended with the last
     // answer Jira gave, which the fake's request log dates to the millisecond.
@@ -48,6 +54,7 @@ async function main() {
     const seconds = ((last ? Date.parse(last.time) + last.durationMs : Date.now()) - t0) / 1000;
     const after = procStats(serve.pid);
     const othersAfter = otherCpu(fakePids, path.join(dir, 'pg'));
+    const relayAfter = relay ? procStats(relay.pid) : null;
     const stored = (await call('GET', `${jira}/_control/sites/acme/builds`)).json.count +
                    (await call('GET', `${jira}/_control/sites/acme/deployments`)).json.count;
     if (process.env.BENCH_DEBUG) {
@@ -75,6 +82,10 @@ async function main() {
                teamcityFakeCpuSeconds: +(othersAfter.perFake[1] - othersBefore.perFake[1]).toFixed(2),
                postgresCpuSeconds: +(othersAfter.pgSeconds - othersBefore.pgSeconds).toFixed(2),
                cores: os.cpus().length };
+    if (relay) {
+      Object.assign(result, { relayIdleRssMiB: +relayIdle.rssMiB.toFixed(1), relayPeakRssMiB: +relayAfter.peakRssMiB.toFixed(1),
+                              relayCpuSeconds: +(relayAfter.cpuSeconds - relayIdle.cpuSeconds).toFixed(2) });
+    }
     if (pgStats) {
       const [[walBytes]] = psql(`SELECT pg_current_wal_lsn() - '${walBefore}'::pg_lsn`);
       result.walBytesPerBuild = Math.round(Number(walBytes) / builds);

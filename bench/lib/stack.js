@@ -140,6 +140,31 @@ async function startStack(options = {}) {
     if (r.status !== 201) throw new Error(`adding ${name} failed: ${r.text}`);
     return r.json.id;
   };
+  // A server reached through a relay (`teamcity-jira relay`) started here, next to "TeamCity":
+  // the server is added, its relay token created, the relay started, and its connection awaited.
+  const addRelayedServer = async (name) => {
+    const r = await api('POST', '/api/v1/servers', { name, url: `${teamcity}/tc/${name}`, auth: { type: 'relay' } });
+    if (r.status !== 201) throw new Error(`adding ${name} failed: ${r.text}`);
+    const token = await api('POST', `/api/v1/servers/${r.json.id}/relay/token`);
+    if (token.status !== 201) throw new Error(`no relay token: ${token.text}`);
+    fs.writeFileSync(path.join(dir, 'relay-token'), `${token.json.token}\n`, { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, 'teamcity-token'), 'tok\n', { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, 'relay.toml'), [
+      '[service]', `url = "${app}"`, `token_file = "${path.join(dir, 'relay-token')}"`,
+      `channels = ${process.env.BENCH_RELAY_CHANNELS || 2}`, '',
+      '[teamcity]', `url = "${teamcity}/tc/${name}"`, 'auth = "token"',
+      `token_file = "${path.join(dir, 'teamcity-token')}"`, 'max_requests_per_second = 1000', '',
+      '[log]', 'level = "warn"', ''].join('\n'));
+    const relay = spawn(executable, ['relay', '--config', path.join(dir, 'relay.toml')],
+                        { stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(relay);
+    for (let i = 0; ; ++i) {
+      if ((await api('GET', `/api/v1/servers/${r.json.id}/relay`)).json.connected) break;
+      if (i > 300) throw new Error('the relay did not connect');
+      await sleep(100);
+    }
+    return { id: r.json.id, relay };
+  };
   const synced = async (id) => {
     const s = (await api('GET', `/api/v1/servers/${id}/status`)).json;
     return s && s.backfill && s.backfill.state === 'done' && s.last_success_at && s.builds.pending === 0 ? s : null;
@@ -157,7 +182,7 @@ async function startStack(options = {}) {
     if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
     return r.stdout.trim().split('\n').filter(Boolean).map((line) => line.split('\t'));
   };
-  return { dir, app, jira, teamcity, env, serve, fakePids, api, addServer, synced, stop, psql };
+  return { dir, app, jira, teamcity, env, serve, fakePids, api, addServer, addRelayedServer, synced, stop, psql };
 }
 
 module.exports = { executable, startStack, call, sleep, procStats, otherCpu };

@@ -69,6 +69,7 @@ Services::Services(const config::Config& c, const core::Logger& l, crypto::Keyri
   issue_builds.FollowChanges(changes);
   relay_tokens.FollowChanges(changes);
   relays.FollowChanges(changes);
+  relays.OnConnected([this](const core::TenantId& t, const core::ServerId& s) { sync_engine.RunServerJobsNow(t, s); });
 }
 
 std::unique_ptr<teamcity::Transport> Services::TransportFor(const core::TenantId& tenant, const core::ServerId& server,

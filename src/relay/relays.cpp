@@ -205,7 +205,9 @@ void Relays::Background() {
   auto next_beat = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    wake_.wait_until(lock, next_beat,
+    // Relays connecting or going are looked for twice a second: their state and their server's
+    // jobs should not wait for the next heartbeat.
+    wake_.wait_until(lock, std::min(next_beat, std::chrono::steady_clock::now() + std::chrono::milliseconds(500)),
                      [this] { return stopping_ || !exchange_tenants_.empty() || !token_tenants_.empty(); });
     if (stopping_) break;
     auto exchanges = std::exchange(exchange_tenants_, {});
@@ -215,10 +217,18 @@ void Relays::Background() {
     try {
       if (!tokens.empty()) CheckTokens(tokens);
       if (!exchanges.empty()) ClaimExchanges(exchanges);
-      if (beat || !hub_.TakeChanged().empty()) {
+      const auto changed = hub_.TakeChanged();
+      if (beat || !changed.empty()) {
         Heartbeat();
         // Exchanges whose notice came while the feed was down, or before this process held the relay.
         ClaimExchanges({std::string(db::kEveryTenant)});
+      }
+      if (!changed.empty() && on_connected_) {
+        const auto views = hub_.Views();
+        for (const auto& server : changed) {
+          const auto it = views.find(server);
+          if (it != views.end() && it->second.connected) on_connected_(it->second.tenant, server);
+        }
       }
     } catch (const std::exception& e) {
       log_.Warn("relay.background_failed", {{"error", e.what()}});

@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -39,6 +40,11 @@ class Relays {
 
   // Before the feed starts: revocations disconnect relays, exchanges wake their two sides.
   void FollowChanges(db::ChangeFeed& feed);
+  // Before Start: what to do when a server's relay connects here (its jobs, which failed or waited
+  // while it was away, run now).
+  void OnConnected(std::function<void(const core::TenantId&, const core::ServerId&)> on_connected) {
+    on_connected_ = std::move(on_connected);
+  }
   void Start();
   // Answers every channel (the relays reconnect elsewhere) and stops the threads. Idempotent.
   void Stop();
@@ -76,6 +82,7 @@ class Relays {
   core::Logger log_;
   RelaysOptions options_;
   Hub hub_;
+  std::function<void(const core::TenantId&, const core::ServerId&)> on_connected_;
 
   std::mutex mutex_;
   std::condition_variable wake_;            // the background thread: notices, stop

@@ -123,6 +123,12 @@ void Engine::ServerAdded(const core::TenantId& tenant, const core::ServerId& ser
   workers_->Wake();
 }
 
+void Engine::RunServerJobsNow(const core::TenantId& tenant, const core::ServerId& server) {
+  const bool poll = queue_.RunNow(tenant, PollKey(server));
+  const bool backfill = queue_.RunNow(tenant, BackfillKey(server));
+  if (poll || backfill) workers_->Wake();
+}
+
 void Engine::TenantUninstalled(const core::TenantId& tenant) {
   const int killed = queue_.KillTenantJobs(tenant, "the app was uninstalled from the Jira site");
   context_.log.Info("sync.tenant_stopped", {{"tenant", tenant.str()}, {"jobs", killed}});

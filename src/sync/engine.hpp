@@ -51,6 +51,9 @@ class Engine {
 
   // A server was added: poll it now and backfill its history.
   void ServerAdded(const core::TenantId& tenant, const core::ServerId& server);
+  // The server's poll and backfill, if waiting (a retry, the next poll), run now: what they waited
+  // for is back (its relay connected).
+  void RunServerJobsNow(const core::TenantId& tenant, const core::ServerId& server);
   // The tenant uninstalled the app: nothing runs for it any more.
   void TenantUninstalled(const core::TenantId& tenant);
   // The tenant installed the app again (its servers are polled again) or its link changed.

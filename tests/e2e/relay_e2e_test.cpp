@@ -12,6 +12,7 @@
 
 #include "core/text.hpp"
 #include "db/connection.hpp"
+#include "support/raw_http.hpp"
 #include "relay_support.hpp"
 #include "sync_fixture.hpp"
 
@@ -282,6 +283,79 @@ TEST_F(RelayE2E, TheRelayRefusesWhatItsAllowlistDoesNotListAndARevokedTokenDisco
   EXPECT_TRUE(e2e::EventuallyEvery([&] { return RelayState(id)["connected"] == true; }, std::chrono::seconds(90),
                                    std::chrono::seconds(1)))
       << RelayState(id).dump() << relay_.process().Output();
+}
+
+// The service's side of a broken or hostile relay: garbage, malformed, oversized and truncated
+// answers fail the sync with a reason an admin can read, and store nothing.
+TEST_F(RelayE2E, ARelaysBrokenAnswersFailTheSyncWithAClearReasonAndStoreNothing) {
+  ASSERT_NO_FATAL_FAILURE(StartStrictService());
+  CreateTeamCity("inside", 300);
+  const std::string id = AddRelayServer("inside");
+  const std::string token = IssueToken(id);
+  const std::string auth = "Authorization: Bearer " + token + "\r\nX-Relay-Instance: rogue\r\n";
+  auto poll = [&](const std::string& headers, const std::string& body) {
+    testing::RawConnection c(port_);
+    c.Send("POST /relay/v1/exchange HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + headers +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    return c.ReadResponse(std::chrono::seconds(40));
+  };
+
+  // Every request is answered with something that is not TeamCity's JSON.
+  std::string answer_headers;
+  const auto reason = [&] {
+    json s = Status(id);  // not const: a missing field reads as null
+    for (const json& e : {s["backfill"]["last_error"], s["last_error"]["message"]}) {
+      if (e.is_string() && (e.get<std::string>().find("could not be read") != std::string::npos ||
+                            e.get<std::string>().find("is not a number") != std::string::npos)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (int i = 0; i < 30 && !reason(); ++i) {
+    const auto r = poll(answer_headers, answer_headers.empty() ? "" : "{\"build\": [ garbage");
+    ASSERT_TRUE(r);
+    ASSERT_TRUE(r->status == 200 || r->status == 204) << r->status << " " << r->body;
+    answer_headers.clear();
+    if (r->status == 200) {
+      const json request = json::parse(r->body);
+      answer_headers = "X-Relay-Answer: " + std::to_string(request["id"].get<std::uint64_t>()) +
+                       "\r\nX-Relay-Status: 200\r\nX-Relay-Content-Type: application/json\r\n";
+    }
+  }
+  EXPECT_TRUE(reason()) << Status(id).dump();
+  EXPECT_EQ(Status(id)["builds"]["total"], 0);
+
+  // Malformed answers are refused with what is wrong.
+  for (const std::string& bad : {std::string("X-Relay-Answer: twelve\r\n"), std::string("X-Relay-Answer: 12\r\n"),
+                                 std::string("X-Relay-Answer: 12\r\nX-Relay-Status: 999\r\n")}) {
+    const auto r = poll(bad, "");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << bad << r->body;
+    EXPECT_NE(r->body.find("X-Relay-"), std::string::npos) << r->body;
+  }
+  const auto no_instance = testing::HttpRequest(port_, "POST", "/relay/v1/exchange", "", "Authorization: Bearer " + token + "\r\n");
+  ASSERT_TRUE(no_instance);
+  EXPECT_EQ(no_instance->status, 400);
+
+  // Larger than any TeamCity answer the service takes: refused before it is read.
+  {
+    testing::RawConnection c(port_);
+    c.Send("POST /relay/v1/exchange HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
+           "X-Relay-Answer: 1\r\nX-Relay-Status: 200\r\nContent-Length: 100000000\r\n\r\n");
+    const auto r = c.ReadResponse();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+  }
+  // Cut off in the middle of its body: the connection is dropped, and the service goes on.
+  {
+    testing::RawConnection c(port_);
+    c.Send("POST /relay/v1/exchange HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
+           "X-Relay-Answer: 1\r\nX-Relay-Status: 200\r\nContent-Length: 1000\r\n\r\n{\"count\":");
+  }
+  EXPECT_EQ(e2e::StatusOf(port_, "/readyz"), 200);
+  EXPECT_EQ(Status(id)["builds"]["total"], 0);
+  EXPECT_EQ(jira_->Get("/_control/sites/acme/builds")["count"], 0);
 }
 
 }  // namespace

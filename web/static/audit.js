@@ -50,7 +50,12 @@ function addressCell(address) {
 // ---- what happened ----
 
 const CHANGED_FIELDS = { name: 'name', url: 'URL', credentials: 'credentials' };
-const AUTH = { token: 'an access token', basic: 'a username and password', guest: 'the guest user' };
+const AUTH = {
+  token: 'Signing in to TeamCity with an access token',
+  basic: 'Signing in to TeamCity with a username and password',
+  guest: 'Signing in to TeamCity with the guest user',
+  relay: 'Reached through a relay, which signs in to TeamCity with its own credentials',
+};
 
 // A TeamCity server in a sentence: a link to its page while it exists. Named as the entry names it
 // (created, changed, removed), else by its name now or the last name the log knows.
@@ -131,7 +136,7 @@ export function describe(event, names, existing) {
   switch (event.action) {
     case 'server.created':
       return [['Created TeamCity server ', server(d.name), d.url ? ` (${d.url})` : ''],
-        AUTH[d.auth] ? h('div', { class: 'tcj-subtle' }, `Signing in to TeamCity with ${AUTH[d.auth]}`) : null];
+        AUTH[d.auth] ? h('div', { class: 'tcj-subtle' }, AUTH[d.auth]) : null];
     case 'server.updated': {
       const changed = Array.isArray(d.changed) ? d.changed.map((c) => CHANGED_FIELDS[c] || String(c)) : [];
       return [changed.length ? ['Changed server ', server(d.name), `: ${changed.join(', ')}`] : ['Saved server ', server(d.name), ' without changes'],
@@ -147,6 +152,10 @@ export function describe(event, names, existing) {
       return [[`Requested a backfill of ${count(d.days, 'day')} for `, server()], null];
     case 'server.webhook_secret_rotated':
       return [['Rotated the webhook secret of ', server()], null];
+    case 'relay.token_issued':
+      return [['Created a relay token for ', server(), ' (any earlier one stopped working)'], null];
+    case 'relay.token_revoked':
+      return [['Revoked the relay token of ', server()], null];
     case 'session.signed_in': return [['Signed in'], null];
     case 'session.signed_out': return [['Signed out'], null];
     case 'admin_token.created':
@@ -194,7 +203,7 @@ export function auditView(main, { query }, ctx) {
   main.append(
     h('h1', {}, 'Audit log'),
     h('p', { class: 'tcj-intro' }, 'Who changed what of this site, when and from which address, newest first: TeamCity servers, what to sync, ',
-      'backfills, webhook secrets, sign-ins, admin tokens and the app\'s installation. The service never changes or deletes an entry.'),
+      'backfills, webhook secrets, relay tokens, sign-ins, admin tokens and the app\'s installation. The service never changes or deletes an entry.'),
     list, more);
 
   const names = new Map();  // server id -> name

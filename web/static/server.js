@@ -1,8 +1,8 @@
-// One TeamCity server: its state and backfill, recent builds and events, the webhook (Status), what
-// to sync with the deployment environment rules and their live effect (What to sync), and the
-// issue keys and record a build would produce (Preview).
-import { h, replace, button, message, field, lozenge, number, time, externalLink, uid } from './dom.js';
-import { get, post, enc } from './api.js';
+// One TeamCity server: its state and backfill, its relay when it is reached through one, recent
+// builds and events, the webhook (Status), what to sync with the deployment environment rules and
+// their live effect (What to sync), and the issue keys and record a build would produce (Preview).
+import { h, replace, button, message, field, lozenge, count, number, time, relativeTime, externalLink, uid } from './dom.js';
+import { get, post, del, enc, host } from './api.js';
 import { openDialog } from './dialog.js';
 import { poll } from './poll.js';
 import { POLL_MS, confirmRemove } from './servers.js';
@@ -113,6 +113,7 @@ function renderStatus(body, server, ctx) {
       h('h2', { id: 'state-heading' }, 'State'),
       stateSlot, factsSlot,
       h('div', { class: 'tcj-actions' }, testButton), testResult),
+    ...(server.auth && server.auth.type === 'relay' ? [relayCard(server, ctx)] : []),
     h('section', { class: 'tcj-card', 'aria-labelledby': 'backfill-heading' },
       h('h2', { id: 'backfill-heading' }, 'Backfill'),
       h('p', { class: 'tcj-subtle' }, 'When a server is added, its recent history is read at once. Read further back (up to 365 days), or read it again:'),
@@ -226,8 +227,11 @@ function webhookCard(server) {
     h('div', { class: 'tcj-actions' }, create), result);
 }
 
-function copyField(label, value) {
-  const input = h('input', { type: 'text', readOnly: true, value, spellcheck: 'false', class: 'tcj-mono' });
+// A read-only field with a Copy button; lines > 1 makes it a text area (a configuration file).
+function copyField(label, value, { lines = 1 } = {}) {
+  const input = lines > 1
+    ? h('textarea', { readOnly: true, value, rows: String(lines), spellcheck: 'false', wrap: 'off' })
+    : h('input', { type: 'text', readOnly: true, value, spellcheck: 'false', class: 'tcj-mono' });
   const f = field({ label, control: input });
   const status = h('span', { class: 'tcj-subtle', 'aria-live': 'polite' });
   const copy = button('Copy', async () => {
@@ -249,6 +253,175 @@ function webhookSecret(hook) {
     copyField('Webhook URL', hook.url),
     copyField('Secret', hook.secret),
     hook.note ? h('p', { class: 'tcj-hint' }, hook.note) : null);
+}
+
+// ---- Relay ----
+
+// Where README's "TeamCity behind a firewall" installs the relay's files.
+const RELAY_DIR = '/etc/teamcity-jira-relay';
+
+// The relay's state in words. The headline (connected or not, since when) is a live region; the
+// counters beside it change with every request, so they are not announced.
+function relayHeadline(state) {
+  if (!state.token) return [lozenge('Not connected'), ' No token yet: create one and start the relay with it.'];
+  if (state.connected) return [lozenge('Connected', 'success'), ' Connected since ', time(state.connected_since, { relative: false })];
+  if (state.disconnected_at) return [lozenge('Not connected', 'failed'), ' Not connected since ', time(state.disconnected_at, { relative: false }), '.'];
+  return [lozenge('Not connected', 'moved'), ' Never connected: start the relay with its token.'];
+}
+
+// What a connected relay did since it connected, following the headline in the same sentence.
+function relayCounters(state) {
+  if (!state.token || !state.connected) return null;
+  return [`, version ${state.version || 'unknown'}, last request `, state.last_request_at ? time(state.last_request_at) : 'none yet',
+    `, ${count(state.requests, 'request')}, ${number(state.refusals)} refused.`];
+}
+
+function relayFacts(state) {
+  const lines = [];
+  if (!state.token && state.connected) {
+    lines.push(h('p', { class: 'tcj-state-detail' }, 'The relay connected with the revoked token is disconnected within seconds.'));
+  } else if (!state.token && state.disconnected_at) {
+    lines.push(h('p', { class: 'tcj-state-detail' }, 'Not connected since ', time(state.disconnected_at, { relative: false }), '.'));
+  }
+  if (state.token && state.token.created_at) {
+    lines.push(h('p', { class: 'tcj-state-detail' }, 'Token created ', time(state.token.created_at, { relative: false }), '.'));
+  }
+  if (state.last_refusal) {
+    lines.push(h('p', { class: 'tcj-state-detail tcj-relay__refusal' }, 'Last request the relay refused: ',
+      h('span', { class: 'tcj-mono' }, state.last_refusal)));
+  }
+  return lines;
+}
+
+// A string for TOML (whose basic strings take JSON's escapes).
+const tomlString = (text) => JSON.stringify(String(text));
+
+// The relay's configuration for this server. Inside Forge the page is not served by the service,
+// so its address is left for the admin to fill in.
+function relayConfig(server) {
+  const serviceUrl = host === 'forge' ? 'https://teamcity-jira.example.com' : window.location.origin;
+  return [
+    '[service]',
+    `url = ${tomlString(serviceUrl)}`,
+    `token_file = "${RELAY_DIR}/relay-token"`,
+    '',
+    '[teamcity]',
+    `url = ${tomlString(server.url)}`,
+    'auth = "token"',
+    `token_file = "${RELAY_DIR}/teamcity-token"`,
+  ].join('\n');
+}
+
+function relayToken(server, token) {
+  const config = relayConfig(server);
+  return h('div', { class: 'tcj-message tcj-message--success tcj-relay-token', role: 'status' },
+    h('p', {}, h('strong', {}, 'Shown once. '), 'Copy the token now: it cannot be shown again.'),
+    copyField('Relay token', token),
+    h('p', {}, `On the relay's machine, put the token in ${RELAY_DIR}/relay-token and a TeamCity access token in `,
+      `${RELAY_DIR}/teamcity-token (both of mode 0600, owned by the relay's user), then start the relay with this configuration:`),
+    copyField(`Relay configuration (${RELAY_DIR}/relay.toml)`, config, { lines: config.split('\n').length }),
+    h('p', { class: 'tcj-hint' },
+      host === 'forge' ? 'Replace the service URL with the address of this service. ' : null,
+      'The TeamCity URL is where the relay reaches TeamCity: change it if that differs from the address people open. ',
+      'Every step is in the README, section "TeamCity behind a firewall".'));
+}
+
+// A relay server's relay: connected or not, what it relayed and refused, and its token (created,
+// rotated or revoked here; a new token is shown once, with the relay's configuration).
+function relayCard(server, ctx) {
+  const id = enc(server.id);
+  const headline = h('span', { 'aria-live': 'polite' }, h('span', { class: 'tcj-subtle' }, 'Loading the relay\'s state…'));
+  const counters = h('span', {});
+  const facts = h('div', {});
+  const errorSlot = h('div', {});
+  const result = h('div', {});
+  // Bumped by every change made here, so that an answer read before it cannot undo it on screen.
+  let generation = 0;
+
+  const tokenButton = button('Create relay token', () => (tokenButton.dataset.hasToken ? confirmRotate() : create()), { kind: 'primary' });
+  const revokeButton = button('Revoke token', () => confirmRevoke(), { kind: 'subtle', hidden: true });
+  const showTokenButtons = (hasToken) => {
+    tokenButton.textContent = hasToken ? 'Rotate token' : 'Create relay token';
+    tokenButton.className = `tcj-button tcj-button--${hasToken ? 'default' : 'primary'}`;
+    if (hasToken) tokenButton.dataset.hasToken = 'true';
+    else delete tokenButton.dataset.hasToken;
+    revokeButton.hidden = !hasToken;
+  };
+
+  const render = (state) => {
+    replace(errorSlot);
+    showTokenButtons(!!state.token);
+    renderIfChanged(headline, [state.token, state.connected, state.connected_since, state.disconnected_at], () => relayHeadline(state));
+    // Keyed on the relative time as shown, so "last request 5 s ago" follows the clock.
+    renderIfChanged(counters, [state, state.last_request_at && relativeTime(new Date(state.last_request_at))], () => relayCounters(state));
+    renderIfChanged(facts, state, () => relayFacts(state));
+  };
+  const load = async () => {
+    const seen = generation;
+    const state = await get(`/api/v1/servers/${id}/relay`);
+    if (ctx.alive && seen === generation) render(state);
+  };
+  const changed = () => {
+    generation += 1;
+    load().catch((e) => { if (ctx.alive) replace(errorSlot, message(e.message)); });
+  };
+
+  const issue = async () => {
+    const { token } = await post(`/api/v1/servers/${id}/relay/token`);
+    replace(result, relayToken(server, token));
+    showTokenButtons(true);
+    changed();
+    const first = result.querySelector('input');
+    setTimeout(() => first && first.focus(), 0);
+  };
+  const create = async () => {
+    tokenButton.disabled = true;
+    try {
+      await issue();
+    } catch (e) {
+      replace(result, message(e.message));
+    } finally {
+      tokenButton.disabled = false;
+    }
+  };
+  const confirmRotate = () => openDialog({
+    title: 'Rotate the relay token?',
+    body: [
+      h('p', {}, 'A new token replaces the current one at once: the relay stops working until it gets the new token, and its connection is closed within seconds.'),
+      h('p', { class: 'tcj-subtle' }, 'Write the new token into the relay\'s token file: it reads the file again and reconnects, without a restart.'),
+    ],
+    actions: [{ text: 'Rotate token', kind: 'primary', run: issue }],
+  });
+  const confirmRevoke = () => openDialog({
+    title: 'Revoke the relay token?',
+    body: [
+      h('p', {}, `The relay connected with it is disconnected within seconds, and the service cannot read ${server.name} until you create a new token and give it to the relay.`),
+      h('p', { class: 'tcj-subtle' }, 'Nothing changes in TeamCity.'),
+    ],
+    actions: [{
+      text: 'Revoke token',
+      kind: 'danger',
+      run: async () => {
+        await del(`/api/v1/servers/${id}/relay/token`);
+        replace(result, message('Token revoked. The relay connected with it is disconnected within seconds.', 'success'));
+        showTokenButtons(false);
+        changed();
+        // The Revoke button is hidden now; focus goes to the one that creates a token.
+        setTimeout(() => tokenButton.focus(), 0);
+      },
+    }],
+  });
+
+  const poller = poll(ctx, load, POLL_MS, (e) => {
+    if (e.status === 404) poller.stop();  // the server was removed: the State card says so
+    else replace(errorSlot, message(e.message));
+  });
+  return h('section', { class: 'tcj-card tcj-relay', 'aria-labelledby': 'relay-heading' },
+    h('h2', { id: 'relay-heading' }, 'Relay'),
+    h('p', { class: 'tcj-subtle' }, 'The service reaches this TeamCity through a relay next to it, which connects out to the service with the relay token and signs in to TeamCity with its own credentials.'),
+    h('p', { class: 'tcj-relay__state' }, headline, counters),
+    facts, errorSlot,
+    h('div', { class: 'tcj-actions' }, tokenButton, revokeButton), result);
 }
 
 // ---- Preview ----

@@ -143,7 +143,10 @@ const AUTH_TYPES = [
   ['token', 'Token'],
   ['basic', 'Username and password'],
   ['guest', 'Guest'],
+  ['relay', 'Relay (TeamCity behind a firewall)'],
 ];
+// Kinds with nothing secret to keep or replace: the guest user, and a relay (which signs in itself).
+const NO_SECRET = new Set(['guest', 'relay']);
 
 export function serverFormView(main, { params }, ctx) {
   const editing = !!params.id;
@@ -185,20 +188,23 @@ function renderForm(container, server, ctx) {
   const username = field({ label: 'Username', control: h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' }) });
   const password = field({ label: 'Password', control: h('input', { type: 'password', autocomplete: 'off' }) });
   const guestNote = h('p', { class: 'tcj-hint' }, 'TeamCity\'s guest user must be enabled and allowed to view the projects.');
+  const relayNote = h('div', { id: uid('relay-note') },
+    h('p', { class: 'tcj-hint' }, 'The service never connects to this address. A relay next to TeamCity connects out to this service and signs in to TeamCity with its own credentials.'),
+    h('p', { class: 'tcj-hint' }, 'A server reached through a relay is tested once it is saved and its relay has connected: create the relay\'s token on the server\'s page.'));
 
   // "replacing" is true when the admin types new credentials; false keeps the saved ones.
-  let replacing = !savedAuth || savedAuth.type === 'guest';
+  let replacing = !savedAuth || NO_SECRET.has(savedAuth.type);
   const savedNote = h('div', { class: 'tcj-secret-set' });
   const secretFields = h('div', { class: 'tcj-secret-fields' });
 
   const renderAuth = () => {
     const type = authType();
-    const sameAsSaved = savedAuth && savedAuth.type === type && type !== 'guest';
+    const sameAsSaved = savedAuth && savedAuth.type === type && !NO_SECRET.has(type);
     const keep = sameAsSaved && !replacing;
     replace(savedNote);
     replace(secretFields);
-    if (type === 'guest') {
-      secretFields.append(guestNote);
+    if (NO_SECRET.has(type)) {
+      secretFields.append(type === 'guest' ? guestNote : relayNote);
       return;
     }
     if (keep) {
@@ -221,7 +227,7 @@ function renderForm(container, server, ctx) {
       }, { kind: 'link' }));
     }
   };
-  for (const r of radios) r.input.addEventListener('change', () => { clearResult(); renderAuth(); });
+  for (const r of radios) r.input.addEventListener('change', () => { clearResult(); renderAuth(); relayCannotTest(); });
   renderAuth();
 
   const authFieldset = h('fieldset', { class: 'tcj-fieldset', 'aria-describedby': authError.id },
@@ -233,6 +239,15 @@ function renderForm(container, server, ctx) {
   const formError = h('div', {});
   const testButton = button('Test connection', () => testConnection(), {});
   const saveButton = button(server ? 'Save' : 'Add server', null, { kind: 'primary', type: 'submit' });
+  // The service never connects to a relay server's URL, so there is nothing to test before saving:
+  // the button is off and names the note that says why.
+  const relayCannotTest = () => {
+    const relay = authType() === 'relay';
+    testButton.disabled = relay;
+    if (relay) testButton.setAttribute('aria-describedby', relayNote.id);
+    else testButton.removeAttribute('aria-describedby');
+  };
+  relayCannotTest();
   const form = h('form', { class: 'tcj-form', novalidate: true },
     name.el, url.el, authFieldset, result, formError,
     h('div', { class: 'tcj-actions' }, saveButton, testButton,
@@ -268,11 +283,14 @@ function renderForm(container, server, ctx) {
   const collect = ({ forUpdate }) => {
     const body = { name: name.control.value.trim(), url: url.control.value.trim() };
     const type = authType();
-    const keep = savedAuth && savedAuth.type === type && type !== 'guest' && !replacing;
-    if (type === 'guest') body.auth = { type: 'guest' };
+    const keep = savedAuth && savedAuth.type === type && !NO_SECRET.has(type) && !replacing;
+    if (NO_SECRET.has(type)) body.auth = { type };
     else if (!keep && type === 'token') body.auth = { type: 'token', token: token.control.value.trim() };
     else if (!keep) body.auth = { type: 'basic', username: username.control.value.trim(), password: password.control.value };
-    if (forUpdate && server && type === 'guest' && savedAuth.type === 'guest') delete body.auth;
+    // Unchanged and with nothing secret: not sent, except with a relay server's new URL, which the
+    // service checks as an address it would connect to unless the update says relay.
+    if (forUpdate && server && NO_SECRET.has(type) && savedAuth.type === type &&
+        !(type === 'relay' && body.url !== server.url)) delete body.auth;
     return { body, keep };
   };
 
@@ -320,7 +338,7 @@ function renderForm(container, server, ctx) {
   };
 
   const busy = (on, text) => {
-    testButton.disabled = on;
+    testButton.disabled = on || authType() === 'relay';
     saveButton.disabled = on;
     if (on) replace(result, h('p', { class: 'tcj-subtle', role: 'status' }, text));
   };
@@ -343,11 +361,12 @@ function renderForm(container, server, ctx) {
   const save = async (skipTest) => {
     const collected = collect({ forUpdate: !!server });
     if (!validate(collected)) return;
-    busy(true, skipTest ? 'Saving…' : 'Testing the connection before saving…');
+    const relay = authType() === 'relay';  // tested once saved and its relay has connected
+    busy(true, skipTest || relay ? 'Saving…' : 'Testing the connection before saving…');
     try {
       // A new or changed connection is tested first; a failed test asks before saving anyway.
       const changedConnection = !server || collected.body.auth || collected.body.url !== server.url;
-      if (!skipTest && changedConnection && lastTestOk !== JSON.stringify(collected.body)) {
+      if (!skipTest && !relay && changedConnection && lastTestOk !== JSON.stringify(collected.body)) {
         const tested = await runTest();
         if (!tested) { replace(result); return; }
         showProbe(tested.probe);
@@ -361,7 +380,8 @@ function renderForm(container, server, ctx) {
       const saved = server
         ? await put(`/api/v1/servers/${enc(server.id)}`, changesOnly(collected.body, server))
         : await post('/api/v1/servers', collected.body);
-      ctx.announce(server ? `${saved.name} saved.` : `${saved.name} added; its history is being read.`);
+      ctx.announce(server ? `${saved.name} saved.`
+        : relay ? `${saved.name} added; create its relay token to connect its relay.` : `${saved.name} added; its history is being read.`);
       ctx.navigate(`#/servers/${enc(saved.id)}`);
     } catch (e) {
       showError(e);
