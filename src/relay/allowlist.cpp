@@ -1,5 +1,7 @@
 #include "relay/allowlist.hpp"
 
+#include "core/uri.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -123,33 +125,10 @@ std::string Join(std::span<const std::string_view> names) {
   return out;
 }
 
-int HexValue(char c) {
-  if (IsDigit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// %XX escapes in either case of hex digits; nullopt for a malformed one. '+' stays '+': wherever
-// TeamCity would read it as a space instead, both spellings are refused alike (names, fields) or
-// mean nothing to the locator grammar (values), so the difference cannot open anything.
-std::optional<std::string> PercentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    const int high = HexValue(text[i + 1]);
-    const int low = HexValue(text[i + 2]);
-    if (high < 0 || low < 0) return std::nullopt;
-    out.push_back(static_cast<char>(high * 16 + low));
-    i += 2;
-  }
-  return out;
-}
+// %XX escapes; nullopt for a malformed one. '+' stays '+': wherever TeamCity would read it as a
+// space instead, both spellings are refused alike (names, fields) or mean nothing to the locator
+// grammar (values), so the difference cannot open anything.
+std::optional<std::string> PercentDecode(std::string_view text) { return core::PercentDecode(text, false); }
 
 std::optional<Endpoint> MatchEndpoint(std::string_view path) {
   for (const Endpoint& endpoint : kFixedEndpoints) {

@@ -42,8 +42,10 @@ std::optional<Response> ReadString(const json& doc, const char* field, std::size
   return std::nullopt;
 }
 
+// saved: the authentication of the server being updated, which decides (unless the body changes it)
+// whether its URL is one the service connects to.
 std::optional<Response> ParseInput(const Request& request, bool require_all, const http::UrlPolicy& policy,
-                                   ServerInput& in) {
+                                   ServerInput& in, std::optional<TeamCityAuthKind> saved = std::nullopt) {
   json doc = json::parse(request.body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return FieldError("", "the body must be a JSON object");
   for (const auto& [key, value] : doc.items()) {
@@ -87,7 +89,8 @@ std::optional<Response> ParseInput(const Request& request, bool require_all, con
     auto parsed = core::ParseUrl(*in.url);
     if (!parsed) return FieldError("url", parsed.error().message);
     if (!parsed->query.empty()) return FieldError("url", "the server URL must not have a query string");
-    const bool relayed = in.credentials && in.credentials->kind == TeamCityAuthKind::relay;
+    const auto kind = in.credentials ? std::optional(in.credentials->kind) : saved;
+    const bool relayed = kind == TeamCityAuthKind::relay;
     if (auto allowed = http::CheckTeamCityUrl(*in.url, policy); !allowed && !relayed) {
       return FieldError("url", allowed.error().message);
     }
@@ -183,11 +186,11 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
               .auth = kAdminAuth,
               .max_body_bytes = 64 * 1024,
               .handler = AdminOnly(access, [&servers, &audit, url_policy](Request& r) {
-                ServerInput in;
-                if (auto bad = ParseInput(r, false, url_policy, in)) return std::move(*bad);
                 const core::ServerId id(std::string(*r.PathParam("id")));
                 const auto before = servers.Get(*r.principal.tenant, id);
                 if (!before) return ServerNotFound();
+                ServerInput in;
+                if (auto bad = ParseInput(r, false, url_policy, in, before->auth_kind)) return std::move(*bad);
                 // What actually changed (a client may send fields unchanged); credentials sent are
                 // always new, since they are never shown.
                 json changed = json::array();

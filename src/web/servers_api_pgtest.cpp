@@ -88,12 +88,14 @@ class AdminByList final : public jira::AdminCheck {
 class NoHttp final : public http::HttpClient {
  public:
   core::Result<http::ClientResponse> Send(const http::ClientRequest& r) override {
+    urls.push_back(r.url);
     if (answer) return *answer;
     return core::Error::Retryable(
         core::ErrorKind::unavailable, "http.dns",
         "the name " + r.url.substr(8, r.url.find('/', 8) - 8) + " could not be resolved (DNS)");
   }
   std::optional<http::ClientResponse> answer;
+  std::vector<std::string> urls;
 };
 
 class ServersApiTest : public testing::StoreTest {
@@ -370,6 +372,77 @@ TEST_F(ServersApiTest, TestConnectionSurvivesAnErrorThatIsNotUtf8) {
   EXPECT_NE(message.find("TeamCity answered 500"), std::string::npos) << message;
   EXPECT_NE(message.find("Proxy"), std::string::npos) << message;
   EXPECT_TRUE(core::IsValidUtf8(message));
+}
+
+// What a relay answers in the tests: a TeamCity 2025.07 whatever the path, and which paths it got.
+class CannedRelay final : public teamcity::Transport {
+ public:
+  explicit CannedRelay(std::vector<std::string>& paths) : paths_(paths) {}
+  core::Result<http::ClientResponse> Get(const std::string& path) override {
+    paths_.push_back(path);
+    http::ClientResponse r;
+    r.status = 200;
+    r.headers.Set("Content-Type", "application/json");
+    r.body = R"json({"version":"2025.07 (build 197242)","versionMajor":2025,"count":3,"username":"relay-user"})json";
+    return r;
+  }
+
+ private:
+  std::vector<std::string>& paths_;
+};
+
+// A relay server's URL is where people open TeamCity, never where the service connects: a private
+// address is fine for it where the SSRF guard refuses it for a server reached directly, also when
+// only the URL of a saved relay server changes; its test connection goes through the relay.
+TEST_F(ServersApiTest, ARelayServersAddressIsNeverConnectedToAndItsTestGoesThroughTheRelay) {
+  std::vector<std::string> relayed_paths;
+  http::Router strict;
+  strict.SetAuthenticator(http::AuthKind::local_admin, std::make_shared<HeaderAuthenticator>(false));
+  strict.SetAuthenticator(http::AuthKind::connect_context, std::make_shared<HeaderAuthenticator>(true));
+  strict.SetAuthenticator(http::AuthKind::forge, std::make_shared<ForgeCallAuthenticator>());
+  AddServerRoutes(strict, servers_, access_, audit_, http_,
+                  {.relay_transport = [&](const core::TenantId&, const core::ServerId&) {
+                    return std::make_unique<CannedRelay>(relayed_paths);
+                  }},
+                  http::UrlPolicy::ForTeamCity(/*allow_private_networks=*/false));
+  strict.Validate();
+  auto call = [&](const std::string& method, const std::string& path, const std::string& body = "") {
+    http::Request r;
+    r.method = method;
+    r.path = path;
+    r.body = body;
+    r.request_id = "t";
+    r.remote_address = "192.0.2.7";
+    r.headers.Add("X-Test-Tenant", a_.str());
+    const auto m = strict.Match(method, path);
+    r.path_params = m.params;
+    return strict.Dispatch(*m.route, r, log_);
+  };
+
+  const auto direct = call("POST", "/api/v1/servers",
+                           R"({"name":"direct","url":"http://10.0.0.5:8111","auth":{"type":"guest"}})");
+  EXPECT_EQ(direct.status, 400) << direct.body;
+  EXPECT_EQ(json::parse(direct.body)["error"]["field"], "url");
+
+  const auto created = call("POST", "/api/v1/servers",
+                            R"({"name":"inside","url":"http://10.0.0.5:8111","auth":{"type":"relay"}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const json server = json::parse(created.body);
+  EXPECT_EQ(server["auth"], json({{"type", "relay"}}));
+  const std::string id = server["id"];
+  const auto moved = call("PUT", "/api/v1/servers/" + id, R"({"url":"http://10.0.0.6:8111"})");
+  EXPECT_EQ(moved.status, 200) << moved.body;
+
+  const auto untested = call("POST", "/api/v1/servers/test", R"({"url":"http://10.0.0.5","auth":{"type":"relay"}})");
+  EXPECT_EQ(untested.status, 400);
+  EXPECT_EQ(json::parse(untested.body)["error"]["field"], "auth.type");
+
+  const auto probe = call("POST", "/api/v1/servers/" + id + "/test");
+  ASSERT_EQ(probe.status, 200);
+  EXPECT_EQ(json::parse(probe.body)["ok"], true) << probe.body;
+  ASSERT_FALSE(relayed_paths.empty());
+  EXPECT_EQ(relayed_paths.front(), "/app/rest/server");
+  EXPECT_TRUE(http_->urls.empty()) << "nothing went straight to TeamCity";
 }
 
 }  // namespace
