@@ -182,7 +182,6 @@ int WaitForShutdownSignal(const std::function<void()>& on_hangup) {
   }
 }
 
-
 void BlockShutdownSignals() {
   sigset_t set;
   sigemptyset(&set);

@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "app/app.hpp"
-#include "core/log.hpp"
 #include "app/services.hpp"
+#include "core/log.hpp"
 #include "relay/agent.hpp"
 
 namespace tcj::app {
@@ -43,7 +43,8 @@ int RunRelay(const std::string& config_file) {
       core::Logger(core::MakeStderrSink(), config->log_level).With({{"service", "teamcity-jira-relay"}});
 
   const std::string agent = UserAgent() + " relay";
-  auto service_http = http::MakeCurlClient(agent, http::CurlOptions{.proxy = config->proxy, .ca_file = config->ca_file});
+  auto service_http =
+      http::MakeCurlClient(agent, http::CurlOptions{.proxy = config->proxy, .ca_file = config->ca_file});
   auto teamcity_http = http::MakeCurlClient(agent, http::CurlOptions{.proxy = "", .ca_file = config->ca_file});
   relay::Agent relay(*config, std::move(*token), service_http,
                      relay::MakeAgentTeamCityTransport(*config, std::move(*credentials), teamcity_http), log);

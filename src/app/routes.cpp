@@ -99,9 +99,8 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
   web::AddServerRoutes(
       router, services.servers, services.admin_access, audit, services.teamcity_http,
       {.added = [&engine](const core::TenantId& t, const core::ServerId& s) { engine.ServerAdded(t, s); },
-       .remove = [&engine](const core::TenantId& t, const core::ServerId& s) {
-         return sync::RequestServerRemoval(engine.context(), t, s);
-       },
+       .remove = [&engine](const core::TenantId& t,
+                           const core::ServerId& s) { return sync::RequestServerRemoval(engine.context(), t, s); },
        .relay_transport = [&services](const core::TenantId& t,
                                       const core::ServerId& s) { return services.relays.TransportFor(t, s); }},
       http::UrlPolicy::ForTeamCity(services.config.teamcity.allow_private_networks));

@@ -55,11 +55,12 @@ Services::Services(const config::Config& c, const core::Logger& l, crypto::Keyri
       admin_access(std::make_shared<jira::PermissionsApiAdminCheck>(sites, http_client), http_client, clock,
                    log.With({{"component", "admin"}})),
       relays(pool, relay_tokens, log.With({{"component", "relay"}}), relay::RelaysOptions{.holder = WorkerId()}),
-      sync_engine(pool, tenants, servers, sites, devinfo, http_client,
-                  [this](const core::TenantId& t, const core::ServerId& s, teamcity::ServerConnection connection) {
-                    return TransportFor(t, s, std::move(connection));
-                  },
-                  metrics, log, clock, EngineOptionsFrom(config)),
+      sync_engine(
+          pool, tenants, servers, sites, devinfo, http_client,
+          [this](const core::TenantId& t, const core::ServerId& s, teamcity::ServerConnection connection) {
+            return TransportFor(t, s, std::move(connection));
+          },
+          metrics, log, clock, EngineOptionsFrom(config)),
       changes(pool, log.With({{"component", "db.changes"}})) {
   tenants.FollowChanges(changes);
   servers.FollowChanges(changes);

@@ -42,8 +42,8 @@ int Run(int argc, char** argv) {
   cli.set_version_flag("--version", core::kVersion);
   CLI::App* version = cli.add_subcommand("version", "Print the version and exit.");
   // The relay has a configuration of its own (not the service's) and no database.
-  CLI::App* relay = cli.add_subcommand(
-      "relay", "Run a relay next to a TeamCity server behind a firewall, until SIGTERM or SIGINT.");
+  CLI::App* relay =
+      cli.add_subcommand("relay", "Run a relay next to a TeamCity server behind a firewall, until SIGTERM or SIGINT.");
   std::string relay_config;
   relay->add_option("--config", relay_config, "The relay's configuration file (see README)")->required();
   CommandTable table(cli);

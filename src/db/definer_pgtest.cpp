@@ -114,12 +114,25 @@ TEST_F(DefinerTest, CatalogOnlyTheRuntimeRolesPathsAreExecutableByIt) {
     EXPECT_FALSE(f.Bool(1)) << f.String(0) << " is executable by PUBLIC";
     if (f.Bool(2)) callable.insert(f.String(0));
   }
-  const std::set<std::string> expected = {
-      "admin_session_lookup", "admin_token_lookup", "claim_jobs", "connect_sites_without_cloud_id",
-      "connect_tenant_lookup", "ensure_poll_jobs", "find_site", "forge_installation_lookup", "forge_site_lookup",
-      "maintenance_secret_key_usage", "maintenance_tenant_ids", "purge_uninstalled_tenant", "purgeable_tenants",
-      "queue_stats", "refresh_build_statistics", "relay_token_lookup", "release_jobs", "secret_key_id",
-      "webhook_target"};
+  const std::set<std::string> expected = {"admin_session_lookup",
+                                          "admin_token_lookup",
+                                          "claim_jobs",
+                                          "connect_sites_without_cloud_id",
+                                          "connect_tenant_lookup",
+                                          "ensure_poll_jobs",
+                                          "find_site",
+                                          "forge_installation_lookup",
+                                          "forge_site_lookup",
+                                          "maintenance_secret_key_usage",
+                                          "maintenance_tenant_ids",
+                                          "purge_uninstalled_tenant",
+                                          "purgeable_tenants",
+                                          "queue_stats",
+                                          "refresh_build_statistics",
+                                          "relay_token_lookup",
+                                          "release_jobs",
+                                          "secret_key_id",
+                                          "webhook_target"};
   EXPECT_EQ(callable, expected);
 }
 

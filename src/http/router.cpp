@@ -63,7 +63,8 @@ std::string_view ToString(AuthKind kind) {
     case AuthKind::webhook_secret: return "webhook_secret";
     case AuthKind::forge: return "forge";
     case AuthKind::forge_lifecycle: return "forge_lifecycle";
-    case AuthKind::relay_token: return "relay_token";
+    case AuthKind::relay_token:
+      return "relay_token";
   }
   return "unknown";
 }

@@ -445,9 +445,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       void Answer(Response response) {
         if (answered_.exchange(true)) return;
         auto executor = session_->stream_.get_executor();
-        net::post(executor, [self = session_, response = std::move(response)]() mutable {
-          self->Respond(std::move(response));
-        });
+        net::post(executor,
+                  [self = session_, response = std::move(response)]() mutable { self->Respond(std::move(response)); });
       }
 
      private:

@@ -128,7 +128,9 @@ std::string Join(std::span<const std::string_view> names) {
 // %XX escapes; nullopt for a malformed one. '+' stays '+': wherever TeamCity would read it as a
 // space instead, both spellings are refused alike (names, fields) or mean nothing to the locator
 // grammar (values), so the difference cannot open anything.
-std::optional<std::string> PercentDecode(std::string_view text) { return core::PercentDecode(text, false); }
+std::optional<std::string> PercentDecode(std::string_view text) {
+  return core::PercentDecode(text, false);
+}
 
 std::optional<Endpoint> MatchEndpoint(std::string_view path) {
   for (const Endpoint& endpoint : kFixedEndpoints) {

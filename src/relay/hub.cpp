@@ -189,8 +189,9 @@ void Hub::Goodbye(const core::ServerId& server, const std::string& instance) {
 void Hub::DisconnectLocked(const core::ServerId& server, Session& session, const std::string& why, int status) {
   FailAll(session, NotConnected(" (" + why + ")"));
   for (auto& channel : session.parked) {
-    channel.respond(status == 401 ? http::Response::Error(401, "unauthenticated", "This relay token is no longer valid.")
-                                  : Empty(status));
+    channel.respond(status == 401
+                        ? http::Response::Error(401, "unauthenticated", "This relay token is no longer valid.")
+                        : Empty(status));
   }
   session.parked.clear();
   session.instance.clear();

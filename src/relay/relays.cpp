@@ -239,10 +239,15 @@ void Relays::Background() {
 }
 
 // relay_state of every relay this process holds or held: the admin pages and other processes read it.
+// Exchanges of its tenants that nobody came back for (their asker was killed) go too.
 void Relays::Heartbeat() {
   for (const auto& [server, view] : hub_.Views()) {
     if (view.tenant.str().empty()) continue;
     db::TenantTransaction tx(pool_, view.tenant, db::Durability::relaxed);
+    tx.Exec(
+        "DELETE FROM relay_exchanges WHERE tenant_id = $1 AND server_id = $2 "
+        "AND created_at < now() - interval '10 minutes'",
+        view.tenant, server);
     if (view.connected) {
       tx.Exec(
           "INSERT INTO relay_state AS s (tenant_id, server_id, connected, holder, seen_at, connected_since, version, "

@@ -26,9 +26,9 @@ jira::RetryOptions DeliveryRetries(std::chrono::seconds lease) {
 }  // namespace
 
 Engine::Engine(db::Pool& pool, tenants::TenantStore& tenants, tenants::ServerStore& servers, jira::SiteAccess& sites,
-               jira::DevInfoClient& devinfo,
-               std::shared_ptr<http::HttpClient> jira_http, teamcity::TransportFactory transports,
-               core::MetricsRegistry& metrics, const core::Logger& log, const core::Clock& clock, EngineOptions options)
+               jira::DevInfoClient& devinfo, std::shared_ptr<http::HttpClient> jira_http,
+               teamcity::TransportFactory transports, core::MetricsRegistry& metrics, const core::Logger& log,
+               const core::Clock& clock, EngineOptions options)
     : tenants_(tenants),
       sites_(sites),
       http_(std::move(jira_http)),

@@ -38,9 +38,9 @@ class Engine {
  public:
   // jira_http reaches Atlassian (site facts), transports the TeamCity servers.
   Engine(db::Pool& pool, tenants::TenantStore& tenants, tenants::ServerStore& servers, jira::SiteAccess& sites,
-         jira::DevInfoClient& devinfo,
-         std::shared_ptr<http::HttpClient> jira_http, teamcity::TransportFactory transports,
-         core::MetricsRegistry& metrics, const core::Logger& log, const core::Clock& clock, EngineOptions options);
+         jira::DevInfoClient& devinfo, std::shared_ptr<http::HttpClient> jira_http,
+         teamcity::TransportFactory transports, core::MetricsRegistry& metrics, const core::Logger& log,
+         const core::Clock& clock, EngineOptions options);
   ~Engine();
 
   void Start();

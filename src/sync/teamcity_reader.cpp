@@ -27,8 +27,8 @@ core::Result<std::unique_ptr<TeamCityReader>> TeamCityReader::Open(SyncContext& 
 
   std::string base = target->url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  auto client =
-      teamcity::MakeRestClient(context.transports(tenant, server, teamcity::ServerConnection{base, std::move(*credentials)}));
+  auto client = teamcity::MakeRestClient(
+      context.transports(tenant, server, teamcity::ServerConnection{base, std::move(*credentials)}));
 
   const SiteFacts facts = context.site_facts(tenant);
   ServerContext mapping;

@@ -83,7 +83,8 @@ class RestClient final : public Client {
   }
 
   core::Result<BuildsPage> Builds(const std::string& locator) override {
-    return Page("/app/rest/builds?locator=" + core::PercentEncode(locator) + "&fields=" + core::PercentEncode(kBuildFields));
+    return Page("/app/rest/builds?locator=" + core::PercentEncode(locator) +
+                "&fields=" + core::PercentEncode(kBuildFields));
   }
 
   core::Result<BuildsPage> NextPage(const std::string& next_href) override {

@@ -74,9 +74,10 @@ class RetentionTest : public testing::StoreTest {
             tenant);
     tx.Exec("INSERT INTO server_events (tenant_id, server_id, level, kind, message) VALUES ($1, $2, 'info', 'k', 'm')",
             tenant, id);
-    tx.Exec("INSERT INTO relay_tokens (tenant_id, server_id, token_id, token_hash) "
-            "VALUES ($1, $2, gen_random_uuid(), gen_random_uuid()::text)",
-            tenant, id);
+    tx.Exec(
+        "INSERT INTO relay_tokens (tenant_id, server_id, token_id, token_hash) "
+        "VALUES ($1, $2, gen_random_uuid(), gen_random_uuid()::text)",
+        tenant, id);
     tx.Exec("INSERT INTO relay_state (tenant_id, server_id, connected) VALUES ($1, $2, true)", tenant, id);
     tx.Exec("INSERT INTO relay_exchanges (tenant_id, server_id, path) VALUES ($1, $2, '/app/rest/server')", tenant, id);
     tx.Commit();

@@ -7,7 +7,8 @@ std::string_view ToString(TeamCityAuthKind kind) {
     case TeamCityAuthKind::token: return "token";
     case TeamCityAuthKind::basic: return "basic";
     case TeamCityAuthKind::guest: return "guest";
-    case TeamCityAuthKind::relay: return "relay";
+    case TeamCityAuthKind::relay:
+      return "relay";
   }
   return "guest";
 }

@@ -164,8 +164,9 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
                 if (!in.url) return FieldError("url", "is required");
                 if (!in.credentials) return FieldError("auth", "is required");
                 if (in.credentials->kind == TeamCityAuthKind::relay) {
-                  return FieldError("auth.type", "a server reached through a relay is tested once it is saved and "
-                                                 "its relay has connected");
+                  return FieldError("auth.type",
+                                    "a server reached through a relay is tested once it is saved and "
+                                    "its relay has connected");
                 }
                 auto transport = teamcity::MakeDirectTransport(http_client, {*in.url, std::move(*in.credentials)},
                                                                teamcity::ProbeOptions());

@@ -400,11 +400,11 @@ TEST_F(ServersApiTest, ARelayServersAddressIsNeverConnectedToAndItsTestGoesThrou
   strict.SetAuthenticator(http::AuthKind::local_admin, std::make_shared<HeaderAuthenticator>(false));
   strict.SetAuthenticator(http::AuthKind::connect_context, std::make_shared<HeaderAuthenticator>(true));
   strict.SetAuthenticator(http::AuthKind::forge, std::make_shared<ForgeCallAuthenticator>());
-  AddServerRoutes(strict, servers_, access_, audit_, http_,
-                  {.relay_transport = [&](const core::TenantId&, const core::ServerId&) {
-                    return std::make_unique<CannedRelay>(relayed_paths);
-                  }},
-                  http::UrlPolicy::ForTeamCity(/*allow_private_networks=*/false));
+  AddServerRoutes(
+      strict, servers_, access_, audit_, http_,
+      {.relay_transport = [&](const core::TenantId&,
+                              const core::ServerId&) { return std::make_unique<CannedRelay>(relayed_paths); }},
+      http::UrlPolicy::ForTeamCity(/*allow_private_networks=*/false));
   strict.Validate();
   auto call = [&](const std::string& method, const std::string& path, const std::string& body = "") {
     http::Request r;
@@ -419,13 +419,13 @@ TEST_F(ServersApiTest, ARelayServersAddressIsNeverConnectedToAndItsTestGoesThrou
     return strict.Dispatch(*m.route, r, log_);
   };
 
-  const auto direct = call("POST", "/api/v1/servers",
-                           R"({"name":"direct","url":"http://10.0.0.5:8111","auth":{"type":"guest"}})");
+  const auto direct =
+      call("POST", "/api/v1/servers", R"({"name":"direct","url":"http://10.0.0.5:8111","auth":{"type":"guest"}})");
   EXPECT_EQ(direct.status, 400) << direct.body;
   EXPECT_EQ(json::parse(direct.body)["error"]["field"], "url");
 
-  const auto created = call("POST", "/api/v1/servers",
-                            R"({"name":"inside","url":"http://10.0.0.5:8111","auth":{"type":"relay"}})");
+  const auto created =
+      call("POST", "/api/v1/servers", R"({"name":"inside","url":"http://10.0.0.5:8111","auth":{"type":"relay"}})");
   ASSERT_EQ(created.status, 201) << created.body;
   const json server = json::parse(created.body);
   EXPECT_EQ(server["auth"], json({{"type", "relay"}}));

@@ -4,16 +4,16 @@
 #include <gtest/gtest.h>
 #include <sys/types.h>
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <array>
 #include <csignal>
-#include <fcntl.h>
 #include <fstream>
-#include <unistd.h>
 
 #include "core/text.hpp"
 #include "db/connection.hpp"
-#include "support/raw_http.hpp"
 #include "relay_support.hpp"
+#include "support/raw_http.hpp"
 #include "sync_fixture.hpp"
 
 namespace tcj {
@@ -122,7 +122,8 @@ class RelayE2E : public e2e::SyncFixture {
     for (const auto& t : admin->Exec("SELECT tablename FROM pg_tables WHERE schemaname = 'app'")) {
       const std::string table = t.String(0);
       const std::array<db::Param, 1> like{needle};
-      rows += admin->Exec("SELECT count(*) FROM app." + table + " x WHERE x::text LIKE '%' || $1 || '%'", like)[0].Int(0);
+      rows +=
+          admin->Exec("SELECT count(*) FROM app." + table + " x WHERE x::text LIKE '%' || $1 || '%'", like)[0].Int(0);
     }
     return rows;
   }
@@ -219,8 +220,8 @@ TEST_F(RelayE2E, KillingTheRelayMidBackfillLosesNothing) {
   const std::string id = AddRelayServer("inside");
   ConfigureRelay("inside", IssueToken(id), port_);
   ASSERT_NO_FATAL_FAILURE(relay_.Start());
-  ASSERT_TRUE(e2e::EventuallyEvery([&] { return BackfillSeen(id, 2000); }, std::chrono::seconds(120),
-                                   std::chrono::seconds(1)));
+  ASSERT_TRUE(
+      e2e::EventuallyEvery([&] { return BackfillSeen(id, 2000); }, std::chrono::seconds(120), std::chrono::seconds(1)));
   relay_.process().Signal(SIGKILL);
   relay_.process().WaitForExit(std::chrono::seconds(10));
   teamcity_->Delete("/_control/faults");
@@ -250,8 +251,8 @@ TEST_F(RelayE2E, TheRelayRefusesWhatItsAllowlistDoesNotListAndARevokedTokenDisco
   EXPECT_NE(relay_.process().Output().find("/app/rest/agents"), std::string::npos);
   EXPECT_TRUE(e2e::Eventually([&] { return ReadText(dir_ / "serve.log").find("relay.refused") != std::string::npos; },
                               std::chrono::seconds(10)));
-  EXPECT_TRUE(e2e::EventuallyEvery([&] { return RelayState(id)["refusals"].get<int>() > 0; },
-                                   std::chrono::seconds(20), std::chrono::seconds(1)))
+  EXPECT_TRUE(e2e::EventuallyEvery([&] { return RelayState(id)["refusals"].get<int>() > 0; }, std::chrono::seconds(20),
+                                   std::chrono::seconds(1)))
       << RelayState(id).dump();
   EXPECT_TRUE(e2e::EventuallyEvery(
       [&] {
@@ -264,16 +265,17 @@ TEST_F(RelayE2E, TheRelayRefusesWhatItsAllowlistDoesNotListAndARevokedTokenDisco
 
   // Revoked: the connected relay is turned away within seconds.
   EXPECT_EQ(Api("DELETE", "/api/v1/servers/" + id + "/relay/token"), 204);
-  ASSERT_TRUE(relay_.process().WaitForOutput("relay.token_refused", std::chrono::seconds(15))) << relay_.process().Output();
+  ASSERT_TRUE(relay_.process().WaitForOutput("relay.token_refused", std::chrono::seconds(15)))
+      << relay_.process().Output();
   EXPECT_TRUE(e2e::Eventually([&] { return RelayState(id)["connected"] == false; }, std::chrono::seconds(20)))
       << RelayState(id).dump();
   EXPECT_EQ(Api("DELETE", "/api/v1/servers/" + id + "/relay/token"), 404);
 
   // A forged token, and the revoked one, are 401 at the door.
   for (const std::string& token : {std::string("tcjr_forged"), ReadText(relay_.token_file())}) {
-    auto r = testing::HttpRequest(port_, "POST", "/relay/v1/exchange", "",
-                                  "Authorization: Bearer " + std::string(core::TrimAsciiSpace(token)) +
-                                      "\r\nX-Relay-Instance: test\r\n");
+    auto r = testing::HttpRequest(
+        port_, "POST", "/relay/v1/exchange", "",
+        "Authorization: Bearer " + std::string(core::TrimAsciiSpace(token)) + "\r\nX-Relay-Instance: test\r\n");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 401);
   }
@@ -334,7 +336,8 @@ TEST_F(RelayE2E, ARelaysBrokenAnswersFailTheSyncWithAClearReasonAndStoreNothing)
     EXPECT_EQ(r->status, 400) << bad << r->body;
     EXPECT_NE(r->body.find("X-Relay-"), std::string::npos) << r->body;
   }
-  const auto no_instance = testing::HttpRequest(port_, "POST", "/relay/v1/exchange", "", "Authorization: Bearer " + token + "\r\n");
+  const auto no_instance =
+      testing::HttpRequest(port_, "POST", "/relay/v1/exchange", "", "Authorization: Bearer " + token + "\r\n");
   ASSERT_TRUE(no_instance);
   EXPECT_EQ(no_instance->status, 400);
 
