@@ -22,6 +22,7 @@ class StrongId {
   const std::string& str() const { return value_; }
   bool empty() const { return value_.empty(); }
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 reads the synthesized comparison with 0 as a null pointer
   auto operator<=>(const StrongId&) const = default;
   bool operator==(const StrongId&) const = default;
 

@@ -435,7 +435,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   // Whoever holds the answer function answers on this session's own thread; one dropped uncalled
   // answers 503, so that no connection waits forever.
-  void AnswerLater(std::function<void(Response::Answer)> later) {
+  void AnswerLater(const std::function<void(Response::Answer)>& later) {
     class Once {
      public:
       explicit Once(std::shared_ptr<Session> session) : session_(std::move(session)) {}

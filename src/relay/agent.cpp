@@ -57,6 +57,7 @@ void Agent::Run(std::chrono::seconds status_every) {
                               {"channels", config_.channels},
                               {"version", core::kVersion}});
   std::vector<std::thread> channels;
+  channels.reserve(static_cast<std::size_t>(config_.channels));
   for (int i = 0; i < config_.channels; ++i) channels.emplace_back([this, i] { Channel(i); });
   while (Sleep(status_every)) {
     log_.Info("relay.status", {{"connected", counters_.channels_connected.load() > 0},

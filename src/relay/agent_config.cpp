@@ -117,7 +117,8 @@ core::Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
   }
   if (channels < 1 || channels > 8) return Invalid("service.channels must be 1 to 8");
   c.channels = static_cast<int>(channels);
-  if (timeout < 1 || timeout > 300) return Invalid("teamcity.timeout_seconds must be 1 to 300");
+  // The service waits 60 s for an answer; TeamCity's has to come well before.
+  if (timeout < 1 || timeout > 50) return Invalid("teamcity.timeout_seconds must be 1 to 50");
   c.timeout = std::chrono::seconds(timeout);
   if (max_response_mb < 1 || max_response_mb > 16) return Invalid("teamcity.max_response_mb must be 1 to 16");
   c.max_response_bytes = static_cast<std::size_t>(max_response_mb) * 1024 * 1024;

@@ -68,21 +68,18 @@ core::Result<Answer> Hub::Exchange(const core::ServerId& server, std::string pat
   waiter->id = next_id_++;
   waiter->path = std::move(path);
   waiter->deadline = Clock::now() + options_.answer_timeout;
-  if (!session.parked.empty()) {
+  if (!session.parked.empty() && session.in_flight.size() < options_.max_channels) {
     Channel channel = std::move(session.parked.front());
     session.parked.pop_front();
-    Hand(session, waiter, std::move(channel));
+    Hand(session, waiter, channel);
   } else {
     session.waiting.push_back(waiter);
   }
   waiter->done.wait_until(lock, waiter->deadline, [&] { return waiter->outcome.has_value(); });
   if (!waiter->outcome) {
-    // The session may be gone (forgotten on Disconnect): look it up again.
-    if (const auto again = sessions_.find(server); again != sessions_.end()) {
-      auto& s = *again->second;
-      s.in_flight.erase(waiter->id);
-      std::erase(s.waiting, waiter);
-    }
+    Session& s = *sessions_.at(server);  // sessions are never erased
+    s.in_flight.erase(waiter->id);
+    std::erase(s.waiting, waiter);
     return core::Error::Retryable(core::ErrorKind::timeout, "relay.timeout",
                                   "the relay of this TeamCity server did not answer within " +
                                       std::to_string(options_.answer_timeout.count() / 1000) + " s");
@@ -90,7 +87,7 @@ core::Result<Answer> Hub::Exchange(const core::ServerId& server, std::string pat
   return std::move(*waiter->outcome);
 }
 
-void Hub::Hand(Session& session, const std::shared_ptr<Waiter>& waiter, Channel channel) {
+void Hub::Hand(Session& session, const std::shared_ptr<Waiter>& waiter, const Channel& channel) {
   session.in_flight.emplace(waiter->id, waiter);
   session.view.last_request = std::chrono::system_clock::now();
   http::Response r = http::Response::Json(200, EncodeRequest({waiter->id, waiter->path}));
@@ -157,7 +154,8 @@ void Hub::Poll(const core::TenantId& tenant, const core::ServerId& server, const
     }  // else: answered after its asker gave up, or sent twice after a lost response
   }
 
-  if (!session.waiting.empty()) {
+  // A relay holds at most max_channels requests: one that takes them and never answers gets no more.
+  if (!session.waiting.empty() && session.in_flight.size() < options_.max_channels) {
     auto waiter = std::move(session.waiting.front());
     session.waiting.pop_front();
     return Hand(session, waiter, Channel{std::move(respond), {}});
@@ -245,7 +243,10 @@ void Hub::Reap() {
         parked.front().respond(Empty(204));
         parked.pop_front();
       }
-      if (session->view.connected && parked.empty() && now - session->last_poll > options_.gone_after) {
+      // Silent, with nothing parked and nothing being worked on (a slow TeamCity answer keeps a
+      // relay's channels busy without a poll for as long as the relay's timeout).
+      if (session->view.connected && parked.empty() && session->in_flight.empty() &&
+          now - session->last_poll > options_.gone_after) {
         session->view.connected = false;
         session->view.disconnected_at = std::chrono::system_clock::now();
         FailAll(*session, NotConnected(" (it stopped polling)"));

@@ -27,9 +27,11 @@ struct HubOptions {
   // A channel with nothing to do is answered 204 after this: proxies close idle requests, and a
   // channel that died unnoticed is found within it.
   std::chrono::milliseconds poll_wait{20'000};
-  // From asking to the answer: the relay's TeamCity timeout (30 s) and the upload, with a margin.
+  // From asking to the answer: the relay's TeamCity timeout (at most 50 s, teamcity.timeout_seconds)
+  // and the upload, with a margin.
   std::chrono::milliseconds answer_timeout{60'000};
-  // Channels parked per relay, and requests waiting for one: the per-relay concurrency cap.
+  // The per-relay caps: channels parked, requests handed to the relay and not answered yet, and
+  // requests waiting for a channel.
   std::size_t max_channels = 8;
   std::size_t max_waiting = 256;
   // A relay with no channel parked and no poll for this long is gone.
@@ -99,7 +101,7 @@ class Hub {
   struct Session;
 
   void DisconnectLocked(const core::ServerId& server, Session& session, const std::string& why, int status);
-  void Hand(Session& session, const std::shared_ptr<Waiter>& waiter, Channel channel);
+  void Hand(Session& session, const std::shared_ptr<Waiter>& waiter, const Channel& channel);
   void FailAll(Session& session, const core::Error& error);
   void Reap();
 

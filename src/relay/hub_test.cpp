@@ -191,5 +191,21 @@ TEST_F(HubTest, StoppingAnswersEveryChannelAndRefusesNewWork) {
   EXPECT_EQ(channels_.Answer(1)->status, 503);
 }
 
+TEST_F(HubTest, ARelayThatTakesRequestsAndNeverAnswersGetsNoMoreThanItsChannels) {
+  std::vector<std::future<core::Result<Answer>>> asked;
+  for (int i = 0; i < 3; ++i) {
+    Poll("greedy");  // never carries an answer
+    asked.push_back(Ask("/app/rest/builds/id:" + std::to_string(i + 1)));
+    if (i < 2) {
+      ASSERT_TRUE(channels_.Answer(static_cast<std::size_t>(i)));
+    }
+  }
+  Poll("greedy");
+  for (auto& a : asked) EXPECT_EQ(a.get().error().code, "relay.timeout");
+  std::size_t handed = 0;
+  for (std::size_t i = 0; i < channels_.count(); ++i) handed += channels_.Answer(i)->status == 200 ? 1U : 0U;
+  EXPECT_EQ(handed, 2U) << "max_channels requests at most";
+}
+
 }  // namespace
 }  // namespace tcj::relay

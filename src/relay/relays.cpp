@@ -2,12 +2,14 @@
 
 #include <charconv>
 
+#include "core/time.hpp"
 #include "db/transaction.hpp"
 
 namespace tcj::relay {
 namespace {
 
 constexpr std::size_t kForwarders = 8;      // exchanges of other processes run at once, per process
+constexpr int kForwardsPerRelay = 2;
 constexpr std::chrono::seconds kAlive{45};  // a holder that renewed seen_at within this still holds
 
 std::optional<std::uint64_t> Number(std::string_view text) {
@@ -22,14 +24,9 @@ bool Printable(std::string_view text, std::size_t max) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x21 && c < 0x7f; });
 }
 
+// RFC 3339, or "" for a time that never was (the epoch: not connected yet).
 std::string Rfc3339(std::chrono::system_clock::time_point t) {
-  if (t.time_since_epoch().count() == 0) return "";
-  const std::time_t s = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
+  return t.time_since_epoch().count() == 0 ? "" : core::FormatRfc3339(t);
 }
 
 // An answer as the asker's transport returns it: TeamCity's response, or an error that says
@@ -218,6 +215,7 @@ void Relays::Background() {
       if (!tokens.empty()) CheckTokens(tokens);
       if (!exchanges.empty()) ClaimExchanges(exchanges);
       const auto changed = hub_.TakeChanged();
+      if (beat) CheckTokens({std::string(db::kEveryTenant)});  // also what a notice raced past
       if (beat || !changed.empty()) {
         Heartbeat();
         // Exchanges whose notice came while the feed was down, or before this process held the relay.
@@ -242,8 +240,24 @@ void Relays::Background() {
 // Exchanges of its tenants that nobody came back for (their asker was killed) go too.
 void Relays::Heartbeat() {
   for (const auto& [server, view] : hub_.Views()) {
-    if (view.tenant.str().empty()) continue;
-    db::TenantTransaction tx(pool_, view.tenant, db::Durability::relaxed);
+    // A relay that went is written once, not at every beat for as long as this process lives.
+    if (view.tenant.str().empty() || (!view.connected && gone_written_.contains(server))) continue;
+    try {
+      WriteState(server, view);
+      if (view.connected) {
+        gone_written_.erase(server);
+      } else {
+        gone_written_.insert(server);
+      }
+    } catch (const std::exception& e) {
+      // One relay's state not written must not keep the others' from being renewed.
+      log_.Warn("relay.state_not_written", {{"server", server.str()}, {"error", e.what()}});
+    }
+  }
+}
+
+void Relays::WriteState(const core::ServerId& server, const RelayView& view) {
+  db::TenantTransaction tx(pool_, view.tenant, db::Durability::relaxed);
     tx.Exec(
         "DELETE FROM relay_exchanges WHERE tenant_id = $1 AND server_id = $2 "
         "AND created_at < now() - interval '10 minutes'",
@@ -266,7 +280,6 @@ void Relays::Heartbeat() {
           view.tenant, server, options_.holder);
     }
     tx.Commit();
-  }
 }
 
 // Takes the exchanges other processes wrote for relays held here.
@@ -324,13 +337,21 @@ void Relays::CheckTokens(const std::set<std::string>& tenants) {
   }
 }
 
+// Runs claimed exchanges, at most kForwardsPerRelay of one relay at a time: a relay that takes
+// requests and never answers holds two forwarders, not all of them.
 void Relays::Forward() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    forward_.wait(lock, [this] { return stopping_ || !claimed_.empty(); });
+    auto next = claimed_.end();
+    forward_.wait(lock, [&] {
+      next = std::find_if(claimed_.begin(), claimed_.end(),
+                          [&](const Claimed& c) { return forwarding_[c.server] < kForwardsPerRelay; });
+      return stopping_ || next != claimed_.end();
+    });
     if (stopping_) break;
-    Claimed work = std::move(claimed_.front());
-    claimed_.pop_front();
+    Claimed work = std::move(*next);
+    claimed_.erase(next);
+    ++forwarding_[work.server];
     lock.unlock();
     try {
       auto answer = hub_.Exchange(work.server, work.path);
@@ -359,6 +380,8 @@ void Relays::Forward() {
       log_.Warn("relay.forward_failed", {{"server", work.server.str()}, {"error", e.what()}});
     }
     lock.lock();
+    if (--forwarding_[work.server] == 0) forwarding_.erase(work.server);
+    forward_.notify_all();
   }
 }
 
@@ -383,8 +406,9 @@ http::Response Relays::Poll(http::Request& request) {
     const auto id = Number(*id_text);
     if (!id) return http::Response::Error(400, "bad_request", "X-Relay-Answer must be a request id.");
     Answer a;
-    a.refused = std::string(request.headers.Get(kRefusedHeader).value_or(""));
-    a.failed = std::string(request.headers.Get(kFailedHeader).value_or(""));
+    // The relay's words reach logs, the database and admin pages: printable ASCII only.
+    a.refused = HeaderSafe(request.headers.Get(kRefusedHeader).value_or(""));
+    a.failed = HeaderSafe(request.headers.Get(kFailedHeader).value_or(""));
     if (a.refused.empty() && a.failed.empty()) {
       const auto status = Number(request.headers.Get(kStatusHeader).value_or(""));
       if (!status || *status < 100 || *status > 599) {

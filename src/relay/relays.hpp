@@ -73,6 +73,7 @@ class Relays {
 
   void Background();
   void Heartbeat();
+  void WriteState(const core::ServerId& server, const RelayView& view);
   void ClaimExchanges(const std::set<std::string>& tenants);
   void CheckTokens(const std::set<std::string>& tenants);
   void Forward();
@@ -92,6 +93,8 @@ class Relays {
   std::set<std::string> token_tenants_;     // notices of relay_tokens and servers not handled yet
   std::uint64_t answer_notices_ = 0;
   std::deque<Claimed> claimed_;
+  std::map<core::ServerId, int> forwarding_;  // claimed exchanges running, by relay
+  std::set<core::ServerId> gone_written_;     // the background thread's only
   bool stopping_ = false;
   bool started_ = false;
   std::thread background_;

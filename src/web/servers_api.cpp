@@ -192,6 +192,13 @@ void AddServerRoutes(http::Router& router, tenants::ServerStore& servers, AdminA
                 if (!before) return ServerNotFound();
                 ServerInput in;
                 if (auto bad = ParseInput(r, false, url_policy, in, before->auth_kind)) return std::move(*bad);
+                // A relay server's saved URL was never one to connect to: leaving the relay, it must be.
+                if (!in.url && in.credentials && in.credentials->kind != TeamCityAuthKind::relay &&
+                    before->auth_kind == TeamCityAuthKind::relay) {
+                  if (auto allowed = http::CheckTeamCityUrl(before->url, url_policy); !allowed) {
+                    return FieldError("url", allowed.error().message);
+                  }
+                }
                 // What actually changed (a client may send fields unchanged); credentials sent are
                 // always new, since they are never shown.
                 json changed = json::array();

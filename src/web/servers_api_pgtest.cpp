@@ -432,6 +432,10 @@ TEST_F(ServersApiTest, ARelayServersAddressIsNeverConnectedToAndItsTestGoesThrou
   const std::string id = server["id"];
   const auto moved = call("PUT", "/api/v1/servers/" + id, R"({"url":"http://10.0.0.6:8111"})");
   EXPECT_EQ(moved.status, 200) << moved.body;
+  // Reached directly from now on, that address would be connected to: refused.
+  const auto direct_now = call("PUT", "/api/v1/servers/" + id, R"({"auth":{"type":"guest"}})");
+  EXPECT_EQ(direct_now.status, 400) << direct_now.body;
+  EXPECT_EQ(json::parse(direct_now.body)["error"]["field"], "url");
 
   const auto untested = call("POST", "/api/v1/servers/test", R"({"url":"http://10.0.0.5","auth":{"type":"relay"}})");
   EXPECT_EQ(untested.status, 400);
