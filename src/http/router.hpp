@@ -41,7 +41,9 @@ enum class RateLimit {
   // client address and per site, so that the normal browsing of a large site never meets a 429
   // and never uses up the site's API budget.
   page_view,
-  none,  // never: health checks, the descriptor, static assets
+  // never: health checks, the descriptor, static assets, and relays' polls (each answers a request
+  // the service itself made, so the sync sets their pace; strangers are refused on their headers)
+  none,
 };
 
 // Where a handler runs: on the I/O thread (only for handlers that never block: no database, no

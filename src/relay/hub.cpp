@@ -48,18 +48,20 @@ Hub::~Hub() {
   if (reaper_.joinable()) reaper_.join();
 }
 
-bool Hub::Holds(const core::ServerId& server) const {
+bool Hub::Holds(const core::TenantId& tenant, const core::ServerId& server) const {
   std::lock_guard lock(mutex_);
   const auto it = sessions_.find(server);
-  return it != sessions_.end() && it->second->view.connected;
+  return it != sessions_.end() && it->second->view.connected && it->second->view.tenant == tenant;
 }
 
-core::Result<Answer> Hub::Exchange(const core::ServerId& server, std::string path) {
+core::Result<Answer> Hub::Exchange(const core::TenantId& tenant, const core::ServerId& server, std::string path) {
   auto waiter = std::make_shared<Waiter>();
   std::unique_lock lock(mutex_);
   if (stopping_) return NotConnected(" (this process is stopping)");
   const auto it = sessions_.find(server);
-  if (it == sessions_.end() || !it->second->view.connected) return NotConnected("");
+  if (it == sessions_.end() || !it->second->view.connected || it->second->view.tenant != tenant) {
+    return NotConnected("");
+  }
   Session& session = *it->second;
   if (session.waiting.size() >= options_.max_waiting) {
     return core::Error::Retryable(core::ErrorKind::rate_limited, "relay.busy",

@@ -69,8 +69,9 @@ class Hub {
   // The asking side: runs path through the server's relay when it is connected here. Fails
   // retryably when it is not (relay.not_connected), restarts or stops before answering, or does
   // not answer in time; the relay's refusal and TeamCity's unreachability come back as answers.
-  core::Result<Answer> Exchange(const core::ServerId& server, std::string path);
-  bool Holds(const core::ServerId& server) const;
+  // Only a relay that connected with a token of tenant ever gets the request.
+  core::Result<Answer> Exchange(const core::TenantId& tenant, const core::ServerId& server, std::string path);
+  bool Holds(const core::TenantId& tenant, const core::ServerId& server) const;
 
   // The relay's side: a poll of a channel of the server's relay (tenant: the token's), with the
   // answer to the request the channel had last (id, answer). respond is called once, now or later.

@@ -56,7 +56,7 @@ class HubTest : public ::testing::Test {
   }
 
   std::future<core::Result<Answer>> Ask(std::string path) {
-    return std::async(std::launch::async, [this, path = std::move(path)] { return hub_.Exchange(server_, path); });
+    return std::async(std::launch::async, [this, path = std::move(path)] { return hub_.Exchange(tenant_, server_, path); });
   }
 
   static Answer Ok(std::string body) {
@@ -74,16 +74,26 @@ class HubTest : public ::testing::Test {
 };
 
 TEST_F(HubTest, ARelayThatNeverConnectedIsNotConnected) {
-  const auto answer = hub_.Exchange(server_, "/app/rest/server");
+  const auto answer = hub_.Exchange(tenant_, server_, "/app/rest/server");
   ASSERT_FALSE(answer);
   EXPECT_EQ(answer.error().code, "relay.not_connected");
   EXPECT_TRUE(answer.error().retryable);
-  EXPECT_FALSE(hub_.Holds(server_));
+  EXPECT_FALSE(hub_.Holds(tenant_, server_));
+}
+
+TEST_F(HubTest, ARelayOfOneTenantNeverGetsAnotherTenantsRequests) {
+  Poll("i1");
+  const core::TenantId other("00000000-0000-0000-0000-000000000002");
+  EXPECT_FALSE(hub_.Holds(other, server_));
+  const auto answer = hub_.Exchange(other, server_, "/app/rest/server");
+  ASSERT_FALSE(answer);
+  EXPECT_EQ(answer.error().code, "relay.not_connected");
+  EXPECT_EQ(channels_.Answer(0)->status, 204) << "the parked channel was handed nothing";
 }
 
 TEST_F(HubTest, AParkedChannelTakesTheRequestAndItsNextPollCarriesTheAnswer) {
   Poll("i1");
-  EXPECT_TRUE(hub_.Holds(server_));
+  EXPECT_TRUE(hub_.Holds(tenant_, server_));
   auto asked = Ask("/app/rest/server");
   const auto handed = channels_.Answer(0);
   ASSERT_TRUE(handed);
@@ -126,7 +136,7 @@ TEST_F(HubTest, ARestartedRelayFailsWhatTheOldOneWasAskedAtOnce) {
   ASSERT_FALSE(answer);
   EXPECT_EQ(answer.error().code, "relay.restarted");
   EXPECT_TRUE(answer.error().retryable);
-  EXPECT_TRUE(hub_.Holds(server_));
+  EXPECT_TRUE(hub_.Holds(tenant_, server_));
 }
 
 TEST_F(HubTest, AnIdleChannelIsAnsweredEmptyAfterItsWait) {
@@ -134,7 +144,7 @@ TEST_F(HubTest, AnIdleChannelIsAnsweredEmptyAfterItsWait) {
   const auto answer = channels_.Answer(0);
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->status, 204);
-  EXPECT_TRUE(hub_.Holds(server_));
+  EXPECT_TRUE(hub_.Holds(tenant_, server_));
 }
 
 TEST_F(HubTest, ChannelsBeyondTheCapAreRefused) {
@@ -156,17 +166,17 @@ TEST_F(HubTest, ARevokedRelayIsTurnedAwayAndItsWaitersFail) {
   ASSERT_FALSE(answer);
   EXPECT_EQ(answer.error().code, "relay.not_connected");
   EXPECT_EQ(channels_.Answer(1)->status, 401);
-  EXPECT_FALSE(hub_.Holds(server_));
+  EXPECT_FALSE(hub_.Holds(tenant_, server_));
   EXPECT_FALSE(hub_.Views().at(server_).connected);
-  EXPECT_EQ(hub_.Exchange(server_, "/app/rest/server").error().code, "relay.not_connected");
+  EXPECT_EQ(hub_.Exchange(tenant_, server_, "/app/rest/server").error().code, "relay.not_connected");
 }
 
 TEST_F(HubTest, OnlyTheConnectedInstanceCanSayGoodbye) {
   Poll("current");
   hub_.Goodbye(server_, "older");
-  EXPECT_TRUE(hub_.Holds(server_));
+  EXPECT_TRUE(hub_.Holds(tenant_, server_));
   hub_.Goodbye(server_, "current");
-  EXPECT_FALSE(hub_.Holds(server_));
+  EXPECT_FALSE(hub_.Holds(tenant_, server_));
   EXPECT_EQ(channels_.Answer(0)->status, 204);
   const auto changed = hub_.TakeChanged();
   EXPECT_EQ(changed.size(), 2U);  // connected, then gone
@@ -174,19 +184,19 @@ TEST_F(HubTest, OnlyTheConnectedInstanceCanSayGoodbye) {
 
 TEST_F(HubTest, AnUnansweredRequestTimesOut) {
   Poll("i1");
-  const auto answer = hub_.Exchange(server_, "/app/rest/server");
+  const auto answer = hub_.Exchange(tenant_, server_, "/app/rest/server");
   ASSERT_FALSE(answer);
   EXPECT_EQ(answer.error().code, "relay.timeout");
   // The late answer finds nobody, and the relay stays connected.
   Poll("i1", std::make_pair(std::uint64_t{1}, Ok("late")));
-  EXPECT_TRUE(hub_.Holds(server_));
+  EXPECT_TRUE(hub_.Holds(tenant_, server_));
 }
 
 TEST_F(HubTest, StoppingAnswersEveryChannelAndRefusesNewWork) {
   Poll("i1");
   hub_.Stop();
   EXPECT_EQ(channels_.Answer(0)->status, 503);
-  EXPECT_FALSE(hub_.Holds(server_));
+  EXPECT_FALSE(hub_.Holds(tenant_, server_));
   Poll("i1");
   EXPECT_EQ(channels_.Answer(1)->status, 503);
 }
