@@ -56,7 +56,8 @@ class HubTest : public ::testing::Test {
   }
 
   std::future<core::Result<Answer>> Ask(std::string path) {
-    return std::async(std::launch::async, [this, path = std::move(path)] { return hub_.Exchange(tenant_, server_, path); });
+    return std::async(std::launch::async,
+                      [this, path = std::move(path)] { return hub_.Exchange(tenant_, server_, path); });
   }
 
   static Answer Ok(std::string body) {

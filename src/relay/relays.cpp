@@ -58,7 +58,8 @@ class RelayTransport final : public teamcity::Transport {
       : relays_(relays), tenant_(std::move(tenant)), server_(std::move(server)) {}
 
   core::Result<http::ClientResponse> Get(const std::string& path_and_query) override {
-    if (relays_.hub_.Holds(tenant_, server_)) return ToResponse(relays_.hub_.Exchange(tenant_, server_, path_and_query));
+    if (relays_.hub_.Holds(tenant_, server_))
+      return ToResponse(relays_.hub_.Exchange(tenant_, server_, path_and_query));
     return ToResponse(relays_.ExchangeThroughDatabase(tenant_, server_, path_and_query));
   }
 
