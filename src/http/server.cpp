@@ -473,7 +473,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void Respond(Response response) {
-    if (response.later) return AnswerLater(std::move(response.later));
+    if (response.later) return AnswerLater(response.later);
     state_ = State::writing;
     status_ = response.status;
     response_ = {};
