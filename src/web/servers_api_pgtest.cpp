@@ -115,6 +115,11 @@ class ServersApiTest : public testing::StoreTest {
   // As a local admin of tenant, or, with an account, as that Jira user (a Connect context token).
   http::Response Call(const std::string& method, const std::string& path, const core::TenantId& tenant,
                       const std::string& body = "", const std::string& account = "") {
+    return CallOn(router_, method, path, tenant, body, account);
+  }
+  // The same through another router (one with other policies or hooks).
+  http::Response CallOn(http::Router& router, const std::string& method, const std::string& path,
+                        const core::TenantId& tenant, const std::string& body = "", const std::string& account = "") {
     http::Request r;
     r.method = method;
     r.path = path;
@@ -123,10 +128,10 @@ class ServersApiTest : public testing::StoreTest {
     r.remote_address = "192.0.2.7";
     r.headers.Add("X-Test-Tenant", tenant.str());
     if (!account.empty()) r.headers.Add("X-Test-User", account);
-    const auto m = router_.Match(method, path);
+    const auto m = router.Match(method, path);
     EXPECT_EQ(m.outcome, http::RouteMatch::Outcome::found) << method << " " << path;
     r.path_params = m.params;
-    return router_.Dispatch(*m.route, r, log_);
+    return router.Dispatch(*m.route, r, log_);
   }
   http::Response AsUser(const std::string& method, const std::string& path, const core::TenantId& tenant,
                         const std::string& account, const std::string& body = "") {
@@ -407,16 +412,7 @@ TEST_F(ServersApiTest, ARelayServersAddressIsNeverConnectedToAndItsTestGoesThrou
       http::UrlPolicy::ForTeamCity(/*allow_private_networks=*/false));
   strict.Validate();
   auto call = [&](const std::string& method, const std::string& path, const std::string& body = "") {
-    http::Request r;
-    r.method = method;
-    r.path = path;
-    r.body = body;
-    r.request_id = "t";
-    r.remote_address = "192.0.2.7";
-    r.headers.Add("X-Test-Tenant", a_.str());
-    const auto m = strict.Match(method, path);
-    r.path_params = m.params;
-    return strict.Dispatch(*m.route, r, log_);
+    return CallOn(strict, method, path, a_, body);
   };
 
   const auto direct =

@@ -64,14 +64,6 @@ std::string PollLog(const std::string& log, const std::string& server) {
 
 class FaultsE2E : public e2e::SyncFixture {
  protected:
-  // The embedded cluster's superuser on the service's database, schema app: for what only the
-  // database can tell (who holds which job), never for arranging state.
-  std::unique_ptr<db::Connection> EmbeddedAdmin() {
-    db::ConnectionSettings s;
-    s.params = {{"host", data_dir().string()}, {"port", "5432"}, {"user", "postgres"}, {"dbname", "teamcity_jira"}};
-    return db::Connection::Open(s.WithSchema("app"));
-  }
-
   // A delay on the backfill's pages of one fake server (its locators carry sinceDate), so that a
   // fault lands in the middle of the walk.
   void SlowBackfillPages(const std::string& name, int delay_ms) {
@@ -79,19 +71,6 @@ class FaultsE2E : public e2e::SyncFixture {
                                          {"queryContains", "sinceDate"},
                                          {"delayMs", delay_ms},
                                          {"times", -1}});
-  }
-
-  // A build added now to a fake server, with an issue key of its own; returns its id.
-  std::int64_t AddBuild(const std::string& name, int key) {
-    int code = 0;
-    const json added = teamcity_->Post("/_control/servers/" + name + "/builds",
-                                       {{"buildTypeId", "Backend_Build"},
-                                        {"state", "finished"},
-                                        {"branch", "feature/ABC-" + std::to_string(key) + "-faults"},
-                                        {"changes", {"ABC-" + std::to_string(key) + " added during a fault"}}},
-                                       &code);
-    EXPECT_EQ(code, 201) << added.dump();
-    return added.value("id", std::int64_t{0});
   }
 
   // The lines of serve's log that mention what (to explain a failure).

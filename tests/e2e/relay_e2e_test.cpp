@@ -97,24 +97,6 @@ class RelayE2E : public e2e::SyncFixture {
     relay_.Configure(dir_, teamcity_->base() + "/tc/" + name, "tok-" + name, token, service_port, proxy);
   }
 
-  std::int64_t AddBuild(const std::string& name, int key) {
-    int code = 0;
-    const json added = teamcity_->Post("/_control/servers/" + name + "/builds",
-                                       {{"buildTypeId", "Backend_Build"},
-                                        {"state", "finished"},
-                                        {"branch", "feature/ABC-" + std::to_string(key) + "-relay"},
-                                        {"changes", {"ABC-" + std::to_string(key) + " added behind the firewall"}}},
-                                       &code);
-    EXPECT_EQ(code, 201) << added.dump();
-    return added.value("id", std::int64_t{0});
-  }
-
-  std::unique_ptr<db::Connection> EmbeddedAdmin() {
-    db::ConnectionSettings s;
-    s.params = {{"host", data_dir().string()}, {"port", "5432"}, {"user", "postgres"}, {"dbname", "teamcity_jira"}};
-    return db::Connection::Open(s.WithSchema("app"));
-  }
-
   // Rows of any table of the service's schema whose text holds needle.
   std::int64_t RowsHolding(const std::string& needle) {
     auto admin = EmbeddedAdmin();

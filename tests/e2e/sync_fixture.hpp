@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "db/connection.hpp"
 #include "e2e_support.hpp"
 #include "support/node_fake.hpp"
 
@@ -315,6 +316,27 @@ class SyncFixture : public E2ETest {
     if (expect_deployments) {
       EXPECT_GT(deployments, 0) << "the history has deployments with keys";
     }
+  }
+
+  // The embedded cluster's superuser on the service's database, schema app: for what only the
+  // database can tell (who holds which job), never for arranging state.
+  std::unique_ptr<db::Connection> EmbeddedAdmin() {
+    db::ConnectionSettings s;
+    s.params = {{"host", data_dir().string()}, {"port", "5432"}, {"user", "postgres"}, {"dbname", "teamcity_jira"}};
+    return db::Connection::Open(s.WithSchema("app"));
+  }
+
+  // A build added now to a fake server, with an issue key of its own; returns its id.
+  std::int64_t AddBuild(const std::string& name, int key) {
+    int code = 0;
+    const json added = teamcity_->Post("/_control/servers/" + name + "/builds",
+                                       {{"buildTypeId", "Backend_Build"},
+                                        {"state", "finished"},
+                                        {"branch", "feature/ABC-" + std::to_string(key) + "-added"},
+                                        {"changes", {"ABC-" + std::to_string(key) + " added now"}}},
+                                       &code);
+    EXPECT_EQ(code, 201) << added.dump();
+    return added.value("id", std::int64_t{0});
   }
 
   std::int64_t SuccessfulPolls() {
