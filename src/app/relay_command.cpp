@@ -5,6 +5,8 @@
 #include <iostream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "app/app.hpp"
 #include "app/services.hpp"
 #include "core/log.hpp"
@@ -40,7 +42,8 @@ int RunRelay(const std::string& config_file) {
   auto credentials = relay::TeamCityCredentialsOf(*config);
   if (!credentials) return Complain(credentials.error().message);
   const core::Logger log =
-      core::Logger(core::MakeStderrSink(), config->log_level).With({{"service", "teamcity-jira-relay"}});
+      core::Logger(core::MakeStderrSink(), config->log_level,
+                   core::ResolveLogFormat(config->log_format, STDERR_FILENO)).With({{"service", "teamcity-jira-relay"}});
 
   const std::string agent = UserAgent() + " relay";
   auto service_http =

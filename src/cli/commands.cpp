@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include "app/app.hpp"
@@ -31,7 +33,8 @@ std::optional<config::Config> LoadOrComplain(const std::string& file) {
 }
 
 core::Logger MakeLogger(const config::Config& config) {
-  return core::Logger(core::MakeStderrSink(), config.log.level).With({{"service", "teamcity-jira"}});
+  const core::LogFormat format = core::ResolveLogFormat(config.log.format, STDERR_FILENO);
+  return core::Logger(core::MakeStderrSink(), config.log.level, format).With({{"service", "teamcity-jira"}});
 }
 
 }  // namespace

@@ -124,6 +124,7 @@ struct LimitsConfig {
 
 struct LogConfig {
   core::LogLevel level = core::LogLevel::info;
+  core::LogFormatSetting format = core::LogFormatSetting::automatic;
   // Which answered requests get an access log line: failures and slow requests by default.
   core::AccessLogPolicy access = *core::AccessLogPolicy::Parse("errors");
 };

@@ -52,6 +52,22 @@ TEST_F(ConfigTest, AccessLogModeIsReadAndChecked) {
   EXPECT_NE(bad.error().message.find("sample:N"), std::string::npos) << bad.error().message;
 }
 
+TEST_F(ConfigTest, LogFormatIsAutoUnlessSetAndChecked) {
+  auto c = LoadConfig(std::nullopt, {});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->log.format, core::LogFormatSetting::automatic);
+  auto text = LoadConfig(Write("[log]\nformat = \"text\"\n"), {});
+  ASSERT_TRUE(text.ok()) << text.error().message;
+  EXPECT_EQ(text->log.format, core::LogFormatSetting::text);
+  auto json = LoadConfig(std::nullopt, {{"TCJ_LOG_FORMAT", "json"}});
+  ASSERT_TRUE(json.ok()) << json.error().message;
+  EXPECT_EQ(json->log.format, core::LogFormatSetting::json);
+  auto bad = LoadConfig(Write("[log]\nformat = \"yaml\"\n"), {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("log.format"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("auto, json or text"), std::string::npos) << bad.error().message;
+}
+
 TEST_F(ConfigTest, ReadsTheFile) {
   auto c = LoadConfig(Write(R"(
 [server]

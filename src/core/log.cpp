@@ -3,6 +3,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include <unistd.h>
 
@@ -37,13 +38,82 @@ void AppendValue(std::string& out, const LogField::Value& value) {
       value);
 }
 
-void AppendFields(std::string& out, std::initializer_list<LogField> fields) {
+void AppendJsonFields(std::string& out, std::initializer_list<LogField> fields) {
   for (const LogField& field : fields) {
     out.append(",\"");
     AppendJsonEscaped(out, field.key());
     out.append("\":");
     AppendValue(out, field.value());
   }
+}
+
+// A bare word stays as it is; anything a reader could misparse (spaces, quotes, '=', nothing at
+// all) or a terminal could obey (control characters, C1 codes, escape sequences) is quoted and
+// escaped. A logged value can never move the cursor or change colours.
+bool IsBareWord(std::string_view text) {
+  if (text.empty()) return false;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '=' || c == '\\') return false;
+  }
+  return true;
+}
+
+void AppendTextString(std::string& out, std::string_view text) {
+  if (IsBareWord(text)) {
+    out.append(text);
+    return;
+  }
+  std::string escaped;
+  AppendJsonEscaped(escaped, text);  // valid UTF-8, no C0 control characters, no DEL
+  out.push_back('"');
+  for (std::size_t i = 0; i < escaped.size(); ++i) {
+    const auto c = static_cast<unsigned char>(escaped[i]);
+    const auto next = i + 1 < escaped.size() ? static_cast<unsigned char>(escaped[i + 1]) : 0;
+    if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {  // U+0080..U+009F, the C1 controls
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", next);
+      ++i;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  out.push_back('"');
+}
+
+void AppendTextFields(std::string& out, std::initializer_list<LogField> fields) {
+  for (const LogField& field : fields) {
+    out.push_back(' ');
+    AppendTextString(out, field.key());
+    out.push_back('=');
+    if (const auto* text = std::get_if<std::string_view>(&field.value())) {
+      AppendTextString(out, *text);
+    } else {
+      AppendValue(out, field.value());
+    }
+  }
+}
+
+void AppendFields(LogFormat format, std::string& out, std::initializer_list<LogField> fields) {
+  if (format == LogFormat::json) {
+    AppendJsonFields(out, fields);
+  } else {
+    AppendTextFields(out, fields);
+  }
+}
+
+struct TextLevel {
+  std::string_view name;    // padded to one width, so that events line up
+  std::string_view colour;  // ANSI SGR
+};
+
+TextLevel TextLevelOf(LogLevel level) {
+  switch (level) {
+    case LogLevel::debug: return {"DEBUG", "\x1b[2m"};
+    case LogLevel::info: return {"INFO ", "\x1b[32m"};
+    case LogLevel::warn: return {"WARN ", "\x1b[33m"};
+    case LogLevel::error: return {"ERROR", "\x1b[1;31m"};
+  }
+  return {"INFO ", ""};
 }
 
 // RFC 3339 UTC with milliseconds. The seconds part is cached per thread: most lines of a busy
@@ -170,7 +240,34 @@ std::shared_ptr<LogSink> MakeStderrSink() { return MakeFdSink(STDERR_FILENO); }
 
 std::shared_ptr<LogSink> MakeFdSink(int fd) { return std::make_shared<BatchingFdSink>(fd); }
 
-Logger::Logger(std::shared_ptr<LogSink> sink, LogLevel level) : sink_(std::move(sink)), level_(level) {}
+std::optional<LogFormatSetting> ParseLogFormatSetting(std::string_view text) {
+  if (text == "auto") return LogFormatSetting::automatic;
+  if (text == "json") return LogFormatSetting::json;
+  if (text == "text") return LogFormatSetting::text;
+  return std::nullopt;
+}
+
+std::string_view ToString(LogFormatSetting setting) {
+  switch (setting) {
+    case LogFormatSetting::automatic: return "auto";
+    case LogFormatSetting::json: return "json";
+    case LogFormatSetting::text: return "text";
+  }
+  return "auto";
+}
+
+LogFormat ResolveLogFormat(LogFormatSetting setting, int fd) {
+  const bool terminal = ::isatty(fd) == 1;
+  if (setting == LogFormatSetting::json || (setting == LogFormatSetting::automatic && !terminal)) {
+    return LogFormat::json;
+  }
+  const char* no_colour = std::getenv("NO_COLOR");  // NOLINT(concurrency-mt-unsafe): read once at start
+  const bool colour = terminal && (no_colour == nullptr || *no_colour == '\0');
+  return colour ? LogFormat::coloured_text : LogFormat::text;
+}
+
+Logger::Logger(std::shared_ptr<LogSink> sink, LogLevel level, LogFormat format)
+    : sink_(std::move(sink)), level_(level), format_(format) {}
 
 void Logger::Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) const {
   if (!Enabled(level)) {
@@ -178,6 +275,22 @@ void Logger::Log(LogLevel level, std::string_view event, std::initializer_list<L
   }
   std::string line;
   line.reserve(256);
+  if (format_ != LogFormat::json) {
+    AppendTimestamp(line);
+    const TextLevel text_level = TextLevelOf(level);
+    const bool colour = format_ == LogFormat::coloured_text;
+    line.push_back(' ');
+    if (colour) line.append(text_level.colour);
+    line.append(text_level.name);
+    if (colour) line.append("\x1b[0m\x1b[1m");
+    line.push_back(' ');
+    AppendTextString(line, event);
+    if (colour) line.append("\x1b[0m");
+    AppendTextFields(line, fields);
+    line.append(bound_);  // after the line's own fields: they matter more to a reader
+    sink_->Write(level, line);
+    return;
+  }
   line.append("{\"ts\":\"");
   AppendTimestamp(line);
   line.append("\",\"level\":\"");
@@ -186,14 +299,14 @@ void Logger::Log(LogLevel level, std::string_view event, std::initializer_list<L
   AppendJsonEscaped(line, event);
   line.push_back('"');
   line.append(bound_);
-  AppendFields(line, fields);
+  AppendJsonFields(line, fields);
   line.push_back('}');
   sink_->Write(level, line);
 }
 
 Logger Logger::With(std::initializer_list<LogField> fields) const {
   Logger child = *this;
-  AppendFields(child.bound_, fields);
+  AppendFields(format_, child.bound_, fields);
   return child;
 }
 

@@ -1,4 +1,5 @@
-// core: structured logging. Every line is one JSON object; secrets cannot be logged by construction.
+// core: structured logging. Every line is one JSON object, or one readable line on a terminal;
+// secrets cannot be logged by construction.
 #pragma once
 
 #include <concepts>
@@ -19,6 +20,18 @@ enum class LogLevel { debug = 0, info = 1, warn = 2, error = 3 };
 
 std::optional<LogLevel> ParseLogLevel(std::string_view text);
 std::string_view ToString(LogLevel level);
+
+// How lines look. json: one object per line, for collectors. text: `time LEVEL event key=value`
+// for people; coloured_text adds ANSI colours to the level and the event.
+enum class LogFormat { json, text, coloured_text };
+// The `log.format` setting: auto picks text on a terminal and json otherwise.
+enum class LogFormatSetting { automatic, json, text };
+
+std::optional<LogFormatSetting> ParseLogFormatSetting(std::string_view text);
+std::string_view ToString(LogFormatSetting setting);
+// The format for lines written to fd: text only on a terminal unless asked for; colour only on a
+// terminal and only when NO_COLOR (https://no-color.org) is unset or empty.
+LogFormat ResolveLogFormat(LogFormatSetting setting, int fd);
 
 // One key/value of a log line. Only plain values convert; a Secret does not, so logging one is a
 // compile error rather than a leak. The key and any string value must outlive the log call.
@@ -63,7 +76,7 @@ std::shared_ptr<LogSink> MakeFdSink(int fd);
 // Thread-safe; cheap to copy. Bound fields (With) are rendered once and repeated on every line.
 class Logger {
  public:
-  Logger(std::shared_ptr<LogSink> sink, LogLevel level);
+  Logger(std::shared_ptr<LogSink> sink, LogLevel level, LogFormat format = LogFormat::json);
 
   bool Enabled(LogLevel level) const { return level >= level_; }
   void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {}) const;
@@ -88,7 +101,8 @@ class Logger {
  private:
   std::shared_ptr<LogSink> sink_;
   LogLevel level_;
-  std::string bound_;  // pre-rendered ,"key":value pairs
+  LogFormat format_;
+  std::string bound_;  // pre-rendered fields in format_: ,"key":value pairs or ` key=value`
 };
 
 // Appends text to out as the inside of a JSON string (quotes not included). Invalid UTF-8 bytes

@@ -1,7 +1,11 @@
 #include "core/log.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -89,6 +93,74 @@ TEST(Log, FdSinkWritesEveryLineInOrderAndFlushes) {
     start = nl + 1;
   }
   EXPECT_EQ(count, 20000u);
+}
+
+TEST(Log, TextLinesAreTimeLevelEventThenFieldsThenBoundFields) {
+  auto sink = std::make_shared<testing::CaptureSink>();
+  const Logger log = Logger(sink, LogLevel::info, LogFormat::text).With({{"service", "teamcity-jira"}});
+  log.Info("serve.listening", {{"public", "http://127.0.0.1:8080"}, {"sites", 0}, {"ready", true}, {"ms", 1.5}});
+  log.Warn("sync.poll_failed", {{"reason", "could not connect"}, {"empty", ""}});
+  ASSERT_EQ(sink->lines().size(), 2u);
+  EXPECT_THAT(sink->lines()[0], ::testing::MatchesRegex(
+                                    "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z INFO  "
+                                    "serve\\.listening public=http://127\\.0\\.0\\.1:8080 sites=0 ready=true "
+                                    "ms=1\\.500 service=teamcity-jira"));
+  EXPECT_TRUE(sink->lines()[1].ends_with(" WARN  sync.poll_failed reason=\"could not connect\" empty=\"\" "
+                                         "service=teamcity-jira"))
+      << sink->lines()[1];
+  EXPECT_EQ(sink->lines()[0].find('\x1b'), std::string::npos) << "no colour unless asked for";
+}
+
+TEST(Log, TextLinesNeverCarryATerminalControlSequenceFromAValue) {
+  auto sink = std::make_shared<testing::CaptureSink>();
+  const Logger log(sink, LogLevel::info, LogFormat::coloured_text);
+  // ESC sequences, a C1 CSI (U+009B), a bell, a newline and invalid UTF-8, in a value and a key.
+  const std::string hostile = "\x1b[2J\x1b]0;owned\x07 csi\xc2\x9b" "31m line\nbreak \xff end=\"x\"";
+  log.Error("event", {{"text", hostile}, {"k\x1b[1m", 1}});
+  ASSERT_EQ(sink->lines().size(), 1u);
+  const std::string line = sink->lines()[0];
+  // Colour codes of our own: the level and the event, and nothing else.
+  EXPECT_TRUE(line.find("\x1b[1;31mERROR\x1b[0m\x1b[1m event\x1b[0m") != std::string::npos) << line;
+  const std::string fields = line.substr(line.find("event\x1b[0m") + 10);
+  EXPECT_EQ(fields.find('\x1b'), std::string::npos) << fields;
+  EXPECT_EQ(fields.find('\x07'), std::string::npos) << fields;
+  EXPECT_EQ(fields.find('\n'), std::string::npos) << fields;
+  EXPECT_EQ(fields.find("\xc2\x9b"), std::string::npos) << fields;
+  EXPECT_NE(fields.find(R"(text="\u001b[2J\u001b]0;owned\u0007 csi\u009b31m line\nbreak )"
+                                  "\xef\xbf\xbd" R"( end=\"x\"")"),
+            std::string::npos)
+      << fields;
+  EXPECT_NE(fields.find(R"("k\u001b[1m"=1)"), std::string::npos) << fields;
+}
+
+TEST(Log, FormatSettingsParseAndAutoPicksTextOnlyOnATerminal) {
+  EXPECT_EQ(ParseLogFormatSetting("auto"), LogFormatSetting::automatic);
+  EXPECT_EQ(ParseLogFormatSetting("json"), LogFormatSetting::json);
+  EXPECT_EQ(ParseLogFormatSetting("text"), LogFormatSetting::text);
+  EXPECT_FALSE(ParseLogFormatSetting("pretty").has_value());
+  EXPECT_EQ(ToString(LogFormatSetting::automatic), "auto");
+
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  EXPECT_EQ(ResolveLogFormat(LogFormatSetting::automatic, pipe_fds[1]), LogFormat::json);
+  EXPECT_EQ(ResolveLogFormat(LogFormatSetting::text, pipe_fds[1]), LogFormat::text) << "no colour into a pipe";
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
+
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(::grantpt(master), 0);
+  ASSERT_EQ(::unlockpt(master), 0);
+  const int terminal = ::open(::ptsname(master), O_RDWR | O_NOCTTY);  // NOLINT(concurrency-mt-unsafe)
+  ASSERT_GE(terminal, 0);
+  ::unsetenv("NO_COLOR");  // NOLINT(concurrency-mt-unsafe)
+  EXPECT_EQ(ResolveLogFormat(LogFormatSetting::automatic, terminal), LogFormat::coloured_text);
+  EXPECT_EQ(ResolveLogFormat(LogFormatSetting::json, terminal), LogFormat::json);
+  ::setenv("NO_COLOR", "1", 1);  // NOLINT(concurrency-mt-unsafe)
+  EXPECT_EQ(ResolveLogFormat(LogFormatSetting::automatic, terminal), LogFormat::text);
+  ::unsetenv("NO_COLOR");  // NOLINT(concurrency-mt-unsafe)
+  ::close(terminal);
+  ::close(master);
 }
 
 TEST(Log, ParsesLevels) {

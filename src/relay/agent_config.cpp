@@ -86,6 +86,7 @@ core::Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
   AgentConfig c;
   std::string auth = "token";
   std::string level = "info";
+  std::string format = "auto";
   std::int64_t channels = c.channels;
   std::int64_t timeout = c.timeout.count();
   std::int64_t max_response_mb = 16;
@@ -100,7 +101,8 @@ core::Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
         teamcity.Read("token_file", c.teamcity_token_file), teamcity.Read("username", c.username),
         teamcity.Read("password_file", c.password_file), teamcity.Read("timeout_seconds", timeout),
         teamcity.Read("max_response_mb", max_response_mb), teamcity.Read("max_requests_per_second", rate),
-        teamcity.Unknown(), log.Read("level", level), log.Unknown()}) {
+        teamcity.Unknown(), log.Read("level", level), log.Read("format", format),
+        log.Unknown()}) {
     if (!status) return std::move(status).take_error();
   }
   if (auto ok = CheckUrl("service.url", c.service_url); !ok) return std::move(ok).take_error();
@@ -136,6 +138,9 @@ core::Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
   const auto parsed_level = core::ParseLogLevel(level);
   if (!parsed_level) return Invalid("log.level must be debug, info, warn or error");
   c.log_level = *parsed_level;
+  const auto parsed_format = core::ParseLogFormatSetting(format);
+  if (!parsed_format) return Invalid("log.format must be auto, json or text");
+  c.log_format = *parsed_format;
   return c;
 }
 

@@ -32,6 +32,7 @@ struct AgentConfig {
   double max_requests_per_second = 50;
   // [log]
   core::LogLevel log_level = core::LogLevel::info;
+  core::LogFormatSetting log_format = core::LogFormatSetting::automatic;
 };
 
 // Reads and checks the file: unknown keys, wrong types and missing settings are errors that name
