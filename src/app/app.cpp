@@ -29,6 +29,7 @@
 #include "http/tls.hpp"
 #include "tenants/key_rotation.hpp"
 #include "tenants/secret_box.hpp"
+#include "web/start_page.hpp"
 
 namespace tcj::app {
 namespace {
@@ -242,11 +243,18 @@ int Serve(const config::Config& config, const core::Logger& log) {
   http::Server server(ServerOptionsFrom(config, log), log.With({{"component", "http"}}), http_metrics);
   std::atomic<bool> shutting_down{false};
   http::Router public_routes;
-  AddPublicRoutes(public_routes, connect::BuildDescriptor(config), [&]() -> std::string {
+  const ReadinessProbe not_ready_reason = [&]() -> std::string {
     if (shutting_down) return "shutting_down";
     const DatabaseState s = health.state();
     return s == DatabaseState::ready ? "" : std::string(ToString(s));
-  });
+  };
+  AddPublicRoutes(public_routes, connect::BuildDescriptor(config), not_ready_reason);
+  web::AddStartPage(public_routes,
+                    {.version = core::kVersion,
+                     .public_url = config.server.public_url,
+                     .forge_configured = !config.forge.app_id.empty(),
+                     .not_ready_reason = not_ready_reason},
+                    PageOptionsFrom(config));
   AddJiraFacingRoutes(public_routes, services);
   SetPublicPolicies(public_routes, config.server.public_url, log.With({{"component", "http"}}));
   public_routes.SetRateLimiter(

@@ -30,6 +30,12 @@ using http::RateLimit;
 using http::Request;
 using http::Response;
 
+web::PageOptions PageOptionsFrom(const config::Config& config) {
+  return {.all_js_url = config.connect.all_js_url,
+          .jira_site_hosts = config.jira.allowed_site_hosts,
+          .allow_http_sites = config.jira.allow_http_sites};
+}
+
 void AddPublicRoutes(http::Router& router, std::string descriptor_json, ReadinessProbe readiness) {
   // Liveness: the process answers. Says nothing else (it is anonymous).
   router.Add({.method = "GET",
@@ -114,9 +120,7 @@ void AddJiraFacingRoutes(http::Router& router, Services& services) {
   web::AddSessionRoutes(router, services.admin_tokens, services.admin_sessions, services.tenants, audit, cookie);
 
   const config::Config& config = services.config;
-  const web::PageOptions pages{.all_js_url = config.connect.all_js_url,
-                               .jira_site_hosts = config.jira.allowed_site_hosts,
-                               .allow_http_sites = config.jira.allow_http_sites};
+  const web::PageOptions pages = PageOptionsFrom(config);
   web::AddPageRoutes(router, pages);
   // Anonymous, cheap and fetched by every browser that opens the pages: not limited. Failed
   // sign-ins are, far more strictly than anything else (admin-token guessing).

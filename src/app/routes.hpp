@@ -8,6 +8,11 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "http/router.hpp"
+#include "web/pages.hpp"
+
+namespace tcj::config {
+struct Config;
+}
 
 namespace tcj::app {
 
@@ -18,6 +23,9 @@ using ReadinessProbe = std::function<std::string()>;
 
 // The public listener's anonymous routes: health, readiness and the Connect descriptor.
 void AddPublicRoutes(http::Router& router, std::string descriptor_json, ReadinessProbe readiness);
+
+// The security headers' inputs of every HTML page, from the configuration.
+web::PageOptions PageOptionsFrom(const config::Config& config);
 
 // The public listener's routes for Jira and admins: Connect lifecycle callbacks and the admin API,
 // with the authenticators they need.

@@ -38,21 +38,6 @@ std::string ContentTypeOf(std::string_view name) {
   return "application/octet-stream";
 }
 
-std::string_view FileBody(std::string_view name) {
-  for (const EmbeddedFile& file : EmbeddedWebFiles()) {
-    if (file.name == name) return file.body;
-  }
-  return {};
-}
-
-std::string Replace(std::string text, std::string_view placeholder, std::string_view value) {
-  for (std::size_t at = text.find(placeholder); at != std::string::npos;
-       at = text.find(placeholder, at + value.size())) {
-    text.replace(at, placeholder.size(), value);
-  }
-  return text;
-}
-
 std::string FrameAncestors(const PageOptions& options) {
   std::string sources;
   for (const std::string& host : options.jira_site_hosts) {
@@ -96,9 +81,9 @@ void AddPageRoutes(http::Router& router, const PageOptions& options) {
     (*files)[std::string(file.name.substr(7))] = {file.body, ContentTypeOf(file.name),
                                                   "\"" + crypto::Sha256Hex(file.body).substr(0, 16) + "\""};
   }
-  const std::string admin_page(FileBody("admin.html"));
+  const std::string admin_page(EmbeddedFileBody("admin.html"));
   const std::string jira_page =
-      Replace(std::string(FileBody("jira.html")), "{{ALL_JS_URL}}", HtmlEscape(options.all_js_url));
+      ReplaceAll(std::string(EmbeddedFileBody("jira.html")), "{{ALL_JS_URL}}", HtmlEscape(options.all_js_url));
 
   router.Add({.method = "GET",
               .pattern = "/admin",

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "support/capture_sink.hpp"
+#include "web/start_page.hpp"
 
 namespace tcj::web {
 namespace {
@@ -25,6 +26,12 @@ class PagesTest : public ::testing::Test {
     AddPageRoutes(router_, {.all_js_url = "https://connect-cdn.atl-paas.net/all.js",
                             .jira_site_hosts = {"*.atlassian.net"},
                             .allow_http_sites = false});
+    AddStartPage(router_,
+                 {.version = "1.2.3",
+                  .public_url = "https://tcj.example.com/<b>",
+                  .forge_configured = false,
+                  .not_ready_reason = [this] { return not_ready_reason_; }},
+                 {.all_js_url = "https://connect-cdn.atl-paas.net/all.js", .jira_site_hosts = {"*.atlassian.net"}});
     router_.Validate();
   }
 
@@ -43,6 +50,7 @@ class PagesTest : public ::testing::Test {
 
   core::Logger log_{std::make_shared<testing::CaptureSink>(), core::LogLevel::error};
   http::Router router_;
+  std::string not_ready_reason_;
 };
 
 TEST_F(PagesTest, TheStandalonePageIsNeverFramedAndRunsNoInlineScript) {
@@ -70,6 +78,43 @@ TEST_F(PagesTest, TheJiraPageMayBeFramedByJiraSitesOnlyAndLoadsAllJs) {
   EXPECT_THAT(page.body, HasSubstr("<script src=\"https://connect-cdn.atl-paas.net/all.js\"></script>"));
   EXPECT_THAT(page.body, Not(HasSubstr("{{ALL_JS_URL}}")));
   EXPECT_THAT(page.body, HasSubstr("data-host=\"jira\""));
+}
+
+TEST_F(PagesTest, TheStartPageSaysWhatThisIsWhetherItIsReadyAndWhereToGoNext) {
+  const auto page = Get("/");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_THAT(std::string(*page.headers.Get("Content-Type")), HasSubstr("text/html"));
+  const std::string csp(*page.headers.Get("Content-Security-Policy"));
+  EXPECT_THAT(csp, HasSubstr("frame-ancestors 'none'"));
+  EXPECT_THAT(csp, HasSubstr("script-src 'self';"));
+  EXPECT_EQ(page.headers.Get("X-Frame-Options"), std::optional<std::string_view>("DENY"));
+  EXPECT_EQ(page.headers.Get("X-Content-Type-Options"), std::optional<std::string_view>("nosniff"));
+  EXPECT_EQ(page.headers.Get("Referrer-Policy"), std::optional<std::string_view>("no-referrer"));
+  EXPECT_EQ(page.headers.Get("Cache-Control"), std::optional<std::string_view>("no-store"));
+
+  EXPECT_THAT(page.body, HasSubstr("Version 1.2.3"));
+  EXPECT_THAT(page.body, HasSubstr("is-ready\" role=\"status\">Ready:"));
+  EXPECT_THAT(page.body, HasSubstr("href=\"/admin\""));
+  EXPECT_THAT(page.body, HasSubstr("teamcity-jira admin-tokens create --site"));
+  EXPECT_THAT(page.body, HasSubstr("teamcity-jira forge manifest"));
+  EXPECT_THAT(page.body, HasSubstr("Set <code>forge.app_id</code>"));
+  EXPECT_THAT(page.body, HasSubstr("teamcity-jira sites add"));
+  EXPECT_THAT(page.body, HasSubstr("teamcity-jira doctor --config FILE"));
+  // The configured address is escaped, never markup.
+  EXPECT_THAT(page.body, HasSubstr("https://tcj.example.com/&lt;b&gt;/atlassian-connect.json"));
+  EXPECT_THAT(page.body, Not(HasSubstr("<b>")));
+  EXPECT_THAT(page.body, Not(HasSubstr("{{")));
+  EXPECT_THAT(page.body, Not(HasSubstr("<script")));
+
+  not_ready_reason_ = "schema_behind";
+  const auto behind = Get("/");
+  EXPECT_EQ(behind.status, 200);
+  EXPECT_THAT(behind.body, HasSubstr("is-not-ready\" role=\"status\">Not ready: the database schema is older"));
+  EXPECT_THAT(behind.body, HasSubstr("teamcity-jira migrate"));
+  not_ready_reason_ = "unreachable";
+  EXPECT_THAT(Get("/").body, HasSubstr("Not ready: the database cannot be reached."));
+  not_ready_reason_ = "<script>";
+  EXPECT_THAT(Get("/").body, HasSubstr("Not ready (&lt;script&gt;)."));
 }
 
 TEST_F(PagesTest, TheJiraPageNeedsJirasToken) {
