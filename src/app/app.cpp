@@ -20,6 +20,8 @@
 #include "app/process_metrics.hpp"
 #include "app/routes.hpp"
 #include "app/services.hpp"
+#include "app/start_summary.hpp"
+#include "app/trial_site.hpp"
 #include "core/version.hpp"
 #include "connect/descriptor.hpp"
 #include "db/error.hpp"
@@ -206,7 +208,7 @@ void UnblockShutdownSignals() {
   pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
-int Serve(const config::Config& config, const core::Logger& log) {
+int Serve(const config::Config& config, const core::Logger& log, const ServeOptions& options) {
   // The certificate is checked first, so that a bad one stops the program before anything starts.
   std::shared_ptr<http::TlsServerContext> tls;
   if (config.server.tls_enabled()) {
@@ -276,12 +278,36 @@ int Serve(const config::Config& config, const core::Logger& log) {
   health.Start();
   services.sync_engine.Start();
   const std::string scheme = config.server.tls_enabled() ? "https" : "http";
-  log.Info("serve.listening",
-           {{"public", fmt::format("{}://{}:{}", scheme, config.server.listen.host, server.port("public"))},
-            {"internal", fmt::format("http://{}:{}", config.server.metrics_listen.host, server.port("internal"))},
-            {"public_url", config.server.public_url},
-            {"database", database},
-            {"version", core::kVersion}});
+  StartSummary summary{
+      .version = core::kVersion,
+      .listening = fmt::format("{}://{}:{}", scheme, config.server.listen.host, server.port("public")),
+      .metrics = fmt::format("http://{}:{}/metrics", config.server.metrics_listen.host, server.port("internal")),
+      .public_url = config.server.public_url,
+      .database = database,
+      .embedded_database = config.database.embedded(),
+      .sites = std::nullopt,
+      .trial_token_printed = false};
+  log.Info("serve.listening", {{"public", summary.listening},
+                               {"internal", fmt::format("http://{}:{}", config.server.metrics_listen.host,
+                                                        server.port("internal"))},
+                               {"public_url", config.server.public_url},
+                               {"database", database},
+                               {"version", core::kVersion}});
+  if (first == DatabaseState::ready) {
+    try {
+      if (options.trial_site) {
+        if (const auto token = OfferTrialSite(services)) {
+          log.Flush();  // the token comes after everything logged so far, on a terminal
+          PrintTrialToken(stdout, token->reveal(), config.server.public_url);
+          summary.trial_token_printed = true;
+        }
+      }
+      summary.sites = tenants::CountSites(services.pool);
+    } catch (const std::exception& e) {
+      log.Warn("serve.summary_failed", {{"error", e.what()}});  // the database went away meanwhile
+    }
+  }
+  ReportStartSummary(log, summary);
   if (tls) LogCertificate(log, "serve.tls_certificate", tls->certificate());
   if (!config.teamcity.proxy_url.empty()) {
     log.Warn("serve.teamcity_proxy", {{"note", "TeamCity is reached through teamcity.proxy_url: the SSRF guard sees "

@@ -16,7 +16,11 @@ inline constexpr int kExitUsage = 2;  // bad configuration or arguments
 // Serves until SIGTERM or SIGINT, then shuts down gracefully; SIGHUP reloads the TLS certificate.
 // The caller must have blocked those signals in every thread (BlockShutdownSignals) before any
 // thread was created.
-int Serve(const config::Config& config, const core::Logger& log);
+// trial_site: make a trial site with an admin token when there is no site at all (`make run`).
+struct ServeOptions {
+  bool trial_site = false;
+};
+int Serve(const config::Config& config, const core::Logger& log, const ServeOptions& options = {});
 
 // Applies pending migrations and reports the schema version.
 int Migrate(const config::Config& config, const core::Logger& log);

@@ -8,7 +8,14 @@ namespace tcj::cli {
 
 void RegisterServiceCommands(CommandTable& table) {
   CLI::App* root = &table.root();
-  table.Add(root, "serve", "Run the service until SIGTERM or SIGINT.", app::Serve, CommandTable::Signals::waited_for);
+  auto serve = std::make_shared<app::ServeOptions>();
+  AddFlag(table.Add(
+              root, "serve", "Run the service until SIGTERM or SIGINT.",
+              [serve](const config::Config& c, const core::Logger& log) { return app::Serve(c, log, *serve); },
+              CommandTable::Signals::waited_for),
+          "--trial-site", serve->trial_site,
+          "With no Jira site at all, make a trial site (nothing of it is sent to Jira) and print a sign-in token "
+          "for it (make run)");
   table.Add(root, "migrate", "Apply pending database migrations, then exit.", app::Migrate);
 
   auto dry_run = std::make_shared<bool>(false);

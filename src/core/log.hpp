@@ -93,6 +93,14 @@ class Logger {
     Log(LogLevel::error, event, fields);
   }
 
+  // True when lines are read by people (a text format) rather than collected (JSON).
+  bool readable() const { return format_ != LogFormat::json; }
+  // For people only: text written as it is, in order with the lines. Does nothing for a JSON log,
+  // which stays one object per line. Never pass anything a visitor controls.
+  void Print(std::string_view text) const {
+    if (readable()) sink_->Write(LogLevel::info, text);
+  }
+
   // A logger that adds these fields to every line (e.g. the component, a tenant id).
   Logger With(std::initializer_list<LogField> fields) const;
 

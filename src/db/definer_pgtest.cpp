@@ -132,6 +132,7 @@ TEST_F(DefinerTest, CatalogOnlyTheRuntimeRolesPathsAreExecutableByIt) {
                                           "relay_token_lookup",
                                           "release_jobs",
                                           "secret_key_id",
+                                          "site_counts",
                                           "webhook_target"};
   EXPECT_EQ(callable, expected);
 }

@@ -33,6 +33,15 @@ std::vector<SiteSummary> ListSites(db::Pool& owner_pool) {
   return out;
 }
 
+std::vector<SiteCount> CountSites(db::Pool& pool) {
+  db::Transaction tx(pool);
+  std::vector<SiteCount> out;
+  for (db::Row row : tx.Exec("SELECT kind, state, sites, servers FROM site_counts() ORDER BY kind, state")) {
+    out.push_back({row.String(0), row.String(1), row.Int(2), row.Int(3)});
+  }
+  return out;
+}
+
 core::Result<SiteSummary> FindSite(db::Pool& pool, const std::string& id_or_url) {
   db::Transaction tx(pool);
   const db::Rows rows = tx.Exec("SELECT " + std::string(kSummaryColumns) + " FROM find_site($1)", id_or_url);

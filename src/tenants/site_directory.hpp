@@ -1,6 +1,7 @@
 // tenants: the operator's view of all tenants (for `sites list` and finding a site by URL).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,7 +14,7 @@ namespace tcj::tenants {
 
 struct SiteSummary {
   core::TenantId tenant;
-  std::string kind;  // connect or oauth
+  std::string kind;  // connect, oauth, forge or trial
   std::string site_url;
   std::string state;
   std::string client_key;
@@ -26,6 +27,17 @@ struct SiteSummary {
 // one of its members (database.migrate_url); the runtime role cannot list every site. Throws
 // DbError(permission_denied) otherwise.
 std::vector<SiteSummary> ListSites(db::Pool& owner_pool);
+
+// How many sites of one kind and state there are, and their TeamCity servers.
+struct SiteCount {
+  std::string kind;
+  std::string state;
+  std::int64_t sites = 0;
+  std::int64_t servers = 0;
+};
+
+// Counts only, through site_counts(): the runtime role may call it (serve's start-up summary).
+std::vector<SiteCount> CountSites(db::Pool& pool);
 
 // By tenant id, or by site URL (scheme, case and a trailing slash ignored), through find_site():
 // the runtime role may look up a site it can name, not list the others. not_found, or conflict

@@ -23,6 +23,8 @@ std::string_view ToString(TenantKind kind) {
       return "oauth";
     case TenantKind::forge:
       return "forge";
+    case TenantKind::trial:
+      return "trial";
   }
   return "connect";
 }
@@ -30,6 +32,7 @@ std::string_view ToString(TenantKind kind) {
 TenantKind ParseTenantKind(std::string_view text) {
   if (text == "oauth") return TenantKind::oauth;
   if (text == "forge") return TenantKind::forge;
+  if (text == "trial") return TenantKind::trial;
   return TenantKind::connect;
 }
 
@@ -38,6 +41,21 @@ TenantRecord TenantStore::Create(TenantKind kind, const std::string& site_url, c
   db::TenantTransaction tx(pool_, r.id);
   tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, display_name) VALUES ($1, $2, $3, $4)", r.id, ToString(kind),
           site_url, display_name);
+  tx.Commit();
+  cache_.InvalidateTenant(r.id.str());
+  return r;
+}
+
+std::optional<TenantRecord> TenantStore::CreateTrialSiteIfNone() {
+  // .invalid never resolves (RFC 2606): the address names the site, and nothing can reach it.
+  TenantRecord r{core::TenantId(core::NewUuid()), TenantKind::trial, std::string(kTrialSiteUrl), "Trial site",
+                 "active", "", "", ""};
+  db::TenantTransaction tx(pool_, r.id);
+  // Two processes starting at once on an empty database make one trial site, not two.
+  tx.Exec("SELECT pg_advisory_xact_lock(hashtext('tcj.trial_site'))");
+  if (tx.Exec("SELECT coalesce(sum(sites), 0)::bigint FROM site_counts()")[0].Int(0) > 0) return std::nullopt;
+  tx.Exec("INSERT INTO tenants (tenant_id, kind, site_url, display_name) VALUES ($1, $2, $3, $4)", r.id,
+          ToString(r.kind), r.site_url, r.display_name);
   tx.Commit();
   cache_.InvalidateTenant(r.id.str());
   return r;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -16,10 +17,15 @@
 
 namespace tcj::tenants {
 
-// Which link a site reaches the service through (a site that moves keeps its tenant).
-enum class TenantKind { connect, oauth, forge };
+// Which link a site reaches the service through (a site that moves keeps its tenant). A trial
+// site has none: it is made on this machine for trying the service out, and nothing of it is
+// ever sent anywhere.
+enum class TenantKind { connect, oauth, forge, trial };
 std::string_view ToString(TenantKind kind);
 TenantKind ParseTenantKind(std::string_view text);  // the database's value; connect for anything else
+
+// The address a trial site is known by; .invalid never resolves (RFC 2606).
+inline constexpr std::string_view kTrialSiteUrl = "https://trial.invalid";
 
 struct TenantRecord {
   core::TenantId id;
@@ -49,6 +55,9 @@ class TenantStore {
   void FollowChanges(db::ChangeFeed& feed) { cache_.Follow(feed, {"tenants"}); }
 
   TenantRecord Create(TenantKind kind, const std::string& site_url, const std::string& display_name);
+  // The trial site `serve --trial-site` offers, unless any site exists (of any kind or state):
+  // nullopt then. Safe against two processes starting at once (one advisory lock).
+  std::optional<TenantRecord> CreateTrialSiteIfNone();
   // Fails with conflict when a site with that cloud id exists already.
   core::Result<TenantRecord> CreateOAuthSite(const NewOAuthSite& site);
   // Marks the tenant uninstalled (its data is then purged after the retention period).
