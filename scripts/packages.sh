@@ -20,4 +20,6 @@ packages=(
   nodejs npm chromium
   # load generator for the HTTP benchmarks
   wrk
+  # make test: promtool checks deploy/prometheus
+  prometheus
 )

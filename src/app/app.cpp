@@ -17,13 +17,14 @@
 #include "app/database.hpp"
 #include "app/health.hpp"
 #include "app/keyring.hpp"
+#include "app/monitoring.hpp"
 #include "app/process_metrics.hpp"
 #include "app/routes.hpp"
 #include "app/services.hpp"
 #include "app/start_summary.hpp"
 #include "app/trial_site.hpp"
-#include "core/version.hpp"
 #include "connect/descriptor.hpp"
+#include "core/version.hpp"
 #include "db/error.hpp"
 #include "db/migrations.hpp"
 #include "http/rate_limit.hpp"
@@ -229,6 +230,11 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
   Services services(config, log, std::move(*keyring), std::move(*endpoints));
   RegisterProcessMetrics(services.metrics);
   RegisterSecretUsageMetric(services.metrics, services.pool);
+  RegisterTlsCertificateMetric(services.metrics, tls);
+  RegisterBackupDiskMetrics(services.metrics, config.retention.backup_dir);
+  SyncSnapshotMetrics sync_snapshot(
+      services.metrics, [&pool = services.pool] { return sync::ReadMonitoringSnapshot(pool); },
+      log.With({{"component", "monitoring"}}));
 
   // A role that row level security does not bind is refused now, or as soon as the database
   // answers: the process stops instead of serving every site's rows to whoever breaks in.
@@ -277,6 +283,7 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
   server.Start();
   health.Start();
   services.sync_engine.Start();
+  sync_snapshot.Start();
   const std::string scheme = config.server.tls_enabled() ? "https" : "http";
   StartSummary summary{
       .version = core::kVersion,
@@ -322,6 +329,7 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
   services.relays.Stop();  // its channels are answered now: they reconnect to another process
   server.Shutdown(config.server.shutdown_grace);
   services.sync_engine.Stop(config.server.shutdown_grace);
+  sync_snapshot.Stop();
   health.Stop();
   services.changes.Stop();
   if (health.state() == DatabaseState::unsafe_role) return Fail(log, "serve.unsafe_database_role", UnsafeRole(health));

@@ -125,6 +125,8 @@ TEST_F(DefinerTest, CatalogOnlyTheRuntimeRolesPathsAreExecutableByIt) {
                                           "forge_site_lookup",
                                           "maintenance_secret_key_usage",
                                           "maintenance_tenant_ids",
+                                          "monitoring_queue",
+                                          "monitoring_server_lag",
                                           "purge_uninstalled_tenant",
                                           "purgeable_tenants",
                                           "queue_stats",

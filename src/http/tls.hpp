@@ -2,6 +2,7 @@
 // the certificate), and its reload from the same files without dropping connections.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,11 +19,12 @@ struct TlsFiles {
   std::string private_key_file;        // PEM, unencrypted
 };
 
-// What a loaded certificate says, for the log.
+// What a loaded certificate says, for the log and the expiry metric.
 struct TlsCertificateInfo {
-  std::string subject;    // one line, e.g. "CN=example.com"
-  std::string serial;     // hex
-  std::string not_after;  // e.g. "Dec  1 09:00:00 2027 GMT"
+  std::string subject;              // one line, e.g. "CN=example.com"
+  std::string serial;               // hex
+  std::string not_after;            // e.g. "Dec  1 09:00:00 2027 GMT"
+  std::int64_t not_after_unix = 0;  // the same instant in Unix time (seconds)
 };
 
 // The policy (DESIGN.md section 6, security-bar.md section 5): TLS 1.2 and 1.3 only; TLS 1.2 with

@@ -459,6 +459,16 @@ TEST_F(TlsLoadTest, LoadsAGoodPairAndDescribesTheCertificate) {
   EXPECT_NE((*r)->certificate().not_after.find("GMT"), std::string::npos);
 }
 
+// The test certificate is valid for two days from now: notAfter in Unix time says so, to the
+// minute (openssl and this test read the clock moments apart).
+TEST_F(TlsLoadTest, TheExpiryIsGivenInUnixTimeForTheMetric) {
+  auto r = TlsServerContext::Load(FilesOf(good_));
+  ASSERT_TRUE(r) << r.error().message;
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_NEAR(static_cast<double>((*r)->certificate().not_after_unix), static_cast<double>(now + 2 * 86400), 60.0);
+}
+
 TEST_F(TlsLoadTest, MissingFilesAreNamed) {
   const std::string missing = (dir_ / "missing.crt").string();
   std::string e = LoadError({missing, good_.key.string()});

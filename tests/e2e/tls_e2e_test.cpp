@@ -65,6 +65,18 @@ TEST_F(TlsE2E, ServesHttpsOnlyAndReloadsTheCertificateOnSighupWithoutDroppingCon
   EXPECT_EQ(health->Header("Strict-Transport-Security"), "max-age=31536000");
   EXPECT_FALSE(testing::HttpGet(public_port_, "/healthz").has_value()) << "plain HTTP answered on the TLS port";
   EXPECT_EQ(StatusOf(internal_port_, "/metrics"), 200);  // the internal listener stays plain
+  // The expiry the alert rules watch: the test certificate is valid for two days.
+  {
+    auto metrics = testing::HttpGet(internal_port_, "/metrics");
+    ASSERT_TRUE(metrics.has_value());
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(
+        metrics->body, m, std::regex(R"re(http_tls_certificate_not_after_seconds\{listener="public"\} (\d+))re")))
+        << metrics->body;
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    EXPECT_NEAR(std::stod(m[1]), static_cast<double>(now + 2 * 86400), 300.0);
+  }
 
   // Renewal: new files, SIGHUP.
   CopyOver(second.cert, dir_ / "live.crt");
