@@ -2,7 +2,7 @@
 // allowlist, and the deployment environment rules with a live table of what every deployment
 // configuration maps to under the rules being edited. Unsaved edits are kept per server while the
 // page is open, so Preview can use them before they are saved.
-import { h, replace, button, message, field, lozenge, uid, count } from './dom.js';
+import { h, replace, button, message, field, lozenge, uid, count, setBusy } from './dom.js';
 import { get, post, put, enc } from './api.js';
 
 const ENV_TYPES = [
@@ -433,7 +433,7 @@ export function renderSync(body, server, ctx) {
       firstBad.focus();
       return;
     }
-    saveButton.disabled = true;
+    setBusy(saveButton, true);
     saveStatus.textContent = 'Saving…';
     try {
       const saved = await put(`/api/v1/servers/${id}/settings`, settingsOf(draft));
@@ -457,7 +457,7 @@ export function renderSync(body, server, ctx) {
         replace(rulesError, message(e.message));
       }
     } finally {
-      saveButton.disabled = false;
+      setBusy(saveButton, false);
     }
   });
 }
