@@ -148,6 +148,8 @@ test('keyboard only: sign in, add a server, open it, test it, confirm and dismis
   await webhookDialog.waitFor();
   f = await expectFocus(page, 'Cancel', 'a dialog opens with the focus inside');
   assert.equal(f.dialog, true);
+  assert.match(await webhookDialog.evaluate((d) => document.getElementById(d.getAttribute('aria-describedby')).textContent),
+               /^A new secret replaces the current one at once/, 'the dialog is described by its text');
   for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
     await keyboard.press(key);
     const inside = await focused(page);
@@ -167,6 +169,7 @@ test('keyboard only: sign in, add a server, open it, test it, confirm and dismis
   await tabTo(page, 'TeamCity servers', { back: true });
   await keyboard.press('Enter');
   await page.getByRole('heading', { name: 'TeamCity servers', level: 1 }).waitFor();
+  await page.locator('tr', { hasText: NAME }).waitFor();
   await tabTo(page, `Remove ${NAME}`);
   await keyboard.press('Enter');
   const removeDialog = page.getByRole('dialog', { name: `Remove ${NAME}?` });

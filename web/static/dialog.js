@@ -11,10 +11,12 @@ import { insideJira } from './api.js';
 export function openDialog({ title, body = [], actions = [], cancelText = 'Cancel' }) {
   const opener = document.activeElement;
   const titleId = uid('dialog-title');
-  const content = h('div', { class: 'tcj-dialog__body' }, body);
+  // The body describes the dialog: a screen reader reads it with the title when the focus moves
+  // onto a button, not only the button's name.
+  const content = h('div', { class: 'tcj-dialog__body', id: uid('dialog-body') }, body);
   const errorSlot = h('div', { class: 'tcj-dialog__error' });
   const footer = h('div', { class: 'tcj-dialog__actions' });
-  const dialog = h('dialog', { class: 'tcj-dialog', 'aria-labelledby': titleId },
+  const dialog = h('dialog', { class: 'tcj-dialog', 'aria-labelledby': titleId, 'aria-describedby': content.id },
                    h('h2', { id: titleId, class: 'tcj-dialog__title' }, title), content, errorSlot, footer);
 
   // Tab and Shift+Tab go round the dialog's controls. showModal() makes the page behind inert, but
