@@ -2,8 +2,8 @@
 // The main flow of the standalone admin pages with the keyboard alone: Tab, Shift+Tab, Enter,
 // Space and Escape through page.keyboard, never a click, a fill or a focus() from the test. It
 // signs in, adds a TeamCity server, opens it from the list, tests its connection, creates a webhook
-// secret through its confirmation dialog, and removes the server after first closing that dialog
-// with Escape. At every stop the focus is where a keyboard user expects it, and it shows
+// secret through its confirmation dialog, and removes the server from the list after first closing
+// its dialog with Escape. At every stop the focus is where a keyboard user expects it, and it shows
 // (:focus-visible).
 const test = require('node:test');
 const assert = require('node:assert/strict');
