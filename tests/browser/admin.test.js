@@ -3,7 +3,7 @@
 // AP.context.getToken) and standalone at /admin after signing in with a local admin token.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startStack, waitForText, TIMEOUT } = require('./harness');
+const { startStack, waitForText, expectAccessible, TIMEOUT } = require('./harness');
 const { adminFlow } = require('./flows');
 
 let stack;
@@ -21,6 +21,7 @@ test('inside Jira: the configure page at 600 px, authenticated by context tokens
   const ui = page.frame({ url: /\/jira\/configure/ });
   assert.ok(ui, 'the app is framed');
   await ui.getByRole('heading', { name: 'TeamCity servers', level: 1 }).waitFor();
+  await expectAccessible(ui, 'the Connect configure page in Jira');
   // No sign-in and no header of our own inside Jira.
   assert.equal(await ui.getByRole('button', { name: 'Sign out' }).count(), 0);
   await adminFlow({ stack, page, ui, site: 'acme', tc: 'jira-tc', audit: { actor: /^Jira user acc-admin$/, signedIn: false },
@@ -34,23 +35,27 @@ test('standalone: sign in with an admin token, the same flow, sign out', { timeo
   t.after(() => stack.onFailure(t, page, 'standalone'));
   await page.goto(`${stack.app}/admin`);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await expectAccessible(page, 'the sign-in page');
   await stack.screenshot(page, 'login');
 
   await page.getByLabel('Admin token').fill('tcj_not-a-real-token');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await waitForText(page.locator('.tcj-field-error'), /That admin token is not valid/);
+  await expectAccessible(page, 'the sign-in page with a token refused');
 
   await page.getByLabel('Admin token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'TeamCity servers', level: 1 }).waitFor();
   await waitForText(page.locator('.tcj-header__account'), /Sign out/);
   await waitForText(page.locator('.tcj-header__link'), /^linked through the Connect app$/);
+  await expectAccessible(page, 'the standalone admin page with its header');
 
   await adminFlow({ stack, page, ui: page, site: 'solo', tc: 'solo-tc', audit: { actor: /^Admin token \S+$/, signedIn: true },
                    shot: (name) => stack.screenshot(page, `standalone-${name}`) });
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await waitForText(page.locator('.tcj-login'), /You are signed out\./);
+  await expectAccessible(page, 'the sign-in page after signing out');
   await page.reload();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   page.assertClean();

@@ -5,7 +5,7 @@
 // audit log links the server that still exists and names it as created, markup and all, as text.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startStack, eventually, waitForText, TIMEOUT } = require('./harness');
+const { startStack, eventually, waitForText, expectAccessible, TIMEOUT } = require('./harness');
 const { search, auditRows } = require('./flows');
 
 const SCRIPT = '<script>alert("xss-script")</script>';
@@ -76,6 +76,7 @@ test('TeamCity text with <script> and onerror is shown as text', { timeout: 300e
   await card.waitFor();
   assert.equal(await card.getByText(BRANCH, { exact: true }).count(), 1, 'the branch is shown literally');
   assert.match(await card.innerText(), /Server\s+TC "><img src=x onerror=alert\("xss-img"\)>/);
+  await expectAccessible(page, 'the diagnostics of a build with hostile text');
   await stack.screenshot(page, 'hostile-diagnostics');
 
   // Recent builds on the server's page.
@@ -90,6 +91,7 @@ test('TeamCity text with <script> and onerror is shown as text', { timeout: 300e
   await page.getByLabel('Commit message', { exact: true }).fill(MESSAGE);
   await page.getByRole('button', { name: 'Preview' }).click();
   await waitForText(page.locator('.tcj-preview'), /Issue keys ABC-9 ABC-77/);
+  await expectAccessible(page, 'the preview of hostile text');
   await assertInert(page);
 });
 
@@ -100,6 +102,7 @@ test('the diagnostics say what Jira answered: issue keys it does not know', { ti
   await waitForText(card, /Issue keys sent: .*ABC-999/);
   await waitForText(card.locator('.tcj-story__jira-detail'), /Issue keys Jira does not know: ABC-999/);
   assert.match(await card.innerText(), /accepted by jira/i);
+  await expectAccessible(page, 'the diagnostics naming issue keys Jira does not know');
   page.assertClean();
 });
 
@@ -129,6 +132,7 @@ test('the issue panel lists the builds of the issue, hostile text as text', { ti
   assert.equal(await row.locator('.tcj-lozenge--failed').count(), 1);
   const link = row.getByRole('link', { name: /Backend \/ Unit Tests/ });
   assert.equal(await link.getAttribute('href'), `${stack.teamcityUrl('hostile')}/buildConfiguration/Backend_UnitTests/${buildId}`);
+  await expectAccessible(panel, 'the issue panel');
   await stack.screenshot(page, 'issue-panel');
   await assertInert(page, panel);
 
@@ -136,11 +140,13 @@ test('the issue panel lists the builds of the issue, hostile text as text', { ti
   await page.goto(`${stack.jira}/_jira/sites/acme/issue/ABC-77?accountId=acc-dev&width=360`);
   const narrow = page.frame({ url: /\/jira\/issue-panel/ }).locator('.tcj-builds tbody tr', { hasText: 'Unit Tests' });
   await waitForText(narrow, /11 passed, 1 failed/);
+  await expectAccessible(page.frame({ url: /\/jira\/issue-panel/ }), 'the issue panel in a narrow sidebar');
   await stack.screenshot(page, 'issue-panel-narrow');
 
   // An issue no build mentions.
   await page.goto(`${stack.jira}/_jira/sites/acme/issue/DEMO-499?accountId=acc-dev`);
   await waitForText(page.frame({ url: /\/jira\/issue-panel/ }).locator('body'), /No TeamCity builds mention DEMO-499 yet/);
+  await expectAccessible(page.frame({ url: /\/jira\/issue-panel/ }), 'the issue panel of an issue without builds');
 });
 
 test('server page: backfill further back, events, a webhook secret shown once, editing with a saved token', { timeout: 300e3 }, async (t) => {
@@ -153,6 +159,7 @@ test('server page: backfill further back, events, a webhook secret shown once, e
   await days.fill('400');
   await page.getByRole('button', { name: 'Backfill', exact: true }).click();
   await waitForText(page.locator('.tcj-field-error'), /Enter a whole number of days from 1 to 365\./);
+  await expectAccessible(page, 'a server\'s page with a backfill refused');
   await days.fill('3');
   await page.getByRole('button', { name: 'Backfill', exact: true }).click();
   await waitForText(page.getByText('Backfill of the last 3 days started.'), /started/);
@@ -163,6 +170,8 @@ test('server page: backfill further back, events, a webhook secret shown once, e
   // Webhook: asks first, then shows the URL and the secret once.
   await page.getByRole('button', { name: 'Create webhook secret' }).click();
   const dialog = page.getByRole('dialog', { name: 'Create a new webhook secret?' });
+  await dialog.waitFor();
+  await expectAccessible(page, 'the dialog to create a webhook secret');
   await dialog.getByRole('button', { name: 'Create secret' }).click();
   await dialog.waitFor({ state: 'detached' });
   await waitForText(page.locator('.tcj-webhook'), /Shown once\./);
@@ -171,6 +180,7 @@ test('server page: backfill further back, events, a webhook secret shown once, e
   assert.ok(secret.length >= 16, secret);
   const hook = await fetch(`${stack.app}/webhooks/teamcity/${serverId}`, { method: 'POST', headers: { Authorization: `Bearer ${secret}` }, body: '{}' });
   assert.equal(hook.status, 202);
+  await expectAccessible(page, 'a webhook secret shown once');
   await stack.screenshot(page, 'server-webhook');
 
   // Edit: the saved token is "set", never shown; replacing it is tested before saving.
@@ -185,6 +195,7 @@ test('server page: backfill further back, events, a webhook secret shown once, e
   await page.getByRole('button', { name: 'Keep the saved credentials' }).click();
   await page.getByRole('button', { name: 'Test connection' }).click();
   await waitForText(page.locator('.tcj-test-result'), /Connected\./);
+  await expectAccessible(page, 'the form to edit a server, its saved token being replaced');
   await stack.screenshot(page, 'server-edit');
   await page.getByLabel('Name', { exact: true }).fill('Hostile TeamCity');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
@@ -202,6 +213,7 @@ test('an ended session goes back to the sign-in page, and signing in again retur
   await page.context().clearCookies();
   await search(page, String(buildId));
   await waitForText(page.locator('.tcj-login'), /Your session has ended\. Sign in again\./);
+  await expectAccessible(page, 'the sign-in page after the session ended');
   await page.getByLabel('Admin token', { exact: true }).fill(stack.adminToken('acme'));
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Diagnostics', level: 1 }).waitFor();
@@ -227,6 +239,7 @@ test('the audit log links the server that exists, by the name of each entry, as 
   const links = page.locator('.tcj-audit a.tcj-audit__server');
   assert.equal(await links.count(), 4);
   for (const href of await links.evaluateAll((list) => list.map((a) => a.getAttribute('href')))) assert.equal(href, `#/servers/${serverId}`);
+  await expectAccessible(page, 'the audit log linking a server');
   await stack.screenshot(page, 'hostile-audit');
   await assertInert(page);
   await page.getByRole('link', { name: NAME, exact: true }).click();

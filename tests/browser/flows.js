@@ -5,7 +5,7 @@
 // branch, rename the server (to markup, which stays text), remove it, and read all of it in the
 // audit log, a page at a time. `ui` is the page (standalone) or the app's frame inside Jira.
 const assert = require('node:assert/strict');
-const { eventually, waitForText, TIMEOUT } = require('./harness');
+const { eventually, waitForText, expectAccessible, TIMEOUT } = require('./harness');
 
 const SERVER_NAME = 'Main TeamCity';
 const RENAMED = '<img src=x onerror=alert(1)>';
@@ -15,8 +15,10 @@ const section = (ui, name) => ui.getByRole('navigation', { name: 'Sections' }).g
 
 async function addServer({ stack, ui, tc }) {
   await ui.getByRole('heading', { name: 'No TeamCity server yet' }).waitFor();
+  await expectAccessible(ui, 'the empty list of servers');
   await ui.getByRole('link', { name: 'Add server' }).first().click();
   await ui.getByRole('heading', { name: 'Add a TeamCity server', level: 1 }).waitFor();
+  await expectAccessible(ui, 'the empty form to add a server');
   await ui.getByLabel('Name', { exact: true }).fill(SERVER_NAME);
   await ui.getByLabel('TeamCity URL', { exact: true }).fill(stack.teamcityUrl(tc));
   await ui.getByLabel('Access token', { exact: true }).fill('not-the-right-token');
@@ -24,16 +26,19 @@ async function addServer({ stack, ui, tc }) {
   // A wrong token: the problem in words, from TeamCity's answer.
   await ui.getByRole('button', { name: 'Test connection' }).click();
   await waitForText(ui.locator('.tcj-test-result [role="alert"]'), /The connection failed\. TeamCity answered 401/);
+  await expectAccessible(ui, 'the form after a failed connection test');
 
   // Saving with the wrong token tests first and asks before saving anyway.
   await ui.getByRole('button', { name: 'Add server' }).click();
   await waitForText(ui.locator('.tcj-test-result'), /TeamCity answered 401.*Save anyway/);
+  await expectAccessible(ui, 'the form offering to save anyway');
 
   await ui.getByLabel('Access token', { exact: true }).fill(`${tc}-token`);
   await ui.getByRole('button', { name: 'Test connection' }).click();
   const connected = await waitForText(ui.locator('.tcj-test-result [role="status"]'),
     /Connected\. TeamCity 2025\.07.*It can see \d+ projects and \d+ build configurations\./);
   assert.match(connected, /signed in as \S+/);
+  await expectAccessible(ui, 'the form after a successful connection test');
 
   // Slow TeamCity's first build pages down, so the backfill is seen running.
   await stack.teamcityControl('POST', '/_control/faults', { path: `/tc/${tc}/app/rest/builds`, delayMs: 6000, times: 2 });
@@ -44,10 +49,13 @@ async function addServer({ stack, ui, tc }) {
 async function watchBackfill({ ui }) {
   await ui.locator('.tcj-backfill progress').waitFor({ timeout: TIMEOUT.sync });
   assert.match(await ui.locator('.tcj-backfill__text').innerText(), /Backfill \(last 30 days\)/);
+  await expectAccessible(ui, 'a server\'s page during its backfill');
   const done = await waitForText(ui.locator('.tcj-backfill--done'), /Backfill done \(last 30 days\): [\d,]+ builds read/, TIMEOUT.sync);
   const read = Number(done.match(/: ([\d,]+) builds read/)[1].replace(/,/g, ''));
   assert.ok(read > 0, done);
   await waitForText(ui.locator('.tcj-server-state'), /Healthy/i, TIMEOUT.sync);
+  await ui.locator('.tcj-events').waitFor();
+  await expectAccessible(ui, 'a healthy server\'s page with its builds and events');
   return read;
 }
 
@@ -73,9 +81,11 @@ async function diagnostics({ stack, ui, site, serverId, tc, shot }) {
   const { key } = build;
   await section(ui, 'Diagnostics').click();
   await ui.getByRole('heading', { name: 'Diagnostics', level: 1 }).waitFor();
+  await expectAccessible(ui, 'the diagnostics before a search');
 
   await search(ui, 'not a build');
   await waitForText(ui.locator('.tcj-field-error'), /Enter an issue key \(ABC-123\), a TeamCity build id, or a build's URL\./);
+  await expectAccessible(ui, 'the diagnostics with a search refused');
 
   // By build id: wait (an upper bound) until Jira has accepted it.
   const card = ui.locator(`.tcj-story[data-build-id="${build.id}"]`);
@@ -94,6 +104,7 @@ async function diagnostics({ stack, ui, site, serverId, tc, shot }) {
   await search(ui, key.toLowerCase());
   await waitForText(ui.locator('.tcj-diagnostics__heading'), new RegExp(`\\d+ builds? for issue ${key}`));
   await card.waitFor();
+  await expectAccessible(ui, 'the diagnostics of an issue key, its builds\' stories');
   await search(ui, `${stack.teamcityUrl(tc)}/buildConfiguration/${build.buildTypeId}/${build.id}`);
   await waitForText(ui.locator('.tcj-diagnostics__heading'), new RegExp(`build id ${build.id}`));
   await card.waitFor();
@@ -127,6 +138,7 @@ async function environmentRules({ stack, ui, site, serverId, shot }) {
   await waitForText(lint, /Lint Sandbox UNMAPPED rule 1/);
   assert.match(await lint.first().getAttribute('class'), /tcj-row--unmapped/);
   await waitForText(ui.locator('.tcj-env-table__summary'), /\d+ unmapped/);
+  await expectAccessible(ui, 'What to sync with an unsaved rule');
   if (shot) await shot('what-to-sync');
 
   await rule.getByLabel('Type', { exact: true }).selectOption('testing');
@@ -135,6 +147,7 @@ async function environmentRules({ stack, ui, site, serverId, shot }) {
 
   await ui.getByRole('button', { name: 'Save', exact: true }).click();
   await waitForText(ui.locator('.tcj-save-bar__status'), /^Saved\.$/);
+  await expectAccessible(ui, 'What to sync once saved');
   const saved = await stack.api(site, 'GET', `/api/v1/servers/${serverId}/settings`);
   assert.deepEqual(saved.json.deployment_rules, [{ build_types: 'Lint', environment: 'Sandbox', type: 'testing' }]);
   assert.equal(saved.json.projects, null);
@@ -155,6 +168,7 @@ async function preview({ stack, ui, site, serverId, shot }) {
   await waitForText(result.locator('pre'), /"schemaVersion": "1.0"/);
   const record = JSON.parse(await result.locator('pre').innerText());
   assert.equal(record.url, sent.web_url);
+  await expectAccessible(ui, 'the preview of a recent build');
   if (shot) await shot('preview');
 
   // Pasted text: the keys found, where, and the candidates dropped.
@@ -168,12 +182,15 @@ async function preview({ stack, ui, site, serverId, shot }) {
   assert.match(text, /DEMO-7 commit message/);
   assert.match(text, /ABC-01 leading zero/);
   assert.match(text, /Not a deployment/);
+  await expectAccessible(ui, 'the preview of a pasted branch and message');
 }
 
 // Renamed from the server's page: nothing of the connection changes, so nothing is tested first.
 async function renameServer({ ui, name }) {
   await ui.getByRole('link', { name: 'Edit', exact: true }).click();
   await ui.getByRole('heading', { name: 'Edit TeamCity server', level: 1 }).waitFor();
+  await ui.getByText('Access token:').waitFor();
+  await expectAccessible(ui, 'the form to edit a server, its token saved');
   await ui.getByLabel('Name', { exact: true }).fill(name);
   await ui.getByRole('button', { name: 'Save', exact: true }).click();
   await ui.getByRole('heading', { name, level: 1, exact: true }).waitFor();
@@ -185,6 +202,7 @@ async function removeServer({ stack, ui, site, name, shot }) {
   await section(ui, 'TeamCity servers').click();
   const row = ui.locator('tr', { hasText: name });
   await waitForText(row, /Healthy/i);
+  await expectAccessible(ui, 'the list of servers');
   const remove = ui.getByRole('button', { name: `Remove ${name}` });
 
   // Keyboard: Enter opens the dialog, Escape closes it and focus goes back to the button.
@@ -193,6 +211,7 @@ async function removeServer({ stack, ui, site, name, shot }) {
   const dialog = ui.getByRole('dialog', { name: `Remove ${name}?` });
   await waitForText(dialog, /deletes every build and deployment it sent from this server from Jira/);
   assert.equal(await ui.locator(':focus').innerText(), 'Cancel');
+  await expectAccessible(ui, 'the dialog to remove a server');
   if (shot) await shot('remove-dialog');
   await ui.locator(':focus').press('Escape');
   await dialog.waitFor({ state: 'detached' });
@@ -255,6 +274,7 @@ async function auditLog({ stack, ui, tc, audit: { actor, signedIn, installed: in
   assert.match(await when.getAttribute('title'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
   assert.equal(Date.parse(await when.getAttribute('datetime')), Date.parse((await when.getAttribute('title')).replace(' UTC', 'Z').replace(' ', 'T')));
   await waitForText(ui.locator('.tcj-audit__end'), new RegExp(`^No older entries \\(${rows.length} entries shown\\)\\.$`));
+  await expectAccessible(ui, 'the audit log');
   if (shot) await shot('audit');
 
   // Two at a time: "Show older" until the end gives the same entries in the same order.
@@ -262,6 +282,7 @@ async function auditLog({ stack, ui, tc, audit: { actor, signedIn, installed: in
   await eventually(async () => (await ui.locator('.tcj-audit__entry').count()) === 2, { what: 'the first page of two' });
   const older = ui.getByRole('button', { name: 'Show older' });
   await older.waitFor();
+  await expectAccessible(ui, 'the audit log, a page at a time');
   if (shot) await shot('audit-paged');
   for (let shown = 2; shown < rows.length; shown += 2) {
     await older.click();

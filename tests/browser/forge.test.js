@@ -6,7 +6,7 @@
 // build on each other, in order.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startStack, eventually, waitForText, TIMEOUT } = require('./harness');
+const { startStack, eventually, waitForText, expectAccessible, TIMEOUT } = require('./harness');
 const { adminFlow } = require('./flows');
 
 let stack;
@@ -39,6 +39,7 @@ test('the admin pages in Jira through Forge: the whole flow, every call through 
   // The logo and the stylesheet come from the resource folder on Forge's CDN.
   assert.ok(await ui.locator('.tcj-header__brand img').evaluate((img) => img.complete && img.naturalWidth > 0), 'the logo loaded');
   assert.notEqual(await ui.locator('body').evaluate((b) => getComputedStyle(b).fontFamily), '', 'the stylesheet applies');
+  await expectAccessible(ui, 'the Forge admin page');
 
   await adminFlow({ stack, page, ui, site: 'forgeco', tc: 'forge-tc',
                    audit: { actor: /^Jira user acc-admin$/, signedIn: false,
@@ -77,6 +78,7 @@ test('the Forge issue panel lists the builds of its issue and opens TeamCity thr
   await waitForText(row, /successful/i);
   assert.match(await row.innerText(), /Unit Tests/);
   assert.match(await row.innerText(), /3 passed/);
+  await expectAccessible(panel, 'the Forge issue panel');
   await stack.screenshot(page, 'forge-issue-panel');
 
   // A TeamCity link leaves Jira through Forge's router (a new tab), not by the frame itself.
@@ -89,6 +91,7 @@ test('the Forge issue panel lists the builds of its issue and opens TeamCity thr
 
   await page.goto(stack.forgePageUrl('forgeco', 'tc-issue-panel', { issueKey: 'ABC-4999', accountId: 'acc-dev' }));
   await waitForText((await appFrame(page)).locator('body'), /No TeamCity builds mention ABC-4999 yet/);
+  await expectAccessible(await appFrame(page), 'the Forge issue panel of an issue without builds');
   page.assertClean();
 });
 
@@ -111,6 +114,7 @@ test('a Forge site that lost its token says so on every screen until Forge calls
     return (await page.locator('.tcj-site-notice .tcj-message--warning').count()) > 0;
   }, { timeout: TIMEOUT.sync, what: 'the waiting-for-Forge notice' });
   await waitForText(page.locator('.tcj-site-notice'), /Builds are not being sent to Jira: Forge has not called the service/);
+  await expectAccessible(page, 'the admin page of a Forge site waiting for Forge');
   await stack.screenshot(page, 'forge-waiting');
 
   // Forge's hourly call brings a token: the notice is gone on the next screen.
@@ -138,6 +142,7 @@ test('a Connect site that installed the Forge app: its Connect page says the For
   const ui = page.frame({ url: /\/jira\/configure/ });
   await ui.getByRole('heading', { name: 'TeamCity servers', level: 1 }).waitFor();
   await waitForText(ui.locator('.tcj-site-notice'), /^This Jira site is now linked through the Forge app, which sends its builds/);
+  await expectAccessible(ui, 'the Connect page of a site that moved to Forge');
   await stack.screenshot(page, 'forge-moved-connect-page');
   page.assertClean();
 });

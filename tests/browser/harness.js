@@ -306,6 +306,36 @@ const methods = {
   stop() { return stopStack(this); },
 };
 
+// ---- accessibility ----
+
+// axe-core's browser build, put into the page by evaluating its source: the pages' own
+// Content-Security-Policy (script-src 'self', Forge's stricter one) refuses the inline <script> that
+// page.addScriptTag would add, and DevTools' evaluation is not subject to it.
+const axeSource = fs.readFileSync(require.resolve('axe-core'), 'utf8');
+const BLOCKING = new Set(['serious', 'critical']);
+
+// Runs axe-core on what `ui` (a page, or the app's frame inside Jira) shows now, with every rule
+// axe runs by default (WCAG 2.0-2.2 A and AA, and its best practices), and fails when one of impact
+// serious or critical is violated, naming each rule, its impact, its help and the offending
+// elements. label says which screen it was. No rule is turned off.
+async function expectAccessible(ui, label) {
+  if (!(await ui.evaluate(() => typeof window.axe === 'object'))) await ui.evaluate(axeSource);
+  const violations = await ui.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(' >>> '), html: n.html.slice(0, 200), summary: n.failureSummary })),
+    }));
+  });
+  const blocking = violations.filter((v) => BLOCKING.has(v.impact));
+  if (blocking.length === 0) return violations;
+  const text = blocking.map((v) => [
+    `${v.id} (${v.impact}): ${v.help} <${v.helpUrl}>`,
+    ...v.nodes.map((n) => `    ${n.target}\n      ${n.html}\n      ${(n.summary || '').replace(/\n/g, '\n      ')}`),
+  ].join('\n')).join('\n');
+  throw new Error(`accessibility violations on ${label}:\n${text}`);
+}
+
 async function stopStack(stack) {
   for (const context of stack.pages || []) await context.close().catch(() => {});
   if (stack.browser) await stack.browser.close().catch(() => {});
@@ -343,6 +373,7 @@ module.exports = {
   startStack,
   eventually,
   waitForText,
+  expectAccessible,
   TIMEOUT,
   root,
   screenshotDir,

@@ -7,7 +7,7 @@
 // e2e tests cover the relay itself.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startStack, waitForText, TIMEOUT } = require('./harness');
+const { startStack, waitForText, expectAccessible, TIMEOUT } = require('./harness');
 const { auditRows } = require('./flows');
 
 const NAME = 'TeamCity behind the firewall';
@@ -54,6 +54,7 @@ test('standalone: a server reached through a relay, its token created once, rota
   const url = page.getByLabel('TeamCity URL', { exact: true });
   await waitForText(page.locator('.tcj-field-error:not([hidden])'), /^⚠? ?the TeamCity URL must start with https:\/\//);
   assert.equal(await url.getAttribute('aria-invalid'), 'true');
+  await expectAccessible(page, 'the form with a URL refused');
 
   // Through a relay: no credentials asked, nothing to test before saving, and the address is accepted.
   await page.getByLabel('Relay (TeamCity behind a firewall)', { exact: true }).check();
@@ -64,6 +65,7 @@ test('standalone: a server reached through a relay, its token created once, rota
   assert.equal(await testButton.isDisabled(), true);
   assert.match(await testButton.evaluate((b) => document.getElementById(b.getAttribute('aria-describedby')).innerText),
                /tested once it is saved and its relay has connected/);
+  await expectAccessible(page, 'the form of a relay server');
   await stack.screenshot(page, 'relay-form');
   await page.getByRole('button', { name: 'Add server' }).click();
   await page.getByRole('heading', { name: NAME, level: 1 }).waitFor();
@@ -79,12 +81,14 @@ test('standalone: a server reached through a relay, its token created once, rota
   assert.equal(await state.locator('[aria-live="polite"]').count(), 1, 'the state is a live region');
   assert.equal(await card.getByRole('button', { name: 'Revoke token' }).count(), 0);
   assert.equal(await card.getByRole('button', { name: 'Rotate token' }).count(), 0);
+  await expectAccessible(page, 'a relay server\'s page without a token');
 
   await card.getByRole('button', { name: 'Create relay token' }).click();
   const first = await shownToken(card);
   await waitForText(state, /Never connected: start the relay with its token\./);
   await waitForText(card, /Token created /);
   assert.equal(await card.getByRole('button', { name: 'Create relay token' }).count(), 0);
+  await expectAccessible(page, 'a relay token shown once with its configuration');
   await stack.screenshot(page, 'relay-token');
 
   // Shown once: after a reload the token is gone, and the state says one exists.
@@ -100,6 +104,7 @@ test('standalone: a server reached through a relay, its token created once, rota
   await rotate.click();
   const rotateDialog = page.getByRole('dialog', { name: 'Rotate the relay token?' });
   await waitForText(rotateDialog, /the relay stops working until it gets the new token/);
+  await expectAccessible(page, 'the dialog to rotate a relay token');
   await rotateDialog.getByRole('button', { name: 'Cancel' }).click();
   await rotateDialog.waitFor({ state: 'detached' });
   assert.equal(await card.getByLabel('Relay token', { exact: true }).count(), 0);
@@ -114,6 +119,7 @@ test('standalone: a server reached through a relay, its token created once, rota
   await card.getByRole('button', { name: 'Revoke token' }).click();
   const revokeDialog = page.getByRole('dialog', { name: 'Revoke the relay token?' });
   await waitForText(revokeDialog, new RegExp(`the service cannot read ${NAME} until you create a new token`));
+  await expectAccessible(page, 'the dialog to revoke a relay token');
   await revokeDialog.getByRole('button', { name: 'Revoke token' }).click();
   await revokeDialog.waitFor({ state: 'detached' });
   await waitForText(state, /No token yet: create one and start the relay with it\./);
@@ -121,6 +127,7 @@ test('standalone: a server reached through a relay, its token created once, rota
   assert.equal(await card.getByLabel('Relay token', { exact: true }).count(), 0);
   assert.equal(await card.getByRole('button', { name: 'Revoke token' }).count(), 0);
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Create relay token');
+  await expectAccessible(page, 'a relay server\'s page after its token was revoked');
   const { json: relay } = await stack.api('acme', 'GET', `/api/v1/servers/${saved.id}/relay`);
   assert.deepEqual([relay.token, relay.connected], [null, false]);
 
@@ -129,6 +136,7 @@ test('standalone: a server reached through a relay, its token created once, rota
   await page.getByRole('heading', { name: 'Edit TeamCity server', level: 1 }).waitFor();
   assert.equal(await page.getByLabel('Relay (TeamCity behind a firewall)', { exact: true }).isChecked(), true);
   assert.equal(await page.getByRole('button', { name: 'Test connection' }).isDisabled(), true);
+  await expectAccessible(page, 'the form to edit a relay server');
   await page.getByLabel('TeamCity URL', { exact: true }).fill(MOVED_URL);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByRole('heading', { name: NAME, level: 1 }).waitFor();

@@ -1,7 +1,7 @@
 // The admin UI: one page, three hosts (api.js). Inside Jira, as a Connect page or a Forge Custom UI
 // page, Jira has signed the user in and every API call carries Jira's proof of it; standalone
 // (/admin) a local admin token opens a session. A hash router shows one screen at a time.
-import { h, replace, button, message, field } from './dom.js';
+import { h, replace, button, message, field, setBusy } from './dom.js';
 import { ApiError, host, insideJira, get, post, del, onUnauthorized, setCsrfToken, staticUrl } from './api.js';
 import { serversView, serverFormView } from './servers.js';
 import { serverView } from './server.js';
@@ -170,7 +170,7 @@ function loginView(notice) {
       input.focus();
       return;
     }
-    submit.disabled = true;
+    setBusy(submit, true);
     try {
       const body = await post('/api/v1/session', { token }, { quiet401: true });
       input.value = '';
@@ -179,7 +179,7 @@ function loginView(notice) {
       tokenField.setError(e.message);
       input.focus();
     } finally {
-      submit.disabled = false;
+      setBusy(submit, false);
     }
   });
   replace(root, h('main', { class: 'tcj-login' },

@@ -1,7 +1,7 @@
 // The audit log: who changed what of this site, when and from which address, newest first, a page at
 // a time ("Show older"). Every text from the API goes in as text. #/audit?limit=N sets the page size
 // (1 to 200, as the API takes; 50 by default).
-import { h, replace, button, message, count } from './dom.js';
+import { h, replace, button, message, count, setBusy } from './dom.js';
 import { get, enc } from './api.js';
 
 const DEFAULT_LIMIT = 50;
@@ -222,7 +222,7 @@ export function auditView(main, { query }, ctx) {
       return;
     }
     const olderButton = button('Show older', async () => {
-      olderButton.disabled = true;
+      setBusy(olderButton, true);
       try {
         const answer = await page(nextBefore);
         if (!ctx.alive) return;
@@ -235,7 +235,7 @@ export function auditView(main, { query }, ctx) {
         showMore(events.length ? answer.next_before : null, true);
       } catch (e) {
         if (!ctx.alive) return;
-        olderButton.disabled = false;
+        setBusy(olderButton, false);
         replace(more, olderButton, message(e.message));
       }
     }, { kind: 'default' });

@@ -81,7 +81,24 @@ export function lozenge(text, tone = 'default') {
 }
 
 export function button(text, onclick, { kind = 'default', type = 'button', ...rest } = {}) {
-  return h('button', { type, class: `tcj-button tcj-button--${kind}`, onclick, ...rest }, text);
+  const el = h('button', { type, class: `tcj-button tcj-button--${kind}`, ...rest }, text);
+  // Registered before onclick: a busy button (setBusy) ignores clicks and, as a form's submit
+  // button, the Enter that submits the form from one of its fields.
+  el.addEventListener('click', (event) => {
+    if (el.getAttribute('aria-disabled') !== 'true') return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  });
+  if (onclick) el.addEventListener('click', onclick);
+  return el;
+}
+
+// Marks a button of button() busy while its action runs, or not. It is not disabled: a disabled
+// button drops the keyboard focus to the page's body, and the next Tab would start from the top
+// of the page. A busy one keeps the focus, is announced as unavailable and ignores activation.
+export function setBusy(el, on) {
+  if (on) el.setAttribute('aria-disabled', 'true');
+  else el.removeAttribute('aria-disabled');
 }
 
 // A box that states a problem or a result in words; role=alert for errors so they are announced.

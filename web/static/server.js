@@ -1,7 +1,7 @@
 // One TeamCity server: its state and backfill, its relay when it is reached through one, recent
 // builds and events, the webhook (Status), what to sync with the deployment environment rules and
 // their live effect (What to sync), and the issue keys and record a build would produce (Preview).
-import { h, replace, button, message, field, lozenge, count, number, time, relativeTime, externalLink, uid } from './dom.js';
+import { h, replace, button, message, field, lozenge, count, number, time, relativeTime, externalLink, uid, setBusy } from './dom.js';
 import { get, post, del, enc, host } from './api.js';
 import { openDialog } from './dialog.js';
 import { poll } from './poll.js';
@@ -80,7 +80,7 @@ function renderStatus(body, server, ctx) {
       days.control.focus();
       return;
     }
-    backfillButton.disabled = true;
+    setBusy(backfillButton, true);
     try {
       await post(`/api/v1/servers/${id}/backfill`, { days: n });
       replace(backfillResult, message(`Backfill of the last ${n} days started.`, 'success'));
@@ -89,12 +89,12 @@ function renderStatus(body, server, ctx) {
       if (e.field === 'days') days.setError(e.message);
       else replace(backfillResult, message(e.message));
     } finally {
-      backfillButton.disabled = false;
+      setBusy(backfillButton, false);
     }
   });
 
   const testButton = button('Test connection', async () => {
-    testButton.disabled = true;
+    setBusy(testButton, true);
     replace(testResult, h('p', { class: 'tcj-subtle', role: 'status' }, 'Connecting to TeamCity…'));
     try {
       const probe = await post(`/api/v1/servers/${id}/test`);
@@ -104,7 +104,7 @@ function renderStatus(body, server, ctx) {
     } catch (e) {
       replace(testResult, message(e.message));
     } finally {
-      testButton.disabled = false;
+      setBusy(testButton, false);
     }
   });
 
@@ -215,8 +215,7 @@ function webhookCard(server) {
         run: async () => {
           const hook = await post(`/api/v1/servers/${enc(server.id)}/webhook`);
           replace(result, webhookSecret(hook));
-          const first = result.querySelector('input');
-          setTimeout(() => first && first.focus(), 0);
+          return { focus: result.querySelector('input') };  // the URL, to copy
         },
       }],
     });
@@ -366,22 +365,23 @@ function relayCard(server, ctx) {
     load().catch((e) => { if (ctx.alive) replace(errorSlot, message(e.message)); });
   };
 
+  // Shows the new token; resolves to where the focus goes (its field, to copy it).
   const issue = async () => {
     const { token } = await post(`/api/v1/servers/${id}/relay/token`);
     replace(result, relayToken(server, token));
     showTokenButtons(true);
     changed();
-    const first = result.querySelector('input');
-    setTimeout(() => first && first.focus(), 0);
+    return { focus: result.querySelector('input') };
   };
   const create = async () => {
-    tokenButton.disabled = true;
+    setBusy(tokenButton, true);
     try {
-      await issue();
+      const { focus } = await issue();
+      if (focus) focus.focus();
     } catch (e) {
       replace(result, message(e.message));
     } finally {
-      tokenButton.disabled = false;
+      setBusy(tokenButton, false);
     }
   };
   const confirmRotate = () => openDialog({
@@ -407,7 +407,7 @@ function relayCard(server, ctx) {
         showTokenButtons(false);
         changed();
         // The Revoke button is hidden now; focus goes to the one that creates a token.
-        setTimeout(() => tokenButton.focus(), 0);
+        return { focus: tokenButton };
       },
     }],
   });
@@ -474,7 +474,7 @@ function renderPreview(body, server, ctx) {
       const s = draftSettings(server.id);
       if (s) request.settings = { project_keys: s.project_keys, deployment_rules: s.deployment_rules };
     }
-    submit.disabled = true;
+    setBusy(submit, true);
     replace(result, h('p', { class: 'tcj-subtle' }, 'Working it out…'));
     try {
       const preview = await post(`/api/v1/servers/${id}/preview`, request);
@@ -487,7 +487,7 @@ function renderPreview(body, server, ctx) {
       else if (e.field === 'build_id') build.setError(e.message);
       else replace(result, message(e.message));
     } finally {
-      submit.disabled = false;
+      setBusy(submit, false);
     }
   });
 }

@@ -1,5 +1,5 @@
 // TeamCity servers: the list with live state, the add/edit form with its connection test, and removal.
-import { h, replace, button, message, field, number, uid } from './dom.js';
+import { h, replace, button, message, field, number, uid, setBusy } from './dom.js';
 import { ApiError, get, post, put, del, enc } from './api.js';
 import { openDialog } from './dialog.js';
 import { stateLozenge, stateDetail, backfillProgress } from './status.js';
@@ -12,9 +12,10 @@ export const POLL_MS = 3000;
 export function serversView(main, _route, ctx) {
   const listSlot = h('div', { class: 'tcj-servers', 'aria-busy': 'true' }, h('p', { class: 'tcj-subtle' }, 'Loading servers…'));
   const errorSlot = h('div', {});
+  const heading = h('h1', { tabindex: '-1' }, 'TeamCity servers');
   main.append(
     h('div', { class: 'tcj-page-header' },
-      h('h1', {}, 'TeamCity servers'),
+      heading,
       h('a', { href: '#/servers/new', class: 'tcj-button tcj-button--primary' }, 'Add server')),
     h('p', { class: 'tcj-intro' },
       'The builds and deployments of these servers appear on the Jira issues they mention. ',
@@ -73,24 +74,36 @@ export function serversView(main, _route, ctx) {
       b.pending ? h('div', { class: 'tcj-subtle' }, `${number(b.pending)} to send`) : null);
   };
 
+  // The row of a removed server goes, and with it the keyboard focus when one of its buttons had
+  // it (its Remove button does, after the dialog): the focus moves to the page's heading instead
+  // of falling to the page's body, where the next Tab would start from the top.
+  const withoutLosingFocus = (change) => {
+    const had = listSlot.contains(document.activeElement);
+    change();
+    if (had && !listSlot.contains(document.activeElement)) heading.focus();
+  };
+
   const tick = async () => {
     const { servers } = await get('/api/v1/servers');
     if (!ctx.alive) return;
     replace(errorSlot);
     listSlot.setAttribute('aria-busy', 'false');
     if (servers.length === 0) {
+      // Drawn once, not at every poll, so that its Add server link keeps the focus.
+      if (listSlot.querySelector('.tcj-empty')) return;
+      if (rows.size > 0) ctx.announce('A server was removed.');
       rows.clear();
       table = null;
-      replace(listSlot, h('div', { class: 'tcj-empty' },
+      withoutLosingFocus(() => replace(listSlot, h('div', { class: 'tcj-empty' },
         h('h2', {}, 'No TeamCity server yet'),
         h('p', {}, 'Add your TeamCity server to send its builds and deployments to Jira.'),
-        h('a', { href: '#/servers/new', class: 'tcj-button tcj-button--primary' }, 'Add server')));
+        h('a', { href: '#/servers/new', class: 'tcj-button tcj-button--primary' }, 'Add server'))));
       return;
     }
     const ids = new Set(servers.map((s) => s.id));
     for (const [id, row] of rows) {
       if (!ids.has(id)) {
-        row.tr.remove();
+        withoutLosingFocus(() => row.tr.remove());
         rows.delete(id);
         ctx.announce('A server was removed.');
       }
@@ -338,8 +351,9 @@ function renderForm(container, server, ctx) {
   };
 
   const busy = (on, text) => {
-    testButton.disabled = on || authType() === 'relay';
-    saveButton.disabled = on;
+    testButton.disabled = authType() === 'relay';
+    setBusy(testButton, on);
+    setBusy(saveButton, on);
     if (on) replace(result, h('p', { class: 'tcj-subtle', role: 'status' }, text));
   };
 

@@ -2,7 +2,7 @@
 // allowlist, and the deployment environment rules with a live table of what every deployment
 // configuration maps to under the rules being edited. Unsaved edits are kept per server while the
 // page is open, so Preview can use them before they are saved.
-import { h, replace, button, message, field, lozenge, uid, count } from './dom.js';
+import { h, replace, button, message, field, lozenge, uid, count, setBusy } from './dom.js';
 import { get, post, put, enc } from './api.js';
 
 const ENV_TYPES = [
@@ -302,8 +302,9 @@ export function renderSync(body, server, ctx) {
         target.focus();
         changed();
       };
-      const up = button('Move up', () => move(-1, 'up'), { kind: 'subtle', disabled: index === 0, 'aria-label': `Move rule ${n} up`, dataset: { action: 'up' } });
-      const down = button('Move down', () => move(1, 'down'), { kind: 'subtle', disabled: index === draft.rules.length - 1, 'aria-label': `Move rule ${n} down`, dataset: { action: 'down' } });
+      // Each name starts with the words on the button (WCAG 2.5.3), so "click Move up" works by voice.
+      const up = button('Move up', () => move(-1, 'up'), { kind: 'subtle', disabled: index === 0, 'aria-label': `Move up rule ${n}`, dataset: { action: 'up' } });
+      const down = button('Move down', () => move(1, 'down'), { kind: 'subtle', disabled: index === draft.rules.length - 1, 'aria-label': `Move down rule ${n}`, dataset: { action: 'down' } });
       const remove = button('Remove', () => {
         draft.rules.splice(index, 1);
         renderRules();
@@ -432,7 +433,7 @@ export function renderSync(body, server, ctx) {
       firstBad.focus();
       return;
     }
-    saveButton.disabled = true;
+    setBusy(saveButton, true);
     saveStatus.textContent = 'Saving…';
     try {
       const saved = await put(`/api/v1/servers/${id}/settings`, settingsOf(draft));
@@ -456,7 +457,7 @@ export function renderSync(body, server, ctx) {
         replace(rulesError, message(e.message));
       }
     } finally {
-      saveButton.disabled = false;
+      setBusy(saveButton, false);
     }
   });
 }
