@@ -20,8 +20,13 @@ function(tcj_layer layer)
   set_property(GLOBAL PROPERTY TCJ_LAYER_TEST_DEPS_${layer} ${ARG_TEST_DEPS})
 endfunction()
 
+# COST: how long its tests take, relatively; ctest starts the costliest first, also on a fresh
+# clone that has no timings of its own yet (tests/e2e: they mostly wait, and run in parallel).
 function(tcj_test_binary name label)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "COST" "SOURCES;DEPS" ${ARGN})
+  if(NOT ARG_COST)
+    set(ARG_COST 0)
+  endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} tcj_test_support GTest::gtest GTest::gmock GTest::gtest_main)
   # Tests find the repository's files (config/example.toml, tests/fixtures) and the built executable.
@@ -30,7 +35,7 @@ function(tcj_test_binary name label)
   tcj_set_warnings(${name})
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS ${label}
+    PROPERTIES LABELS ${label} COST ${ARG_COST}
     TEST_PREFIX "${label}:")
 endfunction()
 

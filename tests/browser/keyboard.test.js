@@ -190,3 +190,25 @@ test('keyboard only: sign in, add a server, open it, test it, confirm and dismis
   await expectFocus(page, 'TeamCity servers', 'once the row is gone, the list\'s heading');
   page.assertClean();
 });
+
+// The start page at /: what a newcomer opens first. It passes axe, and its first link (after the
+// page's own text) takes the keyboard to the admin pages.
+test('the start page is accessible and leads to the admin pages by keyboard', { timeout: 120e3 }, async (t) => {
+  const page = await stack.newPage();
+  t.after(() => stack.onFailure(t, page, 'start-page'));
+  await page.goto(`${stack.app}/`);
+  await page.getByRole('heading', { name: 'TeamCity for Jira', level: 1 }).waitFor();
+  assert.match(await page.getByRole('status').textContent(), /^Ready: /);
+  await expectAccessible(page, 'start page');
+  let f = await focused(page);
+  for (let i = 0; i < 10 && f.name !== 'Open the admin pages'; i += 1) {
+    await page.keyboard.press('Tab');
+    f = await focused(page);
+  }
+  assert.equal(f.name, 'Open the admin pages', 'Tab reaches the admin pages link');
+  assert.ok(f.visible, `the link shows its focus: ${JSON.stringify(f)}`);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${stack.app}/admin`);
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  page.assertClean();
+});

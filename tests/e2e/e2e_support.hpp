@@ -83,19 +83,22 @@ struct ServeProcess {
 
 // Starts serve with env (the whole TCJ_ environment) and waits up to a minute for it to listen.
 // When it does not, the test fails (ADD_FAILURE) and the ports stay 0.
-inline ServeProcess LaunchServe(std::vector<std::string> env, const std::filesystem::path& log) {
+inline ServeProcess LaunchServe(std::vector<std::string> env, const std::filesystem::path& log,
+                                std::vector<std::string> serve_args = {}) {
   ServeProcess s;
-  s.process = std::make_unique<testing::ChildProcess>(std::vector<std::string>{kExecutable, "serve"}, env, log);
+  std::vector<std::string> argv{kExecutable, "serve"};
+  argv.insert(argv.end(), serve_args.begin(), serve_args.end());
+  s.process = std::make_unique<testing::ChildProcess>(argv, env, log);
   auto out = s.process->WaitForOutput("serve.listening", std::chrono::seconds(60));
   if (!out) {
     ADD_FAILURE() << "serve did not start listening: " << s.process->Output();
     return s;
   }
   std::smatch m;
-  if (std::regex_search(*out, m, std::regex(R"re("public":"http://127\.0\.0\.1:(\d+)")re"))) {
+  if (std::regex_search(*out, m, std::regex(R"re("?public"?[:=]"?http://127\.0\.0\.1:(\d+))re"))) {
     s.public_port = static_cast<std::uint16_t>(std::stoi(m[1]));
   }
-  if (std::regex_search(*out, m, std::regex(R"re("internal":"http://127\.0\.0\.1:(\d+)")re"))) {
+  if (std::regex_search(*out, m, std::regex(R"re("?internal"?[:=]"?http://127\.0\.0\.1:(\d+))re"))) {
     s.internal_port = static_cast<std::uint16_t>(std::stoi(m[1]));
   }
   if (s.public_port == 0 || s.internal_port == 0) ADD_FAILURE() << "no ports in: " << *out;
@@ -131,8 +134,8 @@ class E2ETest : public ::testing::Test {
   }
 
   // Starts serve and reads the ports it reports in its "serve.listening" log line.
-  void Serve(std::vector<std::string> extra_env = {}) {
-    ServeProcess started = LaunchServe(Env(std::move(extra_env)), dir_ / "serve.log");
+  void Serve(std::vector<std::string> extra_env = {}, std::vector<std::string> serve_args = {}) {
+    ServeProcess started = LaunchServe(Env(std::move(extra_env)), dir_ / "serve.log", std::move(serve_args));
     serve_ = std::move(started.process);
     public_port_ = started.public_port;
     internal_port_ = started.internal_port;

@@ -83,10 +83,16 @@ async function showSiteNotice(slot) {
   } catch {
     return;  // the screen itself reports what failed
   }
-  if (!site || !LINKS[site.link]) return;
+  if (!site || !(LINKS[site.link] || site.link === 'trial')) return;
   const linkSlot = document.querySelector('.tcj-header__link');
-  if (linkSlot) linkSlot.textContent = `linked through ${LINKS[site.link]}`;
-  if (site.forge && site.forge.sending === 'waiting_for_forge') {
+  if (linkSlot) {
+    linkSlot.textContent = site.link === 'trial' ? 'trial site: nothing is sent to Jira' : `linked through ${LINKS[site.link]}`;
+  }
+  if (site.link === 'trial') {
+    replace(slot, message('This is a trial site on this machine: TeamCity is read and builds are linked to issue ' +
+      'keys (see Diagnostics), but nothing is sent to Jira. The service\'s start page says how to connect a Jira ' +
+      'site.', 'info'));
+  } else if (site.forge && site.forge.sending === 'waiting_for_forge') {
     replace(slot, message('Builds are not being sent to Jira: Forge has not called the service with a token it may ' +
       'send with. This resolves itself at the next hourly call from Forge, or as soon as a Jira administrator opens ' +
       "this app's page in Jira.", 'warning'));
