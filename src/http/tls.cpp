@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <optional>
 
@@ -67,6 +68,9 @@ TlsCertificateInfo Describe(X509* cert) {
   BIO_reset(bio.get());
   ASN1_TIME_print(bio.get(), X509_get0_notAfter(cert));
   info.not_after = BioText(bio.get());
+  if (std::tm tm{}; ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) {
+    info.expires_at = std::chrono::sys_seconds{std::chrono::seconds{timegm(&tm)}};
+  }
   if (BIGNUM* serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr)) {
     if (char* hex = BN_bn2hex(serial)) {
       info.serial = hex;

@@ -457,6 +457,10 @@ TEST_F(TlsLoadTest, LoadsAGoodPairAndDescribesTheCertificate) {
   EXPECT_EQ((*r)->certificate().subject, "CN=good");
   EXPECT_FALSE((*r)->certificate().serial.empty());
   EXPECT_NE((*r)->certificate().not_after.find("GMT"), std::string::npos);
+  // Made valid for two days: it expires between one and three days from now.
+  const auto left = (*r)->certificate().expires_at - std::chrono::system_clock::now();
+  EXPECT_GT(left, std::chrono::hours(24));
+  EXPECT_LT(left, std::chrono::hours(72));
 }
 
 TEST_F(TlsLoadTest, MissingFilesAreNamed) {
