@@ -28,6 +28,24 @@ std::optional<int> Number(std::string_view text) {
   return value;
 }
 
+// Messages of others (libpq's say "...failed: Connection refused\n\tIs the server running...?")
+// become one line: each run of line breaks and the indentation after them, one space.
+std::string OneLine(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool breaking = false;
+  for (const char c : text) {
+    if (c == '\n' || c == '\r' || (breaking && (c == ' ' || c == '\t'))) {
+      breaking = true;
+      continue;
+    }
+    if (breaking && !out.empty() && out.back() != ' ') out.push_back(' ');
+    breaking = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
 bool IsLoopbackHost(std::string_view host) {
   return host == "localhost" || host.starts_with("127.") || host == "::1";
 }
@@ -62,8 +80,8 @@ std::string_view Symbol(Status status) {
 }
 
 std::string RenderLine(const Finding& finding) {
-  std::string line = fmt::format("{} {}: {}", Symbol(finding.status), finding.title, finding.detail);
-  if (!finding.advice.empty()) line += " → " + finding.advice;
+  std::string line = fmt::format("{} {}: {}", Symbol(finding.status), finding.title, OneLine(finding.detail));
+  if (!finding.advice.empty()) line += " → " + OneLine(finding.advice);
   return line;
 }
 

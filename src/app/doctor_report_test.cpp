@@ -19,6 +19,11 @@ TEST(DoctorReport, EachLineHasItsSymbolAndAdviceOnlyWhenThereIsAny) {
             "- clock: skipped: the database is not reachable");
 }
 
+TEST(DoctorReport, AMessageOfSeveralLinesIsPrintedOnOne) {
+  EXPECT_EQ(RenderLine(Failure("database", "failed: Connection refused\n\tIs the server running?\n", "check\r\nit")),
+            "✖ database: failed: Connection refused Is the server running? → check it");
+}
+
 TEST(DoctorReport, TheReportEndsWithCountsAndOnlyAFailureFailsIt) {
   std::vector<Finding> findings = {Ok("a", "fine"), Warning("b", "meh", "do x"), Skipped("c", "why")};
   EXPECT_EQ(ExitCodeFor(findings), 0);
