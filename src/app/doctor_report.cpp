@@ -61,7 +61,7 @@ Finding Warning(std::string title, std::string detail, std::string advice) {
 Finding Failure(std::string title, std::string detail, std::string advice) {
   return Make(Status::failure, std::move(title), std::move(detail), std::move(advice));
 }
-Finding Skipped(std::string title, std::string why) {
+Finding Skipped(std::string title, const std::string& why) {
   return Make(Status::skipped, std::move(title), "skipped: " + why, "");
 }
 

@@ -27,7 +27,7 @@ Finding Ok(std::string title, std::string detail);
 Finding Warning(std::string title, std::string detail, std::string advice);
 Finding Failure(std::string title, std::string detail, std::string advice);
 // A check that could not run because an earlier one failed: why says which.
-Finding Skipped(std::string title, std::string why);
+Finding Skipped(std::string title, const std::string& why);
 
 // ✔ ok, ! warning, ✖ failure, - skipped.
 std::string_view Symbol(Status status);

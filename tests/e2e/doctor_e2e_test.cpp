@@ -8,6 +8,7 @@
 
 #include "db/connection.hpp"
 #include "support/child_process.hpp"
+#include "relay_support.hpp"
 #include "support/tls.hpp"
 #include "sync_fixture.hpp"
 
@@ -265,6 +266,49 @@ TEST_F(DoctorE2E, ATeamCityServerTheGuardRefusesOrThatIsDownFailsItsLine) {
   EXPECT_NE(down.find("/tc/alpha is unreachable: "), std::string::npos) << r.output;
   EXPECT_NE(down.find("→ check that TeamCity runs at that address"), std::string::npos) << r.output;
   ExpectOnlyFailure(r, down);
+}
+
+TEST_F(DoctorE2E, ARelayServerIsJudgedByItsRelayNeverContacted) {
+  StartService(30);
+  CreateTeamCity("beta", 2);
+  json created;
+  const json body = {{"name", "beta"}, {"url", teamcity_->base() + "/tc/beta"}, {"auth", {{"type", "relay"}}}};
+  ASSERT_EQ(Api("POST", "/api/v1/servers", body.dump(), &created), 201) << created.dump();
+  const std::string server = created.value("id", "");
+  const std::string title = "TeamCity \"beta\" of " + jira_->base() + "/sites/acme: ";
+  // The guard would refuse the fake's loopback address: a relay server's line does not depend on it.
+  const std::string strict = "TCJ_TEAMCITY_ALLOW_PRIVATE_NETWORKS=false";
+
+  auto r = Doctor({strict});
+  ExpectOnlyFailure(r, "✖ " + title +
+                           "reached through a relay, which has no token yet → create the relay's token on the "
+                           "server's admin page, then start `teamcity-jira relay` next to TeamCity with it");
+
+  json issued;
+  ASSERT_EQ(Api("POST", "/api/v1/servers/" + server + "/relay/token", "", &issued), 201) << issued.dump();
+  e2e::RelayUnderTest relay;
+  relay.Configure(dir_, teamcity_->base() + "/tc/beta", "tok-beta", issued.value("token", ""), port_);
+  relay.Start();
+  auto relay_connected = [&](bool connected) {
+    json state;
+    Api("GET", "/api/v1/servers/" + server + "/relay", "", &state);
+    return state["connected"] == connected;
+  };
+  // Two API calls each: polled once a second, within the service's rate limit.
+  ASSERT_TRUE(e2e::EventuallyEvery([&] { return relay_connected(true); }, 60s, 1000ms));
+  r = Doctor({strict});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(LineOf(r.output, "✔ " + title + "relay connected since "), "") << r.output;
+  EXPECT_EQ(r.output.find(issued.value("token", "-")), std::string::npos) << r.output;
+
+  relay.Stop();
+  ASSERT_TRUE(e2e::EventuallyEvery([&] { return relay_connected(false); }, 90s, 1000ms));
+  r = Doctor({strict});
+  const std::string gone = LineOf(r.output, "✖ " + title + "reached through a relay, which is not connected");
+  EXPECT_TRUE(gone.ends_with("→ start `teamcity-jira relay --config FILE` next to TeamCity (its log says why it "
+                             "cannot connect), and keep `teamcity-jira serve` running: relays connect to it"))
+      << r.output;
+  ExpectOnlyFailure(r, gone);
 }
 
 TEST_F(DoctorE2E, ADeadJobFailsTheJobsLine) {
