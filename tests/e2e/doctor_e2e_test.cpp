@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "db/connection.hpp"
-#include "support/child_process.hpp"
 #include "relay_support.hpp"
+#include "support/child_process.hpp"
 #include "support/tls.hpp"
 #include "sync_fixture.hpp"
 
@@ -155,11 +155,11 @@ TEST_F(DoctorE2E, AStoppedEmbeddedDatabaseIsReportedAndNotStarted) {
 TEST_F(DoctorE2E, AnUnreachableDatabaseUrlFailsWithoutShowingItsPassword) {
   Install();
   const std::uint16_t closed = e2e::FreePort();
-  const auto r = Doctor({"TCJ_DATABASE_URL=postgresql://tcj_app:Pa55-w0rd-x@127.0.0.1:" + std::to_string(closed) +
-                         "/teamcity_jira"});
+  const auto r = Doctor(
+      {"TCJ_DATABASE_URL=postgresql://tcj_app:Pa55-w0rd-x@127.0.0.1:" + std::to_string(closed) + "/teamcity_jira"});
   const std::string line = LineOf(r.output, "✖ database:");
   EXPECT_TRUE(line.starts_with("✖ database: cannot connect to PostgreSQL (host=127.0.0.1 port=" +
-                              std::to_string(closed) + " dbname=teamcity_jira user=tcj_app): "))
+                               std::to_string(closed) + " dbname=teamcity_jira user=tcj_app): "))
       << r.output;
   EXPECT_NE(line.find("Connection refused"), std::string::npos) << r.output;
   EXPECT_NE(line.find("→ check database.url (host, port, database, user, password)"), std::string::npos) << r.output;
@@ -214,30 +214,33 @@ TEST_F(DoctorE2E, AnExpiredCertificateFailsAndOneAboutToExpireWarns) {
   std::ofstream(ca / "ca.cnf") << "[ca]\ndefault_ca = d\n[d]\ndatabase = " << (ca / "index.txt").string()
                                << "\nnew_certs_dir = " << ca.string() << "\nserial = " << (ca / "serial").string()
                                << "\ndefault_md = sha256\npolicy = p\n[p]\ncommonName = supplied\n";
-  auto csr = RunCommand({"openssl", "req", "-new", "-nodes", "-subj", "/CN=old", "-newkey", "ec", "-pkeyopt",
-                         "ec_paramgen_curve:P-256", "-keyout", (ca / "old.key").string(), "-out",
-                         (ca / "old.csr").string()});
+  auto csr =
+      RunCommand({"openssl", "req", "-new", "-nodes", "-subj", "/CN=old", "-newkey", "ec", "-pkeyopt",
+                  "ec_paramgen_curve:P-256", "-keyout", (ca / "old.key").string(), "-out", (ca / "old.csr").string()});
   ASSERT_EQ(csr.exit_code, 0) << csr.output;
-  auto signed_cert = RunCommand({"openssl", "ca", "-batch", "-config", (ca / "ca.cnf").string(), "-selfsign",
-                                 "-keyfile", (ca / "old.key").string(), "-in", (ca / "old.csr").string(), "-out",
-                                 (ca / "old.crt").string(), "-startdate", "20200101000000Z", "-enddate",
-                                 "20200102000000Z"});
+  auto signed_cert =
+      RunCommand({"openssl", "ca", "-batch", "-config", (ca / "ca.cnf").string(), "-selfsign", "-keyfile",
+                  (ca / "old.key").string(), "-in", (ca / "old.csr").string(), "-out", (ca / "old.crt").string(),
+                  "-startdate", "20200101000000Z", "-enddate", "20200102000000Z"});
   ASSERT_EQ(signed_cert.exit_code, 0) << signed_cert.output;
   auto r = Doctor({"TCJ_SERVER_TLS_CERT_FILE=" + (ca / "old.crt").string(),
                    "TCJ_SERVER_TLS_KEY_FILE=" + (ca / "old.key").string()});
-  ExpectOnlyFailure(r,
-                    "✖ TLS: the certificate of CN=old expired on 2020-01-02 00:00 UTC → renew it, replace "
-                    "server.tls_cert_file and server.tls_key_file, then send serve SIGHUP (or restart it) to load them");
+  ExpectOnlyFailure(
+      r,
+      "✖ TLS: the certificate of CN=old expired on 2020-01-02 00:00 UTC → renew it, replace "
+      "server.tls_cert_file and server.tls_key_file, then send serve SIGHUP (or restart it) to load them");
 
   const auto fresh = testing::MakeTestCertificate(dir_, "fresh", "ec");  // valid for two days
   r = Doctor({"TCJ_SERVER_TLS_CERT_FILE=" + fresh.cert.string(), "TCJ_SERVER_TLS_KEY_FILE=" + fresh.key.string()});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   const std::string line = LineOf(r.output, "! TLS: the certificate of CN=fresh expires on ");
-  EXPECT_TRUE(std::regex_search(line, std::regex(R"re(\(in (1 day|2 days)\) → renew it now, then send serve SIGHUP)re")))
+  EXPECT_TRUE(
+      std::regex_search(line, std::regex(R"re(\(in (1 day|2 days)\) → renew it now, then send serve SIGHUP)re")))
       << r.output;
 
   // A key that is not the certificate's.
-  r = Doctor({"TCJ_SERVER_TLS_CERT_FILE=" + fresh.cert.string(), "TCJ_SERVER_TLS_KEY_FILE=" + (ca / "old.key").string()});
+  r = Doctor(
+      {"TCJ_SERVER_TLS_CERT_FILE=" + fresh.cert.string(), "TCJ_SERVER_TLS_KEY_FILE=" + (ca / "old.key").string()});
   ExpectOnlyFailure(r, LineOf(r.output, "✖ TLS:"));
   EXPECT_NE(LineOf(r.output, "✖ TLS:").find(fresh.cert.string()), std::string::npos) << r.output;
 }
@@ -253,9 +256,10 @@ TEST_F(DoctorE2E, ATeamCityServerTheGuardRefusesOrThatIsDownFailsItsLine) {
   const std::string refused = LineOf(r.output, "✖ " + title);
   EXPECT_TRUE(refused.starts_with("✖ " + title + teamcity_->base() + "/tc/alpha is refused by the SSRF guard: "))
       << r.output;
-  EXPECT_TRUE(refused.ends_with("→ if this TeamCity is on your own network (the service runs next to it), set "
-                                "teamcity.allow_private_networks = true; otherwise correct the server's URL on its "
-                                "admin page"))
+  EXPECT_TRUE(
+      refused.ends_with("→ if this TeamCity is on your own network (the service runs next to it), set "
+                        "teamcity.allow_private_networks = true; otherwise correct the server's URL on its "
+                        "admin page"))
       << r.output;
   ExpectOnlyFailure(r, refused);
 
@@ -305,8 +309,9 @@ TEST_F(DoctorE2E, ARelayServerIsJudgedByItsRelayNeverContacted) {
   ASSERT_TRUE(e2e::EventuallyEvery([&] { return relay_connected(false); }, 90s, 1000ms));
   r = Doctor({strict});
   const std::string gone = LineOf(r.output, "✖ " + title + "reached through a relay, which is not connected");
-  EXPECT_TRUE(gone.ends_with("→ start `teamcity-jira relay --config FILE` next to TeamCity (its log says why it "
-                             "cannot connect), and keep `teamcity-jira serve` running: relays connect to it"))
+  EXPECT_TRUE(
+      gone.ends_with("→ start `teamcity-jira relay --config FILE` next to TeamCity (its log says why it "
+                     "cannot connect), and keep `teamcity-jira serve` running: relays connect to it"))
       << r.output;
   ExpectOnlyFailure(r, gone);
 }
