@@ -34,7 +34,8 @@ Finding CheckKeyring(const Context& context) {
   }
   const auto mode = static_cast<unsigned>(info.st_mode) & 0777U;
   if ((mode & 077U) != 0) {
-    return Failure("keyring", fmt::format("{} has mode {:04o}: group or others may read the master keys", file, mode),
+    return Failure("keyring",
+                   fmt::format("{} has mode {:04o}: group or others have access to the master keys", file, mode),
                    fmt::format("`chmod 600 {}` (serve refuses to load it as it is)", file));
   }
   auto ring = crypto::Keyring::Load(file);  // its messages never hold key material

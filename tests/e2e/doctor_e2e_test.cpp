@@ -200,7 +200,7 @@ TEST_F(DoctorE2E, AKeyringOthersMayReadFails) {
   ASSERT_EQ(::chmod(keyring().c_str(), 0644), 0);
   const auto r = Doctor();
   ExpectOnlyFailure(r, "✖ keyring: " + keyring().string() +
-                           " has mode 0644: group or others may read the master keys → `chmod 600 " +
+                           " has mode 0644: group or others have access to the master keys → `chmod 600 " +
                            keyring().string() + "` (serve refuses to load it as it is)");
 }
 
