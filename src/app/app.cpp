@@ -46,13 +46,6 @@ int Fail(const core::Logger& log, std::string_view event, const std::string& mes
   return kExitFailure;
 }
 
-std::vector<db::Migration> KnownMigrations() {
-  auto parsed = db::ParseMigrations(db::EmbeddedMigrations());
-  // The embedded set is checked by tests at build time; a failure here is a broken build.
-  if (!parsed) throw std::logic_error(parsed.error().message);
-  return std::move(parsed).value();
-}
-
 // Every connection holds a file descriptor, so the process takes all it may have (the hard limit)
 // and keeps max_connections under it, with room for the database pool, TeamCity and Jira
 // connections and files. Returns the connection cap to use.

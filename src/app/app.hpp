@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include "config/config.hpp"
 #include "core/log.hpp"
@@ -12,6 +13,9 @@ namespace tcj::app {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;  // bad configuration or arguments
+
+// The User-Agent of every outbound request.
+std::string UserAgent();
 
 // Serves until SIGTERM or SIGINT, then shuts down gracefully; SIGHUP reloads the TLS certificate.
 // The caller must have blocked those signals in every thread (BlockShutdownSignals) before any

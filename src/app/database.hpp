@@ -2,12 +2,14 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "config/config.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
 #include "db/connection.hpp"
 #include "db/local_cluster.hpp"
+#include "db/migrations.hpp"
 
 namespace tcj::app {
 
@@ -23,5 +25,12 @@ struct DatabaseEndpoints {
 };
 
 core::Result<DatabaseEndpoints> OpenDatabaseEndpoints(const config::Config& config, const core::Logger& log);
+
+// The same endpoints without starting anything: the embedded cluster is described where it would
+// run (cluster stays null), for a command that must report on it rather than start it (doctor).
+DatabaseEndpoints DescribeDatabaseEndpoints(const config::Config& config);
+
+// The migrations built into this executable; their count is the schema version it needs.
+std::vector<db::Migration> KnownMigrations();
 
 }  // namespace tcj::app

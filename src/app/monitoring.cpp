@@ -131,7 +131,7 @@ void RegisterTlsCertificateMetric(core::MetricsRegistry& metrics, std::shared_pt
       "When the certificate a TLS listener serves expires, in Unix time (after a SIGHUP reload: the new one's).",
       {"listener"}, [tls = std::move(tls)] {
         core::MetricsRegistry::LabeledValues values;
-        if (tls) values.push_back({{"public"}, static_cast<double>(tls->certificate().not_after_unix)});
+        if (tls) values.push_back({{"public"}, static_cast<double>(tls->certificate().expires_at.time_since_epoch().count())});
         return values;
       });
 }

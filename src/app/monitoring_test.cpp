@@ -107,7 +107,7 @@ TEST(TlsCertificateMetric, ExportsTheServedCertificatesExpiryAndNothingWithoutTl
   RegisterTlsCertificateMetric(with_tls, *tls);
   const double not_after =
       Sample(with_tls.RenderPrometheus(), R"(http_tls_certificate_not_after_seconds{listener="public"})");
-  EXPECT_EQ(not_after, static_cast<double>((*tls)->certificate().not_after_unix));
+  EXPECT_EQ(not_after, static_cast<double>((*tls)->certificate().expires_at.time_since_epoch().count()));
   EXPECT_GT(not_after, 1.7e9);
 
   core::MetricsRegistry without_tls;

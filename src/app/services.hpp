@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "app/app.hpp"
 #include "app/database.hpp"
 #include "config/config.hpp"
 #include "connect/authenticators.hpp"
@@ -35,9 +36,6 @@
 #include "web/audit_trail.hpp"
 
 namespace tcj::app {
-
-// The User-Agent of every outbound request.
-std::string UserAgent();
 
 class Services {
  public:

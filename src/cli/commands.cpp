@@ -11,6 +11,7 @@
 
 #include "app/app.hpp"
 #include "app/command_runner.hpp"
+#include "app/doctor.hpp"
 #include "app/relay_command.hpp"
 #include "cli/command_table.hpp"
 #include "config/config.hpp"
@@ -49,6 +50,15 @@ int Run(int argc, char** argv) {
       cli.add_subcommand("relay", "Run a relay next to a TeamCity server behind a firewall, until SIGTERM or SIGINT.");
   std::string relay_config;
   relay->add_option("--config", relay_config, "The relay's configuration file (see README)")->required();
+  // The doctor loads the configuration itself: a configuration that does not load is its first
+  // finding, not a reason to stop before it can say anything else.
+  CLI::App* doctor = cli.add_subcommand(
+      "doctor",
+      "Check this installation: configuration, database, keys, TLS, clocks and the way to Atlassian and "
+      "TeamCity; exit 0 when nothing failed.");
+  std::string doctor_config;
+  doctor->add_option("-c,--config", doctor_config,
+                     "TOML configuration file (see config/example.toml); TCJ_<SECTION>_<KEY> variables override it");
   CommandTable table(cli);
   RegisterServiceCommands(table);
   RegisterKeysCommands(table);
@@ -67,6 +77,7 @@ int Run(int argc, char** argv) {
   if (relay->parsed()) return app::RunRelay(relay_config);  // shutdown signals stay blocked: it waits for them
   const CommandTable::Entry* command = table.Parsed();
   if (command == nullptr || command->signals != CommandTable::Signals::waited_for) app::UnblockShutdownSignals();
+  if (doctor->parsed()) return app::Doctor(doctor_config);
   if (version->parsed()) {
     std::printf("teamcity-jira %s\n", core::kVersion);
     return app::kExitOk;

@@ -47,6 +47,12 @@ std::size_t SharedBuffersMiB() {
   return std::clamp<std::size_t>(MemoryMiB() / 8, 128, 1024);
 }
 
+// The folder as the cluster knows it: its socket path is written into its configuration.
+fs::path Normalised(const fs::path& data_dir) {
+  std::error_code ec;
+  return fs::absolute(data_dir, ec).lexically_normal();
+}
+
 Error ClusterError(std::string message) {
   return Error::Make(ErrorKind::unavailable, "db.local_cluster", std::move(message));
 }
@@ -114,8 +120,7 @@ std::vector<std::string> LocalCluster::Command(const std::string& program, std::
 }
 
 core::Result<std::unique_ptr<LocalCluster>> LocalCluster::Start(const fs::path& data_dir, core::Logger log) {
-  std::error_code ec;
-  const fs::path dir = fs::absolute(data_dir, ec).lexically_normal();
+  const fs::path dir = Normalised(data_dir);
   // The socket lives in the folder; Unix socket paths are limited to 107 bytes.
   if ((dir / ".s.PGSQL.5432").string().size() > 100) {
     return ClusterError(fmt::format("database.data_dir {} is too long for a Unix socket path; choose a shorter path",
@@ -230,14 +235,29 @@ core::Status LocalCluster::EnsureDatabase() {
   return core::Ok();
 }
 
-ConnectionSettings LocalCluster::AdminSettings() const {
+LocalCluster::Presence LocalCluster::Probe(const fs::path& data_dir) {
+  const fs::path dir = Normalised(data_dir);
+  std::error_code ec;
+  if (!fs::exists(dir / "PG_VERSION", ec)) return Presence::absent;
+  return fs::exists(dir / "postmaster.pid", ec) ? Presence::running : Presence::stopped;
+}
+
+ConnectionSettings LocalCluster::AdminSettingsAt(const fs::path& data_dir) {
   ConnectionSettings s;
-  s.params = {{"host", dir_.string()}, {"port", "5432"}, {"user", "postgres"}, {"dbname", kDatabase}};
+  s.params = {{"host", Normalised(data_dir).string()}, {"port", "5432"}, {"user", "postgres"}, {"dbname", kDatabase}};
   return s;
 }
 
+ConnectionSettings LocalCluster::AdminSettings() const {
+  return AdminSettingsAt(dir_);
+}
+
+ConnectionSettings LocalCluster::RuntimeSettingsAt(const fs::path& data_dir) {
+  return AdminSettingsAt(data_dir).With("user", "tcj_app");
+}
+
 ConnectionSettings LocalCluster::RuntimeSettings() const {
-  return AdminSettings().With("user", "tcj_app");
+  return RuntimeSettingsAt(dir_);
 }
 
 LocalCluster::~LocalCluster() {

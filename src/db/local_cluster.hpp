@@ -23,6 +23,14 @@ class LocalCluster {
   LocalCluster(const LocalCluster&) = delete;
   LocalCluster& operator=(const LocalCluster&) = delete;
 
+  // What is under data_dir, found without running anything: no cluster, one that is stopped, or
+  // one whose server has left its postmaster.pid (running, or killed without cleaning up).
+  enum class Presence { absent, stopped, running };
+  static Presence Probe(const std::filesystem::path& data_dir);
+  // Where the superuser reaches the cluster under data_dir, without starting it.
+  static ConnectionSettings AdminSettingsAt(const std::filesystem::path& data_dir);
+  static ConnectionSettings RuntimeSettingsAt(const std::filesystem::path& data_dir);
+
   // The superuser, for migrations.
   ConnectionSettings AdminSettings() const;
   // The runtime role created by the first migration.

@@ -8,8 +8,8 @@
 #include <openssl/x509.h>
 
 #include <cerrno>
-#include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <optional>
 
@@ -68,14 +68,8 @@ TlsCertificateInfo Describe(X509* cert) {
   BIO_reset(bio.get());
   ASN1_TIME_print(bio.get(), X509_get0_notAfter(cert));
   info.not_after = BioText(bio.get());
-  // Seconds from the epoch's start to notAfter: the metric that alerts before the certificate expires.
-  if (ASN1_TIME* epoch = ASN1_TIME_set(nullptr, 0)) {
-    int days = 0;
-    int seconds = 0;
-    if (ASN1_TIME_diff(&days, &seconds, epoch, X509_get0_notAfter(cert)) == 1) {
-      info.not_after_unix = std::int64_t{days} * 86400 + seconds;
-    }
-    ASN1_TIME_free(epoch);
+  if (std::tm tm{}; ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) {
+    info.expires_at = std::chrono::sys_seconds{std::chrono::seconds{timegm(&tm)}};
   }
   if (BIGNUM* serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr)) {
     if (char* hex = BN_bn2hex(serial)) {

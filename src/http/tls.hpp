@@ -2,7 +2,7 @@
 // the certificate), and its reload from the same files without dropping connections.
 #pragma once
 
-#include <cstdint>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,10 +21,12 @@ struct TlsFiles {
 
 // What a loaded certificate says, for the log and the expiry metric.
 struct TlsCertificateInfo {
-  std::string subject;              // one line, e.g. "CN=example.com"
-  std::string serial;               // hex
-  std::string not_after;            // e.g. "Dec  1 09:00:00 2027 GMT"
-  std::int64_t not_after_unix = 0;  // the same instant in Unix time (seconds)
+  std::string subject;    // one line, e.g. "CN=example.com"
+  std::string serial;     // hex
+  std::string not_after;  // e.g. "Dec  1 09:00:00 2027 GMT"
+  // The same instant, for arithmetic (how long until it expires); the epoch when OpenSSL cannot
+  // read the certificate's date.
+  std::chrono::sys_seconds expires_at{};
 };
 
 // The policy (DESIGN.md section 6, security-bar.md section 5): TLS 1.2 and 1.3 only; TLS 1.2 with

@@ -1,0 +1,118 @@
+#include "app/doctor_report.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tcj::app::doctor {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::sys_days;
+
+constexpr auto kDay = std::chrono::year{2026} / 12 / 7;
+const core::TimePoint kNoon = sys_days{kDay} + 12h;
+
+TEST(DoctorReport, EachLineHasItsSymbolAndAdviceOnlyWhenThereIsAny) {
+  EXPECT_EQ(RenderLine(Ok("schema", "current (version 20)")), "✔ schema: current (version 20)");
+  EXPECT_EQ(RenderLine(Warning("jobs", "2 overdue", "start serve")), "! jobs: 2 overdue → start serve");
+  EXPECT_EQ(RenderLine(Failure("keyring", "mode 0644", "chmod 600 k")), "✖ keyring: mode 0644 → chmod 600 k");
+  EXPECT_EQ(RenderLine(Skipped("clock", "the database is not reachable")),
+            "- clock: skipped: the database is not reachable");
+}
+
+TEST(DoctorReport, AMessageOfSeveralLinesIsPrintedOnOne) {
+  EXPECT_EQ(RenderLine(Failure("database", "failed: Connection refused\n\tIs the server running?\n", "check\r\nit")),
+            "✖ database: failed: Connection refused Is the server running? → check it");
+}
+
+TEST(DoctorReport, TheReportEndsWithCountsAndOnlyAFailureFailsIt) {
+  std::vector<Finding> findings = {Ok("a", "fine"), Warning("b", "meh", "do x"), Skipped("c", "why")};
+  EXPECT_EQ(ExitCodeFor(findings), 0);
+  EXPECT_EQ(RenderReport(findings),
+            "✔ a: fine\n! b: meh → do x\n- c: skipped: why\ndoctor: 1 ok, 1 warning, 0 failed, 1 skipped\n");
+  findings.push_back(Failure("d", "broken", "fix it"));
+  EXPECT_EQ(ExitCodeFor(findings), 1);
+  EXPECT_NE(RenderReport(findings).find("doctor: 1 ok, 1 warning, 1 failed, 1 skipped\n"), std::string::npos);
+}
+
+TEST(DoctorReport, CommandsNameTheConfigurationFileWhenThereIsOne) {
+  EXPECT_EQ(CommandLine("migrate", "/etc/tcj.toml"), "`teamcity-jira migrate --config /etc/tcj.toml`");
+  EXPECT_EQ(CommandLine("keys rotate", ""), "`teamcity-jira keys rotate`");
+}
+
+TEST(DoctorReport, SchemaBehindFailsAheadWarnsEqualPasses) {
+  const Finding behind = EvaluateSchema(0, 20, "`teamcity-jira migrate`");
+  EXPECT_EQ(behind.status, Status::failure);
+  EXPECT_EQ(RenderLine(behind),
+            "✖ schema: the database is at version 0, this build needs 20 → run `teamcity-jira migrate`");
+  EXPECT_EQ(EvaluateSchema(21, 20, "m").status, Status::warning);
+  EXPECT_EQ(EvaluateSchema(20, 20, "m").status, Status::ok);
+}
+
+TEST(DoctorReport, KeyDatesAreReadFromGeneratedIdsOnly) {
+  EXPECT_EQ(KeyDateFromId("kek-2026-11-29"), sys_days{std::chrono::year{2026} / 11 / 29});
+  EXPECT_EQ(KeyDateFromId("kek-2026-11-29-2"), sys_days{std::chrono::year{2026} / 11 / 29});
+  EXPECT_EQ(KeyDateFromId("kek-2026-02-30"), std::nullopt);
+  EXPECT_EQ(KeyDateFromId("kek-2026-11-29-x"), std::nullopt);
+  EXPECT_EQ(KeyDateFromId("kek-2026-11-2"), std::nullopt);
+  EXPECT_EQ(KeyDateFromId("production"), std::nullopt);
+}
+
+TEST(DoctorReport, AKeyOlderThanElevenMonthsWantsRotating) {
+  // 11 months are 334.8 days: 334 days is fine, 335 is due.
+  const auto id_of_age = [](int days) {
+    return "kek-" + core::FormatUtc(sys_days{kDay} - std::chrono::days{days}, "%Y-%m-%d");
+  };
+  const Finding young = EvaluateKeyAge(id_of_age(334), kNoon, "`teamcity-jira keys rotate`");
+  EXPECT_EQ(young.status, Status::ok);
+  EXPECT_NE(young.detail.find("334 days old"), std::string::npos) << young.detail;
+  const Finding old = EvaluateKeyAge(id_of_age(335), kNoon, "`teamcity-jira keys rotate`");
+  EXPECT_EQ(old.status, Status::warning);
+  EXPECT_NE(old.detail.find("335 days old"), std::string::npos) << old.detail;
+  EXPECT_NE(old.advice.find("`teamcity-jira keys rotate`"), std::string::npos) << old.advice;
+  EXPECT_EQ(EvaluateKeyAge("kek-2030-01-01", kNoon, "r").status, Status::ok);  // a clock set back: not "old"
+  const Finding unknown = EvaluateKeyAge("production", kNoon, "r");
+  EXPECT_EQ(unknown.status, Status::ok);
+  EXPECT_NE(unknown.detail.find("unknown"), std::string::npos) << unknown.detail;
+}
+
+TEST(DoctorReport, CertificatesFailWhenExpiredAndWarnTwoWeeksAhead) {
+  const auto now_s = std::chrono::floor<std::chrono::seconds>(kNoon);
+  const Finding expired = EvaluateCertificateExpiry(now_s - 1s, kNoon, "CN=tcj");
+  EXPECT_EQ(expired.status, Status::failure);
+  EXPECT_EQ(expired.detail, "the certificate of CN=tcj expired on 2026-12-07 11:59 UTC");
+  EXPECT_EQ(EvaluateCertificateExpiry(now_s, kNoon, "CN=tcj").status, Status::failure);
+  const Finding soon = EvaluateCertificateExpiry(now_s + std::chrono::days{13} + 23h, kNoon, "CN=tcj");
+  EXPECT_EQ(soon.status, Status::warning);
+  EXPECT_NE(soon.detail.find("in 13 days"), std::string::npos) << soon.detail;
+  EXPECT_NE(EvaluateCertificateExpiry(now_s + 2h, kNoon, "CN=tcj").detail.find("less than a day"), std::string::npos);
+  const Finding fine = EvaluateCertificateExpiry(now_s + std::chrono::days{14}, kNoon, "CN=tcj");
+  EXPECT_EQ(fine.status, Status::ok);
+  EXPECT_EQ(fine.detail, "certificate of CN=tcj valid until 2026-12-21 12:00 UTC, key matches");
+}
+
+TEST(DoctorReport, ClockSkewWarnsPastTwoSecondsAndFailsPastFiveEitherWay) {
+  EXPECT_EQ(EvaluateClockSkew(0ms).status, Status::ok);
+  EXPECT_EQ(EvaluateClockSkew(2000ms).status, Status::ok);
+  EXPECT_EQ(EvaluateClockSkew(2001ms).status, Status::warning);
+  EXPECT_EQ(EvaluateClockSkew(-5000ms).status, Status::warning);
+  const Finding ahead = EvaluateClockSkew(-5001ms);
+  EXPECT_EQ(ahead.status, Status::failure);
+  EXPECT_EQ(ahead.detail, "this machine's clock is 5.0 s ahead of the database's");
+  const Finding behind = EvaluateClockSkew(90'000ms);
+  EXPECT_EQ(behind.status, Status::failure);
+  EXPECT_EQ(behind.detail, "this machine's clock is 90.0 s behind the database's");
+  EXPECT_NE(behind.advice.find("NTP"), std::string::npos);
+}
+
+TEST(DoctorReport, PublicUrlMustBeHttpsBeyondLoopback) {
+  EXPECT_EQ(EvaluatePublicUrl("https://tcj.example.com", false).status, Status::ok);
+  EXPECT_EQ(EvaluatePublicUrl("http://127.0.0.1:8080", true).status, Status::ok);
+  EXPECT_EQ(EvaluatePublicUrl("http://localhost:8080", false).status, Status::ok);
+  EXPECT_EQ(EvaluatePublicUrl("http://tcj.example.com", false).status, Status::warning);
+  const Finding forge = EvaluatePublicUrl("http://tcj.example.com", true);
+  EXPECT_EQ(forge.status, Status::failure);
+  EXPECT_NE(forge.detail.find("Forge"), std::string::npos) << forge.detail;
+}
+
+}  // namespace
+}  // namespace tcj::app::doctor
