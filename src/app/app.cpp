@@ -203,6 +203,14 @@ void UnblockShutdownSignals() {
 }
 
 int Serve(const config::Config& config, const core::Logger& log, const ServeOptions& options) {
+  if (options.trial_site && !config.database.embedded()) {
+    // A trial site is for trying the service on this machine; on a real database it would be a
+    // site nobody asked for, with an admin token in whatever collects standard output.
+    log.Error("serve.trial_site_refused",
+              {{"error", "--trial-site is only for the embedded database (make run); with database.url set, "
+                         "connect a Jira site instead (see the start page)"}});
+    return kExitUsage;
+  }
   // The certificate is checked first, so that a bad one stops the program before anything starts.
   std::shared_ptr<http::TlsServerContext> tls;
   if (config.server.tls_enabled()) {
@@ -224,7 +232,7 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
   RegisterProcessMetrics(services.metrics);
   RegisterSecretUsageMetric(services.metrics, services.pool);
   RegisterTlsCertificateMetric(services.metrics, tls);
-  RegisterBackupDiskMetrics(services.metrics, config.retention.backup_dir);
+  const auto refresh_backup_disk = RegisterBackupDiskMetrics(services.metrics, config.retention.backup_dir);
   SyncSnapshotMetrics sync_snapshot(
       services.metrics, [&pool = services.pool] { return sync::ReadMonitoringSnapshot(pool); },
       log.With({{"component", "monitoring"}}));
@@ -276,6 +284,7 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
   server.Start();
   health.Start();
   services.sync_engine.Start();
+  sync_snapshot.AlsoRefresh(refresh_backup_disk);
   sync_snapshot.Start();
   const std::string scheme = config.server.tls_enabled() ? "https" : "http";
   StartSummary summary{

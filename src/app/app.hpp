@@ -17,13 +17,15 @@ inline constexpr int kExitUsage = 2;  // bad configuration or arguments
 // The User-Agent of every outbound request.
 std::string UserAgent();
 
-// Serves until SIGTERM or SIGINT, then shuts down gracefully; SIGHUP reloads the TLS certificate.
-// The caller must have blocked those signals in every thread (BlockShutdownSignals) before any
-// thread was created.
-// trial_site: make a trial site with an admin token when there is no site at all (`make run`).
+// trial_site: make a trial site with an admin token when there is no site at all (`make run`);
+// refused (exit 2) unless the database is the embedded one.
 struct ServeOptions {
   bool trial_site = false;
 };
+
+// Serves until SIGTERM or SIGINT, then shuts down gracefully; SIGHUP reloads the TLS certificate.
+// The caller must have blocked those signals in every thread (BlockShutdownSignals) before any
+// thread was created.
 int Serve(const config::Config& config, const core::Logger& log, const ServeOptions& options = {});
 
 // Applies pending migrations and reports the schema version.

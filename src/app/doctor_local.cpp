@@ -63,7 +63,11 @@ Finding CheckTls(const Context& context) {
                    "fix the files named (PEM, the certificate first, an unencrypted key that belongs to it)");
   }
   const http::TlsCertificateInfo certificate = (*loaded)->certificate();
-  return EvaluateCertificateExpiry(certificate.expires_at, context.clock.Now(), certificate.subject);
+  if (!certificate.expires_at) {
+    return Warning("TLS", "the certificate of " + certificate.subject + " loads, but its expiry date cannot be read",
+                   "check it with `openssl x509 -noout -enddate -in " + server.tls_cert_file + "`");
+  }
+  return EvaluateCertificateExpiry(*certificate.expires_at, context.clock.Now(), certificate.subject);
 }
 
 Finding CheckPublicUrl(const Context& context) {

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "core/log.hpp"
 #include "core/url.hpp"
 
 namespace tcj::app::doctor {
@@ -79,9 +80,12 @@ std::string_view Symbol(Status status) {
   return "?";
 }
 
+// Findings carry text from outside (a server's name, libpq's and curl's messages): whatever it
+// holds, the operator's terminal gets no control sequence from it.
 std::string RenderLine(const Finding& finding) {
-  std::string line = fmt::format("{} {}: {}", Symbol(finding.status), finding.title, OneLine(finding.detail));
-  if (!finding.advice.empty()) line += " → " + OneLine(finding.advice);
+  std::string line = fmt::format("{} {}: {}", Symbol(finding.status), core::TerminalSafe(OneLine(finding.title)),
+                                 core::TerminalSafe(OneLine(finding.detail)));
+  if (!finding.advice.empty()) line += " → " + core::TerminalSafe(OneLine(finding.advice));
   return line;
 }
 

@@ -24,6 +24,18 @@ TEST(DoctorReport, AMessageOfSeveralLinesIsPrintedOnOne) {
             "✖ database: failed: Connection refused Is the server running? → check it");
 }
 
+// A site admin names TeamCity servers; the operator's terminal must not obey the name.
+TEST(DoctorReport, TextFromOutsideCarriesNoTerminalControlSequence) {
+  const std::string line = RenderLine(
+      Failure("TeamCity \"\x1b]0;owned\x07\x1b[2J\xc2\x9b" "31mred\"", "refused \x1b[1mloudly\xff", "fix\x1b[0m it"));
+  EXPECT_EQ(line.find('\x1b'), std::string::npos) << line;
+  EXPECT_EQ(line.find('\x07'), std::string::npos) << line;
+  EXPECT_EQ(line.find("\xc2\x9b"), std::string::npos) << line;
+  EXPECT_EQ(line,
+            "✖ TeamCity \"\\u001b]0;owned\\u0007\\u001b[2J\\u009b31mred\": refused \\u001b[1mloudly\xef\xbf\xbd → "
+            "fix\\u001b[0m it");
+}
+
 TEST(DoctorReport, TheReportEndsWithCountsAndOnlyAFailureFailsIt) {
   std::vector<Finding> findings = {Ok("a", "fine"), Warning("b", "meh", "do x"), Skipped("c", "why")};
   EXPECT_EQ(ExitCodeFor(findings), 0);

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <optional>
+#include <utility>
 
 #include "db/error.hpp"
 
@@ -86,7 +87,7 @@ bool SyncSnapshotMetrics::RefreshOnce() {
   std::string error;
   try {
     read = read_();
-  } catch (const db::DbError& e) {
+  } catch (const std::exception& e) {  // DbError above all; anything else must not end serve
     error = e.what();
   }
   {
@@ -117,9 +118,14 @@ void SyncSnapshotMetrics::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void SyncSnapshotMetrics::AlsoRefresh(std::function<void()> refresh) {
+  also_.push_back(std::move(refresh));
+}
+
 void SyncSnapshotMetrics::Loop() {
   while (true) {
     RefreshOnce();
+    for (const auto& refresh : also_) refresh();
     std::unique_lock lock(mutex_);
     if (wake_.wait_for(lock, every_, [this] { return stopping_; })) return;
   }
@@ -131,25 +137,41 @@ void RegisterTlsCertificateMetric(core::MetricsRegistry& metrics, std::shared_pt
       "When the certificate a TLS listener serves expires, in Unix time (after a SIGHUP reload: the new one's).",
       {"listener"}, [tls = std::move(tls)] {
         core::MetricsRegistry::LabeledValues values;
-        if (tls) values.push_back({{"public"}, static_cast<double>(tls->certificate().expires_at.time_since_epoch().count())});
+        const auto expires = tls ? tls->certificate().expires_at : std::nullopt;
+        if (expires) values.push_back({{"public"}, static_cast<double>(expires->time_since_epoch().count())});
         return values;
       });
 }
 
-void RegisterBackupDiskMetrics(core::MetricsRegistry& metrics, std::string backup_dir) {
-  auto read = [dir = std::move(backup_dir)](bool free) {
+std::function<void()> RegisterBackupDiskMetrics(core::MetricsRegistry& metrics, std::string backup_dir) {
+  struct Reading {
+    std::mutex mutex;
+    std::optional<std::pair<double, double>> free_and_size;  // nullopt: no folder (yet)
+  };
+  auto reading = std::make_shared<Reading>();
+  const auto gauge = [reading](bool free) {
     core::MetricsRegistry::LabeledValues values;
-    struct statvfs fs {};
-    if (::statvfs(dir.c_str(), &fs) != 0) return values;
-    const auto blocks = free ? fs.f_bavail : fs.f_blocks;
-    values.push_back({{}, static_cast<double>(blocks) * static_cast<double>(fs.f_frsize)});
+    std::lock_guard lock(reading->mutex);
+    if (reading->free_and_size) {
+      values.push_back({{}, free ? reading->free_and_size->first : reading->free_and_size->second});
+    }
     return values;
   };
   metrics.AddCallbackGaugeFamily("backup_filesystem_free_bytes",
                                  "Bytes free for backups on the filesystem of retention.backup_dir.", {},
-                                 [read] { return read(true); });
+                                 [gauge] { return gauge(true); });
   metrics.AddCallbackGaugeFamily("backup_filesystem_size_bytes", "Size of the filesystem of retention.backup_dir.", {},
-                                 [read] { return read(false); });
+                                 [gauge] { return gauge(false); });
+  return [reading, dir = std::move(backup_dir)] {
+    std::optional<std::pair<double, double>> read;
+    struct statvfs fs {};
+    if (::statvfs(dir.c_str(), &fs) == 0) {
+      const auto bytes = [&fs](fsblkcnt_t blocks) { return static_cast<double>(blocks) * static_cast<double>(fs.f_frsize); };
+      read = {bytes(fs.f_bavail), bytes(fs.f_blocks)};
+    }
+    std::lock_guard lock(reading->mutex);
+    reading->free_and_size = read;
+  };
 }
 
 }  // namespace tcj::app

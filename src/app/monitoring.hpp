@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -38,6 +39,10 @@ class SyncSnapshotMetrics {
   // One read now, on the caller's thread; false when it failed.
   bool RefreshOnce();
 
+  // Runs refresh on this object's thread after each read (before Start): other figures that
+  // must not be read on a scrape either.
+  void AlsoRefresh(std::function<void()> refresh);
+
   // Reads at once, then every `every`, until Stop.
   void Start();
   void Stop();
@@ -50,6 +55,7 @@ class SyncSnapshotMetrics {
   core::Logger log_;
   std::chrono::milliseconds every_;
   std::shared_ptr<Shared> shared_;
+  std::vector<std::function<void()>> also_;
   bool failing_ = false;  // only the refreshing thread uses it
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -62,8 +68,10 @@ class SyncSnapshotMetrics {
 void RegisterTlsCertificateMetric(core::MetricsRegistry& metrics, std::shared_ptr<const http::TlsServerContext> tls);
 
 // backup_filesystem_free_bytes and backup_filesystem_size_bytes: the filesystem that holds
-// backup_dir (retention.backup_dir), read when scraped (statvfs, no I/O). Free is what an
-// unprivileged writer such as `backup create` may still use. No sample while the folder is missing.
-void RegisterBackupDiskMetrics(core::MetricsRegistry& metrics, std::string backup_dir);
+// backup_dir (retention.backup_dir). Free is what an unprivileged writer such as `backup create`
+// may still use. No sample while the folder is missing. The gauges show the last reading; the
+// returned function reads again (statvfs): run it off the scrape (SyncSnapshotMetrics::AlsoRefresh),
+// as a hung network mount would hold whatever thread asks.
+std::function<void()> RegisterBackupDiskMetrics(core::MetricsRegistry& metrics, std::string backup_dir);
 
 }  // namespace tcj::app

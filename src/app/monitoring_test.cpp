@@ -107,7 +107,7 @@ TEST(TlsCertificateMetric, ExportsTheServedCertificatesExpiryAndNothingWithoutTl
   RegisterTlsCertificateMetric(with_tls, *tls);
   const double not_after =
       Sample(with_tls.RenderPrometheus(), R"(http_tls_certificate_not_after_seconds{listener="public"})");
-  EXPECT_EQ(not_after, static_cast<double>((*tls)->certificate().expires_at.time_since_epoch().count()));
+  EXPECT_EQ(not_after, static_cast<double>((*tls)->certificate().expires_at->time_since_epoch().count()));
   EXPECT_GT(not_after, 1.7e9);
 
   core::MetricsRegistry without_tls;
@@ -121,12 +121,15 @@ TEST(TlsCertificateMetric, ExportsTheServedCertificatesExpiryAndNothingWithoutTl
 TEST(BackupDiskMetrics, ExportTheBackupFoldersFilesystemAndNothingWhileItIsMissing) {
   const fs::path dir = testing::MakeTempDir("tcj-monitoring");
   core::MetricsRegistry metrics;
-  RegisterBackupDiskMetrics(metrics, (dir / "backups").string());
+  const auto refresh = RegisterBackupDiskMetrics(metrics, (dir / "backups").string());
+  refresh();
   std::string out = metrics.RenderPrometheus();
   EXPECT_NE(out.find("# TYPE backup_filesystem_free_bytes gauge"), std::string::npos);
   EXPECT_EQ(Sample(out, "backup_filesystem_free_bytes"), -1) << "no folder, no figure";
 
   fs::create_directories(dir / "backups");
+  EXPECT_EQ(Sample(metrics.RenderPrometheus(), "backup_filesystem_free_bytes"), -1) << "a scrape reads no disk";
+  refresh();
   out = metrics.RenderPrometheus();
   const fs::space_info space = fs::space(dir / "backups");
   EXPECT_EQ(Sample(out, "backup_filesystem_size_bytes"), static_cast<double>(space.capacity));

@@ -65,18 +65,9 @@ void AppendTextString(std::string& out, std::string_view text) {
     return;
   }
   std::string escaped;
-  AppendJsonEscaped(escaped, text);  // valid UTF-8, no C0 control characters, no DEL
+  AppendJsonEscaped(escaped, text);  // quotes, backslashes, C0 controls, DEL and invalid UTF-8
   out.push_back('"');
-  for (std::size_t i = 0; i < escaped.size(); ++i) {
-    const auto c = static_cast<unsigned char>(escaped[i]);
-    const auto next = i + 1 < escaped.size() ? static_cast<unsigned char>(escaped[i + 1]) : 0;
-    if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {  // U+0080..U+009F, the C1 controls
-      fmt::format_to(std::back_inserter(out), "\\u{:04x}", next);
-      ++i;
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
+  out.append(TerminalSafe(escaped));  // and the C1 controls, which JSON allows
   out.push_back('"');
 }
 
@@ -310,8 +301,45 @@ Logger Logger::With(std::initializer_list<LogField> fields) const {
   return child;
 }
 
+namespace {
+
+// The UTF-8 sequence at text[i]: its length and code point, or length 0 when it is not well formed
+// (truncated, overlong, a surrogate, beyond U+10FFFF).
+struct Utf8Sequence {
+  std::size_t length = 0;
+  std::uint32_t code_point = 0;
+};
+
+Utf8Sequence ReadUtf8(std::string_view text, std::size_t i) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80) return {1, c};
+  std::size_t len = 0;
+  std::uint32_t min = 0;
+  if ((c & 0xe0) == 0xc0) { len = 2; min = 0x80; }
+  else if ((c & 0xf0) == 0xe0) { len = 3; min = 0x800; }
+  else if ((c & 0xf8) == 0xf0) { len = 4; min = 0x10000; }
+  bool valid = len != 0 && i + len <= text.size();
+  std::uint32_t cp = valid ? (c & (0x7fu >> len)) : 0;
+  for (std::size_t k = 1; valid && k < len; ++k) {
+    const auto cc = static_cast<unsigned char>(text[i + k]);
+    valid = (cc & 0xc0) == 0x80;
+    cp = (cp << 6) | (cc & 0x3fu);
+  }
+  valid = valid && cp >= min && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
+  return valid ? Utf8Sequence{len, cp} : Utf8Sequence{};
+}
+
+constexpr char kHex[] = "0123456789abcdef";
+
+void AppendUnicodeEscape(std::string& out, std::uint32_t c) {
+  out.append("\\u00");
+  out.push_back(kHex[(c >> 4) & 0x0f]);
+  out.push_back(kHex[c & 0x0f]);
+}
+
+}  // namespace
+
 void AppendJsonEscaped(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::size_t i = 0;
   while (i < text.size()) {
     const auto c = static_cast<unsigned char>(text[i]);
@@ -324,9 +352,7 @@ void AppendJsonEscaped(std::string& out, std::string_view text) {
         case '\t': out.append("\\t"); break;
         default:
           if (c < 0x20 || c == 0x7f) {
-            out.append("\\u00");
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 0x0f]);
+            AppendUnicodeEscape(out, c);
           } else {
             out.push_back(static_cast<char>(c));
           }
@@ -335,27 +361,34 @@ void AppendJsonEscaped(std::string& out, std::string_view text) {
       continue;
     }
     // Multi-byte UTF-8: copy a well-formed sequence as is, replace anything else.
-    std::size_t len = 0;
-    std::uint32_t min = 0;
-    if ((c & 0xe0) == 0xc0) { len = 2; min = 0x80; }
-    else if ((c & 0xf0) == 0xe0) { len = 3; min = 0x800; }
-    else if ((c & 0xf8) == 0xf0) { len = 4; min = 0x10000; }
-    bool valid = len != 0 && i + len <= text.size();
-    std::uint32_t cp = valid ? (c & (0x7fu >> len)) : 0;
-    for (std::size_t k = 1; valid && k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(text[i + k]);
-      valid = (cc & 0xc0) == 0x80;
-      cp = (cp << 6) | (cc & 0x3fu);
-    }
-    valid = valid && cp >= min && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
-    if (valid) {
-      out.append(text.substr(i, len));
-      i += len;
+    const Utf8Sequence seq = ReadUtf8(text, i);
+    if (seq.length != 0) {
+      out.append(text.substr(i, seq.length));
+      i += seq.length;
     } else {
       out.append("\xef\xbf\xbd");
       ++i;
     }
   }
+}
+
+std::string TerminalSafe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const Utf8Sequence seq = ReadUtf8(text, i);
+    if (seq.length == 0) {
+      out.append("\xef\xbf\xbd");
+      ++i;
+    } else if (seq.code_point < 0x20 || (seq.code_point >= 0x7f && seq.code_point <= 0x9f)) {
+      AppendUnicodeEscape(out, seq.code_point);  // C0, DEL and C1: never sent to the terminal
+      i += seq.length;
+    } else {
+      out.append(text.substr(i, seq.length));
+      i += seq.length;
+    }
+  }
+  return out;
 }
 
 }  // namespace tcj::core

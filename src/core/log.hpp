@@ -117,4 +117,9 @@ class Logger {
 // are replaced by U+FFFD so that a hostile input can never produce a line that is not JSON.
 void AppendJsonEscaped(std::string& out, std::string_view text);
 
+// Text safe to print on a terminal: control characters (C0, DEL and C1, which include ESC and
+// CSI) shown as \u00XX and invalid UTF-8 as U+FFFD; everything else as it is. For output that
+// carries text from outside (a TeamCity server's name, another program's error message).
+std::string TerminalSafe(std::string_view text);
+
 }  // namespace tcj::core

@@ -73,6 +73,22 @@ std::string ConnectionSettings::Describe() const {
 }
 
 std::unique_ptr<Connection> Connection::Open(const ConnectionSettings& settings) {
+  // libpq quotes the part of a connection string it cannot read, which is the password when it
+  // holds a bare '%' or a space: refuse such a string with a message of our own instead.
+  for (const auto& [k, v] : settings.params) {
+    const bool whole_string = v.starts_with("postgresql://") || v.starts_with("postgres://") ||
+                              v.find('=') != std::string::npos;
+    if (k != "dbname" || !whole_string) continue;
+    char* err = nullptr;
+    PQconninfoOption* opts = PQconninfoParse(v.c_str(), &err);
+    if (err != nullptr) PQfreemem(err);
+    if (opts == nullptr) {
+      throw DbError(DbErrorKind::connection, "",
+                    "the database URL cannot be read: percent-encode any special character of its user or password "
+                    "(% as %25, a space as %20, @ as %40)");
+    }
+    PQconninfoFree(opts);
+  }
   std::vector<const char*> keys;
   std::vector<const char*> values;
   bool has_timeout = false;

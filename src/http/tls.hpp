@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,9 +25,9 @@ struct TlsCertificateInfo {
   std::string subject;    // one line, e.g. "CN=example.com"
   std::string serial;     // hex
   std::string not_after;  // e.g. "Dec  1 09:00:00 2027 GMT"
-  // The same instant, for arithmetic (how long until it expires); the epoch when OpenSSL cannot
-  // read the certificate's date.
-  std::chrono::sys_seconds expires_at{};
+  // The same instant, for arithmetic (how long until it expires); nullopt when OpenSSL cannot
+  // read the certificate's date (then nothing claims it expired).
+  std::optional<std::chrono::sys_seconds> expires_at;
 };
 
 // The policy (DESIGN.md section 6, security-bar.md section 5): TLS 1.2 and 1.3 only; TLS 1.2 with

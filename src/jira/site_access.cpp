@@ -62,12 +62,12 @@ core::Result<SiteHandle> SiteAccess::ForLink(const core::TenantId& tenant, tenan
 
 core::Result<SiteHandle> SiteAccess::Through(const core::TenantId& tenant, const tenants::TenantRecord& record,
                                              tenants::TenantKind link) {
-  if (link == tenants::TenantKind::forge) return ForgeSite(tenant, record);
-  if (link == tenants::TenantKind::trial) {
+  if (record.kind == tenants::TenantKind::trial || link == tenants::TenantKind::trial) {
     // Not retryable and not the site's fault: sends end at once (RunSend), and records wait here.
     return core::Error::Make(core::ErrorKind::forbidden, "jira.trial_site",
                              "a trial site has no Jira: its builds are linked and shown here, never sent");
   }
+  if (link == tenants::TenantKind::forge) return ForgeSite(tenant, record);
   SiteHandle h;
   h.site = Site{tenant,
                 link == tenants::TenantKind::oauth ? SiteKind::oauth : SiteKind::connect,
