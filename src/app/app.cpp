@@ -207,8 +207,9 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
     // A trial site is for trying the service on this machine; on a real database it would be a
     // site nobody asked for, with an admin token in whatever collects standard output.
     log.Error("serve.trial_site_refused",
-              {{"error", "--trial-site is only for the embedded database (make run); with database.url set, "
-                         "connect a Jira site instead (see the start page)"}});
+              {{"error",
+                "--trial-site is only for the embedded database (make run); with database.url set, "
+                "connect a Jira site instead (see the start page)"}});
     return kExitUsage;
   }
   // The certificate is checked first, so that a bad one stops the program before anything starts.
@@ -296,12 +297,12 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
       .embedded_database = config.database.embedded(),
       .sites = std::nullopt,
       .trial_token_printed = false};
-  log.Info("serve.listening", {{"public", summary.listening},
-                               {"internal", fmt::format("http://{}:{}", config.server.metrics_listen.host,
-                                                        server.port("internal"))},
-                               {"public_url", config.server.public_url},
-                               {"database", database},
-                               {"version", core::kVersion}});
+  log.Info("serve.listening",
+           {{"public", summary.listening},
+            {"internal", fmt::format("http://{}:{}", config.server.metrics_listen.host, server.port("internal"))},
+            {"public_url", config.server.public_url},
+            {"database", database},
+            {"version", core::kVersion}});
   if (first == DatabaseState::ready) {
     try {
       if (options.trial_site) {

@@ -26,8 +26,10 @@ TEST(DoctorReport, AMessageOfSeveralLinesIsPrintedOnOne) {
 
 // A site admin names TeamCity servers; the operator's terminal must not obey the name.
 TEST(DoctorReport, TextFromOutsideCarriesNoTerminalControlSequence) {
-  const std::string line = RenderLine(
-      Failure("TeamCity \"\x1b]0;owned\x07\x1b[2J\xc2\x9b" "31mred\"", "refused \x1b[1mloudly\xff", "fix\x1b[0m it"));
+  const std::string line =
+      RenderLine(Failure("TeamCity \"\x1b]0;owned\x07\x1b[2J\xc2\x9b"
+                         "31mred\"",
+                         "refused \x1b[1mloudly\xff", "fix\x1b[0m it"));
   EXPECT_EQ(line.find('\x1b'), std::string::npos) << line;
   EXPECT_EQ(line.find('\x07'), std::string::npos) << line;
   EXPECT_EQ(line.find("\xc2\x9b"), std::string::npos) << line;

@@ -166,7 +166,9 @@ std::function<void()> RegisterBackupDiskMetrics(core::MetricsRegistry& metrics, 
     std::optional<std::pair<double, double>> read;
     struct statvfs fs {};
     if (::statvfs(dir.c_str(), &fs) == 0) {
-      const auto bytes = [&fs](fsblkcnt_t blocks) { return static_cast<double>(blocks) * static_cast<double>(fs.f_frsize); };
+      const auto bytes = [&fs](fsblkcnt_t blocks) {
+        return static_cast<double>(blocks) * static_cast<double>(fs.f_frsize);
+      };
       read = {bytes(fs.f_bavail), bytes(fs.f_blocks)};
     }
     std::lock_guard lock(reading->mutex);

@@ -42,8 +42,8 @@ int RunRelay(const std::string& config_file) {
   auto credentials = relay::TeamCityCredentialsOf(*config);
   if (!credentials) return Complain(credentials.error().message);
   const core::Logger log =
-      core::Logger(core::MakeStderrSink(), config->log_level,
-                   core::ResolveLogFormat(config->log_format, STDERR_FILENO)).With({{"service", "teamcity-jira-relay"}});
+      core::Logger(core::MakeStderrSink(), config->log_level, core::ResolveLogFormat(config->log_format, STDERR_FILENO))
+          .With({{"service", "teamcity-jira-relay"}});
 
   const std::string agent = UserAgent() + " relay";
   auto service_http =

@@ -11,10 +11,10 @@ namespace tcj::app {
 namespace {
 
 struct Totals {
-  std::int64_t active = 0;     // sites being served
-  std::int64_t real = 0;       // of those, sites with a Jira (not trial)
-  std::int64_t inactive = 0;   // disabled or uninstalled
-  std::int64_t servers = 0;    // of the active sites
+  std::int64_t active = 0;                      // sites being served
+  std::int64_t real = 0;                        // of those, sites with a Jira (not trial)
+  std::int64_t inactive = 0;                    // disabled or uninstalled
+  std::int64_t servers = 0;                     // of the active sites
   std::map<std::string, std::int64_t> by_kind;  // active sites
 };
 
@@ -44,7 +44,8 @@ std::string DescribeSites(const Totals& t) {
   std::string text = fmt::format("{} active", t.active);
   if (!t.by_kind.empty()) {
     std::string kinds;
-    for (const auto& [kind, n] : t.by_kind) kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", n, KindName(kind));
+    for (const auto& [kind, n] : t.by_kind)
+      kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", n, KindName(kind));
     text += " (" + kinds + ")";
   }
   if (t.inactive > 0) text += fmt::format(", {} disabled or uninstalled", t.inactive);

@@ -347,12 +347,13 @@ const std::vector<KeyDef>& Keys() {
          return std::nullopt;
        }},
       {"log.format", Type::string,
-       [](Config& c, const Value& v) -> std::optional<std::string> {
-         auto format = core::ParseLogFormatSetting(Str(v));
-         if (!format) return "expected auto, json or text";
-         c.log.format = *format;
-         return std::nullopt;
-       }},
+       [](Config& c, const Value& v) -> std::
+                                         optional<std::string> {
+                                           auto format = core::ParseLogFormatSetting(Str(v));
+                                           if (!format) return "expected auto, json or text";
+                                           c.log.format = *format;
+                                           return std::nullopt;
+                                         }},
       {"log.access", Type::string,
        [](Config& c, const Value& v) -> std::
                                          optional<std::string> {

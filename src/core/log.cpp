@@ -99,10 +99,14 @@ struct TextLevel {
 
 TextLevel TextLevelOf(LogLevel level) {
   switch (level) {
-    case LogLevel::debug: return {"DEBUG", "\x1b[2m"};
-    case LogLevel::info: return {"INFO ", "\x1b[32m"};
-    case LogLevel::warn: return {"WARN ", "\x1b[33m"};
-    case LogLevel::error: return {"ERROR", "\x1b[1;31m"};
+    case LogLevel::debug:
+      return {"DEBUG", "\x1b[2m"};
+    case LogLevel::info:
+      return {"INFO ", "\x1b[32m"};
+    case LogLevel::warn:
+      return {"WARN ", "\x1b[33m"};
+    case LogLevel::error:
+      return {"ERROR", "\x1b[1;31m"};
   }
   return {"INFO ", ""};
 }
@@ -240,9 +244,12 @@ std::optional<LogFormatSetting> ParseLogFormatSetting(std::string_view text) {
 
 std::string_view ToString(LogFormatSetting setting) {
   switch (setting) {
-    case LogFormatSetting::automatic: return "auto";
-    case LogFormatSetting::json: return "json";
-    case LogFormatSetting::text: return "text";
+    case LogFormatSetting::automatic:
+      return "auto";
+    case LogFormatSetting::json:
+      return "json";
+    case LogFormatSetting::text:
+      return "text";
   }
   return "auto";
 }
@@ -315,9 +322,16 @@ Utf8Sequence ReadUtf8(std::string_view text, std::size_t i) {
   if (c < 0x80) return {1, c};
   std::size_t len = 0;
   std::uint32_t min = 0;
-  if ((c & 0xe0) == 0xc0) { len = 2; min = 0x80; }
-  else if ((c & 0xf0) == 0xe0) { len = 3; min = 0x800; }
-  else if ((c & 0xf8) == 0xf0) { len = 4; min = 0x10000; }
+  if ((c & 0xe0) == 0xc0) {
+    len = 2;
+    min = 0x80;
+  } else if ((c & 0xf0) == 0xe0) {
+    len = 3;
+    min = 0x800;
+  } else if ((c & 0xf8) == 0xf0) {
+    len = 4;
+    min = 0x10000;
+  }
   bool valid = len != 0 && i + len <= text.size();
   std::uint32_t cp = valid ? (c & (0x7fu >> len)) : 0;
   for (std::size_t k = 1; valid && k < len; ++k) {

@@ -101,12 +101,13 @@ TEST(Log, TextLinesAreTimeLevelEventThenFieldsThenBoundFields) {
   log.Info("serve.listening", {{"public", "http://127.0.0.1:8080"}, {"sites", 0}, {"ready", true}, {"ms", 1.5}});
   log.Warn("sync.poll_failed", {{"reason", "could not connect"}, {"empty", ""}});
   ASSERT_EQ(sink->lines().size(), 2u);
-  EXPECT_THAT(sink->lines()[0], ::testing::MatchesRegex(
-                                    "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z INFO  "
-                                    "serve\\.listening public=http://127\\.0\\.0\\.1:8080 sites=0 ready=true "
-                                    "ms=1\\.500 service=teamcity-jira"));
-  EXPECT_TRUE(sink->lines()[1].ends_with(" WARN  sync.poll_failed reason=\"could not connect\" empty=\"\" "
-                                         "service=teamcity-jira"))
+  EXPECT_THAT(sink->lines()[0],
+              ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z INFO  "
+                                      "serve\\.listening public=http://127\\.0\\.0\\.1:8080 sites=0 ready=true "
+                                      "ms=1\\.500 service=teamcity-jira"));
+  EXPECT_TRUE(
+      sink->lines()[1].ends_with(" WARN  sync.poll_failed reason=\"could not connect\" empty=\"\" "
+                                 "service=teamcity-jira"))
       << sink->lines()[1];
   EXPECT_EQ(sink->lines()[0].find('\x1b'), std::string::npos) << "no colour unless asked for";
 }
@@ -115,7 +116,9 @@ TEST(Log, TextLinesNeverCarryATerminalControlSequenceFromAValue) {
   auto sink = std::make_shared<testing::CaptureSink>();
   const Logger log(sink, LogLevel::info, LogFormat::coloured_text);
   // ESC sequences, a C1 CSI (U+009B), a bell, a newline and invalid UTF-8, in a value and a key.
-  const std::string hostile = "\x1b[2J\x1b]0;owned\x07 csi\xc2\x9b" "31m line\nbreak \xff end=\"x\"";
+  const std::string hostile =
+      "\x1b[2J\x1b]0;owned\x07 csi\xc2\x9b"
+      "31m line\nbreak \xff end=\"x\"";
   log.Error("event", {{"text", hostile}, {"k\x1b[1m", 1}});
   ASSERT_EQ(sink->lines().size(), 1u);
   const std::string line = sink->lines()[0];
@@ -127,7 +130,8 @@ TEST(Log, TextLinesNeverCarryATerminalControlSequenceFromAValue) {
   EXPECT_EQ(fields.find('\n'), std::string::npos) << fields;
   EXPECT_EQ(fields.find("\xc2\x9b"), std::string::npos) << fields;
   EXPECT_NE(fields.find(R"(text="\u001b[2J\u001b]0;owned\u0007 csi\u009b31m line\nbreak )"
-                                  "\xef\xbf\xbd" R"( end=\"x\"")"),
+                        "\xef\xbf\xbd"
+                        R"( end=\"x\"")"),
             std::string::npos)
       << fields;
   EXPECT_NE(fields.find(R"("k\u001b[1m"=1)"), std::string::npos) << fields;

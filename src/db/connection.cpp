@@ -76,8 +76,8 @@ std::unique_ptr<Connection> Connection::Open(const ConnectionSettings& settings)
   // libpq quotes the part of a connection string it cannot read, which is the password when it
   // holds a bare '%' or a space: refuse such a string with a message of our own instead.
   for (const auto& [k, v] : settings.params) {
-    const bool whole_string = v.starts_with("postgresql://") || v.starts_with("postgres://") ||
-                              v.find('=') != std::string::npos;
+    const bool whole_string =
+        v.starts_with("postgresql://") || v.starts_with("postgres://") || v.find('=') != std::string::npos;
     if (k != "dbname" || !whole_string) continue;
     char* err = nullptr;
     PQconninfoOption* opts = PQconninfoParse(v.c_str(), &err);

@@ -13,8 +13,8 @@ using ::testing::Not;
 
 // libpq would quote the unreadable part of the URL, the password, in its error message.
 TEST(ConnectionOpen, AnUnreadableUrlIsRefusedWithoutShowingItsPassword) {
-  for (const std::string url : {"postgresql://tcj_app:pa%zzs3cr3t@127.0.0.1:1/teamcity_jira",
-                                "host=127.0.0.1 password='s3cr3t"}) {
+  for (const std::string url :
+       {"postgresql://tcj_app:pa%zzs3cr3t@127.0.0.1:1/teamcity_jira", "host=127.0.0.1 password='s3cr3t"}) {
     SCOPED_TRACE(url);
     try {
       Connection::Open(ConnectionSettings::FromUrl(url));

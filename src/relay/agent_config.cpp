@@ -101,8 +101,7 @@ core::Result<AgentConfig> LoadAgentConfig(const std::filesystem::path& file) {
         teamcity.Read("token_file", c.teamcity_token_file), teamcity.Read("username", c.username),
         teamcity.Read("password_file", c.password_file), teamcity.Read("timeout_seconds", timeout),
         teamcity.Read("max_response_mb", max_response_mb), teamcity.Read("max_requests_per_second", rate),
-        teamcity.Unknown(), log.Read("level", level), log.Read("format", format),
-        log.Unknown()}) {
+        teamcity.Unknown(), log.Read("level", level), log.Read("format", format), log.Unknown()}) {
     if (!status) return std::move(status).take_error();
   }
   if (auto ok = CheckUrl("service.url", c.service_url); !ok) return std::move(ok).take_error();

@@ -48,8 +48,14 @@ TenantRecord TenantStore::Create(TenantKind kind, const std::string& site_url, c
 
 std::optional<TenantRecord> TenantStore::CreateTrialSiteIfNone() {
   // .invalid never resolves (RFC 2606): the address names the site, and nothing can reach it.
-  TenantRecord r{core::TenantId(core::NewUuid()), TenantKind::trial, std::string(kTrialSiteUrl), "Trial site",
-                 "active", "", "", ""};
+  TenantRecord r{core::TenantId(core::NewUuid()),
+                 TenantKind::trial,
+                 std::string(kTrialSiteUrl),
+                 "Trial site",
+                 "active",
+                 "",
+                 "",
+                 ""};
   db::TenantTransaction tx(pool_, r.id);
   // Two processes starting at once on an empty database make one trial site, not two.
   tx.Exec("SELECT pg_advisory_xact_lock(hashtext('tcj.trial_site'))");

@@ -25,9 +25,9 @@ void AddStartPage(http::Router& router, StartPageOptions options, const PageOpti
   page = ReplaceAll(std::move(page), "{{VERSION}}", HtmlEscape(options.version));
   page = ReplaceAll(std::move(page), "{{PUBLIC_URL}}", HtmlEscape(options.public_url));
   page = ReplaceAll(std::move(page), "{{FORGE}}",
-                 options.forge_configured
-                     ? "This service is configured for a Forge app (<code>forge.app_id</code> is set)."
-                     : "Set <code>forge.app_id</code> in the configuration first.");
+                    options.forge_configured
+                        ? "This service is configured for a Forge app (<code>forge.app_id</code> is set)."
+                        : "Set <code>forge.app_id</code> in the configuration first.");
   auto shared = std::make_shared<const std::string>(std::move(page));
   router.Add({.method = "GET",
               .pattern = "/",

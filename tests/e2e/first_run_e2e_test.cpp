@@ -73,9 +73,9 @@ TEST_F(FirstRunE2E, MakeRunOffersATrialSiteWhoseTokenOpensTheAdminPagesOnce) {
                                "printed above"));
 
   // The token signs in, and the site says what it is.
-  const auto signed_in = testing::HttpRequest(public_port_, "POST", "/api/v1/session",
-                                              nlohmann::json{{"token", token}}.dump(),
-                                              "Content-Type: application/json\r\n");
+  const auto signed_in =
+      testing::HttpRequest(public_port_, "POST", "/api/v1/session", nlohmann::json{{"token", token}}.dump(),
+                           "Content-Type: application/json\r\n");
   ASSERT_TRUE(signed_in.has_value());
   ASSERT_EQ(signed_in->status, 200) << signed_in->body;
   const std::string cookie = signed_in->Header("Set-Cookie").value_or("");

@@ -32,8 +32,8 @@ TEST_F(TrialSiteE2E, ItsBuildsAreReadAndLinkedAndNeverSent) {
                                               "Content-Type: application/json\r\n");
   ASSERT_TRUE(signed_in && signed_in->status == 200) << (signed_in ? signed_in->body : "no answer");
   const std::string cookie = signed_in->Header("Set-Cookie").value_or("");
-  const std::string headers = "Cookie: " + cookie.substr(0, cookie.find(';')) + "\r\nX-CSRF-Token: " +
-                              json::parse(signed_in->body)["csrf_token"].get<std::string>() +
+  const std::string headers = "Cookie: " + cookie.substr(0, cookie.find(';')) +
+                              "\r\nX-CSRF-Token: " + json::parse(signed_in->body)["csrf_token"].get<std::string>() +
                               "\r\nContent-Type: application/json\r\n";
   const auto call = [&](const std::string& method, const std::string& path, const std::string& body = "") {
     auto r = testing::HttpRequest(port_, method, path, body, headers);
@@ -51,11 +51,14 @@ TEST_F(TrialSiteE2E, ItsBuildsAreReadAndLinkedAndNeverSent) {
 
   // The whole history is read and stays waiting: there is no Jira to send it to.
   json status;
-  EXPECT_TRUE(Eventually([&] {
-    status = call("GET", "/api/v1/servers/" + server + "/status");
-    return status["backfill"].is_object() && status["backfill"]["state"] == "done" &&
-           status["builds"]["total"].is_number() && status["builds"]["total"].get<int>() >= 40;
-  }, 60s)) << status.dump();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        status = call("GET", "/api/v1/servers/" + server + "/status");
+        return status["backfill"].is_object() && status["backfill"]["state"] == "done" &&
+               status["builds"]["total"].is_number() && status["builds"]["total"].get<int>() >= 40;
+      },
+      60s))
+      << status.dump();
   EXPECT_GT(status["builds"].value("pending", 0), 0) << status.dump();
   EXPECT_EQ(status["builds"].value("accepted", -1), 0) << status.dump();
   EXPECT_EQ(status["builds"].value("rejected", -1), 0) << status.dump();
@@ -72,9 +75,9 @@ TEST_F(TrialSiteE2E, ItsBuildsAreReadAndLinkedAndNeverSent) {
 }
 
 TEST_F(TrialSiteE2E, TheFlagIsRefusedOnADatabaseOfItsOwn) {
-  const auto refused = testing::RunCommand(
-      {e2e::kExecutable, "serve", "--trial-site"},
-      Env({"TCJ_DATABASE_URL=postgresql://tcj_app@127.0.0.1:1/nowhere", "TCJ_LOG_FORMAT=text"}));
+  const auto refused =
+      testing::RunCommand({e2e::kExecutable, "serve", "--trial-site"},
+                          Env({"TCJ_DATABASE_URL=postgresql://tcj_app@127.0.0.1:1/nowhere", "TCJ_LOG_FORMAT=text"}));
   EXPECT_EQ(refused.exit_code, 2) << refused.output;
   EXPECT_THAT(refused.output, HasSubstr("serve.trial_site_refused"));
   EXPECT_THAT(refused.output, HasSubstr("only for the embedded database"));
