@@ -7,8 +7,8 @@
 run_packages=(
   # toolchain
   g++ cmake make pkg-config git
-  # compiler cache (cmake/CompilerCache.cmake)
-  ccache
+  # compiler cache (cmake/CompilerCache.cmake) and a faster linker (cmake/Linker.cmake)
+  ccache lld
   # libraries (DESIGN.md section 9)
   libboost-dev libssl-dev libpq-dev libcurl4-openssl-dev nlohmann-json3-dev libre2-dev
   libcli11-dev libtomlplusplus-dev libfmt-dev libsimdjson-dev
