@@ -6,41 +6,10 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const net = require('node:net');
 
-const root = path.resolve(__dirname, '..', '..');
+const { root, children, startFake, freePort } = require('./processes');
+
 const executable = path.join(root, 'build/release/teamcity-jira');
-
-const children = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-process.on('SIGINT', () => process.exit(130));
-
-function startFake(script) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('node', [path.join(root, 'tests/fakes', script, 'main.js'), '--port', '0', '--ignore-stdin'],
-                        { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const line = out.split('\n')[0];
-      try {
-        resolve(`http://127.0.0.1:${JSON.parse(line).listening.port}`);
-      } catch { /* not a whole line yet */ }
-    });
-    child.on('exit', (code) => reject(new Error(`${script} fake exited with ${code}`)));
-  });
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function call(method, url, body, headers = {}) {
   const response = await fetch(url, {

@@ -14,6 +14,8 @@ std::string_view ToString(DatabaseState state) {
     case DatabaseState::unknown: return "unknown";
     case DatabaseState::ready: return "ready";
     case DatabaseState::unreachable: return "database_unreachable";
+    case DatabaseState::read_only:
+      return "database_read_only";
     case DatabaseState::schema_behind: return "schema_behind";
     case DatabaseState::unsafe_role: return "unsafe_database_role";
   }
@@ -38,7 +40,10 @@ DatabaseState DatabaseHealth::CheckOnce() {
     }
     const int version = db::AppliedVersion(*conn_);
     applied_version_ = version;
-    if (version < required_version_) {
+    if (conn_->read_only()) {  // as of the answer just read
+      conn_.reset();
+      Record(DatabaseState::read_only, "the database takes no writes: a standby, or a primary being demoted");
+    } else if (version < required_version_) {
       Record(DatabaseState::schema_behind, "the schema is at version " + std::to_string(version) +
                                                ", this build needs " + std::to_string(required_version_));
     } else if (const auto problems = db::RuntimeRoleProblems(*conn_); !problems.empty()) {

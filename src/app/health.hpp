@@ -16,9 +16,11 @@
 
 namespace tcj::app {
 
-// unsafe_role: the role the service logs in as could see past row level security (see
-// db::RuntimeRoleProblems); the service refuses to serve with it.
-enum class DatabaseState { unknown, ready, unreachable, schema_behind, unsafe_role };
+// read_only: the server reached takes no writes (a standby, or a primary a failover is demoting);
+// the next check connects afresh, which a multi-host URL with target_session_attrs=read-write
+// leads to the primary. unsafe_role: the role the service logs in as could see past row level
+// security (see db::RuntimeRoleProblems); the service refuses to serve with it.
+enum class DatabaseState { unknown, ready, unreachable, read_only, schema_behind, unsafe_role };
 
 std::string_view ToString(DatabaseState state);
 

@@ -171,6 +171,25 @@ bool Connection::healthy() const {
   return !broken_ && PQstatus(conn_) == CONNECTION_OK;
 }
 
+bool Connection::read_only() const {
+  const auto on = [this](const char* parameter) {
+    const char* value = PQparameterStatus(conn_, parameter);
+    return value != nullptr && std::string_view(value) == "on";
+  };
+  return on("in_hot_standby") || on("default_transaction_read_only");
+}
+
+bool Connection::StillUsable() {
+  if (!healthy() || read_only()) return false;
+  pollfd fd{.fd = PQsocket(conn_), .events = POLLIN, .revents = 0};
+  if (fd.fd < 0) return false;
+  // Nothing arrives on an idle connection that LISTENs to nothing, except the server's goodbye
+  // (an error saying why it ends the session, then the end of the stream).
+  if (poll(&fd, 1, 0) == 0) return true;
+  broken_ = true;
+  return false;
+}
+
 bool Connection::idle() const {
   return PQtransactionStatus(conn_) == PQTRANS_IDLE;
 }
@@ -185,7 +204,7 @@ void Connection::ThrowFrom(const pg_result* result) {
   std::string message = Trimmed(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
   if (message.empty()) message = Trimmed(PQerrorMessage(conn_));
   const DbErrorKind kind = ClassifyFailure(sqlstate, PQstatus(conn_) == CONNECTION_OK);
-  if (kind == DbErrorKind::connection) broken_ = true;
+  if (LeadsNowhere(kind)) broken_ = true;
   throw DbError(kind, std::move(sqlstate), message);
 }
 

@@ -65,8 +65,18 @@ class Connection {
   // The server process serving this connection (pg_stat_activity.pid).
   int backend_pid() const;
 
-  // False once the connection is broken (or a failure left it in doubt); the pool then drops it.
+  // False once the connection is broken (or a failure left it in doubt), or led to a server that
+  // takes no writes; the pool then drops it.
   bool healthy() const;
+  // True when the server said it takes no writes: a hot standby, or default_transaction_read_only
+  // turned on (as some failover tools do to a primary they are about to demote). Read from what
+  // the server reports with every answer (PostgreSQL 14 and later), so it costs no round trip.
+  bool read_only() const;
+  // For a connection that sat idle in the pool and LISTENs to nothing: false when the server has
+  // hung up meanwhile (it was stopped, or a failover ended its sessions), or said anything at all.
+  // A zero-timeout poll, no round trip; a server that vanished without a word is only found by the
+  // next statement.
+  bool StillUsable();
   // True when no transaction is open.
   bool idle() const;
   // True inside a transaction that an earlier error aborted (only ROLLBACK works now).

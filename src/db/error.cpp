@@ -5,6 +5,8 @@ namespace tcj::db {
 std::string_view ToString(DbErrorKind kind) {
   switch (kind) {
     case DbErrorKind::connection: return "connection";
+    case DbErrorKind::read_only:
+      return "read_only";
     case DbErrorKind::pool_exhausted: return "pool_exhausted";
     case DbErrorKind::unique_violation: return "unique_violation";
     case DbErrorKind::foreign_key_violation: return "foreign_key_violation";
@@ -21,6 +23,7 @@ std::string_view ToString(DbErrorKind kind) {
 DbErrorKind ClassifySqlState(std::string_view s) {
   if (s.size() != 5) return DbErrorKind::other;
   if (s.starts_with("08") || s == "57P01" || s == "57P02" || s == "57P03") return DbErrorKind::connection;
+  if (s == "25006") return DbErrorKind::read_only;
   if (s == "23505") return DbErrorKind::unique_violation;
   if (s == "23503") return DbErrorKind::foreign_key_violation;
   if (s.starts_with("23")) return DbErrorKind::constraint_violation;
@@ -29,6 +32,10 @@ DbErrorKind ClassifySqlState(std::string_view s) {
   if (s == "57014") return DbErrorKind::canceled;
   if (s.starts_with("22")) return DbErrorKind::invalid_data;
   return DbErrorKind::other;
+}
+
+bool LeadsNowhere(DbErrorKind kind) {
+  return kind == DbErrorKind::connection || kind == DbErrorKind::read_only;
 }
 
 DbErrorKind ClassifyFailure(std::string_view sqlstate, bool connection_ok) {

@@ -8,15 +8,16 @@
 namespace tcj::db {
 
 enum class DbErrorKind {
-  connection,            // cannot connect, or the connection broke (class 08, 57P0x)
-  pool_exhausted,        // no connection became free in time
-  unique_violation,      // 23505
-  foreign_key_violation, // 23503
-  constraint_violation,  // other class 23
-  permission_denied,     // 42501, including row level security refusals
-  serialization,         // 40001, 40P01: the transaction can be retried as a whole
-  canceled,              // 57014: statement timeout or cancel
-  invalid_data,          // class 22
+  connection,             // cannot connect, or the connection broke (class 08, 57P0x)
+  read_only,              // 25006: the server takes no writes (a standby, or a primary being demoted)
+  pool_exhausted,         // no connection became free in time
+  unique_violation,       // 23505
+  foreign_key_violation,  // 23503
+  constraint_violation,   // other class 23
+  permission_denied,      // 42501, including row level security refusals
+  serialization,          // 40001, 40P01: the transaction can be retried as a whole
+  canceled,               // 57014: statement timeout or cancel
+  invalid_data,           // class 22
   other,
 };
 
@@ -34,8 +35,8 @@ class DbError : public std::runtime_error {
   const std::string& sqlstate() const { return sqlstate_; }
   // True when the same work may succeed if tried again later.
   bool retryable() const {
-    return kind_ == DbErrorKind::connection || kind_ == DbErrorKind::pool_exhausted ||
-           kind_ == DbErrorKind::serialization;
+    return kind_ == DbErrorKind::connection || kind_ == DbErrorKind::read_only ||
+           kind_ == DbErrorKind::pool_exhausted || kind_ == DbErrorKind::serialization;
   }
 
  private:
@@ -44,6 +45,12 @@ class DbError : public std::runtime_error {
 };
 
 DbErrorKind ClassifySqlState(std::string_view sqlstate);
+
+// True when the connection that raised this kind can no longer do the service's work: it is gone,
+// or it leads to a server that takes no writes. The pool then drops every connection it holds,
+// because they all lead to the same server, and opens new ones (which a multi-host URL with
+// target_session_attrs=read-write points at the new primary).
+bool LeadsNowhere(DbErrorKind kind);
 
 // The kind of a failed statement. Whatever the server said, a connection libpq reports broken is a
 // connection failure; so is a failure without any SQLSTATE, which libpq made up itself because

@@ -15,6 +15,17 @@ TEST(ClassifySqlState, ConnectionClassesAndTheOthers) {
   EXPECT_EQ(ClassifySqlState("XX000"), DbErrorKind::other);
 }
 
+// A write on a standby, or on a primary set read-only while a failover demotes it: the work can
+// be retried once the pool has found the new primary, and no connection to that server is kept.
+TEST(ClassifySqlState, AReadOnlyServerIsAPlaceToLeave) {
+  EXPECT_EQ(ClassifySqlState("25006"), DbErrorKind::read_only);
+  EXPECT_TRUE(DbError(DbErrorKind::read_only, "25006", "cannot execute INSERT in a read-only transaction").retryable());
+  EXPECT_TRUE(LeadsNowhere(DbErrorKind::read_only));
+  EXPECT_TRUE(LeadsNowhere(DbErrorKind::connection));
+  EXPECT_FALSE(LeadsNowhere(DbErrorKind::serialization));
+  EXPECT_FALSE(LeadsNowhere(DbErrorKind::unique_violation));
+}
+
 // The path FaultsE2E.PostgreSQLCrashMidBackfill... found: PostgreSQL stopped, the send of a
 // pooled connection's next statement fails, libpq says "server closed the connection
 // unexpectedly" without a SQLSTATE and still reports CONNECTION_OK. That is an outage (503, a

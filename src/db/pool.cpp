@@ -1,5 +1,7 @@
 #include "db/pool.hpp"
 
+#include <iterator>
+
 #include "core/blocking.hpp"
 #include "db/error.hpp"
 
@@ -34,12 +36,22 @@ Pool::Lease Pool::Acquire() {
   }
   ++in_use_;
   if (metrics_) metrics_->connections_in_use.Set(in_use_);
-  if (!idle_.empty()) {
+  std::vector<std::unique_ptr<Connection>> hung_up;
+  while (!idle_.empty()) {
     auto conn = std::move(idle_.back());
     idle_.pop_back();
-    return Lease(this, std::move(conn));
+    if (conn->StillUsable()) {
+      lock.unlock();
+      CloseAll(hung_up);
+      return Lease(this, std::move(conn));
+    }
+    // The server hung up while it sat here (stopped, or failed over): the others led there too.
+    hung_up.push_back(std::move(conn));
+    std::move(idle_.begin(), idle_.end(), std::back_inserter(hung_up));
+    idle_.clear();
   }
   lock.unlock();
+  CloseAll(hung_up);
   try {
     auto conn = Connection::Open(settings_);
     if (metrics_) {
@@ -58,16 +70,30 @@ Pool::Lease Pool::Acquire() {
 }
 
 void Pool::Release(std::unique_ptr<Connection> conn) {
-  const bool reusable = conn->healthy() && conn->idle();
-  if (!reusable) {
-    conn.reset();  // closes it outside the lock's critical path below
+  // A connection that broke, or found the server read-only, says the same of every idle one:
+  // they lead to the same server. Dropping them all now keeps the next requests from each
+  // failing once on a dead connection after a failover.
+  const bool server_lost = !conn->healthy() || conn->read_only();
+  const bool reusable = !server_lost && conn->idle();
+  std::vector<std::unique_ptr<Connection>> closing;
+  {
+    std::lock_guard lock(mutex_);
+    --in_use_;
+    if (metrics_) metrics_->connections_in_use.Set(in_use_);
+    if (reusable) idle_.push_back(std::move(conn));
+    if (server_lost) closing.swap(idle_);
+    freed_.notify_one();
+  }
+  if (!reusable) closing.push_back(std::move(conn));
+  CloseAll(closing);  // outside the lock: closing is a system call or two
+}
+
+void Pool::CloseAll(std::vector<std::unique_ptr<Connection>>& connections) {
+  for (auto& conn : connections) {
+    conn.reset();
     if (metrics_) metrics_->connections_open.Add(-1);
   }
-  std::lock_guard lock(mutex_);
-  --in_use_;
-  if (metrics_) metrics_->connections_in_use.Set(in_use_);
-  if (reusable) idle_.push_back(std::move(conn));
-  freed_.notify_one();
+  connections.clear();
 }
 
 }  // namespace tcj::db

@@ -28,7 +28,10 @@ struct PoolMetrics {
 };
 
 // Connections are opened lazily and reused. A connection that broke, or that is returned with a
-// transaction still open, is closed instead of reused, so a database restart heals by itself.
+// transaction still open, is closed instead of reused, so a database restart heals by itself. When
+// one connection finds the server gone or read-only, every idle one is closed with it, and an idle
+// connection the server hung up on is never lent out: after a failover, new connections go where
+// the URL now leads (a multi-host URL with target_session_attrs=read-write: the new primary).
 // Thread-safe.
 class Pool {
  public:
@@ -61,6 +64,8 @@ class Pool {
 
  private:
   void Release(std::unique_ptr<Connection> conn);
+  // Closes and forgets them (the caller took them out of idle_ or in_use_ already).
+  void CloseAll(std::vector<std::unique_ptr<Connection>>& connections);
 
   ConnectionSettings settings_;
   PoolOptions options_;

@@ -64,15 +64,6 @@ std::string PollLog(const std::string& log, const std::string& server) {
 
 class FaultsE2E : public e2e::SyncFixture {
  protected:
-  // A delay on the backfill's pages of one fake server (its locators carry sinceDate), so that a
-  // fault lands in the middle of the walk.
-  void SlowBackfillPages(const std::string& name, int delay_ms) {
-    teamcity_->Post("/_control/faults", {{"path", "/tc/" + name + "/app/rest/builds"},
-                                         {"queryContains", "sinceDate"},
-                                         {"delayMs", delay_ms},
-                                         {"times", -1}});
-  }
-
   // The lines of serve's log that mention what (to explain a failure).
   std::string LinesWith(const std::string& what) const {
     std::istringstream log(serve_->Output());

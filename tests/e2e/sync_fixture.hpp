@@ -318,6 +318,26 @@ class SyncFixture : public E2ETest {
     }
   }
 
+  // Updates Jira ignored because their update sequence number was lower than the one it stored:
+  // the service went back in its own sequence (a resend of the same state has the same number).
+  int LowerUsnUpdates() {
+    int n = 0;
+    for (const std::string kind : {"builds", "deployments"}) {
+      const json stored = jira_->Get("/_control/sites/acme/" + kind);
+      for (const auto& record : stored[kind]) n += record.value("lowerUsnUpdates", 0);
+    }
+    return n;
+  }
+
+  // A delay on the backfill's pages of one fake server (its locators carry sinceDate), so that a
+  // fault lands in the middle of the walk.
+  void SlowBackfillPages(const std::string& name, int delay_ms) {
+    teamcity_->Post("/_control/faults", {{"path", "/tc/" + name + "/app/rest/builds"},
+                                         {"queryContains", "sinceDate"},
+                                         {"delayMs", delay_ms},
+                                         {"times", -1}});
+  }
+
   // The embedded cluster's superuser on the service's database, schema app: for what only the
   // database can tell (who holds which job), never for arranging state.
   std::unique_ptr<db::Connection> EmbeddedAdmin() {

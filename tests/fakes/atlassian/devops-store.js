@@ -132,6 +132,9 @@ function upsert(map, k, fields, usn, now) {
   if (existing && usn <= existing.updateSequenceNumber) {
     existing.ignoredUpdates += 1;
     existing.lastIgnoredUsn = usn;
+    // A lower number than the one stored: the sender went back in its own sequence (what a
+    // failover that lost committed work would show), as opposed to resending the same state.
+    if (usn < existing.updateSequenceNumber) existing.lowerUsnUpdates += 1;
     return;
   }
   map.set(k, {
@@ -141,6 +144,7 @@ function upsert(map, k, fields, usn, now) {
     firstStoredAt: existing ? existing.firstStoredAt : now,
     version: existing ? existing.version + 1 : 1,
     ignoredUpdates: existing ? existing.ignoredUpdates : 0,
+    lowerUsnUpdates: existing ? existing.lowerUsnUpdates : 0,
     lastIgnoredUsn: existing ? existing.lastIgnoredUsn : null,
   });
 }

@@ -81,6 +81,7 @@ test('updateSequenceNumber: replaced only when strictly greater; lower/equal acc
   assert.equal(s.data.state, 'in_progress');
   assert.equal(s.updateSequenceNumber, 5);
   assert.equal(s.ignoredUpdates, 2);
+  assert.equal(s.lowerUsnUpdates, 1, 'only the 4 came in below the stored 5');
   await submit({ builds: [build(1, { updateSequenceNumber: 6, state: 'successful' })] });
   s = (await stored())[0];
   assert.equal(s.data.state, 'successful');
