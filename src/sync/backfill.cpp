@@ -11,6 +11,7 @@
 #include "sync/events.hpp"
 #include "sync/poller.hpp"
 #include "sync/teamcity_reader.hpp"
+#include "sync/unreadable_builds.hpp"
 #include "teamcity/dates.hpp"
 
 namespace tcj::sync {
@@ -159,8 +160,12 @@ core::Result<bool> NextPage(SyncContext& context, TeamCityReader& reader, Progre
   db::TenantTransaction tx(context.pool, reader.tenant(), db::Durability::relaxed);
   const auto saved = WriteBuildRows(tx, reader.server(), page->rows);
   RecordBackfill(tx, reader.server(), progress.Json());
+  // A build of the page that cannot be read is left out; the walk goes on (the poll's re-reads
+  // read it again while it is recent).
+  const UnreadableBuilds told = TellUnreadable(tx, reader.server(), page->unreadable);
   tx.Commit();
   context.metrics.builds_changed.Inc(static_cast<std::uint64_t>(saved.changed));
+  CountUnreadable(context, reader.tenant(), reader.server(), page->unreadable, told);
   if (saved.changed > 0) {
     // The send job starts on this page's records now, not after the run's last page.
     context.queue.Enqueue(reader.tenant(), JobKind::send, kSendKey);

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <utility>
 
+#include "sync/unreadable_builds.hpp"
+
 namespace tcj::sync {
 namespace {
 
@@ -26,15 +28,17 @@ core::Result<ReadyPage> ReadPage(TeamCityReader& reader, const std::string& scop
   if (!page) return std::move(page).take_error();
   ReadyPage ready;
   ready.next_href = std::move(page->next_href);
-  ready.build_count = page->builds.size();
+  ready.build_count = page->SentCount();
+  ready.unreadable = std::move(page->unreadable);
   BuildsById builds;
   for (auto& build : page->builds) {
     const std::int64_t id = build.id;
     builds.insert_or_assign(id, std::move(build));
   }
-  if (auto complete = reader.Complete(builds, job, TeamCityReader::Upstreams::later); !complete) {
+  if (auto complete = reader.Complete(builds, ready.unreadable, job, TeamCityReader::Upstreams::later); !complete) {
     return std::move(complete).take_error();
   }
+  SettleUnreadable(ready.unreadable, builds);
   if (!builds.empty()) ready.lowest_build_id = builds.begin()->first;
   ready.rows = PrepareBackfillRows(reader.Map(builds));
   return ready;

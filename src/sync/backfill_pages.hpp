@@ -26,9 +26,10 @@ core::Status KeepingLease(JobContext& job, std::function<core::Status()> work);
 // A page of the walk, ready to store.
 struct ReadyPage {
   std::optional<std::string> next_href;
-  std::size_t build_count = 0;       // builds on the page as TeamCity sent it
+  std::size_t build_count = 0;       // builds on the page as TeamCity sent it, readable or not
   std::int64_t lowest_build_id = 0;  // 0 for an empty page
   BuildRows rows;
+  UnreadableBuilds unreadable;  // left out of `rows` (unreadable_builds.hpp)
 };
 
 // One page runs ahead at a time. The read-ahead uses the reader's TeamCity client alone (the job's

@@ -11,11 +11,15 @@ SyncMetrics::SyncMetrics(core::MetricsRegistry& registry)
       builds_read(registry.AddCounter("sync_builds_read_total", "Builds read from TeamCity.")),
       builds_changed(registry.AddCounter("sync_builds_changed_total",
                                          "Builds read that were new or changed (each becomes a record for Jira).")),
+      builds_unreadable(registry.AddCounterFamily(
+          "sync_builds_unreadable_total",
+          "Builds TeamCity sent that could not be read and were left out, by server (counted at every read).",
+          {"server"})),
       records_sent(registry.AddCounterFamily("sync_records_sent_total",
                                              "Records sent to Jira, by kind (build, deployment) and outcome.",
                                              {"kind", "outcome"})),
-      backfill_remaining(registry.AddGaugeFamily("sync_backfill_remaining_builds",
-                                                 "Builds a running backfill has still to read, by server.", {"server"})) {}
+      backfill_remaining(registry.AddGaugeFamily(
+          "sync_backfill_remaining_builds", "Builds a running backfill has still to read, by server.", {"server"})) {}
 
 std::string ServerPayload(const core::ServerId& server) {
   return nlohmann::json{{"server_id", server.str()}}.dump();

@@ -51,6 +51,7 @@ struct SyncMetrics {
   core::Family<core::Counter>& polls;           // {outcome}: ok, failed
   core::Counter& builds_read;                   // builds read from TeamCity
   core::Counter& builds_changed;                // of those, new or changed (a new record for Jira)
+  core::Family<core::Counter>& builds_unreadable;  // {server}: left out, TeamCity's data for them unreadable
   core::Family<core::Counter>& records_sent;    // {kind, outcome}: accepted, rejected, failed
   core::Family<core::Gauge>& backfill_remaining;  // {server}
 };

@@ -81,7 +81,10 @@ std::vector<jira::Reference> ReferencesOf(const teamcity::Build& build) {
     if (!revision.version.empty()) {
       reference.commit = jira::Reference::Commit{revision.version, RepositoryOf(revision)};
     }
-    const std::string branch = revision.branch.empty() ? build.branch_name : StripRefsHeads(revision.branch);
+    // The revision's vcsBranchName is the VCS's full name (refs/heads/main); without one, the build's
+    // branchName, which is also "refs/heads/..." under a branch specification without a wildcard
+    // part. Jira shows the branch as people name it either way.
+    const std::string branch = StripRefsHeads(revision.branch.empty() ? build.branch_name : revision.branch);
     if (!branch.empty() && !build.web_url.empty()) reference.ref = jira::Reference::Ref{branch, build.web_url};
     if (reference.commit || reference.ref) references.push_back(std::move(reference));
   }
@@ -226,11 +229,20 @@ MappedBuild MapBuild(const teamcity::Build& build, const ServerContext& context)
   mapped.personal = build.personal;
   mapped.keys = issuekeys::ExtractIssueKeys(TextOf(build), context.key_policy);
 
-  if (!build.build_type) {
+  // A build that names its configuration (buildTypeId) without describing it, and whose
+  // configuration the reader could not look up: the id stands in for the rest, so the build is still
+  // sent (its pipeline then follows the external id, as for a configuration without an internal id).
+  std::optional<teamcity::BuildTypeRef> by_id;
+  if (!build.build_type && !build.build_type_id.empty()) {
+    by_id.emplace();
+    by_id->id = build.build_type_id;
+    by_id->name = build.build_type_id;
+  }
+  if (!build.build_type && !by_id) {
     mapped.skip_reason = "TeamCity did not say which build configuration this build belongs to (was it deleted?)";
     return mapped;
   }
-  const teamcity::BuildTypeRef& type = *build.build_type;
+  const teamcity::BuildTypeRef& type = build.build_type ? *build.build_type : *by_id;
   mapped.build_type_name = type.name;
   mapped.project_name = type.project_name;
   if (mapped.build_type_id.empty()) mapped.build_type_id = type.id;

@@ -65,7 +65,8 @@ struct MappedBuild {
 };
 
 // The mapping of one build. Builds without a build configuration (deleted ones) and personal builds
-// get a skip_reason and no record.
+// get a skip_reason and no record. A build with a buildTypeId but no nested buildType maps with the
+// id as its configuration's id and name (TeamCityReader::Complete looks the rest up first).
 MappedBuild MapBuild(const teamcity::Build& build, const ServerContext& context);
 
 }  // namespace tcj::sync

@@ -268,6 +268,37 @@ TEST(BuildRecord, ReferencesNameTheCommitRepositoryAndBranch) {
   EXPECT_EQ(record.references[2].commit->repository_uri, "Backend_Tools");
 }
 
+TEST(BuildRecord, BranchReferencesDropRefsHeadsWhicheverNameTheyCameFrom) {
+  // From the revision's vcsBranchName.
+  teamcity::Build from_revision = ABuild();
+  from_revision.branch_name = "feature/ABC-12-login";
+  from_revision.revisions.resize(1);
+  from_revision.revisions[0].branch = "refs/heads/feature/ABC-12-login";
+  const jira::Build a = BuildRecordOf(MapBuild(from_revision, Context()));
+  ASSERT_EQ(a.references.size(), 1u);
+  ASSERT_TRUE(a.references[0].ref.has_value());
+  EXPECT_EQ(a.references[0].ref->name, "feature/ABC-12-login");
+
+  // From the build's branchName, when the revision has no vcsBranchName: TeamCity gives the full
+  // name under a branch specification without a wildcard part.
+  teamcity::Build from_build = ABuild();
+  from_build.branch_name = "refs/heads/release/2.0";
+  from_build.revisions.resize(1);
+  from_build.revisions[0].branch.clear();
+  const jira::Build b = BuildRecordOf(MapBuild(from_build, Context()));
+  ASSERT_EQ(b.references.size(), 1u);
+  ASSERT_TRUE(b.references[0].ref.has_value());
+  EXPECT_EQ(b.references[0].ref->name, "release/2.0");
+
+  // Other names are left as they are: only the leading refs/heads/ goes.
+  from_build.branch_name = "refs/pull/43/head";
+  const jira::Build c = BuildRecordOf(MapBuild(from_build, Context()));
+  ASSERT_EQ(c.references.size(), 1u);
+  EXPECT_EQ(c.references[0].ref->name, "refs/pull/43/head");
+  from_build.branch_name = "feature/refs/heads/x";
+  EXPECT_EQ(BuildRecordOf(MapBuild(from_build, Context())).references[0].ref->name, "feature/refs/heads/x");
+}
+
 TEST(BuildRecord, NoReferencesWithoutRevisions) {
   teamcity::Build build = ABuild();
   build.revisions.clear();
@@ -308,6 +339,21 @@ TEST(Skipped, BuildsWithoutABuildConfigurationMapWithAReasonAndNoRecord) {
   EXPECT_TRUE(std::holds_alternative<std::monostate>(mapped.record));
   EXPECT_EQ(mapped.build_id, 1234);
   EXPECT_EQ(PrepareForOutbox(mapped).record_json, "");
+}
+
+TEST(Fallback, ABuildWithABuildTypeIdButNoNestedBuildTypeIsSentUnderTheId) {
+  teamcity::Build build = ABuild();
+  build.build_type.reset();
+  ASSERT_EQ(build.build_type_id, "Backend_Build");
+  const MappedBuild mapped = MapBuild(build, Context());
+  EXPECT_EQ(mapped.skip_reason, "");
+  EXPECT_EQ(mapped.build_type_id, "Backend_Build");
+  const jira::Build record = BuildRecordOf(mapped);
+  // Without the internal id, the pipeline follows the external one (the reader looks the
+  // configuration up first, so this is for one TeamCity does not list).
+  EXPECT_EQ(record.pipeline_id, std::string(kServerId) + "-Backend_Build");
+  EXPECT_EQ(record.display_name, "Backend_Build #1.4.17");
+  EXPECT_THAT(record.issue_keys, ElementsAre("ABC-12", "ABC-13"));
 }
 
 // ---- deployments ------------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 #include "sync/poller.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "db/transaction.hpp"
 #include "sync/build_store.hpp"
 #include "sync/events.hpp"
 #include "sync/teamcity_reader.hpp"
+#include "sync/unreadable_builds.hpp"
 #include "teamcity/dates.hpp"
+#include "teamcity/parse.hpp"
 
 namespace tcj::sync {
 namespace {
@@ -63,12 +66,17 @@ core::Result<PollResult> Poll(SyncContext& context, TeamCityReader& reader, cons
                                : std::chrono::duration_cast<std::chrono::seconds>(context.options.overlap));
 
   BuildsById builds;
+  UnreadableBuilds unreadable;
   for (const std::string& scope : reader.Scopes()) {
     for (const std::string& locator :
          {scope + "defaultFilter:false,state:finished," + DateLocator("finishDate", since),
           scope + "defaultFilter:false,state:running", scope + "defaultFilter:false,state:queued"}) {
-      if (auto read = reader.ReadAll(locator, builds, job); !read) return std::move(read).take_error();
+      if (auto read = reader.ReadAll(locator, builds, unreadable, job); !read) return std::move(read).take_error();
     }
+  }
+  std::set<std::int64_t> unreadable_ids;
+  for (const auto& u : unreadable) {
+    if (u.id) unreadable_ids.insert(*u.id);
   }
 
   // Builds we track as open that none of the lists returned: look them up one by one.
@@ -80,9 +88,14 @@ core::Result<PollResult> Poll(SyncContext& context, TeamCityReader& reader, cons
   }
   std::vector<std::int64_t> gone;
   for (std::int64_t id : open) {
-    if (builds.contains(id)) continue;
+    if (builds.contains(id) || unreadable_ids.contains(id)) continue;
     if (!job.KeepAlive()) return LeaseLost();
     auto build = client.BuildById(core::BuildId(id));
+    if (!build && build.error().code == teamcity::kUnreadableBuildCode) {
+      // Still open in the table: looked up again at the next poll.
+      unreadable.push_back(teamcity::UnreadableBuildOf(id, build.error()));
+      continue;
+    }
     if (!build) return std::move(build).take_error();
     if (*build) {
       builds.emplace(id, std::move(**build));
@@ -91,8 +104,11 @@ core::Result<PollResult> Poll(SyncContext& context, TeamCityReader& reader, cons
     }
   }
 
-  if (auto complete = reader.Complete(builds, job); !complete) return std::move(complete).take_error();
+  if (auto complete = reader.Complete(builds, unreadable, job); !complete) return std::move(complete).take_error();
+  SettleUnreadable(unreadable, builds);
   result.read = static_cast<std::int64_t>(builds.size());
+  // The cursor follows the builds that could be read. An unreadable one that finished before it
+  // stays within the re-read window for its length (6 hours) and is read again at every re-read.
   const auto latest = LatestFinish(builds, cursor);
   result.cursor_time = teamcity::FormatTeamCityDate(*latest);
 
@@ -100,9 +116,11 @@ core::Result<PollResult> Poll(SyncContext& context, TeamCityReader& reader, cons
   result.saved = SaveBuilds(tx, reader.server(), reader.Map(builds));
   for (std::int64_t id : gone) MarkDeleted(tx, reader.server(), core::BuildId(id));
   RecordPollSuccess(tx, reader.server(), {result.cursor_time, result.server_version, result.reread, result.read});
+  const UnreadableBuilds told = TellUnreadable(tx, reader.server(), unreadable);
   const bool pending = HasPending(tx);
   tx.Commit();
   context.metrics.builds_changed.Inc(static_cast<std::uint64_t>(result.saved.changed));
+  CountUnreadable(context, reader.tenant(), reader.server(), unreadable, told);
   if (pending) {
     context.queue.Enqueue(reader.tenant(), JobKind::send, kSendKey);
     if (context.wake_workers) context.wake_workers();

@@ -13,7 +13,9 @@ namespace tcj::sync {
 //    after newer ones: it is tracked from the moment it is seen until it finishes);
 //  - builds the table still has as queued or running that none of these returned, by id (they
 //    finished before the window, or were removed: TeamCity answers 404 and we stop tracking them).
-// The builds, the cursor (the latest finish date seen, in TeamCity's clock) and the outcome are
+// A build that cannot be read is left out and told (unreadable_builds.hpp): the others are saved,
+// and it is read again at the next re-read (or poll, while it runs or is tracked as open). The
+// builds, the cursor (the latest finish date seen, in TeamCity's clock) and the outcome are
 // committed together. A poll never dies: failures are recorded for the admin and retried with
 // growing delays up to 10 minutes; only a removed server ends its poll job.
 JobOutcome RunPoll(SyncContext& context, const Job& job, JobContext& job_context);

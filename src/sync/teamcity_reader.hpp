@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@
 namespace tcj::sync {
 
 using BuildsById = std::map<std::int64_t, teamcity::Build>;
+// Builds TeamCity sent that could not be read: left out of what is mapped (unreadable_builds.hpp).
+using UnreadableBuilds = std::vector<teamcity::UnreadableBuild>;
 
 // TeamCity's default page size, which our locators keep.
 inline constexpr std::size_t kPageSize = 100;
@@ -40,19 +43,25 @@ class TeamCityReader {
   std::vector<std::string> Scopes() const;
 
   // The pages of the locator while they come full, added to `into` (the same build twice is kept
-  // once: pages shift while TeamCity adds builds). Stops with an error when the job lost its lease.
-  core::Status ReadAll(const std::string& locator, BuildsById& into, JobContext& job);
+  // once: pages shift while TeamCity adds builds), the builds that cannot be read to `unreadable`.
+  // Stops with an error when the job lost its lease.
+  core::Status ReadAll(const std::string& locator, BuildsById& into, UnreadableBuilds& unreadable, JobContext& job);
 
-  // What mapping needs beyond a page: changes past the nested first 100, environment parameters of
-  // rules, and (Upstreams::fetch) the builds deployments deploy when they are not stored yet (added
-  // to `builds`). A backfill leaves those for later: its walk reaches them, and it completes the
-  // deployments' keys at its end.
+  // What mapping needs beyond a page: the configuration of builds that name it without describing it
+  // (buildTypeId without a nested buildType), changes past the nested first 100, environment
+  // parameters of rules, and (Upstreams::fetch) the builds deployments deploy when they are not
+  // stored yet (added to `builds`). A backfill leaves those for later: its walk reaches them, and it
+  // completes the deployments' keys at its end. A build whose changes or parameters TeamCity answers
+  // unreadably moves from `builds` to `unreadable`, and so does an upstream build.
   enum class Upstreams { fetch, later };
-  core::Status Complete(BuildsById& builds, JobContext& job, Upstreams upstreams = Upstreams::fetch);
+  core::Status Complete(BuildsById& builds, UnreadableBuilds& unreadable, JobContext& job,
+                        Upstreams upstreams = Upstreams::fetch);
 
   std::vector<MappedBuild> Map(const BuildsById& builds) const;
 
  private:
+  core::Status DescribeBuildTypes(BuildsById& builds);
+
   TeamCityReader(SyncContext& context, core::TenantId tenant, core::ServerId server, PollTarget target,
                  std::unique_ptr<teamcity::Client> client, ServerContext mapping)
       : context_(context),
@@ -68,6 +77,9 @@ class TeamCityReader {
   PollTarget target_;
   std::unique_ptr<teamcity::Client> client_;
   ServerContext mapping_;
+  // The server's build configurations by external id, listed once per reader when a build needs
+  // them (DescribeBuildTypes). Complete runs on one thread at a time (the job's, or its read-ahead).
+  std::optional<std::map<std::string, teamcity::BuildTypeRef>> build_types_;
 };
 
 // The job's lease was lost: another worker owns it now. Callers tell it from other failures by

@@ -99,6 +99,8 @@ class RestClient final : public Client {
     if (response->status == 404) return std::optional<Build>{};
     if (response->status != 200) return ErrorFromResponse(*response);
     auto build = ParseBuild(response->body);
+    // A build whose fields cannot be read stays told apart (kUnreadableBuildCode): the caller skips it.
+    if (!build && build.error().code == kUnreadableBuildCode) return std::move(build).take_error();
     if (!build) return BadPayload("build " + id.str(), build.error());
     return std::optional<Build>(std::move(*build));
   }

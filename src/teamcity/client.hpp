@@ -30,7 +30,8 @@ class Client {
   // The first page of builds matching the locator (kBuildFields), or the page at next_href.
   virtual core::Result<BuildsPage> Builds(const std::string& locator) = 0;
   virtual core::Result<BuildsPage> NextPage(const std::string& next_href) = 0;
-  // One build by id, in any state; nullopt when TeamCity no longer has it (deleted: 404).
+  // One build by id, in any state; nullopt when TeamCity no longer has it (deleted: 404). A build
+  // TeamCity sent whose fields cannot be read is ParseBuild's error, code kUnreadableBuildCode.
   virtual core::Result<std::optional<Build>> BuildById(core::BuildId id) = 0;
   // The changes of a build, newest first, following nextHref, at most max_changes.
   virtual core::Result<std::vector<Change>> Changes(core::BuildId build, std::size_t max_changes) = 0;

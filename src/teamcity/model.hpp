@@ -2,6 +2,7 @@
 // projects, the server). Plain values, filled by parse.hpp; strings are UTF-8 exactly as sent.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -86,12 +87,27 @@ struct Build {
   std::optional<std::string> Property(std::string_view name) const;
 };
 
+// A build TeamCity sent that cannot be read (a field of the wrong type, a nested object that is not
+// one): it is left out and described, so that one odd build costs that build, not its page. Holds
+// where and what was wrong, never a value from the answer.
+struct UnreadableBuild {
+  std::optional<std::int64_t> id;  // nullopt when the build's id itself is missing or unreadable
+  std::string field;               // the field at fault, within the build: "number", "buildType.id",
+                                   // "changes.change[2].date"; "" for the build itself
+  std::string reason;              // what is wrong, naming the field: "number is not a string"
+};
+
 // One page of GET /app/rest/builds (or /app/rest/buildQueue). `next_href` is server-relative and
 // carries TeamCity's auth prefix; `count` is the number of builds on this page, not a total.
+// `unreadable` are the page's builds that could not be read; `builds` holds the others, in order.
 struct BuildsPage {
   std::vector<Build> builds;
+  std::vector<UnreadableBuild> unreadable;
   std::optional<std::string> next_href;
   std::int64_t count = 0;
+
+  // How many builds TeamCity sent on this page, readable or not (a short page ends a walk).
+  std::size_t SentCount() const { return builds.size() + unreadable.size(); }
 };
 
 struct ChangesPage {

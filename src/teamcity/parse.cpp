@@ -83,8 +83,9 @@ void AssignWithoutNul(std::string& out, std::string_view text) {
 class Reader {
  public:
   bool Fail(const Path& at, std::string_view what) {
-    detail_.clear();
-    at.AppendTo(detail_);
+    field_.clear();
+    at.AppendTo(field_);
+    detail_ = field_;
     if (!detail_.empty()) detail_ += ' ';
     detail_ += what;
     return false;
@@ -137,6 +138,7 @@ class Reader {
   // Counts one list item against kMaxItemsPerAnswer.
   bool Take(const Path& at) {
     if (items_left_ == 0) {
+      over_budget_ = true;
       return Fail(
           at, "is one item too many: an answer may hold at most " + std::to_string(kMaxItemsPerAnswer) + " list items");
     }
@@ -146,10 +148,27 @@ class Reader {
   std::size_t ItemsLeft() const { return items_left_; }
 
   const std::string& Detail() const { return detail_; }
+  // Where the first problem is ("build[3].number"), without what it is.
+  const std::string& Field() const { return field_; }
+  // The answer holds more list items than any is allowed: a problem of the answer as a whole, not
+  // of the item that happened to cross the line.
+  bool OverBudget() const { return over_budget_; }
+
+  // The failure was a build's own (read on: the page keeps its other builds).
+  void Recover() {
+    detail_.clear();
+    field_.clear();
+  }
+  // The answer is a build whose fields cannot be read (ParseBuild's kUnreadableBuildCode).
+  void MarkUnreadableBuild() { unreadable_build_ = true; }
+  bool IsUnreadableBuild() const { return unreadable_build_; }
 
  private:
   std::string detail_;
+  std::string field_;
   std::size_t items_left_ = kMaxItemsPerAnswer;
+  bool over_budget_ = false;
+  bool unreadable_build_ = false;
 };
 
 // Calls on_field(key, value, path) for every field of the object `value` that is not null (TeamCity
@@ -521,7 +540,14 @@ core::Result<T> ReadAnswer(simdjson::dom::parser& parser, std::string_view json,
   }
   Reader reader;
   T out{};
-  if (!read(reader, root, fields, out)) return Refused(what, reader.Detail());
+  if (!read(reader, root, fields, out)) {
+    core::Error error = Refused(what, reader.Detail());
+    if (reader.IsUnreadableBuild()) {
+      error.code = kUnreadableBuildCode;
+      error.field = reader.Field();
+    }
+    return error;
+  }
   return out;
 }
 
@@ -575,6 +601,34 @@ bool ReadListOrOne(Reader& r, element root, object fields, std::string_view name
   return MissingList(r, name, count);
 }
 
+// The id of a build that could not be read, when that much of it can be.
+std::optional<std::int64_t> IdOf(element build) {
+  object fields;
+  element id;
+  if (build.get_object().get(fields) != simdjson::SUCCESS || fields["id"].get(id) != simdjson::SUCCESS ||
+      id.type() != element_type::INT64) {
+    return std::nullopt;
+  }
+  return id.get_int64().value_unsafe();
+}
+
+// The page's build at `index` as an unreadable one, from the reader's problem with it ("build[3].number",
+// "build[3].number is not a string"): the field and reason within the build.
+UnreadableBuild Unreadable(element build, std::size_t index, std::string_view field, std::string_view detail) {
+  const std::string prefix = "build[" + std::to_string(index) + "]";
+  auto within = [&](std::string_view text) {
+    if (text.starts_with(prefix)) text.remove_prefix(prefix.size());
+    if (text.starts_with('.') || text.starts_with(' ')) text.remove_prefix(1);
+    return std::string(text);
+  };
+  UnreadableBuild out;
+  out.id = IdOf(build);
+  out.field = within(field);
+  out.reason = within(detail);
+  if (out.field.empty()) out.reason = "the build " + out.reason;  // "the build is not an object"
+  return out;
+}
+
 }  // namespace
 
 core::Result<BuildsPage> ParseBuildsPage(std::string_view json) {
@@ -596,21 +650,42 @@ core::Result<BuildsPage> ParseBuildsPage(std::string_view json) {
         }
         page.builds.reserve(std::min(items.size(), r.ItemsLeft()));
         return ForEachItem(r, items, here, [&](element item, const Path& there) {
-          return ReadBuild(r, item, there, page.builds.emplace_back());
+          if (ReadBuild(r, item, there, page.builds.emplace_back())) return true;
+          page.builds.pop_back();
+          if (r.OverBudget()) return false;
+          page.unreadable.push_back(Unreadable(item, there.index, r.Field(), r.Detail()));
+          r.Recover();
+          return true;
         });
       }
       return true;
     });
     if (!ok) return false;
     if (!has_builds && (!has_count || page.count != 0)) return MissingList(r, "build", page.count);
-    if (!has_count) page.count = static_cast<std::int64_t>(page.builds.size());
+    if (!has_count) page.count = static_cast<std::int64_t>(page.SentCount());
     return true;
   });
 }
 
 core::Result<Build> ParseBuild(std::string_view json) {
-  return ParseAnswer<Build>(
-      json, "build", [](Reader& r, element root, object, Build& build) { return ReadBuild(r, root, kRoot, build); });
+  return ParseAnswer<Build>(json, "build", [](Reader& r, element root, object, Build& build) {
+    if (ReadBuild(r, root, kRoot, build)) return true;
+    // A build that says which it is, but not all of it readably; an answer without an id is not a build.
+    if (!r.OverBudget() && IdOf(root)) r.MarkUnreadableBuild();
+    return false;
+  });
+}
+
+UnreadableBuild UnreadableBuildOf(std::int64_t id, const core::Error& error) {
+  UnreadableBuild out;
+  out.id = id;
+  out.field = error.field;
+  // ParseBuild's message is Refused("build", detail): the detail is the reason.
+  constexpr std::string_view kPrefix = "TeamCity's answer is not a valid build: ";
+  std::string_view reason = error.message;
+  if (reason.starts_with(kPrefix)) reason.remove_prefix(kPrefix.size());
+  out.reason = std::string(reason);
+  return out;
 }
 
 core::Result<ChangesPage> ParseChangesPage(std::string_view json) {

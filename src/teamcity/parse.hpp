@@ -4,7 +4,8 @@
 //  - refuses what is not one JSON object: empty, truncated, invalid UTF-8, nested deeper than
 //    kMaxJsonDepth, larger than kMaxJsonBytes;
 //  - refuses fields it reads that have the wrong JSON type, with the path in the message
-//    ("build[3].id is not an integer");
+//    ("changes.change[3].id is not an integer"), except that a page of builds refuses only the
+//    build at fault (ParseBuildsPage);
 //  - ignores fields it does not read, whatever their type (TeamCity adds fields without notice);
 //  - reads an absent boolean/number as false/0 (TeamCity omits those it was not asked for) and a
 //    null as absent;
@@ -35,14 +36,26 @@ inline constexpr std::size_t kMaxBuildsPerPage = 10'000;
 // holds 50 000.
 inline constexpr std::size_t kMaxItemsPerAnswer = 500'000;
 
-// GET /app/rest/builds and /app/rest/buildQueue: {"count", "nextHref", "build": [...]}. Every build
-// must have an integer `id`. An absent `build` list is an empty page only with "count": 0 (so neither
-// a count-only answer nor another kind of list passes for one). `count` is the answer's `count`, or
-// the number of builds when absent.
+// GET /app/rest/builds and /app/rest/buildQueue: {"count", "nextHref", "build": [...]}. Each build
+// is read on its own: one that cannot be read (no integer `id`, a field of the wrong type, not an
+// object at all) goes to the page's `unreadable` with its reason, and the others are kept. What
+// concerns the page as a whole still refuses it: not JSON, an error body, a `count`, `nextHref` or
+// `build` of the wrong type, more than kMaxBuildsPerPage builds or kMaxItemsPerAnswer items. An
+// absent `build` list is an empty page only with "count": 0 (so neither a count-only answer nor
+// another kind of list passes for one). `count` is the answer's `count`, or the number of builds
+// TeamCity sent when absent.
 core::Result<BuildsPage> ParseBuildsPage(std::string_view json);
+
+// The code of ParseBuild's error when the answer is one JSON object but a build field in it cannot
+// be read: that build is to be skipped (UnreadableBuildOf), not its server given up on. The error's
+// `field` names the field at fault.
+inline constexpr const char* kUnreadableBuildCode = "teamcity.unreadable_build";
 
 // GET /app/rest/builds/id:N (or /app/rest/buildQueue/id:N): one build; `id` is required.
 core::Result<Build> ParseBuild(std::string_view json);
+
+// The build `id` that ParseBuild refused with kUnreadableBuildCode, as a page's unreadable build.
+UnreadableBuild UnreadableBuildOf(std::int64_t id, const core::Error& error);
 
 // GET /app/rest/changes: {"nextHref", "change": [...]}; also GET /app/rest/changes/id:N, one change,
 // read as a page of one. Every change must have an `id` (an integer, kept as text). As for builds, an

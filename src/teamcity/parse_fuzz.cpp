@@ -28,7 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
 
   if (auto page = ParseBuildsPage(text); page.ok()) {
-    Require(page->builds.size() <= kMaxBuildsPerPage);
+    Require(page->SentCount() <= kMaxBuildsPerPage);
+    for (const auto& unreadable : page->unreadable) Require(!unreadable.reason.empty());
   } else {
     Refusal(page.error());
   }

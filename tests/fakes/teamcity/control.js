@@ -1,13 +1,14 @@
 'use strict';
 // /_control/ API of the fake TeamCity: create servers (generated histories),
-// read the intended issue keys, and move time forward (add/start/finish/
-// cancel/re-status/delete builds, tick).
+// read the intended issue keys, move time forward (add/start/finish/
+// cancel/re-status/delete builds, tick), and corrupt one field of a build.
 const { json, empty } = require('../lib/respond');
 const { readJson } = require('../lib/body');
 const { HttpError } = require('../lib/http-error');
 const { TcServer } = require('./model');
 const { generate } = require('./generator');
 const { formatTcDate } = require('./dates');
+const { parseCorruption, addCorruption, removeCorruptions, listCorruptions } = require('./corruption');
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
@@ -149,6 +150,25 @@ function addTeamCityControlRoutes(router, app) {
     });
   }
   router.add('POST', '/_control/servers/:name/tick', async (ctx) => json(200, serverOr404(ctx.params.name).tick()));
+
+  // One field of one build answered with another value until undone (corruption.js).
+  router.add('POST', '/_control/servers/:name/corrupt', async (ctx) => {
+    const s = serverOr404(ctx.params.name);
+    const c = parseCorruption(s, await readJson(ctx.req));
+    addCorruption(s, c);
+    return json(201, c);
+  });
+  router.add('GET', '/_control/servers/:name/corrupt', async (ctx) => json(200, { corruptions: listCorruptions(serverOr404(ctx.params.name)) }));
+  router.add('DELETE', '/_control/servers/:name/corrupt', async (ctx) => {
+    const s = serverOr404(ctx.params.name);
+    const q = ctx.query;
+    let buildId = null;
+    if (q.has('buildId')) {
+      buildId = Number(q.get('buildId'));
+      if (!Number.isInteger(buildId)) throw new HttpError(400, { error: 'buildId must be an integer' });
+    }
+    return json(200, { removed: removeCorruptions(s, buildId, q.has('field') ? q.get('field') : null) });
+  });
 
   router.add('POST', '/_control/servers/:name/tokens', async (ctx) => {
     const s = serverOr404(ctx.params.name);

@@ -9,6 +9,7 @@ const { compileBuildLocator, runQuery } = require('./build-query');
 const { parseChecked, first, intDim, tcError } = require('./locator');
 const { pageLinks } = require('./paging');
 const { formatTcDate } = require('./dates');
+const { corruptBuild } = require('./corruption');
 const { HttpError } = require('../lib/http-error');
 
 const NODE = { 'TeamCity-Node-Id': 'MAIN_SERVER' };
@@ -86,10 +87,16 @@ function currentUser(rc) {
                      href: `${rc.prefix}/app/rest/users/id:${name === 'guest' ? 0 : 1}` });
 }
 
-// Renders with the request's fields (or the endpoint default form).
+// Renders with the request's fields (or the endpoint default form). Top-level build objects get
+// the server's corrupted fields (corruption.js).
 function out(rc, bean, entity, defaultSpec) {
   const spec = rc.fields || defaultSpec;
-  return rawJson(200, JSON.stringify(render(bean, entity, spec, rc)));
+  const rendered = render(bean, entity, spec, rc);
+  if (bean === beans.build) corruptBuild(rc.server, rendered);
+  if (bean === beans.buildList && Array.isArray(rendered.build)) {
+    for (const b of rendered.build) corruptBuild(rc.server, b);
+  }
+  return rawJson(200, JSON.stringify(rendered));
 }
 
 function listBuilds(rc, queueOnly) {

@@ -71,3 +71,63 @@ test('relatedIssues: TeamCity\'s own (case-sensitive) detection when an issue tr
     await tc.close();
   }
 });
+
+test('corrupt: one field of one build is answered with another value until undone', async () => {
+  const tc = await startTeamCity();
+  const base = `${tc.origin}/tc/k`;
+  const get = async (p) => JSON.parse((await raw(`${base}${p}`, { headers: H })).body);
+  const fields = 'fields=count,build(id,number,state,finishDate,buildType(id,internalId,name))';
+  try {
+    await control(tc.origin, 'POST', '/_control/servers', { name: 'k', token: 'tok', builds: 0 });
+    const ids = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push((await control(tc.origin, 'POST', '/_control/servers/k/builds', { buildTypeId: 'Backend_Build', state: 'finished' })).json.id);
+    }
+    const [a, b, c] = ids;
+    const clean = await get(`/app/rest/builds?locator=defaultFilter:false&${fields}`);
+
+    const set = await control(tc.origin, 'POST', '/_control/servers/k/corrupt', { buildId: b, field: 'number', value: 42 });
+    assert.equal(set.status, 201);
+    assert.deepEqual(set.json, { buildId: b, field: 'number', value: 42 });
+    await control(tc.origin, 'POST', '/_control/servers/k/corrupt', { buildId: b, field: 'buildType.internalId', value: ['bt1'] });
+    await control(tc.origin, 'POST', '/_control/servers/k/corrupt', { buildId: c, field: 'buildType', value: null });
+    assert.deepEqual((await control(tc.origin, 'GET', '/_control/servers/k/corrupt')).json, {
+      corruptions: [
+        { buildId: b, field: 'buildType.internalId', value: ['bt1'] },
+        { buildId: b, field: 'number', value: 42 },
+        { buildId: c, field: 'buildType', value: null },
+      ],
+    });
+
+    // Pages of builds: only the corrupted fields of those builds change.
+    const page = await get(`/app/rest/builds?locator=defaultFilter:false&${fields}`);
+    const byId = new Map(page.build.map((x) => [x.id, x]));
+    const before = new Map(clean.build.map((x) => [x.id, x]));
+    assert.deepEqual(byId.get(a), before.get(a));
+    assert.equal(byId.get(b).number, 42);
+    assert.deepEqual(byId.get(b).buildType.internalId, ['bt1']);
+    assert.equal(byId.get(b).buildType.id, 'Backend_Build');
+    assert.equal(byId.get(b).state, 'finished');
+    assert.equal('buildType' in byId.get(c), false, 'null removes the field');
+    assert.equal(byId.get(c).number, before.get(c).number);
+    // A build by locator too.
+    assert.equal((await get(`/app/rest/builds/id:${b}?fields=id,number`)).number, 42);
+
+    // Undo one field, then the rest.
+    assert.deepEqual((await control(tc.origin, 'DELETE', `/_control/servers/k/corrupt?buildId=${b}&field=number`)).json, { removed: 1 });
+    assert.equal((await get(`/app/rest/builds/id:${b}?fields=id,number`)).number, before.get(b).number);
+    assert.deepEqual((await control(tc.origin, 'DELETE', '/_control/servers/k/corrupt')).json, { removed: 2 });
+    assert.deepEqual(await get(`/app/rest/builds?locator=defaultFilter:false&${fields}`), clean);
+    assert.deepEqual((await control(tc.origin, 'GET', '/_control/servers/k/corrupt')).json, { corruptions: [] });
+
+    // Bad requests.
+    assert.equal((await control(tc.origin, 'POST', '/_control/servers/k/corrupt', { buildId: 999999, field: 'number', value: 1 })).status, 404);
+    assert.equal((await control(tc.origin, 'POST', '/_control/servers/k/corrupt', { buildId: a, field: 'number' })).status, 400);
+    assert.equal((await control(tc.origin, 'POST', '/_control/servers/k/corrupt', { buildId: String(a), field: 'number', value: 1 })).status, 400);
+    assert.equal((await control(tc.origin, 'POST', '/_control/servers/k/corrupt', { buildId: a, field: '../x', value: 1 })).status, 400);
+    assert.equal((await control(tc.origin, 'POST', '/_control/servers/k/corrupt', { buildId: a, field: 'number', value: 1, extra: 1 })).status, 400);
+    assert.equal((await control(tc.origin, 'POST', '/_control/servers/nope/corrupt', { buildId: a, field: 'number', value: 1 })).status, 404);
+  } finally {
+    await tc.close();
+  }
+});
