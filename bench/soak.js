@@ -19,7 +19,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { executable, call, sleep } = require('./lib/stack');
 const { ReplicatedCluster } = require('./lib/replicated-cluster');
-const { startFake, freePort, children } = require('./lib/processes');
+const { startFake, startFakeAnnounced, freePort, children } = require('./lib/processes');
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -64,7 +64,11 @@ async function main() {
 
   const [jira, teamcity] = await Promise.all([startFake('atlassian'), startFake('teamcity')]);
   const ports = [await freePort(), await freePort()];
-  const balancer = await startFake('balancer', ['--upstreams', ports.map((p) => `127.0.0.1:${p}`).join(',')]);
+  // The balancer health-checks /readyz, as a load balancer in front of the service should.
+  const front = await startFakeAnnounced('balancer', ['--upstream', ports.map((p) => `127.0.0.1:${p}`).join(','),
+                                                      '--health-path', '/readyz']);
+  const balancer = front.url;
+  const balancerControl = front.announcement.controlOrigin;
   const env = (port) => ({
     ...process.env,
     TCJ_DATABASE_URL: cluster.url('tcj_app', 'teamcity_jira'),
@@ -222,7 +226,7 @@ async function main() {
   const statuses = {};
   for (const r of requests) statuses[r.status] = (statuses[r.status] || 0) + 1;
   const lowerUsn = stored.reduce((n, b) => n + (b.lowerUsnUpdates || 0), 0);
-  const balancerStats = (await call('GET', `${balancer}/_control/stats`).catch(() => ({ json: null }))).json;
+  const balancerStats = (await call('GET', `${balancerControl}/_control/stats`).catch(() => ({ json: null }))).json;
 
   const report = {
     minutes,

@@ -11,9 +11,9 @@ const children = [];
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 process.on('SIGINT', () => process.exit(130));
 
-// Starts tests/fakes/<script>/main.js and resolves to its base URL, read from the one line it
-// prints when listening.
-function startFake(script, extraArgs = []) {
+// Starts tests/fakes/<script>/main.js and resolves to its base URL and the one line it prints when
+// listening (parsed), which some fakes extend with addresses of their own.
+function startFakeAnnounced(script, extraArgs = []) {
   return new Promise((resolve, reject) => {
     const child = spawn('node', [path.join(root, 'tests/fakes', script, 'main.js'), '--port', '0', '--ignore-stdin', ...extraArgs],
                         { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -23,11 +23,16 @@ function startFake(script, extraArgs = []) {
       out += d;
       const line = out.split('\n')[0];
       try {
-        resolve(`http://127.0.0.1:${JSON.parse(line).listening.port}`);
+        const announcement = JSON.parse(line);
+        resolve({ url: `http://127.0.0.1:${announcement.listening.port}`, announcement });
       } catch { /* not a whole line yet */ }
     });
     child.on('exit', (code) => reject(new Error(`${script} fake exited with ${code}`)));
   });
+}
+
+async function startFake(script, extraArgs = []) {
+  return (await startFakeAnnounced(script, extraArgs)).url;
 }
 
 function freePort() {
@@ -40,4 +45,4 @@ function freePort() {
   });
 }
 
-module.exports = { root, children, startFake, freePort };
+module.exports = { root, children, startFake, startFakeAnnounced, freePort };

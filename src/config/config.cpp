@@ -5,6 +5,7 @@
 #include <charconv>
 #include <functional>
 #include <map>
+#include <regex>
 #include <variant>
 
 #include <fmt/format.h>
@@ -531,6 +532,21 @@ core::Status ReadEnvironment(const Environment& env, std::vector<Setting>& setti
   return core::Ok();
 }
 
+// A database URL naming several hosts (db1,db2) lets libpq keep the first that answers, which may
+// be a standby, unless it asks for the one that takes writes: then the service would start on a
+// server it cannot write to, and would not follow a failover.
+bool ListsHostsWithoutAskingForThePrimary(const std::string& url) {
+  static const std::regex host_list(R"((^|[\s?&])host\s*=\s*'?[^\s&',]*,)");
+  static const std::regex asks_for_primary(R"(target_session_attrs\s*=\s*'?(read-write|primary)\b)");
+  bool several = std::regex_search(url, host_list);
+  if (const auto scheme = url.find("://"); scheme != std::string::npos) {
+    std::string authority = url.substr(scheme + 3, url.find_first_of("/?", scheme + 3) - scheme - 3);
+    if (const auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
+    several = several || authority.find(',') != std::string::npos;
+  }
+  return several && !std::regex_search(url, asks_for_primary);
+}
+
 core::Status CheckCombinations(const Config& c) {
   if (c.server.tls_cert_file.empty() != c.server.tls_key_file.empty()) {
     return ConfigError("server.tls_cert_file and server.tls_key_file must be set together (both empty: plain HTTP)");
@@ -538,6 +554,14 @@ core::Status CheckCombinations(const Config& c) {
   if (!c.database.url.empty() && !c.database.url.starts_with("postgres://") &&
       !c.database.url.starts_with("postgresql://") && c.database.url.find('=') == std::string::npos) {
     return ConfigError("database.url: expected postgresql://user@host/db or key=value connection settings");
+  }
+  for (const auto& [name, url] : {std::pair{"database.url", &c.database.url},
+                                  std::pair{"database.migrate_url", &c.database.migrate_url}}) {
+    if (ListsHostsWithoutAskingForThePrimary(*url)) {
+      return ConfigError(std::string(name) +
+                         " lists several hosts: add target_session_attrs=read-write, so that the service always "
+                         "reaches the primary (and follows it after a failover)");
+    }
   }
   return core::Ok();
 }
