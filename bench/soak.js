@@ -134,21 +134,27 @@ async function main() {
     }
   })();
 
-  // Admin API load through the balancer: what the admin pages ask while open.
-  const requests = [];  // { ms, status, at }
+  // Admin API load through the balancer: what the admin pages ask while open, reads of what the
+  // sync writes, and now and then a write (a server renamed and back).
+  const requests = [];  // { ms, status, at, write }
+  const ids = Object.values(serverIds);
   const client = async (i) => {
     let jwt = await token();
     let minted = Date.now();
-    const paths = ['/api/v1/servers', ...Object.values(serverIds).map((id) => `/api/v1/servers/${id}/status`), '/api/v1/site'];
     for (let n = i; running; ++n) {
       if (Date.now() - minted > 60e3) {
         jwt = await token().catch(() => jwt);
         minted = Date.now();
       }
+      const id = ids[n % ids.length];
+      const write = n % 25 === 7;
+      const [method, target, body] = write
+        ? ['PUT', `/api/v1/servers/${id}`, { name: `${SERVERS[n % ids.length]}${n % 50 === 7 ? ' (renamed)' : ''}` }]
+        : [['GET', '/api/v1/servers'], ['GET', `/api/v1/servers/${id}/status`], ['GET', `/api/v1/servers/${id}/builds?limit=20`],
+          ['GET', `/api/v1/servers/${id}/events`]][n % 4];
       const began = Date.now();
-      const r = await call('GET', `${balancer}${paths[n % paths.length]}`, undefined, { Authorization: `JWT ${jwt}` })
-        .catch(() => ({ status: 0 }));
-      requests.push({ ms: Date.now() - began, status: r.status, at: began - t0 });
+      const r = await call(method, `${balancer}${target}`, body, { Authorization: `JWT ${jwt}` }).catch(() => ({ status: 0 }));
+      requests.push({ ms: Date.now() - began, status: r.status, at: began - t0, write });
       await sleep(200);
     }
   };
@@ -233,9 +239,11 @@ async function main() {
     faults,
     requests: {
       total: requests.length,
-      answeredWithin1s: requests.filter((r) => r.status >= 200 && r.status < 300 && r.ms <= 1000).length,
-      shareWithin1s: ok.length ? requests.filter((r) => r.status >= 200 && r.status < 300 && r.ms <= 1000).length / requests.length : 0,
+      answeredWithin1s: ok.filter((r) => r.ms <= 1000).length,
+      shareWithin1s: requests.length ? ok.filter((r) => r.ms <= 1000).length / requests.length : 0,
       statuses,
+      writes: requests.filter((r) => r.write).length,
+      writesRefused: requests.filter((r) => r.write && !(r.status >= 200 && r.status < 300)).length,
       p50ms: percentile(durations, 50),
       p99ms: percentile(durations, 99),
       maxMs: durations[durations.length - 1],

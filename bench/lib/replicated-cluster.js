@@ -72,7 +72,7 @@ class ReplicatedCluster {
 
   addStandby(i) {
     const from = this.nodes[this.primary];
-    run('pg_basebackup', ['-D', this.nodes[i].data, '-R', '-X', 'stream', '-h', '127.0.0.1', '-p', String(from.port), '-U', 'postgres']);
+    run('pg_basebackup', ['-D', this.nodes[i].data, '-R', '-X', 'stream', '--checkpoint=fast', '-h', '127.0.0.1', '-p', String(from.port), '-U', 'postgres']);
     this.writeNodeSettings(i);
     this.startNode(i);
     this.waitFor("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'");
