@@ -1,5 +1,4 @@
-// A serve process's presence in the registry (migrations/0023), and the readiness of an executable
-// whose database was contracted past it.
+// A serve process's presence in the registry (migrations/0023).
 #include "app/serve_presence.hpp"
 
 #include <gtest/gtest.h>
@@ -9,9 +8,7 @@
 #include <thread>
 
 #include "app/database.hpp"
-#include "app/health.hpp"
 #include "core/version.hpp"
-#include "db/migrations.hpp"
 #include "support/capture_sink.hpp"
 #include "support/pg_test.hpp"
 
@@ -81,45 +78,6 @@ TEST_F(ServePresenceTest, AnUnreachableDatabaseIsSaidOnceAndNeverThrown) {
   std::size_t said = 0;
   for (const auto& line : sink_->lines()) said += line.find("serve.registry.failed") != std::string::npos ? 1U : 0U;
   EXPECT_EQ(said, 1U) << sink_->all();
-}
-
-class ContractedHealthTest : public testing::PgTest {
- protected:
-  // Records a migration after this build's as applied (as a newer executable's migrate would).
-  void ApplyNewer(const std::string& file, bool contracting) {
-    auto admin = db::Connection::Open(AdminSettings());
-    admin->Exec(
-        "INSERT INTO schema_migrations (version, file_name, checksum, contracting) "
-        "SELECT max(version) + 1, $1, 'c', $2 FROM schema_migrations",
-        std::array<db::Param, 2>{db::Param(file), db::Param(contracting)});
-  }
-
-  DatabaseState Check(int known) {
-    core::MetricsRegistry metrics;
-    DatabaseHealth health(RuntimeSettings(), known, known, log_, metrics);
-    const DatabaseState state = health.CheckOnce();
-    contracted_by_ = health.contracted_by();
-    return state;
-  }
-
-  core::Logger log_{std::make_shared<testing::CaptureSink>(), core::LogLevel::info};
-  std::string contracted_by_;
-  const int known_ = static_cast<int>(KnownMigrations().size());
-};
-
-TEST_F(ContractedHealthTest, ANewerSchemaThatOnlyExpandedIsReady) {
-  ApplyNewer("0900_expand.sql", false);
-  EXPECT_EQ(Check(known_), DatabaseState::ready);
-}
-
-TEST_F(ContractedHealthTest, AContractingMigrationThisBuildLacksMakesItNotReady) {
-  ApplyNewer("0900_expand.sql", false);
-  ApplyNewer("0901_contract.sql", true);
-  EXPECT_EQ(Check(known_), DatabaseState::schema_contracted);
-  EXPECT_EQ(contracted_by_, "0901_contract.sql");
-  EXPECT_EQ(ToString(DatabaseState::schema_contracted), "schema_contracted");
-  // The executable that carries it (and knows both) is ready.
-  EXPECT_EQ(Check(known_ + 2), DatabaseState::ready);
 }
 
 }  // namespace
