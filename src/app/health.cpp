@@ -17,7 +17,8 @@ std::string_view ToString(DatabaseState state) {
     case DatabaseState::read_only:
       return "database_read_only";
     case DatabaseState::schema_behind: return "schema_behind";
-    case DatabaseState::schema_contracted: return "schema_contracted";
+    case DatabaseState::schema_contracted:
+      return "schema_contracted";
     case DatabaseState::unsafe_role: return "unsafe_database_role";
   }
   return "unknown";
