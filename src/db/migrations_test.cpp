@@ -56,7 +56,7 @@ TEST(Migrations, AMisspeltMarkerIsRefusedRatherThanReadAsExpanding) {
 }
 
 TEST(Migrations, AnExecutableNeedsEverythingButItsTrailingContractingMigrations) {
-  auto make = [](std::vector<bool> contracting) {
+  auto make = [](const std::vector<bool>& contracting) {
     std::vector<Migration> out;
     for (bool c : contracting) {
       Migration m;

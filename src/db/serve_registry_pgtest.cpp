@@ -49,7 +49,7 @@ class ServeRegistryTest : public testing::PgTest {
 
   // The embedded migrations and, after them, one per entry: contracting (true) or expanding.
   // Each creates a table named after its version, so the test sees what ran.
-  std::vector<Migration> WithPending(std::vector<bool> contracting) {
+  std::vector<Migration> WithPending(const std::vector<bool>& contracting) {
     auto out = migrations_;
     for (bool c : contracting) {
       const int version = static_cast<int>(out.size()) + 1;
