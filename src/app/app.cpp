@@ -20,6 +20,7 @@
 #include "app/monitoring.hpp"
 #include "app/process_metrics.hpp"
 #include "app/routes.hpp"
+#include "app/serve_presence.hpp"
 #include "app/services.hpp"
 #include "app/start_summary.hpp"
 #include "app/trial_site.hpp"
@@ -158,6 +159,14 @@ void ReloadCertificate(const core::Logger& log, http::TlsServerContext* tls) {
   LogCertificate(log, "serve.tls_reloaded", *reloaded);
 }
 
+std::string Contracted(const DatabaseHealth& health) {
+  return fmt::format(
+      "refusing to serve: the database has contracting migration {} applied, and this executable "
+      "(version {}) was built without it, so the schema may lack what it uses: run the version that "
+      "migrated the database",
+      health.contracted_by(), core::Version());
+}
+
 std::string UnsafeRole(const DatabaseHealth& health) {
   return "refusing to serve: the database role of database.url must be bound by row level security, but " +
          health.unsafe_role_reason();
@@ -224,7 +233,8 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
   auto endpoints = OpenDatabaseEndpoints(config, log);
   if (!endpoints) return Fail(log, "serve.database_failed", endpoints.error().message);
 
-  const int required_version = static_cast<int>(KnownMigrations().size());
+  const auto migrations = KnownMigrations();
+  const int required_version = db::RequiredVersion(migrations);
   if (auto behind = SchemaBehind(endpoints->version_check, required_version)) {
     return Fail(log, "serve.schema_behind", *behind);
   }
@@ -240,10 +250,15 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
 
   // A role that row level security does not bind is refused now, or as soon as the database
   // answers: the process stops instead of serving every site's rows to whoever breaks in.
-  DatabaseHealth health(services.endpoints.runtime, required_version, log.With({{"component", "db.health"}}),
-                        services.metrics, [] { ::kill(::getpid(), SIGTERM); });
+  DatabaseHealth health(services.endpoints.runtime, required_version, static_cast<int>(migrations.size()),
+                        log.With({{"component", "db.health"}}), services.metrics, [] { ::kill(::getpid(), SIGTERM); });
+  // Registered before the first check: a contracting migration that a migrate applies from now on
+  // sees this process (and is refused), one applied before is found by the check.
+  ServePresence presence(services.pool, ThisServe(), log.With({{"component", "serve.registry"}}));
+  presence.Beat();
   const DatabaseState first = health.CheckOnce();
   if (first == DatabaseState::unsafe_role) return Fail(log, "serve.unsafe_database_role", UnsafeRole(health));
+  if (first == DatabaseState::schema_contracted) return Fail(log, "serve.schema_contracted", Contracted(health));
   if (first == DatabaseState::unreachable) {
     log.Warn("serve.database_unreachable",
              {{"database", database}, {"note", "serving as not ready; retrying with backoff"}});
@@ -260,7 +275,7 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
   };
   AddPublicRoutes(public_routes, connect::BuildDescriptor(config), not_ready_reason);
   web::AddStartPage(public_routes,
-                    {.version = core::kVersion,
+                    {.version = core::Version(),
                      .public_url = config.server.public_url,
                      .forge_configured = !config.forge.app_id.empty(),
                      .not_ready_reason = not_ready_reason},
@@ -286,10 +301,13 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
   health.Start();
   services.sync_engine.Start();
   sync_snapshot.AlsoRefresh(refresh_backup_disk);
+  // Its heartbeat rides on the snapshot's thread, which reads the database every 15 s anyway.
+  static_assert(kServeHeartbeatEvery == std::chrono::seconds(15), "SyncSnapshotMetrics reads every 15 s");
+  sync_snapshot.AlsoRefresh([&presence] { presence.Beat(); });
   sync_snapshot.Start();
   const std::string scheme = config.server.tls_enabled() ? "https" : "http";
   StartSummary summary{
-      .version = core::kVersion,
+      .version = core::Version(),
       .listening = fmt::format("{}://{}:{}", scheme, config.server.listen.host, server.port("public")),
       .metrics = fmt::format("http://{}:{}/metrics", config.server.metrics_listen.host, server.port("internal")),
       .public_url = config.server.public_url,
@@ -302,7 +320,7 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
             {"internal", fmt::format("http://{}:{}", config.server.metrics_listen.host, server.port("internal"))},
             {"public_url", config.server.public_url},
             {"database", database},
-            {"version", core::kVersion}});
+            {"version", core::Version()}});
   if (first == DatabaseState::ready) {
     try {
       if (options.trial_site) {
@@ -333,6 +351,7 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
   server.Shutdown(config.server.shutdown_grace);
   services.sync_engine.Stop(config.server.shutdown_grace);
   sync_snapshot.Stop();
+  presence.Leave();  // everything it served has been answered
   health.Stop();
   services.changes.Stop();
   if (health.state() == DatabaseState::unsafe_role) return Fail(log, "serve.unsafe_database_role", UnsafeRole(health));
@@ -340,16 +359,23 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
   return kExitOk;
 }
 
-int Migrate(const config::Config& config, const core::Logger& log) {
+int Migrate(const config::Config& config, const core::Logger& log, const MigrateOptions& options) {
   auto endpoints = OpenDatabaseEndpoints(config, log);
   if (!endpoints) return Fail(log, "migrate.database_failed", endpoints.error().message);
   auto admin = db::Connection::Open(endpoints->admin);
   const auto migrations = KnownMigrations();
   db::Migrator migrator(*admin, config.database.schema, log.With({{"component", "db.migrate"}}));
-  auto ran = migrator.Run(migrations);
+  auto ran = migrator.Run(migrations, options.expand_only ? db::MigrateScope::expand_only : db::MigrateScope::all);
   if (!ran) return Fail(log, "migrate.failed", ran.error().message);
-  std::printf("schema %s is at version %zu (%d migration%s applied now)\n", config.database.schema.c_str(),
-              migrations.size(), *ran, *ran == 1 ? "" : "s");
+  const int version = db::AppliedVersion(*db::Connection::Open(endpoints->admin.WithSchema(config.database.schema)));
+  std::printf("schema %s is at version %d (%d migration%s applied now)\n", config.database.schema.c_str(), version,
+              *ran, *ran == 1 ? "" : "s");
+  if (version < static_cast<int>(migrations.size())) {
+    std::printf(
+        "%d contracting migration%s held back (--expand-only): run `teamcity-jira migrate` again once every "
+        "serve runs this version\n",
+        static_cast<int>(migrations.size()) - version, static_cast<int>(migrations.size()) - version == 1 ? "" : "s");
+  }
   return kExitOk;
 }
 

@@ -28,8 +28,15 @@ struct ServeOptions {
 // thread was created.
 int Serve(const config::Config& config, const core::Logger& log, const ServeOptions& options = {});
 
-// Applies pending migrations and reports the schema version.
-int Migrate(const config::Config& config, const core::Logger& log);
+// expand_only: leave the pending contracting migrations for later (migrations/README.md), for the
+// first step of a rolling upgrade, while the previous version still serves.
+struct MigrateOptions {
+  bool expand_only = false;
+};
+
+// Applies pending migrations and reports the schema version. Refuses (exit 1, nothing applied)
+// a contracting migration while a serve process built without it is running.
+int Migrate(const config::Config& config, const core::Logger& log, const MigrateOptions& options = {});
 
 // Blocks SIGTERM, SIGINT and SIGHUP so that Serve can wait for them with sigwait.
 void BlockShutdownSignals();

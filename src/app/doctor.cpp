@@ -42,8 +42,8 @@ std::vector<Finding> RunDoctorChecks(const std::string& config_file, const core:
   if (!loaded) {
     out.push_back(doctor::Failure("configuration", loaded.error().message,
                                   "correct it: config/example.toml describes every key"));
-    for (const char* title : {"database", "schema", "database role", "keyring", "TLS", "public URL", "clock",
-                              "Atlassian", "TeamCity servers", "jobs"}) {
+    for (const char* title : {"database", "schema", "database role", "serve processes", "keyring", "TLS", "public URL",
+                              "clock", "Atlassian", "TeamCity servers", "jobs"}) {
       out.push_back(doctor::Skipped(title, "the configuration did not load"));
     }
     return out;
@@ -67,9 +67,11 @@ std::vector<Finding> RunDoctorChecks(const std::string& config_file, const core:
   const bool current = schema && Passed(*schema);
   if (current) {
     out.push_back(Guarded("database role", [&] { return database.RuntimeRole(); }));
+    out.push_back(Guarded("serve processes", [&] { return database.ServeProcesses(); }));
   } else {
-    out.push_back(
-        doctor::Skipped("database role", reachable ? "the schema is not current" : "the database is not reachable"));
+    const std::string why = reachable ? "the schema is not current" : "the database is not reachable";
+    out.push_back(doctor::Skipped("database role", why));
+    out.push_back(doctor::Skipped("serve processes", why));
   }
 
   out.push_back(doctor::CheckKeyring(context));

@@ -10,8 +10,8 @@
 
 namespace tcj::app {
 
-// Every check in order (configuration, database, schema, database role, keyring, TLS, public URL,
-// clock, Atlassian, TeamCity servers, jobs); a check that cannot run because an earlier one failed
+// Every check in order (configuration, database, schema, database role, serve processes, keyring,
+// TLS, public URL, clock, Atlassian, TeamCity servers, jobs); a check that cannot run because an earlier one failed
 // is reported as skipped. config_file: as typed after --config, empty when none (defaults and
 // TCJ_* variables only). The configuration is loaded here, not before: it is the first check.
 std::vector<doctor::Finding> RunDoctorChecks(const std::string& config_file, const core::Clock& clock);

@@ -53,6 +53,8 @@ class DatabaseChecks {
   Finding Reachable();
   Finding Schema();
   Finding RuntimeRole();
+  // The serve registry (migrations/0023): which processes run, and their versions.
+  Finding ServeProcesses();
   Finding Clock();
 
   // Reading every site's servers and jobs takes the owner's role (database.migrate_url, or the

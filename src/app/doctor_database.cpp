@@ -10,6 +10,7 @@
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
 #include "db/runtime_role.hpp"
+#include "db/serve_registry.hpp"
 #include "relay/relay_tokens.hpp"
 
 namespace tcj::app::doctor {
@@ -76,8 +77,14 @@ Finding DatabaseChecks::Reachable() {
 }
 
 Finding DatabaseChecks::Schema() {
-  const int required = static_cast<int>(KnownMigrations().size());
-  return EvaluateSchema(db::AppliedVersion(*state_->version), required, context_.Command("migrate"));
+  const auto migrations = KnownMigrations();
+  const int known = static_cast<int>(migrations.size());
+  return EvaluateSchema(db::AppliedVersion(*state_->version), db::RequiredVersion(migrations), known,
+                        db::AppliedContractingAfter(*state_->version, known), context_.Command("migrate"));
+}
+
+Finding DatabaseChecks::ServeProcesses() {
+  return EvaluateServeProcesses(db::LiveServes(*state_->version, context_.config.database.schema));
 }
 
 Finding DatabaseChecks::RuntimeRole() {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <set>
 
 #include "core/log.hpp"
 #include "core/url.hpp"
@@ -113,19 +114,51 @@ std::string CommandLine(std::string_view command, std::string_view config_file) 
   return fmt::format("`teamcity-jira {} --config {}`", command, config_file);
 }
 
-Finding EvaluateSchema(int applied, int required, std::string_view migrate_command) {
+Finding EvaluateSchema(int applied, int required, int known, const std::optional<std::string>& contracted_by,
+                       std::string_view migrate_command) {
   if (applied < required) {
     return Failure("schema", fmt::format("the database is at version {}, this build needs {}", applied, required),
                    fmt::format("run {}", migrate_command));
   }
-  if (applied > required) {
+  if (contracted_by) {
+    return Failure("schema",
+                   fmt::format("the database has contracting migration {} applied, which this build (migrations up to "
+                               "{}) predates: serve refuses to start",
+                               *contracted_by, known),
+                   "run the newer teamcity-jira, the one that migrated the database");
+  }
+  if (applied > known) {
     return Warning("schema",
                    fmt::format("the database is at version {}, newer than this build's {}: this executable is older "
                                "than the one that migrated it",
-                               applied, required),
+                               applied, known),
                    "expected while a rolling upgrade is under way; otherwise run the newer teamcity-jira");
   }
+  if (applied < known) {
+    return Warning("schema",
+                   fmt::format("the database is at version {}; this build's contracting migrations up to {} are not "
+                               "applied yet",
+                               applied, known),
+                   fmt::format("once every serve runs this version, run {}", migrate_command));
+  }
   return Ok("schema", fmt::format("current (version {})", applied));
+}
+
+Finding EvaluateServeProcesses(const std::vector<db::LiveServe>& live) {
+  if (live.empty()) return Ok("serve processes", "none running");
+  std::set<std::string> versions;
+  for (const db::LiveServe& s : live) versions.insert(s.version);
+  std::string list;
+  if (versions.size() == 1) {
+    for (const db::LiveServe& s : live)
+      list += fmt::format("{}host {} pid {}", list.empty() ? "" : ", ", s.host, s.pid);
+    return Ok("serve processes", fmt::format("{} running, version {}: {}", live.size(), *versions.begin(), list));
+  }
+  for (const db::LiveServe& s : live) list += (list.empty() ? "" : "; ") + db::Describe(s);
+  return Warning("serve processes",
+                 fmt::format("{} running, {} versions side by side: {}", live.size(), versions.size(), list),
+                 "expected while a rolling upgrade is under way (docs/operations.md, \"Upgrades\"); otherwise "
+                 "restart the older ones with the newer version");
 }
 
 std::optional<std::chrono::sys_days> KeyDateFromId(std::string_view id) {

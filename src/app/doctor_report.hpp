@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/time.hpp"
+#include "db/serve_registry.hpp"
 
 namespace tcj::app::doctor {
 
@@ -41,10 +42,18 @@ int ExitCodeFor(const std::vector<Finding>& findings);
 // `teamcity-jira <command> --config <file>` as the admin would type it (no --config without a file).
 std::string CommandLine(std::string_view command, std::string_view config_file);
 
-// The schema's applied version against this build's migrations. Behind fails (serve refuses to
-// start); ahead only warns, because serve accepts it: it is what a rolling upgrade looks like
-// while older processes still run, and otherwise means this executable is the older one.
-Finding EvaluateSchema(int applied, int required, std::string_view migrate_command);
+// The schema's applied version against this build's migrations: required (db::RequiredVersion)
+// and known (all of them). Behind required fails (serve refuses to start), and so does
+// contracted_by (an applied contracting migration this build lacks: serve refuses that too).
+// Between required and known warns: this build's contracting migrations wait for the end of the
+// rolling upgrade. Ahead only warns, because serve accepts it: it is what a rolling upgrade looks
+// like while older processes still run, and otherwise means this executable is the older one.
+Finding EvaluateSchema(int applied, int required, int known, const std::optional<std::string>& contracted_by,
+                       std::string_view migrate_command);
+
+// The live serve processes of the registry: ok when they all run one version (or none runs), a
+// warning when versions run side by side (a rolling upgrade under way, or one left unfinished).
+Finding EvaluateServeProcesses(const std::vector<db::LiveServe>& live);
 
 // A master key should be rotated yearly; a month's notice.
 inline constexpr std::chrono::months kKeyRotationDue{11};

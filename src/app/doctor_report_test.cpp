@@ -54,12 +54,43 @@ TEST(DoctorReport, CommandsNameTheConfigurationFileWhenThereIsOne) {
 }
 
 TEST(DoctorReport, SchemaBehindFailsAheadWarnsEqualPasses) {
-  const Finding behind = EvaluateSchema(0, 20, "`teamcity-jira migrate`");
+  const Finding behind = EvaluateSchema(0, 20, 20, std::nullopt, "`teamcity-jira migrate`");
   EXPECT_EQ(behind.status, Status::failure);
   EXPECT_EQ(RenderLine(behind),
             "✖ schema: the database is at version 0, this build needs 20 → run `teamcity-jira migrate`");
-  EXPECT_EQ(EvaluateSchema(21, 20, "m").status, Status::warning);
-  EXPECT_EQ(EvaluateSchema(20, 20, "m").status, Status::ok);
+  EXPECT_EQ(EvaluateSchema(21, 20, 20, std::nullopt, "m").status, Status::warning);
+  EXPECT_EQ(EvaluateSchema(20, 20, 20, std::nullopt, "m").status, Status::ok);
+}
+
+TEST(DoctorReport, ContractingMigrationsPendingWarnAndOnesThisBuildLacksFail) {
+  // This build's last two migrations contract: it runs without them, and they wait for the roll.
+  const Finding pending = EvaluateSchema(18, 18, 20, std::nullopt, "`teamcity-jira migrate`");
+  EXPECT_EQ(pending.status, Status::warning);
+  EXPECT_EQ(RenderLine(pending),
+            "! schema: the database is at version 18; this build's contracting migrations up to 20 are not applied "
+            "yet → once every serve runs this version, run `teamcity-jira migrate`");
+  EXPECT_EQ(EvaluateSchema(17, 18, 20, std::nullopt, "m").status, Status::failure);
+  // A newer executable applied a contracting migration this one lacks.
+  const Finding contracted = EvaluateSchema(22, 20, 20, "0022_drop_x.sql", "m");
+  EXPECT_EQ(contracted.status, Status::failure);
+  EXPECT_NE(contracted.detail.find("0022_drop_x.sql"), std::string::npos) << contracted.detail;
+  EXPECT_NE(contracted.detail.find("serve refuses to start"), std::string::npos) << contracted.detail;
+}
+
+TEST(DoctorReport, ServeProcessesOfOneVersionPassAndOfSeveralWarn) {
+  EXPECT_EQ(RenderLine(EvaluateServeProcesses({})), "✔ serve processes: none running");
+  const db::LiveServe a{"web-1", 11, "1.4.0", 30, "2026-01-01 10:00:00+00", 3.2};
+  const db::LiveServe b{"web-2", 12, "1.4.0", 30, "2026-01-01 10:00:00+00", 14.0};
+  const db::LiveServe c{"web-3", 13, "1.5.0", 32, "2026-01-01 10:05:00+00", 0.4};
+  EXPECT_EQ(RenderLine(EvaluateServeProcesses({a, b})),
+            "✔ serve processes: 2 running, version 1.4.0: host web-1 pid 11, host web-2 pid 12");
+  const Finding mixed = EvaluateServeProcesses({a, c});
+  EXPECT_EQ(mixed.status, Status::warning);
+  EXPECT_EQ(mixed.detail,
+            "2 running, 2 versions side by side: host web-1 pid 11 version 1.4.0 (built with migrations up to 0030, "
+            "last heartbeat 3 s ago); host web-3 pid 13 version 1.5.0 (built with migrations up to 0032, last "
+            "heartbeat 0 s ago)");
+  EXPECT_NE(mixed.advice.find("rolling upgrade"), std::string::npos);
 }
 
 TEST(DoctorReport, KeyDatesAreReadFromGeneratedIdsOnly) {

@@ -17,15 +17,18 @@ std::string_view ToString(DatabaseState state) {
     case DatabaseState::read_only:
       return "database_read_only";
     case DatabaseState::schema_behind: return "schema_behind";
+    case DatabaseState::schema_contracted:
+      return "schema_contracted";
     case DatabaseState::unsafe_role: return "unsafe_database_role";
   }
   return "unknown";
 }
 
-DatabaseHealth::DatabaseHealth(db::ConnectionSettings settings, int required_version, core::Logger log,
-                               core::MetricsRegistry& metrics, std::function<void()> on_unsafe_role)
+DatabaseHealth::DatabaseHealth(db::ConnectionSettings settings, int required_version, int known_version,
+                               core::Logger log, core::MetricsRegistry& metrics, std::function<void()> on_unsafe_role)
     : settings_(std::move(settings)),
       required_version_(required_version),
+      known_version_(known_version),
       log_(std::move(log)),
       ready_gauge_(metrics.AddGauge("db_ready", "1 when PostgreSQL is reachable and the schema is current.")),
       on_unsafe_role_(std::move(on_unsafe_role)) {}
@@ -46,6 +49,15 @@ DatabaseState DatabaseHealth::CheckOnce() {
     } else if (version < required_version_) {
       Record(DatabaseState::schema_behind, "the schema is at version " + std::to_string(version) +
                                                ", this build needs " + std::to_string(required_version_));
+    } else if (auto contracted =
+                   version > known_version_ ? db::AppliedContractingAfter(*conn_, known_version_) : std::nullopt) {
+      {
+        std::lock_guard lock(mutex_);
+        contracted_by_ = *contracted;
+      }
+      Record(DatabaseState::schema_contracted, "contracting migration " + *contracted +
+                                                   " is applied, and this build knows migrations up to " +
+                                                   std::to_string(known_version_) + " only: run the newer version");
     } else if (const auto problems = db::RuntimeRoleProblems(*conn_); !problems.empty()) {
       std::string reason;
       for (const auto& p : problems) reason += (reason.empty() ? "" : "; ") + p;
@@ -78,6 +90,11 @@ void DatabaseHealth::Record(DatabaseState state, std::string_view detail) {
 std::string DatabaseHealth::unsafe_role_reason() const {
   std::lock_guard lock(mutex_);
   return unsafe_role_reason_;
+}
+
+std::string DatabaseHealth::contracted_by() const {
+  std::lock_guard lock(mutex_);
+  return contracted_by_;
 }
 
 void DatabaseHealth::Start() {

@@ -33,7 +33,9 @@ sync::EngineOptions EngineOptionsFrom(const config::Config& c) {
 
 }  // namespace
 
-std::string UserAgent() { return std::string("teamcity-jira/") + core::kVersion + " (+https://www.jetbrains.com/teamcity/)"; }
+std::string UserAgent() {
+  return std::string("teamcity-jira/") + core::Version() + " (+https://www.jetbrains.com/teamcity/)";
+}
 
 Services::Services(const config::Config& c, const core::Logger& l, crypto::Keyring ring, DatabaseEndpoints e)
     : config(c),

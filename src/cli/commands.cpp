@@ -43,7 +43,7 @@ core::Logger MakeLogger(const config::Config& config) {
 int Run(int argc, char** argv) {
   CLI::App cli{"TeamCity for Jira: links TeamCity builds and deployments to Jira Cloud issues."};
   cli.require_subcommand(1);
-  cli.set_version_flag("--version", core::kVersion);
+  cli.set_version_flag("--version", core::Version());
   CLI::App* version = cli.add_subcommand("version", "Print the version and exit.");
   // The relay has a configuration of its own (not the service's) and no database.
   CLI::App* relay =
@@ -79,7 +79,7 @@ int Run(int argc, char** argv) {
   if (command == nullptr || command->signals != CommandTable::Signals::waited_for) app::UnblockShutdownSignals();
   if (doctor->parsed()) return app::Doctor(doctor_config);
   if (version->parsed()) {
-    std::printf("teamcity-jira %s\n", core::kVersion);
+    std::printf("teamcity-jira %s\n", core::Version());
     return app::kExitOk;
   }
   if (command == nullptr) return app::kExitUsage;

@@ -16,7 +16,13 @@ void RegisterServiceCommands(CommandTable& table) {
           "--trial-site", serve->trial_site,
           "With no Jira site at all, make a trial site (nothing of it is sent to Jira) and print a sign-in token "
           "for it (make run)");
-  table.Add(root, "migrate", "Apply pending database migrations, then exit.", app::Migrate);
+  auto migrate = std::make_shared<app::MigrateOptions>();
+  AddFlag(
+      table.Add(root, "migrate", "Apply pending database migrations, then exit.",
+                [migrate](const config::Config& c, const core::Logger& log) { return app::Migrate(c, log, *migrate); }),
+      "--expand-only", migrate->expand_only,
+      "Leave contracting migrations for later: the first step of a rolling upgrade, while the previous version "
+      "still serves (docs/operations.md, \"Upgrades\")");
 
   auto dry_run = std::make_shared<bool>(false);
   AddFlag(

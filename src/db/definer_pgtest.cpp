@@ -134,6 +134,10 @@ TEST_F(DefinerTest, CatalogOnlyTheRuntimeRolesPathsAreExecutableByIt) {
                                           "relay_token_lookup",
                                           "release_jobs",
                                           "secret_key_id",
+                                          "serve_process_heartbeat",
+                                          "serve_process_register",
+                                          "serve_process_unregister",
+                                          "serve_processes_live",
                                           "site_counts",
                                           "webhook_target"};
   EXPECT_EQ(callable, expected);

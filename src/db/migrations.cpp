@@ -1,5 +1,6 @@
 #include "db/migrations.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 
@@ -7,6 +8,7 @@
 
 #include "crypto/sha256.hpp"
 #include "db/error.hpp"
+#include "db/serve_registry.hpp"
 
 namespace tcj::db {
 namespace {
@@ -14,6 +16,8 @@ namespace {
 using core::Error;
 using core::ErrorKind;
 
+// Also in migrations/0023_serve_registry.sql (serve_process_register), which must not register a
+// process while a migration runs: change both or neither.
 constexpr long long kMigrationLockKey = 0x7463'6a6d'6967'7261;  // "tcjmigra"
 
 Error MigrationError(std::string message) {
@@ -51,6 +55,24 @@ std::string UnsafeDefinerFunctions(Connection& conn) {
   return rows[0].String(0);
 }
 
+// The first line of a migration, without a trailing carriage return.
+std::string_view FirstLine(std::string_view sql) {
+  std::string_view line = sql.substr(0, sql.find('\n'));
+  if (line.ends_with('\r')) line.remove_suffix(1);
+  return line;
+}
+
+// Why a contracting migration may not run now: the live serve processes built without it
+// (oldest first), or "" when there are none.
+std::string ProcessesWithout(Connection& admin, const std::string& schema, const Migration& contracting) {
+  std::string out;
+  for (const LiveServe& serve : LiveServes(admin, schema)) {
+    if (serve.known_migration >= contracting.version) continue;
+    out += (out.empty() ? "" : "; ") + Describe(serve);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string QuoteIdentifier(std::string_view name) {
@@ -78,24 +100,42 @@ core::Result<std::vector<Migration>> ParseMigrations(std::span<const MigrationSo
       return Error::Make(ErrorKind::internal, "db.migration_gap",
                          fmt::format("migration {} should have number {:04}", name, out.size() + 1));
     }
-    out.push_back(Migration{version, std::string(name), std::string(s.sql), crypto::Sha256Hex(s.sql)});
+    const std::string_view first = FirstLine(s.sql);
+    const bool contracting = first == kContractMarker;
+    if (!contracting && first.starts_with("-- migration:")) {
+      return Error::Make(
+          ErrorKind::internal, "db.migration_marker",
+          fmt::format("migration {} starts with \"{}\": the only marker is \"{}\" (migrations/README.md)", name, first,
+                      kContractMarker));
+    }
+    out.push_back(Migration{version, std::string(name), std::string(s.sql), crypto::Sha256Hex(s.sql), contracting});
   }
   return out;
+}
+
+int RequiredVersion(std::span<const Migration> migrations) {
+  std::size_t needed = migrations.size();
+  while (needed > 0 && migrations[needed - 1].contracting) --needed;
+  return static_cast<int>(needed);
 }
 
 Migrator::Migrator(Connection& admin, std::string schema, core::Logger log)
     : admin_(admin), schema_(std::move(schema)), log_(std::move(log)) {}
 
-core::Result<int> Migrator::Run(std::span<const Migration> migrations) {
+core::Result<int> Migrator::Run(std::span<const Migration> migrations, MigrateScope scope) {
   AdvisoryLock lock(admin_);
   const std::string schema = QuoteIdentifier(schema_);
+  // contracting: whether the migration was, so that an executable older than it knows the schema
+  // no longer suits it (AppliedContractingAfter). Added to tables made before it existed.
   admin_.ExecScript(fmt::format(
       "CREATE SCHEMA IF NOT EXISTS {0};"
       "CREATE TABLE IF NOT EXISTS {0}.schema_migrations ("
       "  version integer PRIMARY KEY,"
       "  file_name text NOT NULL,"
       "  checksum text NOT NULL,"
-      "  applied_at timestamptz NOT NULL DEFAULT now())",
+      "  applied_at timestamptz NOT NULL DEFAULT now(),"
+      "  contracting boolean NOT NULL DEFAULT false);"
+      "ALTER TABLE {0}.schema_migrations ADD COLUMN IF NOT EXISTS contracting boolean NOT NULL DEFAULT false",
       schema));
 
   std::map<int, std::pair<std::string, std::string>> applied;  // version -> (file, checksum)
@@ -117,9 +157,35 @@ core::Result<int> Migrator::Run(std::span<const Migration> migrations) {
     }
   }
 
-  int ran = 0;
+  // What runs: everything pending, unless a contracting migration among it must wait.
+  std::vector<const Migration*> pending;
   for (const Migration& m : migrations) {
     if (applied.contains(m.version)) continue;
+    if (m.contracting && scope == MigrateScope::expand_only) {
+      log_.Info("db.migration.contract_held_back",
+                {{"schema", schema_}, {"version", m.version}, {"file", m.file_name}});
+      break;
+    }
+    pending.push_back(&m);
+  }
+  const auto last_contract =
+      std::find_if(pending.rbegin(), pending.rend(), [](const Migration* m) { return m->contracting; });
+  if (last_contract != pending.rend()) {
+    // Under the migration lock: a serve cannot register until this run ends (0023).
+    if (auto running = ProcessesWithout(admin_, schema_, **last_contract); !running.empty()) {
+      return Error::Make(
+          ErrorKind::conflict, "db.migration_contract_refused",
+          fmt::format("nothing was applied: migration {} is contracting (it removes what older executables may still "
+                      "use), and serve processes built without it are running: {}. Finish the rolling upgrade first "
+                      "(restart each of them with this version) or stop them, then run migrate again; "
+                      "`teamcity-jira migrate --expand-only` applies the migrations before it now",
+                      (*last_contract)->file_name, running));
+    }
+  }
+
+  int ran = 0;
+  for (const Migration* next : pending) {
+    const Migration& m = *next;
     try {
       admin_.Exec("BEGIN");
       // pg_temp named last: a function declared `SET search_path FROM CURRENT` then never finds
@@ -135,15 +201,16 @@ core::Result<int> Migrator::Run(std::span<const Migration> migrations) {
             m.file_name, unsafe));
       }
       admin_.Exec("RESET ROLE");
-      admin_.Exec("INSERT INTO schema_migrations (version, file_name, checksum) VALUES ($1, $2, $3)",
-                  std::array<Param, 3>{Param(m.version), Param(m.file_name), Param(m.checksum)});
+      admin_.Exec("INSERT INTO schema_migrations (version, file_name, checksum, contracting) VALUES ($1, $2, $3, $4)",
+                  std::array<Param, 4>{Param(m.version), Param(m.file_name), Param(m.checksum), Param(m.contracting)});
       admin_.Exec("COMMIT");
     } catch (const DbError& e) {
       if (!admin_.idle() && admin_.healthy()) admin_.Exec("ROLLBACK");
       if (e.kind() == DbErrorKind::connection) throw;
       return MigrationError(fmt::format("migration {} failed and was rolled back: {}", m.file_name, e.what()));
     }
-    log_.Info("db.migration.applied", {{"schema", schema_}, {"version", m.version}, {"file", m.file_name}});
+    log_.Info("db.migration.applied",
+              {{"schema", schema_}, {"version", m.version}, {"file", m.file_name}, {"contracting", m.contracting}});
     ++ran;
   }
   ApplyDatabaseHardening(admin_);
@@ -168,6 +235,20 @@ int AppliedVersion(Connection& conn) {
     return static_cast<int>(rows[0].Int(0));
   } catch (const DbError& e) {
     if (e.sqlstate() == "42P01") return 0;  // no migration table yet: nothing applied
+    throw;
+  }
+}
+
+std::optional<std::string> AppliedContractingAfter(Connection& conn, int known_version) {
+  try {
+    const Rows rows =
+        conn.Exec("SELECT file_name FROM schema_migrations WHERE contracting AND version > $1 ORDER BY version LIMIT 1",
+                  std::array<Param, 1>{Param(known_version)});
+    if (rows.empty()) return std::nullopt;
+    return rows[0].String(0);
+  } catch (const DbError& e) {
+    // No migration table yet, or one no migrate of this version has touched: nothing contracted.
+    if (e.sqlstate() == "42P01" || e.sqlstate() == "42703") return std::nullopt;
     throw;
   }
 }

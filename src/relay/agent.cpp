@@ -55,7 +55,7 @@ void Agent::Run(std::chrono::seconds status_every) {
   log_.Info("relay.started", {{"service_url", config_.service_url},
                               {"teamcity", config_.teamcity_url},
                               {"channels", config_.channels},
-                              {"version", core::kVersion}});
+                              {"version", core::Version()}});
   std::vector<std::thread> channels;
   channels.reserve(static_cast<std::size_t>(config_.channels));
   for (int i = 0; i < config_.channels; ++i) channels.emplace_back([this, i] { Channel(i); });
@@ -77,7 +77,7 @@ void Agent::SayGoodbye() {
   http::ClientRequest bye{.method = "POST", .url = config_.service_url + std::string(kExchangePath)};
   bye.headers.Set("Authorization", "Bearer " + std::string(Token().reveal()));
   bye.headers.Set(std::string(kInstanceHeader), instance_);
-  bye.headers.Set(std::string(kVersionHeader), core::kVersion);
+  bye.headers.Set(std::string(kVersionHeader), core::Version());
   bye.headers.Set(std::string(kGoodbyeHeader), "1");
   bye.connect_timeout = std::chrono::seconds(2);
   bye.total_timeout = std::chrono::seconds(3);
@@ -148,7 +148,7 @@ void Agent::Channel(int index) {
     http::ClientRequest poll{.method = "POST", .url = config_.service_url + std::string(kExchangePath)};
     poll.headers.Set("Authorization", "Bearer " + std::string(Token().reveal()));
     poll.headers.Set(std::string(kInstanceHeader), instance_);
-    poll.headers.Set(std::string(kVersionHeader), core::kVersion);
+    poll.headers.Set(std::string(kVersionHeader), core::Version());
     poll.headers.Set("Content-Type", "application/octet-stream");
     if (pending) {
       poll.headers.Set(std::string(kAnswerHeader), std::to_string(pending->id));

@@ -15,6 +15,9 @@ std::string DescribeReadiness(std::string_view not_ready_reason) {
   if (not_ready_reason == "schema_behind") {
     return "Not ready: the database schema is older than this version. Run `teamcity-jira migrate --config FILE`.";
   }
+  if (not_ready_reason == "schema_contracted") {
+    return "Not ready: the database schema was contracted for a newer version than this one. Run the newer version.";
+  }
   if (not_ready_reason == "shutting_down") return "Not ready: shutting down.";
   return "Not ready (" + std::string(not_ready_reason) + ").";
 }

@@ -1,7 +1,9 @@
 // `teamcity-jira doctor` against real installations: a healthy one passes every check; then one
 // thing at a time is broken and the doctor must name it, on the exact line, and exit 1.
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <array>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -26,6 +28,18 @@ std::string LineOf(const std::string& report, const std::string& prefix) {
     if (line.starts_with(prefix)) return line;
   }
   return "";
+}
+
+// What `teamcity-jira version` prints after the name.
+std::string VersionOf() {
+  const auto r = RunCommand({kExecutable, "version"});
+  return r.output.substr(r.output.find(' ') + 1, r.output.find('\n') - r.output.find(' ') - 1);
+}
+
+std::string Hostname() {
+  std::array<char, 256> host{};
+  gethostname(host.data(), host.size() - 1);
+  return host.data();
 }
 
 int CountOf(const std::string& text, const std::string& what) {
@@ -103,11 +117,14 @@ TEST_F(DoctorE2E, AHealthyInstallationPassesEveryCheckAndShowsNoSecret) {
     ++checks;
     EXPECT_TRUE(line.starts_with("✔ ")) << line << "\n" << r.output;
   }
-  EXPECT_EQ(checks, 13) << r.output;  // eleven checks, Atlassian's three endpoints on three lines
+  EXPECT_EQ(checks, 14) << r.output;  // twelve checks, Atlassian's three endpoints on three lines
   EXPECT_EQ(LineOf(r.output, "✔ configuration:"), "✔ configuration: " + config_file_.string() + " loaded");
   EXPECT_NE(LineOf(r.output, "✔ database: reached embedded cluster in " + data_dir().string()), "") << r.output;
   EXPECT_NE(LineOf(r.output, "✔ schema: current (version "), "") << r.output;
   EXPECT_NE(LineOf(r.output, "✔ database role: the service's role is bound by row level security"), "") << r.output;
+  EXPECT_EQ(LineOf(r.output, "✔ serve processes:"), "✔ serve processes: 1 running, version " + VersionOf() + ": host " +
+                                                        Hostname() + " pid " + std::to_string(serve_->pid()))
+      << r.output;
   EXPECT_NE(LineOf(r.output, "✔ keyring: readable by its owner only, active key kek-"), "") << r.output;
   EXPECT_NE(LineOf(r.output, "✔ clock: in step with the database's"), "") << r.output;
   EXPECT_EQ(LineOf(r.output, "✔ Atlassian (oauth.api_url):"),
@@ -117,7 +134,7 @@ TEST_F(DoctorE2E, AHealthyInstallationPassesEveryCheckAndShowsNoSecret) {
                                                           teamcity_->base() + "/tc/alpha answered (HTTP 401)")
       << r.output;
   EXPECT_NE(LineOf(r.output, "✔ jobs: none dead or stuck"), "") << r.output;
-  EXPECT_NE(r.output.find("doctor: 13 ok, 0 warnings, 0 failed, 0 skipped"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("doctor: 14 ok, 0 warnings, 0 failed, 0 skipped"), std::string::npos) << r.output;
 
   // Neither the server's token nor a master key appears anywhere.
   EXPECT_EQ(r.output.find("tok-alpha"), std::string::npos) << r.output;
@@ -137,7 +154,7 @@ TEST_F(DoctorE2E, AConfigurationThatDoesNotLoadFailsAndSkipsTheRest) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_TRUE(LineOf(r.output, "✖ configuration:").find("server.listen_port") != std::string::npos) << r.output;
   EXPECT_EQ(LineOf(r.output, "- database:"), "- database: skipped: the configuration did not load") << r.output;
-  EXPECT_NE(r.output.find("doctor: 0 ok, 0 warnings, 1 failed, 10 skipped"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("doctor: 0 ok, 0 warnings, 1 failed, 11 skipped"), std::string::npos) << r.output;
 }
 
 TEST_F(DoctorE2E, AStoppedEmbeddedDatabaseIsReportedAndNotStarted) {

@@ -82,11 +82,12 @@ struct ServeProcess {
 };
 
 // Starts serve with env (the whole TCJ_ environment) and waits up to a minute for it to listen.
-// When it does not, the test fails (ADD_FAILURE) and the ports stay 0.
+// When it does not, the test fails (ADD_FAILURE) and the ports stay 0. executable: another build
+// of the service (the upgrade test's teamcity-jira-next).
 inline ServeProcess LaunchServe(std::vector<std::string> env, const std::filesystem::path& log,
-                                std::vector<std::string> serve_args = {}) {
+                                std::vector<std::string> serve_args = {}, const std::string& executable = kExecutable) {
   ServeProcess s;
-  std::vector<std::string> argv{kExecutable, "serve"};
+  std::vector<std::string> argv{executable, "serve"};
   argv.insert(argv.end(), serve_args.begin(), serve_args.end());
   s.process = std::make_unique<testing::ChildProcess>(argv, env, log);
   auto out = s.process->WaitForOutput("serve.listening", std::chrono::seconds(60));
