@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test` (see README.md).
-.PHONY: deps deps-run build run demo test test-fast bench bench-e2e bench-http fuzz format lint clean
+.PHONY: deps deps-run build run demo test test-fast bench bench-e2e bench-http soak fuzz format lint clean
 
 JOBS ?= $(shell nproc)
 CONFIG ?= config/dev.toml
@@ -60,6 +60,14 @@ bench-e2e: deps build
 bench-http: deps build
 	node bench/http.js --builds 20000
 	node bench/http.js --builds 200000
+
+# The failure budget: SOAK_MINUTES (30) of steady sync and admin API load through the balancer fake
+# onto two serve processes and a primary with a synchronous standby, with a fault every few
+# minutes (primary lost, serve killed, Jira 429/5xx, TeamCity hanging). Prints one JSON line and
+# writes build/soak/report.json; exits 1 when a build never reached Jira.
+SOAK_MINUTES ?= 30
+soak: deps build
+	node bench/soak.js --minutes $(SOAK_MINUTES)
 
 # Every libFuzzer target for FUZZ_SECONDS each (default 60), with a corpus kept under build/fuzz.
 # Only the fuzzers and what they link are built (with clang).
