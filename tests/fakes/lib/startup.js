@@ -9,7 +9,9 @@
 // Nothing else is ever written to stdout. The process exits on SIGTERM/SIGINT and
 // when stdin reaches EOF, so a fake whose parent test died does not linger.
 
-function parseArgs(argv) {
+// extra: options of one fake alone, { '--name': (value, opts) => void }, each
+// taking one value ("--name V" or "--name=V"); a handler throws on a bad value.
+function parseArgs(argv, extra = {}) {
   const opts = { port: 0, host: '127.0.0.1', ignoreStdin: false, verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -23,6 +25,8 @@ function parseArgs(argv) {
     else if (a.startsWith('--host=')) opts.host = a.slice(7);
     else if (a === '--ignore-stdin') opts.ignoreStdin = true;
     else if (a === '--verbose') opts.verbose = true;
+    else if (Object.hasOwn(extra, a)) extra[a](next(), opts);
+    else if (a.includes('=') && Object.hasOwn(extra, a.slice(0, a.indexOf('=')))) extra[a.slice(0, a.indexOf('='))](a.slice(a.indexOf('=') + 1), opts);
     else throw new Error(`unknown argument: ${a}`);
   }
   if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error('--port must be 0..65535');
@@ -30,11 +34,12 @@ function parseArgs(argv) {
 }
 
 // app: { server, setOrigin(origin), afterListen?({host, originHost}) -> extra
-// announcement fields, shutdown?() }
-async function runMain(makeApp, argv = process.argv.slice(2)) {
+// announcement fields, shutdown?() }. makeApp gets { debug, opts } (opts holds
+// what the extra options set).
+async function runMain(makeApp, argv = process.argv.slice(2), extraOptions = {}) {
   let opts;
   try {
-    opts = parseArgs(argv);
+    opts = parseArgs(argv, extraOptions);
   } catch (err) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
@@ -64,7 +69,7 @@ async function runMain(makeApp, argv = process.argv.slice(2)) {
     process.stdin.resume();
   }
 
-  app = await makeApp({ debug });
+  app = await makeApp({ debug, opts });
   await new Promise((resolve, reject) => {
     app.server.once('error', reject);
     app.server.listen(opts.port, opts.host, resolve);
