@@ -188,6 +188,22 @@ int WaitForShutdownSignal(const std::function<void()>& on_hangup) {
   }
 }
 
+void WaitOutShutdownDelay(std::chrono::seconds delay) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  const auto until = std::chrono::steady_clock::now() + delay;
+  for (auto left = until - std::chrono::steady_clock::now(); left.count() > 0;
+       left = until - std::chrono::steady_clock::now()) {
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(left);
+    const timespec wait{.tv_sec = static_cast<time_t>(seconds.count()),
+                        .tv_nsec = static_cast<long>(std::chrono::nanoseconds(left - seconds).count())};
+    const int signal = sigtimedwait(&set, nullptr, &wait);
+    if (signal == SIGTERM || signal == SIGINT) return;  // asked again: stop now
+  }
+}
+
 void BlockShutdownSignals() {
   sigset_t set;
   sigemptyset(&set);
@@ -344,9 +360,17 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
   }
 
   const int signal = WaitForShutdownSignal([&] { ReloadCertificate(log, tls.get()); });
+  // SIGTERM comes from a process manager, maybe with a load balancer in front that still sends
+  // requests here until its health check sees /readyz fail; SIGINT is someone at a terminal.
+  const std::chrono::seconds delay = signal == SIGTERM ? config.server.shutdown_delay : std::chrono::seconds(0);
   log.Info("serve.stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"},
+                              {"delay_seconds", static_cast<std::int64_t>(delay.count())},
                               {"grace_seconds", static_cast<std::int64_t>(config.server.shutdown_grace.count())}});
-  shutting_down = true;
+  shutting_down = true;  // /readyz: 503 shutting_down
+  if (delay.count() > 0) {
+    server.BeginDrain();
+    WaitOutShutdownDelay(delay);
+  }
   services.relays.Stop();  // its channels are answered now: they reconnect to another process
   server.Shutdown(config.server.shutdown_grace);
   services.sync_engine.Stop(config.server.shutdown_grace);

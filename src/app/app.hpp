@@ -1,6 +1,7 @@
 // app: wiring only. Builds every component from the Config and owns their start and stop order.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -44,6 +45,8 @@ void BlockShutdownSignals();
 void UnblockShutdownSignals();
 // With them blocked: returns SIGTERM or SIGINT; each SIGHUP before that runs on_hangup and waits on.
 int WaitForShutdownSignal(const std::function<void()>& on_hangup);
+// With them blocked: waits for delay, or less if SIGTERM or SIGINT comes meanwhile.
+void WaitOutShutdownDelay(std::chrono::seconds delay);
 
 // Two malloc arenas for the whole process, set before any thread exists. glibc gives threads
 // arenas of their own (up to 8 per core), and the sync's threads each keep the high-water mark

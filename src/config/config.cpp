@@ -248,6 +248,7 @@ const std::vector<KeyDef>& Keys() {
       SecondsKey("server.idle_timeout_seconds", &C::server, &ServerConfig::idle_timeout, 1, 3600),
       SecondsKey("server.write_timeout_seconds", &C::server, &ServerConfig::write_timeout, 1, 600),
       SecondsKey("server.shutdown_grace_seconds", &C::server, &ServerConfig::shutdown_grace, 0, 300),
+      SecondsKey("server.shutdown_delay_seconds", &C::server, &ServerConfig::shutdown_delay, 0, 300),
       IntKey("server.max_connections", &C::server, &ServerConfig::max_connections, 16, 1'000'000),
       IntKey("server.max_connections_per_ip", &C::server, &ServerConfig::max_connections_per_ip, 0, 1'000'000),
       TextKey("database.url", &C::database, &DatabaseConfig::url, Emptiness::allowed),

@@ -35,6 +35,10 @@ struct ServerConfig {
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds write_timeout{30};
   std::chrono::seconds shutdown_grace{25};
+  // After SIGTERM, before the listeners close: /readyz says shutting_down, every answer closes its
+  // connection, new connections are still served, so that a load balancer notices and stops
+  // sending here before anything it sends is refused or reset.
+  std::chrono::seconds shutdown_delay{5};
   // Open client connections in all, and from one client address (0: no cap per address; the cap
   // per address is off behind a proxy, limits.trusted_proxy_hops > 0, where every connection
   // comes from the proxy).

@@ -140,7 +140,8 @@ struct Server::Impl {
   core::Logger log;
   HttpMetrics& metrics;
   ConnectionLimits connection_limits;
-  std::atomic<bool> draining{false};
+  std::atomic<bool> draining{false};  // answers end their connections (BeginDrain, Shutdown)
+  std::atomic<bool> closing{false};   // idle connections close too (Shutdown)
   std::atomic<bool> stopped{false};
   std::mutex sessions_mutex;
   std::condition_variable sessions_changed;
@@ -178,6 +179,7 @@ struct Listener {
   }
 
   void Accept();
+  void AcceptQueued();
   void StartSession(tcp::socket&& socket);
 
   Server::Impl& server;
@@ -247,7 +249,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     Lowest().expires_after(server_.options.header_timeout);
     stream_.async_handshake(net::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
       if (ec) return self->HandshakeFailed(ec);
-      if (self->server_.draining) return self->Finish("shutdown");
+      // Accepted, even during a shutdown: its client has a request to send.
       self->ReadHeader(/*deadline_set=*/true);
     });
   }
@@ -273,7 +275,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void WaitForNextRequest() {
-    if (server_.draining) return Finish("shutdown");
+    // While draining, an answer that still promised keep-alive (draining began as it was written)
+    // is kept: the client may be sending on it already. Its next answer says close.
+    if (server_.closing) return Finish("shutdown");
     if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
     state_ = State::idle;
     Lowest().expires_after(server_.options.idle_timeout);
@@ -608,17 +612,33 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
 void Listener::Accept() {
   acceptor.async_accept(server.NextContext(), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-    if (ec) {
-      // Out of descriptors or similar: say so, wait a little, keep serving the connections we have.
-      server.log.Warn("http.accept_failed", {{"listener", name}, {"error", ec.message()}});
-      retry_timer.expires_after(std::chrono::milliseconds(100));
-      retry_timer.async_wait([this](beast::error_code) { Accept(); });
+    if (ec == net::error::operation_aborted) return;
+    if (!ec) {
+      // Even when the listener has closed meanwhile: dropping the socket would reset a client
+      // whose request is on its way.
+      StartSession(std::move(socket));
+      if (acceptor.is_open()) Accept();
       return;
     }
-    StartSession(std::move(socket));
-    Accept();
+    if (!acceptor.is_open()) return;
+    // Out of descriptors or similar: say so, wait a little, keep serving the connections we have.
+    server.log.Warn("http.accept_failed", {{"listener", name}, {"error", ec.message()}});
+    retry_timer.expires_after(std::chrono::milliseconds(100));
+    retry_timer.async_wait([this](beast::error_code) { Accept(); });
   });
+}
+
+// Connections the system has completed but we have not accepted yet are reset when the listening
+// socket closes, with their requests already sent (a load balancer sees a reset it must not
+// retry for a POST): take them in before closing. At most a backlog's worth, so that a flood of
+// new connections cannot hold the shutdown here.
+void Listener::AcceptQueued() {
+  beast::error_code ec;
+  acceptor.non_blocking(true, ec);
+  for (int taken = 0; !ec && taken < net::socket_base::max_listen_connections; ++taken) {
+    tcp::socket socket = acceptor.accept(server.NextContext(), ec);
+    if (!ec) StartSession(std::move(socket));
+  }
 }
 
 void Listener::StartSession(tcp::socket&& socket) {
@@ -678,6 +698,10 @@ std::uint16_t Server::port(const std::string& name) const {
 
 bool Server::draining() const { return impl_->draining; }
 
+void Server::BeginDrain() {
+  impl_->draining = true;
+}
+
 void Server::Start() {
   for (auto& context : impl_->contexts) impl_->work.push_back(net::make_work_guard(*context));
   impl_->workers = std::make_unique<net::thread_pool>(static_cast<std::size_t>(std::max(1, impl_->options.worker_threads)));
@@ -692,9 +716,11 @@ void Server::Start() {
 void Server::Shutdown(std::chrono::milliseconds grace) {
   if (impl_->stopped.exchange(true)) return;
   impl_->draining = true;
+  impl_->closing = true;
   if (impl_->threads.empty()) return;  // never started
   for (auto& l : impl_->listeners) {
     net::post(l->acceptor.get_executor(), [listener = l.get()] {
+      listener->AcceptQueued();
       beast::error_code ec;
       listener->acceptor.close(ec);
       listener->retry_timer.cancel();

@@ -71,11 +71,20 @@ class Server {
   // Starts the I/O threads and the worker pool; returns at once.
   void Start();
 
-  // Graceful stop: stop accepting, close idle keep-alive connections, let requests in flight
-  // finish (their responses say Connection: close) until grace runs out, then close what is left.
-  // Blocks until every thread has stopped. Idempotent.
+  // The first step of a graceful stop behind a load balancer: from now on every answer says
+  // Connection: close and ends its connection, while the listeners keep accepting and idle
+  // keep-alive connections stay open until their next request. What a balancer that has not yet
+  // seen the process leave (its health check) still sends is served, and no connection it may be
+  // sending on is closed under it. Returns at once; Shutdown follows.
+  void BeginDrain();
+
+  // Graceful stop: take in the connections the system has already completed, stop accepting,
+  // close idle keep-alive connections, let requests in flight finish (their responses say
+  // Connection: close) until grace runs out, then close what is left. Blocks until every thread
+  // has stopped. Idempotent.
   void Shutdown(std::chrono::milliseconds grace);
 
+  // BeginDrain or Shutdown has been called.
   bool draining() const;
 
   struct Impl;

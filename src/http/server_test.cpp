@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <latch>
+#include <memory>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "core/blocking.hpp"
 #include "support/raw_http.hpp"
@@ -254,6 +258,102 @@ TEST_F(ServerTest, ShutdownClosesIdleKeepAliveConnections) {
   auto shutdown = std::async(std::launch::async, [this] { server_->Shutdown(30s); });
   EXPECT_TRUE(c.WaitForClose(10s));
   shutdown.get();  // returns once no connection is left, well before the grace period
+}
+
+// One I/O thread (the acceptor's too), which a request to /hold keeps busy until released, and
+// keep-alive connections that stay open for as long as a test needs.
+class ServerDrainTest : public testing::ServerFixture {
+ protected:
+  void SetUp() override {
+    router_.Add({.method = "GET",
+                 .pattern = "/hello",
+                 .auth = {AuthKind::none},
+                 .execution = Execution::io_thread,
+                 .handler = [](Request&) { return Response::Text(200, "hello"); }});
+    router_.Add({.method = "GET",
+                 .pattern = "/hold",
+                 .auth = {AuthKind::none},
+                 .execution = Execution::io_thread,
+                 .handler = [this](Request&) {
+                   held_.count_down();
+                   release_.get_future().wait();
+                   return Response::Text(200, "released");
+                 }});
+    ServerOptions options = TestOptions();
+    options.io_threads = 1;
+    options.idle_timeout = 60s;
+    StartServer(options);
+  }
+  void TearDown() override {
+    Release();
+    ServerFixture::TearDown();
+  }
+  void Release() {
+    if (!released_.exchange(true)) release_.set_value();
+  }
+
+  static constexpr std::string_view kHello = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::latch held_{1};
+  std::promise<void> release_;
+  std::atomic<bool> released_{false};
+};
+
+// Behind a load balancer that has not yet noticed the drain (its health check), new connections
+// are served, and a keep-alive connection it holds is not closed under it: its next request is
+// answered, with Connection: close.
+TEST_F(ServerDrainTest, DrainingServesNewConnectionsAndKeepsIdleOnesUntilTheirNextAnswer) {
+  RawConnection idle(port_);
+  ASSERT_TRUE(idle.Send(kHello));
+  ASSERT_TRUE(idle.ReadResponse().has_value());
+
+  server_->BeginDrain();
+  EXPECT_TRUE(server_->draining());
+  RawConnection fresh(port_);
+  ASSERT_TRUE(fresh.connected());
+  ASSERT_TRUE(fresh.Send(kHello));
+  const auto answer = fresh.ReadResponse();
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_EQ(answer->Header("Connection"), "close");
+  EXPECT_TRUE(fresh.WaitForClose(10s));
+
+  EXPECT_FALSE(idle.WaitForClose(300ms)) << "the drain closed an idle keep-alive connection";
+  ASSERT_TRUE(idle.Send(kHello));
+  const auto next = idle.ReadResponse();
+  ASSERT_TRUE(next.has_value()) << "the idle connection's next request was not answered";
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ(next->Header("Connection"), "close");
+  EXPECT_TRUE(idle.WaitForClose(10s));
+  server_->Shutdown(30s);
+}
+
+// Connections the system completed before the listener closed, waiting to be accepted with their
+// requests sent, are answered rather than reset (a reset POST is lost: no balancer retries it).
+TEST_F(ServerDrainTest, ShutdownAnswersConnectionsWaitingToBeAccepted) {
+  auto holder = std::async(std::launch::async, [this] { return HttpGet(port_, "/hold"); });
+  held_.wait();  // from now on nothing is accepted until the release
+  std::vector<std::unique_ptr<RawConnection>> waiting;
+  for (int i = 0; i < 3; ++i) {
+    waiting.push_back(std::make_unique<RawConnection>(port_));
+    ASSERT_TRUE(waiting.back()->connected());
+    ASSERT_TRUE(waiting.back()->Send(kHello));
+  }
+  auto shutdown = std::async(std::launch::async, [this] { server_->Shutdown(30s); });
+  while (!server_->draining()) std::this_thread::sleep_for(1ms);
+  // Only for the order of events: the listener's close is queued behind the held thread.
+  std::this_thread::sleep_for(100ms);
+  Release();
+  for (auto& c : waiting) {
+    const auto r = c->ReadResponse();
+    ASSERT_TRUE(r.has_value()) << "a connection waiting to be accepted was reset";
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->Header("Connection"), "close");
+  }
+  const auto held = holder.get();
+  ASSERT_TRUE(held.has_value());
+  EXPECT_EQ(held->body, "released");
+  shutdown.get();
+  EXPECT_FALSE(RawConnection(port_).connected());
 }
 
 TEST(ServerListen, PortInUseIsAClearStartupError) {

@@ -119,11 +119,15 @@ class E2ETest : public ::testing::Test {
   std::filesystem::path data_dir() const { return dir_ / "pg"; }
   std::filesystem::path keyring() const { return dir_ / "keyring.json"; }
 
+  // No shutdown delay: no load balancer is told about a test's process (the rolling restart test
+  // sets one).
   std::vector<std::string> Env(std::vector<std::string> extra = {}) const {
     std::vector<std::string> env = {"TCJ_DATABASE_DATA_DIR=" + data_dir().string(),
                                     "TCJ_SECRETS_KEYRING_FILE=" + keyring().string(),
-                                    "TCJ_SERVER_LISTEN=127.0.0.1:0", "TCJ_SERVER_METRICS_LISTEN=127.0.0.1:0",
-                                    "TCJ_SERVER_SHUTDOWN_GRACE_SECONDS=5"};
+                                    "TCJ_SERVER_LISTEN=127.0.0.1:0",
+                                    "TCJ_SERVER_METRICS_LISTEN=127.0.0.1:0",
+                                    "TCJ_SERVER_SHUTDOWN_GRACE_SECONDS=5",
+                                    "TCJ_SERVER_SHUTDOWN_DELAY_SECONDS=0"};
     env.insert(env.end(), extra.begin(), extra.end());
     return env;
   }

@@ -19,6 +19,10 @@ NodeFake::NodeFake(const std::string& script, const std::filesystem::path& work_
   }
   std::smatch m;
   if (std::regex_search(*out, m, std::regex(R"re("port":(\d+))re"))) port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+  control_port_ = port_;
+  if (std::regex_search(*out, m, std::regex(R"re("controlOrigin":"http://127\.0\.0\.1:(\d+)")re"))) {
+    control_port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+  }
 }
 
 NodeFake::~NodeFake() {
@@ -30,7 +34,7 @@ NodeFake::~NodeFake() {
 
 nlohmann::json NodeFake::Call(const std::string& method, const std::string& path, const std::string& body,
                               int* status) {
-  http::ClientRequest request{.method = method, .url = base() + path};
+  http::ClientRequest request{.method = method, .url = "http://127.0.0.1:" + std::to_string(control_port_) + path};
   request.headers.Set("Accept", "application/json");
   if (!body.empty()) {
     request.headers.Set("Content-Type", "application/json");

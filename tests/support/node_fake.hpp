@@ -1,5 +1,5 @@
-// Test support: the Node fakes of tests/fakes (Atlassian cloud, TeamCity) as child processes,
-// with a small JSON client for their control APIs.
+// Test support: the Node fakes of tests/fakes (Atlassian cloud, TeamCity, the proxy and the load
+// balancer) as child processes, with a small JSON client for their control APIs.
 #pragma once
 
 #include <filesystem>
@@ -15,12 +15,16 @@ namespace tcj::testing {
 
 class NodeFake {
  public:
-  // script: "atlassian" or "teamcity". Fails the test (ADD_FAILURE) when the fake does not start.
+  // script: the fake's folder ("atlassian", "teamcity", "proxy", "balancer"). Fails the test
+  // (ADD_FAILURE) when the fake does not start.
   NodeFake(const std::string& script, const std::filesystem::path& work_dir);
   ~NodeFake();
 
   std::uint16_t port() const { return port_; }
   std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Where Get/Post/Delete go: port(), or the control listener of a fake that announces one
+  // ("controlOrigin", the balancer: its own port forwards every path).
+  std::uint16_t control_port() const { return control_port_; }
 
   // JSON calls to the fake (its control API or its public routes); the body of the answer, parsed
   // when it is JSON; status in *status when given.
@@ -32,6 +36,7 @@ class NodeFake {
   nlohmann::json Call(const std::string& method, const std::string& path, const std::string& body, int* status);
   std::unique_ptr<ChildProcess> process_;
   std::uint16_t port_ = 0;
+  std::uint16_t control_port_ = 0;
   std::shared_ptr<http::HttpClient> client_;
 };
 

@@ -116,22 +116,24 @@ class Forwarder {
       if (client.gone) return;
       last = r;
       u.lastError = `${r.kind}: ${r.error.code || r.error.message}`;
-      this.debug(`balancer: ${req.method} ${req.url} on ${u.address}: ${u.lastError}`);
+      this.debug(`balancer: ${req.method} ${req.url} on ${u.address}: ${u.lastError}${r.reused ? ' (pooled connection)' : ''}`);
+      const retry = () => this.upstreams.recordRetry({ method: req.method, path: req.url, upstream: u.address, error: u.lastError, pooledConnection: r.reused });
       if (r.kind === 'refused') {
         u.counts.refused++;
         this.upstreams.refused(u);
+        retry();
         continue;
       }
       if (r.kind === 'reset') {
         u.counts.resets++;
-        if (IDEMPOTENT.has(req.method)) continue;
+        if (IDEMPOTENT.has(req.method)) { retry(); continue; }
         break;
       }
       u.counts.errors++;
       break;
     }
     t.failures++;
-    const why = last ? `${last.kind} (${last.error.code || last.error.message})` : 'no upstream';
+    const why = last ? `${last.kind} (${last.error.code || last.error.message}${last.reused ? ', pooled connection' : ''})` : 'no upstream';
     this.upstreams.recordFailure({ method: req.method, path: req.url, tried: tried.map((u) => u.address), error: why });
     const status = last && last.kind === 'timeout' ? 504 : 502;
     this.count(status);
@@ -139,7 +141,8 @@ class Forwarder {
   }
 
   // One try on one upstream -> { kind: 'answered' } once the answer has been passed on
-  // (or cut short), else { kind: 'refused'|'reset'|'timeout'|'error', error }.
+  // (or cut short), else { kind: 'refused'|'reset'|'timeout'|'error', error, reused }
+  // (reused: the try went on a pooled connection).
   attempt(u, req, res, body, headers, client) {
     return new Promise((resolve) => {
       const up = http.request({ host: u.host, port: u.port, method: req.method, path: req.url, headers, agent: this.agent, setHost: false });
@@ -187,7 +190,7 @@ class Forwarder {
         if (timedOut) kind = 'timeout';
         else if (!connected) kind = 'refused';
         else if (!gotBytes && RESET_CODES.has(error.code)) kind = 'reset';
-        resolve({ kind, error });
+        resolve({ kind, error, reused: up.reusedSocket });
       });
       up.end(body);
     });

@@ -4,7 +4,7 @@
 // again) and the counters the tests read.
 const http = require('node:http');
 
-const MAX_RECENT_FAILURES = 200;
+const MAX_RECENT = 200; // entries kept in recentFailures and recentRetries
 
 // "127.0.0.1:8080", "[::1]:8080" or "8080" (loopback) -> { host, port, address }.
 function parseUpstream(text) {
@@ -29,6 +29,11 @@ function zeroCounts() {
   // refused: connects that failed; resets: connections closed before any response byte;
   // errors: anything else (timeouts, a response cut short).
   return { sent: 0, answered: 0, refused: 0, resets: 0, errors: 0, healthChecks: 0, healthFailures: 0 };
+}
+
+function remember(list, entry) {
+  list.push({ time: new Date().toISOString(), ...entry });
+  if (list.length > MAX_RECENT) list.shift();
 }
 
 class Upstream {
@@ -79,6 +84,7 @@ class Upstreams {
   resetCounts() {
     this.totals = { requests: 0, answered: 0, retries: 0, failures: 0, inFlight: 0, byStatus: {} };
     this.recentFailures = [];
+    this.recentRetries = [];
     for (const u of this.list) u.counts = zeroCounts();
   }
 
@@ -112,14 +118,12 @@ class Upstreams {
     if (this.settings.downAfterRefusalMs > 0) u.downUntil = Date.now() + this.settings.downAfterRefusalMs;
   }
 
-  recordFailure(entry) {
-    this.recentFailures.push({ time: new Date().toISOString(), ...entry });
-    if (this.recentFailures.length > MAX_RECENT_FAILURES) this.recentFailures.shift();
-  }
+  recordFailure(entry) { remember(this.recentFailures, entry); }
+  recordRetry(entry) { remember(this.recentRetries, entry); }
 
   stats() {
     const now = Date.now();
-    return { ...this.totals, upstreams: this.list.map((u) => u.view(now)), recentFailures: this.recentFailures };
+    return { ...this.totals, upstreams: this.list.map((u) => u.view(now)), recentFailures: this.recentFailures, recentRetries: this.recentRetries };
   }
 
   // (Re)starts or stops the health checks after a settings change.

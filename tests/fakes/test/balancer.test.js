@@ -142,6 +142,9 @@ test('a refused connect is retried on the next upstream, for a POST too, and kee
   assert.equal(d.available, false);
   assert.ok(d.downForMs > 0);
   assert.match(d.lastError, /refused: ECONNREFUSED/);
+  assert.equal(s.recentRetries.length, 1);
+  assert.deepEqual([s.recentRetries[0].method, s.recentRetries[0].path, s.recentRetries[0].upstream], ['POST', '/created/one', dead]);
+  assert.equal(s.recentRetries[0].pooledConnection, false);
 
   // With a short window it is tried again once the window is over.
   const dead2 = await closedPort();
