@@ -28,7 +28,6 @@ using e2e::kExecutable;
 using e2e::PgCtl;
 using e2e::StartCluster;
 using e2e::StatusOf;
-using testing::ChildProcess;
 using testing::HttpGet;
 using testing::RunCommand;
 
@@ -65,6 +64,49 @@ TEST_F(ServeE2E, EmbeddedDefaultBecomesReadyAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(*code, 0) << serve_->Output();
   // It started the embedded cluster, so it stopped it too.
   EXPECT_NE(PgCtl(data_dir(), {"status"}).exit_code, 0);
+}
+
+// After SIGTERM, for server.shutdown_delay_seconds, /readyz says shutting_down while everything
+// else is still served (a load balancer takes the machine out before it stops accepting): new
+// connections, and a kept-alive one whose next answer closes it. A second SIGTERM ends the delay;
+// SIGINT (Ctrl-C) skips it. The delay here is longer than any test waits.
+TEST_F(ServeE2E, AfterSigtermServesOnNotReadyUntilTheDelayEndsOrASecondSignal) {
+  Migrate();
+  Serve({"TCJ_SERVER_SHUTDOWN_DELAY_SECONDS=300"});
+  testing::RawConnection kept(public_port_);
+  const std::string healthz = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  ASSERT_TRUE(kept.Send(healthz));
+  ASSERT_TRUE(kept.ReadResponse().has_value());
+
+  serve_->Signal(SIGTERM);
+  ASSERT_TRUE(EventuallyStatus(public_port_, "/readyz", 503, 60s)) << serve_->Output();
+  const auto not_ready = HttpGet(public_port_, "/readyz");
+  ASSERT_TRUE(not_ready.has_value());
+  EXPECT_NE(not_ready->body.find("shutting_down"), std::string::npos) << not_ready->body;
+  testing::RawConnection fresh(public_port_);
+  ASSERT_TRUE(fresh.Send(healthz));
+  const auto served = fresh.ReadResponse();
+  ASSERT_TRUE(served.has_value()) << "a new connection was not served during the delay";
+  EXPECT_EQ(served->status, 200);
+  EXPECT_EQ(served->Header("Connection"), "close");
+  ASSERT_TRUE(kept.Send(healthz));
+  const auto next = kept.ReadResponse();
+  ASSERT_TRUE(next.has_value()) << "the kept-alive connection was closed during the delay";
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ(next->Header("Connection"), "close");
+  EXPECT_TRUE(kept.WaitForClose(10s));
+
+  serve_->Signal(SIGTERM);
+  auto code = serve_->WaitForExit(60s);
+  ASSERT_TRUE(code.has_value()) << "a second SIGTERM did not end the delay";
+  EXPECT_EQ(*code, 0) << serve_->Output();
+  EXPECT_NE(serve_->Output().find("\"delay_seconds\":300"), std::string::npos) << serve_->Output();
+
+  Serve({"TCJ_SERVER_SHUTDOWN_DELAY_SECONDS=300"});
+  serve_->Signal(SIGINT);
+  code = serve_->WaitForExit(60s);
+  ASSERT_TRUE(code.has_value()) << "SIGINT waited for the delay";
+  EXPECT_EQ(*code, 0) << serve_->Output();
 }
 
 TEST_F(ServeE2E, ServeRefusesADatabaseThatIsBehind) {

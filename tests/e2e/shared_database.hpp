@@ -35,8 +35,8 @@ class SharedTestDatabase {
     for (const auto& [key, value] : admin->EffectiveParameters()) {
       if (key == "host" || key == "port" || key == "dbname") runtime += " " + key + "=" + value;
     }
-    return {"TCJ_DATABASE_URL=" + runtime,
-            "TCJ_DATABASE_MIGRATE_URL=" + std::string(std::getenv("TEAMCITY_JIRA_TEST_PG")),
+    const char* migrate = std::getenv("TEAMCITY_JIRA_TEST_PG");
+    return {"TCJ_DATABASE_URL=" + runtime, "TCJ_DATABASE_MIGRATE_URL=" + std::string(migrate != nullptr ? migrate : ""),
             "TCJ_DATABASE_SCHEMA=" + schema_, "TCJ_DATABASE_POOL_SIZE=8"};
   }
 
