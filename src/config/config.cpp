@@ -537,15 +537,15 @@ core::Status ReadEnvironment(const Environment& env, std::vector<Setting>& setti
 // be a standby, unless it asks for the one that takes writes: then the service would start on a
 // server it cannot write to, and would not follow a failover.
 bool ListsHostsWithoutAskingForThePrimary(const std::string& url) {
-  static const std::regex host_list(R"((^|[\s?&])host\s*=\s*'?[^\s&',]*,)");
-  static const std::regex asks_for_primary(R"(target_session_attrs\s*=\s*'?(read-write|primary)\b)");
-  bool several = std::regex_search(url, host_list);
+  static const std::regex kHostList(R"((^|[\s?&])host\s*=\s*'?[^\s&',]*,)");
+  static const std::regex kAsksForPrimary(R"(target_session_attrs\s*=\s*'?(read-write|primary)\b)");
+  bool several = std::regex_search(url, kHostList);
   if (const auto scheme = url.find("://"); scheme != std::string::npos) {
     std::string authority = url.substr(scheme + 3, url.find_first_of("/?", scheme + 3) - scheme - 3);
     if (const auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
     several = several || authority.find(',') != std::string::npos;
   }
-  return several && !std::regex_search(url, asks_for_primary);
+  return several && !std::regex_search(url, kAsksForPrimary);
 }
 
 core::Status CheckCombinations(const Config& c) {

@@ -13,10 +13,9 @@
 #include <set>
 #include <sstream>
 
-#include "core/random.hpp"
 #include "db/connection.hpp"
 #include "relay_support.hpp"
-#include "support/pg_test.hpp"
+#include "shared_database.hpp"
 #include "sync_fixture.hpp"
 
 namespace tcj {
@@ -489,35 +488,13 @@ TEST_F(FaultsE2E, SigtermFinishesRequestsInFlightReleasesJobsAndExitsZero) {
 // the same result as a fault-free run.
 class TwoProcessesE2E : public FaultsE2E {
  protected:
-  void SetUp() override {
-    FaultsE2E::SetUp();
-    schema_ = "e2e_" + core::RandomHex(6);
-  }
   void TearDown() override {
     other_.process.reset();
     FaultsE2E::TearDown();
-    admin_.reset();
-    if (std::getenv("TEAMCITY_JIRA_TEST_PG") == nullptr) return;
-    auto admin = db::Connection::Open(testing::TestAdminSettings());
-    admin->ExecScript("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
   }
 
-  // The service's database settings: the runtime role on the test cluster, this test's schema.
-  std::vector<std::string> DatabaseEnv() {
-    auto admin = db::Connection::Open(testing::TestAdminSettings());
-    std::string runtime = "user=tcj_app";
-    for (const auto& [key, value] : admin->EffectiveParameters()) {
-      if (key == "host" || key == "port" || key == "dbname") runtime += " " + key + "=" + value;
-    }
-    return {"TCJ_DATABASE_URL=" + runtime,
-            "TCJ_DATABASE_MIGRATE_URL=" + std::string(std::getenv("TEAMCITY_JIRA_TEST_PG")),
-            "TCJ_DATABASE_SCHEMA=" + schema_, "TCJ_DATABASE_POOL_SIZE=8"};
-  }
-
-  db::Connection& Admin() {
-    if (!admin_) admin_ = db::Connection::Open(testing::TestAdminSettings().WithSchema(schema_));
-    return *admin_;
-  }
+  std::vector<std::string> DatabaseEnv() const { return database_.Env(); }
+  db::Connection& Admin() { return database_.Admin(); }
 
   // Serve A (the address Jira knows: the load balancer's, in production) and B, one database.
   void StartTwo() {
@@ -549,8 +526,7 @@ class TwoProcessesE2E : public FaultsE2E {
     return static_cast<pid_t>(std::stol(owner.substr(owner.rfind(':') + 1)));
   }
 
-  std::string schema_;
-  std::unique_ptr<db::Connection> admin_;
+  e2e::SharedTestDatabase database_;
   e2e::ServeProcess other_;
   std::set<std::string> owners_;
 };

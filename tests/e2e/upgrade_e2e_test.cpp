@@ -16,9 +16,8 @@
 #include <regex>
 #include <thread>
 
-#include "core/random.hpp"
 #include "db/connection.hpp"
-#include "support/pg_test.hpp"
+#include "shared_database.hpp"
 #include "sync_fixture.hpp"
 
 namespace tcj {
@@ -146,39 +145,20 @@ class RequestLoop {
 
 class UpgradeE2E : public e2e::SyncFixture {
  protected:
-  void SetUp() override {
-    SyncFixture::SetUp();
-    schema_ = "e2e_" + core::RandomHex(6);
-  }
   void TearDown() override {
     next_.process.reset();
     SyncFixture::TearDown();
-    admin_.reset();
-    if (std::getenv("TEAMCITY_JIRA_TEST_PG") == nullptr) return;
-    auto admin = db::Connection::Open(testing::TestAdminSettings());
-    admin->ExecScript("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
   }
 
   // Both versions' settings: the runtime role on the test cluster, this test's schema, and no
   // request rate limit (the request loop is not what this test is about).
-  std::vector<std::string> DatabaseEnv() {
-    auto admin = db::Connection::Open(testing::TestAdminSettings());
-    std::string runtime = "user=tcj_app";
-    for (const auto& [key, value] : admin->EffectiveParameters()) {
-      if (key == "host" || key == "port" || key == "dbname") runtime += " " + key + "=" + value;
-    }
-    return {"TCJ_DATABASE_URL=" + runtime,
-            "TCJ_DATABASE_MIGRATE_URL=" + std::string(std::getenv("TEAMCITY_JIRA_TEST_PG")),
-            "TCJ_DATABASE_SCHEMA=" + schema_,
-            "TCJ_DATABASE_POOL_SIZE=8",
-            "TCJ_LIMITS_IP_REQUESTS_PER_SECOND=0",
-            "TCJ_LIMITS_TENANT_REQUESTS_PER_SECOND=0"};
+  std::vector<std::string> DatabaseEnv() const {
+    auto env = database_.Env();
+    env.insert(env.end(), {"TCJ_LIMITS_IP_REQUESTS_PER_SECOND=0", "TCJ_LIMITS_TENANT_REQUESTS_PER_SECOND=0"});
+    return env;
   }
 
-  db::Connection& Admin() {
-    if (!admin_) admin_ = db::Connection::Open(testing::TestAdminSettings().WithSchema(schema_));
-    return *admin_;
-  }
+  db::Connection& Admin() { return database_.Admin(); }
 
   // The serve registry: pid -> "version/known migration".
   std::map<pid_t, std::string> Registered() {
@@ -189,8 +169,7 @@ class UpgradeE2E : public e2e::SyncFixture {
     return out;
   }
 
-  std::string schema_;
-  std::unique_ptr<db::Connection> admin_;
+  e2e::SharedTestDatabase database_;
   e2e::ServeProcess next_;
 };
 
@@ -240,7 +219,7 @@ TEST_F(UpgradeE2E, RollingFromNToTheNextReleaseWhileServingAndSyncingRefusesAndL
   EXPECT_TRUE(Admin()
                   .Exec("SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'builds' "
                         "AND column_name = 'upgrade_test_note'",
-                        std::array<db::Param, 1>{schema_})
+                        std::array<db::Param, 1>{database_.schema()})
                   .size() == 1);
   EXPECT_EQ(e2e::StatusOf(port_n, "/readyz"), 200) << "N does not mind a schema that only expanded";
 
