@@ -52,12 +52,15 @@ REVOKE EXECUTE ON FUNCTION serve_process_register(text, integer, text, integer) 
 GRANT EXECUTE ON FUNCTION serve_process_register(text, integer, text, integer) TO tcj_app;
 
 -- The process is alive. False when its row is gone (pruned after the process was stalled for a
--- while, or a database restored from a backup): the caller registers again. Prunes the stale.
+-- while, or a database restored from a backup) or already stale: the caller registers again, through
+-- the migration lock, so a process that a running migrate counts as gone cannot come back in the
+-- middle of it. Prunes the stale.
 CREATE FUNCTION serve_process_heartbeat(p_process uuid) RETURNS boolean
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path FROM CURRENT
   AS $$
 BEGIN
-  UPDATE serve_processes SET heartbeat_at = now() WHERE process_id = p_process;
+  UPDATE serve_processes SET heartbeat_at = now()
+   WHERE process_id = p_process AND heartbeat_at >= now() - serve_process_stale_after();
   IF NOT FOUND THEN
     RETURN false;
   END IF;

@@ -265,7 +265,8 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
       log.With({{"component", "monitoring"}}));
 
   // A role that row level security does not bind is refused now, or as soon as the database
-  // answers: the process stops instead of serving every site's rows to whoever breaks in.
+  // answers: the process stops instead of serving every site's rows to whoever breaks in. So does
+  // an executable that a contracting migration has left behind.
   DatabaseHealth health(services.endpoints.runtime, required_version, static_cast<int>(migrations.size()),
                         log.With({{"component", "db.health"}}), services.metrics, [] { ::kill(::getpid(), SIGTERM); });
   // Registered before the first check: a contracting migration that a migrate applies from now on
@@ -379,6 +380,9 @@ int Serve(const config::Config& config, const core::Logger& log, const ServeOpti
   health.Stop();
   services.changes.Stop();
   if (health.state() == DatabaseState::unsafe_role) return Fail(log, "serve.unsafe_database_role", UnsafeRole(health));
+  if (health.state() == DatabaseState::schema_contracted) {
+    return Fail(log, "serve.schema_contracted", Contracted(health));
+  }
   log.Info("serve.stopped");
   return kExitOk;
 }

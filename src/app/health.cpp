@@ -25,13 +25,13 @@ std::string_view ToString(DatabaseState state) {
 }
 
 DatabaseHealth::DatabaseHealth(db::ConnectionSettings settings, int required_version, int known_version,
-                               core::Logger log, core::MetricsRegistry& metrics, std::function<void()> on_unsafe_role)
+                               core::Logger log, core::MetricsRegistry& metrics, std::function<void()> on_unfit)
     : settings_(std::move(settings)),
       required_version_(required_version),
       known_version_(known_version),
       log_(std::move(log)),
       ready_gauge_(metrics.AddGauge("db_ready", "1 when PostgreSQL is reachable and the schema is current.")),
-      on_unsafe_role_(std::move(on_unsafe_role)) {}
+      on_unfit_(std::move(on_unfit)) {}
 
 DatabaseHealth::~DatabaseHealth() { Stop(); }
 
@@ -116,7 +116,8 @@ void DatabaseHealth::Loop() {
   int failures = 0;
   while (true) {
     const DatabaseState s = CheckOnce();
-    if (s == DatabaseState::unsafe_role && on_unsafe_role_) on_unsafe_role_();
+    const bool unfit = s == DatabaseState::unsafe_role || s == DatabaseState::schema_contracted;
+    if (unfit && on_unfit_) on_unfit_();
     failures = s == DatabaseState::ready ? 0 : failures + 1;
     const std::chrono::milliseconds wait = failures == 0 ? std::chrono::seconds(2) : backoff.Delay(failures - 1);
     std::unique_lock lock(mutex_);

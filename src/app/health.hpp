@@ -34,11 +34,13 @@ std::string_view ToString(DatabaseState state);
 // changes, so an outage does not flood the log. Thread-safe.
 class DatabaseHealth {
  public:
-  // on_unsafe_role runs on the checking thread when the role is found unfit (the service stops).
+  // on_unfit runs on the checking thread when this process must not go on (the service stops): the
+  // role is unfit, or a contracting migration took the schema past what this executable knows (an
+  // old process that slipped past migrate's check of the registry stops within one check).
   // required_version: db::RequiredVersion of the executable's migrations; known_version: how many
   // it has.
   DatabaseHealth(db::ConnectionSettings settings, int required_version, int known_version, core::Logger log,
-                 core::MetricsRegistry& metrics, std::function<void()> on_unsafe_role = {});
+                 core::MetricsRegistry& metrics, std::function<void()> on_unfit = {});
   ~DatabaseHealth();
 
   // One check now, on the caller's thread.
@@ -62,7 +64,7 @@ class DatabaseHealth {
   int known_version_;
   core::Logger log_;
   core::Gauge& ready_gauge_;
-  std::function<void()> on_unsafe_role_;
+  std::function<void()> on_unfit_;
   std::string unsafe_role_reason_;  // guarded by mutex_
   std::string contracted_by_;       // guarded by mutex_
   std::unique_ptr<db::Connection> conn_;

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+#include <mutex>
+
 #include "app/database.hpp"
 #include "core/metrics.hpp"
 #include "support/capture_sink.hpp"
@@ -75,6 +78,22 @@ TEST_F(ContractedHealthTest, AContractingMigrationThisBuildLacksMakesItNotReady)
   EXPECT_EQ(ToString(DatabaseState::schema_contracted), "schema_contracted");
   // The executable that carries it (and knows both) is ready.
   EXPECT_EQ(Check(known_ + 2), DatabaseState::ready);
+}
+
+// An old process that started while a migrate ran (and so was not yet in the registry it checks)
+// stops itself once the contracting migration is in, instead of going on syncing beside it.
+TEST_F(ContractedHealthTest, AProcessLeftBehindByAContractingMigrationStopsItself) {
+  std::promise<void> stopped;
+  core::MetricsRegistry metrics;
+  DatabaseHealth health(RuntimeSettings(), known_, known_, log_, metrics, [&, once = std::make_shared<std::once_flag>()] {
+    std::call_once(*once, [&] { stopped.set_value(); });
+  });
+  health.Start();
+  ApplyNewer("0900_contract.sql", true);
+  EXPECT_EQ(stopped.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready)
+      << "the process went on with a schema contracted past it";
+  health.Stop();
+  EXPECT_EQ(health.state(), DatabaseState::schema_contracted);
 }
 
 }  // namespace

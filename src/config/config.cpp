@@ -5,7 +5,9 @@
 #include <charconv>
 #include <functional>
 #include <map>
-#include <regex>
+#include <string_view>
+#include <utility>
+#include <vector>
 #include <variant>
 
 #include <fmt/format.h>
@@ -533,19 +535,61 @@ core::Status ReadEnvironment(const Environment& env, std::vector<Setting>& setti
   return core::Ok();
 }
 
+// The key=value pairs of a libpq connection string, URL (its query) or key=value form, in order;
+// the last of a repeated key is the one libpq uses. Quoted values and percent-encoding are kept as
+// written: this reads keys, and commas in two of them.
+std::vector<std::pair<std::string, std::string>> ConnectionPairs(std::string_view url) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  const bool uri = url.starts_with("postgresql://") || url.starts_with("postgres://");
+  if (uri) {
+    const auto query = url.find('?');
+    url = query == std::string_view::npos ? std::string_view() : url.substr(query + 1);
+  }
+  std::size_t at = 0;
+  while (at < url.size()) {
+    const char separator = uri ? '&' : ' ';
+    std::size_t end = url.find(separator, at);
+    std::size_t eq = url.find('=', at);
+    if (!uri && eq != std::string_view::npos) {
+      // key = 'a value with spaces'
+      std::size_t value = eq + 1;
+      while (value < url.size() && url[value] == ' ') ++value;
+      if (value < url.size() && url[value] == '\'') end = url.find('\'', value + 1);
+      else end = url.find(' ', value);
+      if (end != std::string_view::npos && url[end] == '\'') ++end;
+    }
+    if (end == std::string_view::npos) end = url.size();
+    if (eq != std::string_view::npos && eq < end) {
+      std::string key(core::TrimAsciiSpace(url.substr(at, eq - at)));
+      std::string value(core::TrimAsciiSpace(url.substr(eq + 1, end - eq - 1)));
+      if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') value = value.substr(1, value.size() - 2);
+      pairs.emplace_back(std::move(key), std::move(value));
+    }
+    at = end + 1;
+  }
+  return pairs;
+}
+
 // A database URL naming several hosts (db1,db2) lets libpq keep the first that answers, which may
-// be a standby, unless it asks for the one that takes writes: then the service would start on a
-// server it cannot write to, and would not follow a failover.
+// be a standby, unless it asks for one that takes writes: then the service would start on a server
+// it cannot write to, and would not follow a failover. (`primary` is not enough: it accepts a
+// primary that a failover tool has made read-only before demoting it.)
 bool ListsHostsWithoutAskingForThePrimary(const std::string& url) {
-  static const std::regex kHostList(R"((^|[\s?&])host\s*=\s*'?[^\s&',]*,)");
-  static const std::regex kAsksForPrimary(R"(target_session_attrs\s*=\s*'?(read-write|primary)\b)");
-  bool several = std::regex_search(url, kHostList);
+  bool several = false;
   if (const auto scheme = url.find("://"); scheme != std::string::npos) {
     std::string authority = url.substr(scheme + 3, url.find_first_of("/?", scheme + 3) - scheme - 3);
     if (const auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
-    several = several || authority.find(',') != std::string::npos;
+    several = authority.find(',') != std::string::npos;
   }
-  return several && !std::regex_search(url, kAsksForPrimary);
+  std::string target_session_attrs;
+  for (const auto& [key, value] : ConnectionPairs(url)) {
+    if (key == "host" || key == "hostaddr") {
+      several = several || value.find(',') != std::string::npos || value.find("%2C") != std::string::npos ||
+                value.find("%2c") != std::string::npos;
+    }
+    if (key == "target_session_attrs") target_session_attrs = value;
+  }
+  return several && target_session_attrs != "read-write";
 }
 
 core::Status CheckCombinations(const Config& c) {

@@ -150,14 +150,19 @@ TEST_F(ConfigTest, AMultiHostDatabaseUrlMustAskForThePrimary) {
   for (const char* url : {"postgresql://tcj_app@db1,db2/teamcity_jira",
                           "postgresql://tcj_app:p%40ss@db1:5432,db2:5432/teamcity_jira?sslmode=require",
                           "postgresql:///teamcity_jira?host=db1,db2", "host=db1,db2 dbname=teamcity_jira",
-                          "postgresql://db1,db2/teamcity_jira?target_session_attrs=any"}) {
+                          "postgresql://db1,db2/teamcity_jira?target_session_attrs=any",
+                          "postgresql://db1,db2/teamcity_jira?target_session_attrs=primary",
+                          "postgresql://db1,db2/x?target_session_attrs=read-write&target_session_attrs=any",
+                          "postgresql:///x?host=db1%2Cdb2", "hostaddr=10.0.0.1,10.0.0.2 dbname=x",
+                          "host=db1,db2 application_name='target_session_attrs=read-write' dbname=x"}) {
     auto c = LoadConfig(std::nullopt, {{"TCJ_DATABASE_URL", url}});
     ASSERT_FALSE(c.ok()) << url;
     EXPECT_NE(c.error().message.find("target_session_attrs=read-write"), std::string::npos) << c.error().message;
   }
   EXPECT_FALSE(LoadConfig(std::nullopt, {{"TCJ_DATABASE_MIGRATE_URL", "postgresql://postgres@db1,db2/x"}}).ok());
   for (const char* url : {"postgresql://tcj_app@db1,db2/teamcity_jira?target_session_attrs=read-write",
-                          "postgresql://tcj_app@db1:5432,db2:5432/teamcity_jira?sslmode=require&target_session_attrs=primary",
+                          "postgresql://tcj_app@db1:5432,db2:5432/teamcity_jira?sslmode=require&target_session_attrs=read-write",
+                          "host = db1,db2  dbname = x target_session_attrs = 'read-write'",
                           "host=db1,db2 dbname=teamcity_jira target_session_attrs=read-write",
                           "postgresql://tcj_app@db1/teamcity_jira", "host=/run/postgresql dbname=teamcity_jira"}) {
     auto c = LoadConfig(std::nullopt, {{"TCJ_DATABASE_URL", url}});

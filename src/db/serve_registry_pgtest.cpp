@@ -129,6 +129,15 @@ TEST_F(ServeRegistryTest, AProcessSilentForThreeHeartbeatsIsIgnoredThenPruned) {
   EXPECT_FALSE(HeartbeatServe(pool(), gone));
 }
 
+// A process that a migrate already counts as gone cannot slip back in by beating: it registers
+// again, through the migration lock.
+TEST_F(ServeRegistryTest, AStaleProcessBeatsInVainAndMustRegisterAgain) {
+  const std::string stalled = Register("1.0.0", base_, 1001);
+  Silence(1001, 46);
+  EXPECT_FALSE(HeartbeatServe(pool(), stalled));
+  EXPECT_TRUE(Live().empty()) << "a stale row came back to life";
+}
+
 TEST_F(ServeRegistryTest, NoProcessRegistersWhileAMigrationRuns) {
   auto migrating = Connection::Open(testing::TestAdminSettings());
   migrating->Exec("SELECT pg_advisory_lock(8386663949246362209)");  // what Migrator::Run holds

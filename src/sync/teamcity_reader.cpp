@@ -108,8 +108,13 @@ core::Status TeamCityReader::Complete(BuildsById& builds, UnreadableBuilds& unre
   // builds do (the same pipeline in Jira: its internal id; the same environment rules).
   if (auto described = DescribeBuildTypes(builds); !described) return described;
 
-  // A build whose changes or parameters TeamCity answers unreadably is left out, as one whose page
-  // entry cannot be read: TeamCity's other answers about other builds still count.
+  // A build whose changes or parameters TeamCity answers with a field that cannot be read is left
+  // out, as one whose page entry cannot be read: TeamCity's other answers about other builds still
+  // count. An answer that is not JSON at all (a proxy's login page) or an error fails the poll, as
+  // any page would: it says nothing about this build.
+  auto one_field_wrong = [](const core::Error& error) {
+    return error.kind == core::ErrorKind::bad_payload && !error.field.empty();
+  };
   auto leave_out = [&](std::int64_t id, const char* field, const core::Error& error) {
     unreadable.push_back({id, field, error.message});
   };
@@ -123,7 +128,7 @@ core::Status TeamCityReader::Complete(BuildsById& builds, UnreadableBuilds& unre
       auto changes = client_->Changes(core::BuildId(id), context_.options.max_changes_per_build);
       if (changes) {
         build.changes = std::move(*changes);
-      } else if (changes.error().kind == core::ErrorKind::bad_payload) {
+      } else if (one_field_wrong(changes.error())) {
         leave_out(id, "changes", changes.error());
         left_out.push_back(id);
       } else if (changes.error().kind != core::ErrorKind::not_found) {
@@ -169,7 +174,7 @@ core::Status TeamCityReader::Complete(BuildsById& builds, UnreadableBuilds& unre
     const EnvironmentRule* rule = RuleFor(*build.build_type, mapping_.environment_rules);
     if (rule == nullptr || rule->parameter.empty() || build.Property(rule->parameter)) continue;
     auto value = client_->BuildParameter(core::BuildId(id), rule->parameter);
-    if (!value && value.error().kind == core::ErrorKind::bad_payload) {
+    if (!value && one_field_wrong(value.error())) {
       leave_out(id, "resultingProperties", value.error());
       left_out.push_back(id);
       continue;

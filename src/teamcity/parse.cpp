@@ -542,10 +542,10 @@ core::Result<T> ReadAnswer(simdjson::dom::parser& parser, std::string_view json,
   T out{};
   if (!read(reader, root, fields, out)) {
     core::Error error = Refused(what, reader.Detail());
-    if (reader.IsUnreadableBuild()) {
-      error.code = kUnreadableBuildCode;
-      error.field = reader.Field();
-    }
+    // The answer is JSON of the right kind with one field wrong: callers may leave out the one
+    // build it is about. (An answer that is not JSON at all, or an error, names no field.)
+    error.field = reader.Field();
+    if (reader.IsUnreadableBuild()) error.code = kUnreadableBuildCode;
     return error;
   }
   return out;

@@ -790,6 +790,17 @@ TEST(ParseChangesPage, List) {
   EXPECT_EQ(page->changes[2].date, "20160614T112247-0700");
 }
 
+// A build's changes with one field wrong name the field, so the sync leaves that one build out; an
+// answer that is not JSON (a proxy's login page) names none, and fails the poll as a page would.
+TEST(ParseChangesPage, AWrongFieldIsNamedAnAnswerThatIsNotJsonIsNot) {
+  const auto wrong = ParseChangesPage(R"({"count":1,"change":[{"id":"1","version":7}]})");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().field, "change[0].version") << wrong.error().message;
+  const auto html = ParseChangesPage("<html><body>Sign in</body></html>");
+  ASSERT_FALSE(html.ok());
+  EXPECT_EQ(html.error().field, "") << html.error().message;
+}
+
 TEST(ParseChangesPage, OneChangeWithFilesIsAPageOfOne) {
   auto page = ParseChangesPage(Fixture("changes_id_with_files.json"));
   ASSERT_TRUE(page.ok()) << page.error().message;
