@@ -85,9 +85,9 @@ TEST_F(ContractedHealthTest, AContractingMigrationThisBuildLacksMakesItNotReady)
 TEST_F(ContractedHealthTest, AProcessLeftBehindByAContractingMigrationStopsItself) {
   std::promise<void> stopped;
   core::MetricsRegistry metrics;
-  DatabaseHealth health(RuntimeSettings(), known_, known_, log_, metrics, [&, once = std::make_shared<std::once_flag>()] {
-    std::call_once(*once, [&] { stopped.set_value(); });
-  });
+  DatabaseHealth health(
+      RuntimeSettings(), known_, known_, log_, metrics,
+      [&, once = std::make_shared<std::once_flag>()] { std::call_once(*once, [&] { stopped.set_value(); }); });
   health.Start();
   ApplyNewer("0900_contract.sql", true);
   EXPECT_EQ(stopped.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready)

@@ -7,8 +7,8 @@
 #include <map>
 #include <string_view>
 #include <utility>
-#include <vector>
 #include <variant>
+#include <vector>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -554,8 +554,10 @@ std::vector<std::pair<std::string, std::string>> ConnectionPairs(std::string_vie
       // key = 'a value with spaces'
       std::size_t value = eq + 1;
       while (value < url.size() && url[value] == ' ') ++value;
-      if (value < url.size() && url[value] == '\'') end = url.find('\'', value + 1);
-      else end = url.find(' ', value);
+      if (value < url.size() && url[value] == '\'')
+        end = url.find('\'', value + 1);
+      else
+        end = url.find(' ', value);
       if (end != std::string_view::npos && url[end] == '\'') ++end;
     }
     if (end == std::string_view::npos) end = url.size();

@@ -160,11 +160,12 @@ TEST_F(ConfigTest, AMultiHostDatabaseUrlMustAskForThePrimary) {
     EXPECT_NE(c.error().message.find("target_session_attrs=read-write"), std::string::npos) << c.error().message;
   }
   EXPECT_FALSE(LoadConfig(std::nullopt, {{"TCJ_DATABASE_MIGRATE_URL", "postgresql://postgres@db1,db2/x"}}).ok());
-  for (const char* url : {"postgresql://tcj_app@db1,db2/teamcity_jira?target_session_attrs=read-write",
-                          "postgresql://tcj_app@db1:5432,db2:5432/teamcity_jira?sslmode=require&target_session_attrs=read-write",
-                          "host = db1,db2  dbname = x target_session_attrs = 'read-write'",
-                          "host=db1,db2 dbname=teamcity_jira target_session_attrs=read-write",
-                          "postgresql://tcj_app@db1/teamcity_jira", "host=/run/postgresql dbname=teamcity_jira"}) {
+  for (const char* url :
+       {"postgresql://tcj_app@db1,db2/teamcity_jira?target_session_attrs=read-write",
+        "postgresql://tcj_app@db1:5432,db2:5432/teamcity_jira?sslmode=require&target_session_attrs=read-write",
+        "host = db1,db2  dbname = x target_session_attrs = 'read-write'",
+        "host=db1,db2 dbname=teamcity_jira target_session_attrs=read-write", "postgresql://tcj_app@db1/teamcity_jira",
+        "host=/run/postgresql dbname=teamcity_jira"}) {
     auto c = LoadConfig(std::nullopt, {{"TCJ_DATABASE_URL", url}});
     EXPECT_TRUE(c.ok()) << url << ": " << c.error().message;
   }
