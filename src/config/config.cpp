@@ -602,8 +602,8 @@ core::Status CheckCombinations(const Config& c) {
       !c.database.url.starts_with("postgresql://") && c.database.url.find('=') == std::string::npos) {
     return ConfigError("database.url: expected postgresql://user@host/db or key=value connection settings");
   }
-  for (const auto& [name, url] : {std::pair{"database.url", &c.database.url},
-                                  std::pair{"database.migrate_url", &c.database.migrate_url}}) {
+  for (const auto& [name, url] :
+       {std::pair{"database.url", &c.database.url}, std::pair{"database.migrate_url", &c.database.migrate_url}}) {
     if (ListsHostsWithoutAskingForThePrimary(*url)) {
       return ConfigError(std::string(name) +
                          " lists several hosts: add target_session_attrs=read-write, so that the service always "

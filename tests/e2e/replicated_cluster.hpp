@@ -126,8 +126,8 @@ class ReplicatedCluster {
 
   void AddStandby(std::size_t node) {
     const Node& from = nodes_[primary_];
-    Must(AsPostgres({PgBin("pg_basebackup"), "-D", nodes_[node].data.string(), "-R", "-X", "stream", "--checkpoint=fast", "-h", "127.0.0.1",
-                     "-p", std::to_string(from.port), "-U", "postgres"}),
+    Must(AsPostgres({PgBin("pg_basebackup"), "-D", nodes_[node].data.string(), "-R", "-X", "stream",
+                     "--checkpoint=fast", "-h", "127.0.0.1", "-p", std::to_string(from.port), "-U", "postgres"}),
          "pg_basebackup");
     WriteNodeSettings(node);
     Must(StartCluster(nodes_[node].data), "start the standby");
