@@ -137,6 +137,7 @@ async function main() {
   // Admin API load through the balancer: what the admin pages ask while open, reads of what the
   // sync writes, and now and then a write (a server renamed and back).
   const requests = [];  // { ms, status, at, write }
+  const refusals = {};  // status -> the first few such answers, to say what they were
   const ids = Object.values(serverIds);
   const client = async (i) => {
     let jwt = await token();
@@ -155,6 +156,10 @@ async function main() {
       const began = Date.now();
       const r = await call(method, `${balancer}${target}`, body, { Authorization: `JWT ${jwt}` }).catch(() => ({ status: 0 }));
       requests.push({ ms: Date.now() - began, status: r.status, at: began - t0, write });
+      if (!(r.status >= 200 && r.status < 300)) {
+        const seen = (refusals[r.status] = refusals[r.status] || []);
+        if (seen.length < 5) seen.push({ at: Math.round((began - t0) / 1000), method, target, body: (r.text || '').slice(0, 300) });
+      }
       await sleep(200);
     }
   };
@@ -244,6 +249,7 @@ async function main() {
       statuses,
       writes: requests.filter((r) => r.write).length,
       writesRefused: requests.filter((r) => r.write && !(r.status >= 200 && r.status < 300)).length,
+      refusals,
       p50ms: percentile(durations, 50),
       p99ms: percentile(durations, 99),
       maxMs: durations[durations.length - 1],

@@ -3,6 +3,20 @@
 #include <nlohmann/json.hpp>
 
 namespace tcj::jira {
+namespace {
+
+// A permission check that did not answer 200. Jira down or limiting us (429, 5xx) is no answer
+// either way, which callers must not read as "no"; anything else is a refusal.
+core::Error NoAnswer(int status) {
+  const std::string message = "Jira's permission check answered " + std::to_string(status);
+  if (status == 429 || status >= 500) {
+    return core::Error::Retryable(core::ErrorKind::unavailable, "jira.permissions_check", message);
+  }
+  return core::Error::Make(core::ErrorKind::forbidden, "jira.permissions_check", message);
+}
+
+}  // namespace
+
 
 core::Result<bool> PermissionsApiAdminCheck::IsJiraAdmin(const core::TenantId& tenant, const std::string& account_id) {
   // Asked through the Connect app, whose user the context token names: also after the site moved
@@ -24,10 +38,7 @@ core::Result<bool> PermissionsApiAdminCheck::IsJiraAdmin(const core::TenantId& t
   request.max_response_bytes = 256 * 1024;
   auto response = http_->Send(request);
   if (!response) return std::move(response).take_error();
-  if (response->status != 200) {
-    return core::Error::Make(core::ErrorKind::unavailable, "jira.permissions_check",
-                             "Jira's permission check answered " + std::to_string(response->status));
-  }
+  if (response->status != 200) return NoAnswer(response->status);
   const auto doc = nlohmann::json::parse(response->body, nullptr, false);
   if (!doc.is_object() || !doc.contains("globalPermissions") || !doc["globalPermissions"].is_array()) {
     return core::Error::Make(core::ErrorKind::bad_payload, "jira.permissions_check",
@@ -48,10 +59,7 @@ core::Result<bool> UserTokenIsJiraAdmin(http::HttpClient& http, const std::strin
   request.max_response_bytes = 256 * 1024;
   auto response = http.Send(request);
   if (!response) return std::move(response).take_error();
-  if (response->status != 200) {
-    return core::Error::Make(core::ErrorKind::unavailable, "jira.permissions_check",
-                             "Jira's permission check answered " + std::to_string(response->status));
-  }
+  if (response->status != 200) return NoAnswer(response->status);
   const auto doc = nlohmann::json::parse(response->body, nullptr, false);
   const nlohmann::json* administer = nullptr;
   if (doc.is_object()) {

@@ -10,6 +10,16 @@ http::Response Forbidden() {
   return http::Response::Error(403, "forbidden", "Only Jira administrators may change the TeamCity connection.");
 }
 
+// Jira could not say whether the user is an administrator (it is down, or limits us): no access,
+// but no "you are not an administrator" either, which would send them looking for a permission
+// they have.
+http::Response JiraUnavailable() {
+  http::Response r = http::Response::Error(
+      503, "jira_unavailable", "Jira did not answer whether you are a Jira administrator; try again shortly.");
+  r.headers.Set("Retry-After", "5");
+  return r;
+}
+
 }  // namespace
 
 core::Result<bool> AdminAccess::AskJira(const http::Request& request) {
@@ -45,7 +55,11 @@ std::optional<http::Response> AdminAccess::Require(const http::Request& request)
   if (!answer) {
     log_.Warn("admin.permission_check_failed",
               {{"tenant", p.tenant->str()}, {"error", answer.error().message}, {"request_id", request.request_id}});
-    return Forbidden();  // fail closed, and do not cache a failure
+    // Fail closed, and do not cache a failure.
+    const core::ErrorKind kind = answer.error().kind;
+    const bool no_answer = kind == core::ErrorKind::unavailable || kind == core::ErrorKind::timeout ||
+                           kind == core::ErrorKind::rate_limited;
+    return no_answer ? JiraUnavailable() : Forbidden();
   }
   {
     std::lock_guard lock(mutex_);

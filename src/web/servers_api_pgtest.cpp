@@ -79,6 +79,7 @@ class AdminByList final : public jira::AdminCheck {
     if (account == "acc-broken") {
       return core::Error::Make(core::ErrorKind::unavailable, "x", "permission API down");
     }
+    if (account == "acc-refused") return core::Error::Make(core::ErrorKind::forbidden, "x", "Jira answered 401");
     return account == "acc-admin";
   }
   int calls = 0;
@@ -196,7 +197,11 @@ TEST_F(ServersApiTest, OnlyJiraAdministratorsAndFailsClosed) {
                              R"({"name":"x","url":"https://tc.example.com","auth":{"type":"guest"}})");
   EXPECT_EQ(denied.status, 403);
   EXPECT_TRUE(servers_.List(a_).empty()) << "nothing written";
-  EXPECT_EQ(AsUser("GET", "/api/v1/servers", a_, "acc-broken").status, 403);  // the check failed: no
+  // Jira down: no access, and a status that says to try again, not "you are no administrator".
+  const auto unanswered = AsUser("GET", "/api/v1/servers", a_, "acc-broken");
+  EXPECT_EQ(unanswered.status, 503);
+  EXPECT_NE(unanswered.body.find("jira_unavailable"), std::string::npos) << unanswered.body;
+  EXPECT_EQ(AsUser("GET", "/api/v1/servers", a_, "acc-refused").status, 403);
   const int calls = admin_check_->calls;
   AsUser("GET", "/api/v1/servers", a_, "acc-admin");
   EXPECT_EQ(admin_check_->calls, calls) << "the answer is cached for a minute";
@@ -237,7 +242,8 @@ TEST_F(ServersApiTest, ForgeUsersAreCheckedWithTheirOwnTokenAndFailClosed) {
   const std::string body = R"({"name":"x","url":"https://tc.example.com","auth":{"type":"guest"}})";
   EXPECT_EQ(dispatch(ForgeCall("POST", a_, "acc-user", token("acc-user", std::chrono::hours(1)), body)).status, 403);
   EXPECT_EQ(dispatch(ForgeCall("POST", a_, "acc-none", "", body)).status, 403) << "no user token: no answer";
-  EXPECT_EQ(dispatch(ForgeCall("GET", a_, "acc-broken", permissions_->broken)).status, 403) << "fails closed";
+  EXPECT_EQ(dispatch(ForgeCall("GET", a_, "acc-broken", permissions_->broken)).status, 503)
+      << "fails closed, saying Jira did not answer";
   const auto asked = permissions_->urls.size();
   EXPECT_EQ(dispatch(ForgeCall("GET", a_, "acc-late", token("acc-late", -std::chrono::seconds(1)))).status, 403);
   EXPECT_EQ(permissions_->urls.size(), asked) << "an expired user token is never sent";
