@@ -17,7 +17,6 @@ core::Error NoAnswer(int status) {
 
 }  // namespace
 
-
 core::Result<bool> PermissionsApiAdminCheck::IsJiraAdmin(const core::TenantId& tenant, const std::string& account_id) {
   // Asked through the Connect app, whose user the context token names: also after the site moved
   // to Forge, while its Connect app is still installed (its page then says the Forge app sends).
