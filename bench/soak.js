@@ -231,7 +231,11 @@ async function main() {
     .sort((a, b) => a - b);
   const arrivals = added.filter((a) => delivered.has(keyOf(a))).map((a) => delivered.get(keyOf(a))).sort((a, b) => a - b);
   let longestGap = 0;
-  for (let i = 1; i < arrivals.length; ++i) longestGap = Math.max(longestGap, (arrivals[i] - arrivals[i - 1]) / 1000);
+  let longestGapFrom = null;  // seconds into the run, to tell which fault it followed
+  for (let i = 1; i < arrivals.length; ++i) {
+    const gap = (arrivals[i] - arrivals[i - 1]) / 1000;
+    if (gap > longestGap) [longestGap, longestGapFrom] = [gap, Math.round((arrivals[i - 1] - t0) / 1000)];
+  }
   const durations = requests.map((r) => r.ms).sort((a, b) => a - b);
   const ok = requests.filter((r) => r.status >= 200 && r.status < 300);
   const statuses = {};
@@ -260,6 +264,7 @@ async function main() {
       lowerUsnUpdates: lowerUsn,
       deliverySeconds: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] },
       longestGapSeconds: longestGap,
+      longestGapFromSecond: longestGapFrom,
     },
     balancer: balancerStats,
   };
