@@ -41,20 +41,8 @@ const headerTimeout = Number(option('header-timeout', 10));
 const fdLimit = Number(option('fd-limit', 0));  // the service's open-file limit; 0: inherited
 const slowAddress = option('slow-address', '127.0.0.2');
 
-const children = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-process.on('SIGINT', () => process.exit(130));
+const { children, freePort } = require('./lib/processes');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // One GET on a new connection: resolves with the milliseconds until the whole answer arrived.
 function fresh(port, target, timeoutMs = 30000) {

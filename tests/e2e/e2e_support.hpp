@@ -138,6 +138,17 @@ class E2ETest : public ::testing::Test {
     ASSERT_NE(r.output.find("schema app is at version"), std::string::npos) << r.output;
   }
 
+  // With a database of one's own (db_env sets TCJ_DATABASE_URL): the keyring is made beforehand,
+  // as the same file goes to every machine, then the schema is migrated (migrate's output in
+  // *migrate_output when given). Call it in ASSERT_NO_FATAL_FAILURE.
+  void KeyringAndMigrate(const std::vector<std::string>& db_env, std::string* migrate_output = nullptr) {
+    auto generated = testing::RunCommand({kExecutable, "keys", "generate", "--output", keyring().string()}, Env());
+    ASSERT_EQ(generated.exit_code, 0) << generated.output;
+    auto migrated = testing::RunCommand({kExecutable, "migrate"}, Env(db_env));
+    ASSERT_EQ(migrated.exit_code, 0) << migrated.output;
+    if (migrate_output != nullptr) *migrate_output = migrated.output;
+  }
+
   // Starts serve and reads the ports it reports in its "serve.listening" log line.
   void Serve(std::vector<std::string> extra_env = {}, std::vector<std::string> serve_args = {}) {
     ServeProcess started = LaunchServe(Env(std::move(extra_env)), dir_ / "serve.log", std::move(serve_args));

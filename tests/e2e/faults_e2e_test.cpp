@@ -499,12 +499,7 @@ class TwoProcessesE2E : public FaultsE2E {
   // Serve A (the address Jira knows: the load balancer's, in production) and B, one database.
   void StartTwo() {
     const auto db_env = DatabaseEnv();
-    // With a database of one's own the keyring is made beforehand, and the same file goes to every
-    // machine.
-    auto generated = testing::RunCommand({e2e::kExecutable, "keys", "generate", "--output", keyring().string()}, Env());
-    ASSERT_EQ(generated.exit_code, 0) << generated.output;
-    auto migrated = testing::RunCommand({e2e::kExecutable, "migrate"}, Env(db_env));
-    ASSERT_EQ(migrated.exit_code, 0) << migrated.output;
+    ASSERT_NO_FATAL_FAILURE(KeyringAndMigrate(db_env));
     port_ = e2e::FreePort();
     auto env_a = SyncEnv(/*poll_seconds=*/2);
     env_a.insert(env_a.end(), db_env.begin(), db_env.end());

@@ -104,10 +104,7 @@ class RollingRestartE2E : public e2e::SyncFixture {
   // balancer, whose address is the public URL.
   void StartBehindBalancer() {
     const auto db_env = database_->Env();
-    auto generated = testing::RunCommand({e2e::kExecutable, "keys", "generate", "--output", keyring().string()}, Env());
-    ASSERT_EQ(generated.exit_code, 0) << generated.output;
-    auto migrated = testing::RunCommand({e2e::kExecutable, "migrate"}, Env(db_env));
-    ASSERT_EQ(migrated.exit_code, 0) << migrated.output;
+ASSERT_NO_FATAL_FAILURE(KeyringAndMigrate(db_env));
 
     port_ = balancer_->port();
     machines_.resize(2);

@@ -183,12 +183,10 @@ TEST_F(UpgradeE2E, RollingFromNToTheNextReleaseWhileServingAndSyncingRefusesAndL
 
   // Version N is installed and serving; a backfill is under way (slowed, so that it spans the upgrade).
   const auto db_env = DatabaseEnv();
-  auto generated = testing::RunCommand({e2e::kExecutable, "keys", "generate", "--output", keyring().string()}, Env());
-  ASSERT_EQ(generated.exit_code, 0) << generated.output;
-  auto migrated = testing::RunCommand({e2e::kExecutable, "migrate"}, Env(db_env));
-  ASSERT_EQ(migrated.exit_code, 0) << migrated.output;
-  const int schema_n = MigratedTo(migrated.output);
-  ASSERT_GT(schema_n, 0) << migrated.output;
+  std::string migrated_n;
+  ASSERT_NO_FATAL_FAILURE(KeyringAndMigrate(db_env, &migrated_n));
+  const int schema_n = MigratedTo(migrated_n);
+  ASSERT_GT(schema_n, 0) << migrated_n;
   port_ = e2e::FreePort();
   auto env_n = SyncEnv(/*poll_seconds=*/2);
   env_n.insert(env_n.end(), db_env.begin(), db_env.end());
@@ -213,7 +211,7 @@ TEST_F(UpgradeE2E, RollingFromNToTheNextReleaseWhileServingAndSyncingRefusesAndL
   EXPECT_EQ(Registered()[serve_->pid()], version_n + "/" + std::to_string(schema_n));
 
   // 1. The next release's migrate, while N serves and syncs: its migration only expands.
-  migrated = testing::RunCommand({kNextExecutable, "migrate"}, Env(db_env));
+  const auto migrated = testing::RunCommand({kNextExecutable, "migrate"}, Env(db_env));
   ASSERT_EQ(migrated.exit_code, 0) << migrated.output;
   ASSERT_EQ(MigratedTo(migrated.output), schema_n + 1) << migrated.output;
   EXPECT_TRUE(Admin()
