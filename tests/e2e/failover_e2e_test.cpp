@@ -35,7 +35,7 @@ class FailoverE2E : public e2e::SyncFixture {
     const std::vector<std::string> db_env = {"TCJ_DATABASE_URL=" + cluster_->Url("tcj_app", "teamcity_jira"),
                                              "TCJ_DATABASE_MIGRATE_URL=" + cluster_->Url("postgres", "teamcity_jira"),
                                              "TCJ_DATABASE_POOL_SIZE=8"};
-ASSERT_NO_FATAL_FAILURE(KeyringAndMigrate(db_env));
+    ASSERT_NO_FATAL_FAILURE(KeyringAndMigrate(db_env));
     port_ = e2e::FreePort();
     auto env = SyncEnv(/*poll_seconds=*/2);
     env.insert(env.end(), db_env.begin(), db_env.end());

@@ -104,7 +104,7 @@ class RollingRestartE2E : public e2e::SyncFixture {
   // balancer, whose address is the public URL.
   void StartBehindBalancer() {
     const auto db_env = database_->Env();
-ASSERT_NO_FATAL_FAILURE(KeyringAndMigrate(db_env));
+    ASSERT_NO_FATAL_FAILURE(KeyringAndMigrate(db_env));
 
     port_ = balancer_->port();
     machines_.resize(2);
